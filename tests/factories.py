@@ -1,0 +1,77 @@
+"""Factories for test data: real rows through the real services where it matters."""
+
+from __future__ import annotations
+
+import io
+import itertools
+
+import factory
+from PIL import Image as PILImage
+
+from zimei.accounts.models import CreatorProfile, User
+from zimei.articles.models import Article
+from zimei.articles.services import ArticleInput, article_create, article_publish
+from zimei.distribution.models import Channel
+
+_seq = itertools.count(1)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery")
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+def editor(**kwargs) -> User:
+    return UserFactory(role=User.Role.EDITOR, **kwargs)
+
+
+def creator(*, channel: str = "tech", pen_name: str | None = None, **kwargs) -> CreatorProfile:
+    user = UserFactory(role=User.Role.CREATOR, **kwargs)
+    return CreatorProfile.objects.create(
+        user=user,
+        pen_name=pen_name or f"作者{next(_seq)}",
+        tagline="写科技，也写生活",
+        channel=Channel.objects.get(slug=channel),
+    )
+
+
+BODY = (
+    "<h2>开篇</h2><p>人工智能芯片的竞争越来越激烈，各家厂商都在加快研发。</p>"
+    "<p>这篇文章讨论芯片产业的未来走向，以及软件生态的重要性。</p>"
+    "<blockquote>引用一句话。</blockquote><ul><li>第一点</li><li>第二点</li></ul>"
+)
+
+
+def published_article(
+    author: CreatorProfile | None = None,
+    *,
+    title: str = "芯片产业的下一步会怎样？",
+    body: str = BODY,
+    channel: str | None = None,
+    original: bool = True,
+    source: str = "",
+    when=None,
+) -> Article:
+    author = author or creator()
+    article = article_create(
+        author=author,
+        data=ArticleInput(
+            title=title, body_html=body, channel=channel or author.channel.slug, original=original, source=source
+        ),
+    )
+    return article_publish(article=article, actor=author.user, when=when)
+
+
+def png_bytes(width: int = 64, height: int = 48, color: str = "#c33") -> bytes:
+    buf = io.BytesIO()
+    PILImage.new("RGB", (width, height), color).save(buf, "PNG")
+    return buf.getvalue()

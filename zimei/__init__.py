@@ -1,0 +1,1 @@
+"""Zimei (自媒): a self-hostable, Chinese-first self-media platform."""

@@ -1,0 +1,89 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+
+class User(AbstractUser):
+    """Everyone with an account. Role says what the account may do; a creator also has a
+    CreatorProfile (made when an editor approves their application)."""
+
+    class Role(models.TextChoices):
+        READER = "reader", "读者"
+        CREATOR = "creator", "创作者"
+        EDITOR = "editor", "编辑"
+        ADMIN = "admin", "管理员"
+
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.READER)
+
+    @property
+    def is_editor(self) -> bool:
+        return self.is_superuser or self.role in (self.Role.EDITOR, self.Role.ADMIN)
+
+    @property
+    def is_creator(self) -> bool:
+        return hasattr(self, "creator_profile")
+
+
+class CreatorProfile(models.Model):
+    """A creator's public identity: the author card on every article page."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="creator_profile")
+    pen_name = models.CharField(max_length=30, unique=True)
+    tagline = models.CharField(max_length=60, blank=True)
+    intro = models.TextField(blank=True)
+    channel = models.ForeignKey("distribution.Channel", on_delete=models.PROTECT, related_name="creators")
+    level = models.PositiveSmallIntegerField(default=1)
+    trusted = models.BooleanField(default=False)
+    # Kept true by the services that change what they count (article_publish, follow_create …).
+    article_count = models.PositiveIntegerField(default=0)
+    follower_count = models.PositiveIntegerField(default=0)
+    attention = models.PositiveIntegerField(default=0)  # 关注度
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.pen_name
+
+    @property
+    def badges(self) -> list[str]:
+        """Incentive badges shown on the author card, derived from level and standing."""
+        out = [f"Lv{self.level}"]
+        if self.trusted:
+            out.append("信")
+        if self.article_count >= 100:
+            out.append("勤")
+        return out
+
+
+class CreatorApplication(models.Model):
+    """申请入驻: a reader asks to become a creator; an editor approves or rejects with a reason."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待审核"
+        APPROVED = "approved", "已通过"
+        REJECTED = "rejected", "未通过"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="applications")
+    pen_name = models.CharField(max_length=30)
+    tagline = models.CharField(max_length=60)
+    channel = models.ForeignKey("distribution.Channel", on_delete=models.PROTECT)
+    intro = models.TextField(max_length=2000)
+    sample_work = models.TextField(max_length=20000)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    reason = models.TextField(blank=True)
+    reviewed_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="reviewed_applications"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+
+class Follow(models.Model):
+    follower = models.ForeignKey(User, on_delete=models.CASCADE, related_name="following")
+    creator = models.ForeignKey(CreatorProfile, on_delete=models.CASCADE, related_name="followers")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["follower", "creator"], name="unique_follow")]

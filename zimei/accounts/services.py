@@ -1,0 +1,123 @@
+"""Writes for accounts: registration, creator applications (申请入驻), following."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from zimei.core.errors import InputError, NotAllowed
+from zimei.distribution.models import Channel
+
+from .models import CreatorApplication, CreatorProfile, Follow, User
+
+
+@dataclass(frozen=True)
+class ApplicationInput:
+    pen_name: str
+    tagline: str
+    channel: str
+    intro: str
+    sample_work: str
+
+
+def creator_application_submit(*, user: User, data: ApplicationInput) -> CreatorApplication:
+    errors: dict[str, list[str]] = {}
+    if user.is_creator:
+        raise InputError.one("", "你已经是创作者了")
+    if CreatorApplication.objects.filter(user=user, status=CreatorApplication.Status.PENDING).exists():
+        raise InputError.one("", "你的申请正在审核中，请耐心等待")
+    pen_name = data.pen_name.strip()
+    if not pen_name:
+        errors.setdefault("pen_name", []).append("请填写笔名")
+    elif len(pen_name) > 30:
+        errors.setdefault("pen_name", []).append("笔名最多 30 个字")
+    elif CreatorProfile.objects.filter(pen_name=pen_name).exists():
+        errors.setdefault("pen_name", []).append("这个笔名已经有人使用")
+    tagline = data.tagline.strip()
+    if not tagline:
+        errors.setdefault("tagline", []).append("请用一句话介绍自己")
+    elif len(tagline) > 60:
+        errors.setdefault("tagline", []).append("一句话介绍最多 60 个字")
+    channel = Channel.objects.filter(slug=data.channel).first()
+    if channel is None:
+        errors.setdefault("channel", []).append("请从列表中选择领域")
+    intro = data.intro.strip()
+    if len(intro) < 10:
+        errors.setdefault("intro", []).append("简介至少 10 个字")
+    elif len(intro) > 2000:
+        errors.setdefault("intro", []).append("简介最多 2000 个字")
+    sample = data.sample_work.strip()
+    if len(sample) < 50:
+        errors.setdefault("sample_work", []).append("代表作至少 50 个字")
+    elif len(sample) > 20000:
+        errors.setdefault("sample_work", []).append("代表作最多 20000 个字")
+    if errors:
+        raise InputError(errors)
+    return CreatorApplication.objects.create(
+        user=user, pen_name=pen_name, tagline=tagline, channel=channel, intro=intro, sample_work=sample
+    )
+
+
+@transaction.atomic
+def creator_application_review(
+    *, application: CreatorApplication, actor: User, approve: bool, reason: str = ""
+) -> CreatorApplication:
+    from zimei.moderation.services import audit_record
+
+    if not actor.is_editor:
+        raise NotAllowed("editors only")
+    if application.status != CreatorApplication.Status.PENDING:
+        raise InputError.one("", "这份申请已经审核过了")
+    reason = reason.strip()
+    if not approve and not reason:
+        raise InputError.one("reason", "请写明不通过的理由，申请人会看到它")
+    if approve and CreatorProfile.objects.filter(pen_name=application.pen_name).exists():
+        raise InputError.one("", "笔名已被占用，请驳回并请申请人换一个笔名")
+    application.status = CreatorApplication.Status.APPROVED if approve else CreatorApplication.Status.REJECTED
+    application.reason = reason
+    application.reviewed_by = actor
+    application.reviewed_at = timezone.now()
+    application.save()
+    if approve:
+        creator_create(
+            user=application.user,
+            pen_name=application.pen_name,
+            tagline=application.tagline,
+            channel=application.channel,
+            intro=application.intro,
+        )
+    audit_record(
+        actor=actor,
+        action="application.approve" if approve else "application.reject",
+        target=application,
+        reason=reason,
+    )
+    return application
+
+
+def creator_create(
+    *, user: User, pen_name: str, tagline: str, channel: Channel, intro: str = "", trusted: bool = False
+) -> CreatorProfile:
+    profile = CreatorProfile.objects.create(
+        user=user, pen_name=pen_name, tagline=tagline, channel=channel, intro=intro, trusted=trusted
+    )
+    if user.role == User.Role.READER:
+        user.role = User.Role.CREATOR
+        user.save(update_fields=["role"])
+    return profile
+
+
+@transaction.atomic
+def follow_set(*, user: User, creator: CreatorProfile, following: bool) -> CreatorProfile:
+    from zimei.articles.services import creator_counts_refresh
+
+    if creator.user_id == user.id:
+        raise InputError.one("", "不能关注自己")
+    if following:
+        Follow.objects.get_or_create(follower=user, creator=creator)
+    else:
+        Follow.objects.filter(follower=user, creator=creator).delete()
+    creator_counts_refresh(creator)
+    return creator

@@ -1,0 +1,93 @@
+from django.conf import settings
+from django.db import models
+
+
+class Image(models.Model):
+    """An image a creator uploaded: already decoded, checked and re-encoded (see images.py)."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="images")
+    file = models.ImageField(upload_to="img/%Y/%m/", width_field="width", height_field="height")
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    @property
+    def url(self) -> str:
+        return self.file.url
+
+
+class Article(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "草稿"
+        PENDING = "pending_review", "待审核"
+        PUBLISHED = "published", "已发布"
+        WITHDRAWN = "withdrawn", "已撤回"
+        TAKEN_DOWN = "taken_down", "已下架"
+        REJECTED = "rejected", "未通过"
+
+    author = models.ForeignKey("accounts.CreatorProfile", on_delete=models.CASCADE, related_name="articles")
+    channel = models.ForeignKey("distribution.Channel", on_delete=models.PROTECT, related_name="articles")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+
+    # What the creator wrote (body already sanitised), in the script they wrote it in.
+    title = models.CharField(max_length=64)
+    summary = models.CharField(max_length=200, blank=True)
+    body_html = models.TextField(blank=True)
+    cover = models.ForeignKey(Image, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    original = models.BooleanField(default=True)
+    source = models.CharField(max_length=100, blank=True)
+    script = models.CharField(max_length=8, default="zh-hans")
+
+    # The published version, rendered once per script variant at publish time so that the
+    # read path never converts: a page reads the fields of its variant.
+    title_hans = models.CharField(max_length=128, blank=True)
+    title_hant = models.CharField(max_length=128, blank=True)
+    summary_hans = models.CharField(max_length=400, blank=True)
+    summary_hant = models.CharField(max_length=400, blank=True)
+    body_hans = models.TextField(blank=True)
+    body_hant = models.TextField(blank=True)
+    cover_url = models.CharField(max_length=300, blank=True)
+    keywords = models.JSONField(default=list, blank=True)
+    related_ids = models.JSONField(default=list, blank=True)
+
+    view_count = models.PositiveIntegerField(default=0)
+    share_count = models.PositiveIntegerField(default=0)
+    takedown_reason = models.TextField(blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["status", "-published_at"], name="article_status_pub"),
+            models.Index(fields=["channel", "status", "-published_at"], name="article_channel_pub"),
+            models.Index(fields=["author", "status", "-published_at"], name="article_author_pub"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_public(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+
+class Revision(models.Model):
+    """A kept version of an article: every save in the studio, autosaves included."""
+
+    class Kind(models.TextChoices):
+        AUTOSAVE = "autosave", "自动保存"
+        SAVE = "save", "保存"
+        PUBLISH = "publish", "发布"
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="revisions")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    title = models.CharField(max_length=64)
+    summary = models.CharField(max_length=200, blank=True)
+    body_html = models.TextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]

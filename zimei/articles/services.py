@@ -1,0 +1,263 @@
+"""Every write to articles goes through one of these functions (atomic; side effects on commit).
+
+Studio views, the editor desk, the API and the demo generator all call them, so each behaves
+identically wherever it is triggered from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from zimei.accounts.models import CreatorProfile, User
+from zimei.core.errors import InputError, NotAllowed
+from zimei.core.pagecache import purge_article
+from zimei.distribution.models import Channel
+
+from .images import ImageRejected, normalise_image
+from .models import Article, Image, Revision
+from .sanitize import html_to_text, sanitize_body
+
+
+@dataclass(frozen=True)
+class ArticleInput:
+    title: str
+    body_html: str
+    channel: str  # slug
+    summary: str = ""
+    original: bool = True
+    source: str = ""
+    cover_id: int | None = None
+
+
+def article_clean_input(*, data: ArticleInput, owner: User, for_publish: bool) -> dict:
+    """Validate input; returns model field values (body sanitised) or raises InputError.
+
+    Drafts may be incomplete (an empty title is kept as typed); publishing needs everything."""
+    errors: dict[str, list[str]] = {}
+    title = (data.title or "").strip()
+    if for_publish and not title:
+        errors.setdefault("title", []).append("请填写标题")
+    if len(title) > settings.ZIMEI_MAX_TITLE_CHARS:
+        errors.setdefault("title", []).append(
+            f"标题最多 {settings.ZIMEI_MAX_TITLE_CHARS} 个字，现在有 {len(title)} 个字"
+        )
+    raw_body = data.body_html or ""
+    if len(raw_body) > settings.ZIMEI_MAX_BODY_CHARS:
+        errors.setdefault("body_html", []).append(
+            f"正文最多 {settings.ZIMEI_MAX_BODY_CHARS:,} 个字符，现在有 {len(raw_body):,} 个字符"
+        )
+    body = sanitize_body(raw_body)
+    if for_publish and not html_to_text(body):
+        errors.setdefault("body_html", []).append("请填写正文")
+    channel = Channel.objects.filter(slug=data.channel).first() if data.channel else None
+    if data.channel and channel is None:
+        errors.setdefault("channel", []).append("没有这个频道，请从列表中选择")
+    if for_publish and channel is None and "channel" not in errors:
+        errors.setdefault("channel", []).append("请选择频道")
+    summary = (data.summary or "").strip()
+    if len(summary) > 200:
+        errors.setdefault("summary", []).append(f"摘要最多 200 个字，现在有 {len(summary)} 个字")
+    source = (data.source or "").strip()
+    if not data.original and for_publish and not source:
+        errors.setdefault("source", []).append("非原创文章请注明来源")
+    if len(source) > 100:
+        errors.setdefault("source", []).append("来源最多 100 个字")
+    cover = None
+    if data.cover_id:
+        cover = Image.objects.filter(id=data.cover_id, owner=owner).first()
+        if cover is None:
+            errors.setdefault("cover", []).append("找不到这张封面图片")
+    if errors:
+        raise InputError(errors)
+    return {
+        "title": title,
+        "body_html": body,
+        "channel": channel,
+        "summary": summary,
+        "original": data.original,
+        "source": "" if data.original else source,
+        "cover": cover,
+    }
+
+
+def image_create(*, owner: User, data: bytes, name: str) -> Image:
+    try:
+        content, width, height = normalise_image(data, name=name)
+    except ImageRejected as exc:
+        raise InputError.one("image", str(exc)) from exc
+    image = Image(owner=owner, width=width, height=height)
+    image.file.save(content.name, content, save=False)
+    image.save()
+    return image
+
+
+def _require_author(article: Article, actor: User) -> None:
+    if article.author.user_id != actor.id:
+        raise NotAllowed("not the author")
+
+
+def _snapshot(article: Article, actor: User, kind: str) -> None:
+    Revision.objects.create(
+        article=article,
+        kind=kind,
+        title=article.title,
+        summary=article.summary,
+        body_html=article.body_html,
+        created_by=actor,
+    )
+
+
+@transaction.atomic
+def article_create(*, author: CreatorProfile, data: ArticleInput) -> Article:
+    """A new draft. Drafts keep whatever was typed, as long as it fits the limits."""
+    values = article_clean_input(data=data, owner=author.user, for_publish=False)
+    if values["channel"] is None:
+        values["channel"] = author.channel
+    article = Article.objects.create(author=author, **values)
+    _snapshot(article, author.user, Revision.Kind.SAVE)
+    return article
+
+
+@transaction.atomic
+def article_save(*, article: Article, actor: User, data: ArticleInput, autosave: bool = False) -> Article:
+    """Save the working copy of an article (a published one keeps its public version until
+    the creator publishes again). Each save is kept as a revision."""
+    _require_author(article, actor)
+    values = article_clean_input(data=data, owner=actor, for_publish=False)
+    if values["channel"] is None:
+        values["channel"] = article.channel
+    for field, value in values.items():
+        setattr(article, field, value)
+    article.save()
+    _snapshot(article, actor, Revision.Kind.AUTOSAVE if autosave else Revision.Kind.SAVE)
+    return article
+
+
+def _render_variants(article: Article) -> None:
+    from zimei.conversion.variants import HANS, HANT, convert, detect_script
+
+    text = html_to_text(article.body_html)
+    article.script = detect_script(article.title + text)
+    summary = article.summary or text[:120]
+    article.title_hans, article.title_hant = convert(article.title, HANS), convert(article.title, HANT)
+    article.summary_hans, article.summary_hant = convert(summary, HANS), convert(summary, HANT)
+    article.body_hans, article.body_hant = convert(article.body_html, HANS), convert(article.body_html, HANT)
+    article.cover_url = article.cover.file.url if article.cover_id and article.cover else ""
+
+
+def article_index(article: Article) -> None:
+    """Keywords and related articles, stored so that the page reads them in one query."""
+    from zimei.distribution.keywords import extract_keywords
+    from zimei.distribution.models import ArticleKeyword
+    from zimei.distribution.selectors import related_compute
+
+    keywords = extract_keywords(article.title, html_to_text(article.body_html))
+    article.keywords = [[w, s] for w, s in keywords]
+    ArticleKeyword.objects.filter(article=article).delete()
+    ArticleKeyword.objects.bulk_create(ArticleKeyword(article=article, word=w, weight=s) for w, s in keywords)
+    article.related_ids = related_compute(article)
+
+
+def creator_counts_refresh(author: CreatorProfile) -> None:
+    """文章数 and 关注度, recounted from the data so that they are always true."""
+    counts = CreatorProfile.objects.filter(id=author.id).aggregate(
+        articles=Count("articles", filter=Q(articles__status=Article.Status.PUBLISHED), distinct=True),
+    )
+    author.article_count = counts["articles"]
+    author.follower_count = author.followers.count()
+    # 关注度: followers weigh most; engagement on the creator's articles adds a long tail.
+    engagement = Article.objects.filter(author=author, status=Article.Status.PUBLISHED).aggregate(
+        shares=Count("id", filter=Q(share_count__gt=0))
+    )["shares"]
+    author.attention = author.follower_count * 10 + engagement
+    author.save(update_fields=["article_count", "follower_count", "attention"])
+
+
+@transaction.atomic
+def article_publish(*, article: Article, actor: User, when=None) -> Article:
+    """Publish the working copy: validate it fully, render it in both scripts, index it."""
+    _require_author(article, actor)
+    if article.status == Article.Status.TAKEN_DOWN:
+        raise NotAllowed("taken down by an editor")
+    article_clean_input(
+        data=ArticleInput(
+            title=article.title,
+            body_html=article.body_html,
+            channel=article.channel.slug,
+            summary=article.summary,
+            original=article.original,
+            source=article.source,
+            cover_id=article.cover_id,
+        ),
+        owner=actor,
+        for_publish=True,
+    )
+    _render_variants(article)
+    article.status = Article.Status.PUBLISHED
+    if article.published_at is None:
+        article.published_at = when or timezone.now()
+    article.save()
+    article_index(article)
+    article.save(update_fields=["keywords", "related_ids"])
+    _snapshot(article, actor, Revision.Kind.PUBLISH)
+    creator_counts_refresh(article.author)
+    transaction.on_commit(lambda: purge_article(article))
+    return article
+
+
+@transaction.atomic
+def article_withdraw(*, article: Article, actor: User) -> Article:
+    _require_author(article, actor)
+    if article.status != Article.Status.PUBLISHED:
+        raise InputError.one("", "只有已发布的文章可以撤回")
+    article.status = Article.Status.WITHDRAWN
+    article.save(update_fields=["status", "updated_at"])
+    creator_counts_refresh(article.author)
+    transaction.on_commit(lambda: purge_article(article))
+    return article
+
+
+@transaction.atomic
+def article_take_down(*, article: Article, actor: User, reason: str) -> Article:
+    from zimei.moderation.services import audit_record
+
+    if not actor.is_editor:
+        raise NotAllowed("editors only")
+    reason = (reason or "").strip()
+    if not reason:
+        raise InputError.one("reason", "请写明下架理由，作者会看到它")
+    article.status = Article.Status.TAKEN_DOWN
+    article.takedown_reason = reason
+    article.save(update_fields=["status", "takedown_reason", "updated_at"])
+    audit_record(actor=actor, action="article.take_down", target=article, reason=reason)
+    creator_counts_refresh(article.author)
+    transaction.on_commit(lambda: purge_article(article))
+    return article
+
+
+@transaction.atomic
+def article_restore(*, article: Article, actor: User, reason: str) -> Article:
+    from zimei.moderation.services import audit_record
+
+    if not actor.is_editor:
+        raise NotAllowed("editors only")
+    article.status = Article.Status.PUBLISHED
+    article.takedown_reason = ""
+    article.save(update_fields=["status", "takedown_reason", "updated_at"])
+    audit_record(actor=actor, action="article.restore", target=article, reason=reason)
+    creator_counts_refresh(article.author)
+    transaction.on_commit(lambda: purge_article(article))
+    return article
+
+
+def share_record(*, article_id: int, target: str) -> None:
+    from django.db.models import F
+
+    Article.objects.filter(id=article_id, status=Article.Status.PUBLISHED).update(
+        share_count=F("share_count") + 1
+    )

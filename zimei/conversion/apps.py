@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ConversionConfig(AppConfig):
+    name = "zimei.conversion"
+    label = "conversion"

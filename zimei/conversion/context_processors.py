@@ -1,0 +1,25 @@
+from django.http import HttpRequest
+from django.utils import translation
+
+from zimei.core.urlpaths import with_care, with_variant
+
+from .variants import HANS, other
+
+
+def variant(request: HttpRequest) -> dict:
+    current = translation.get_language() or HANS
+    if current not in ("zh-hans", "zh-hant"):
+        current = HANS
+    care = bool(getattr(request, "care", False))
+    path = request.get_full_path()
+    return {
+        "variant": current,
+        "other_variant": other(current),
+        "care": care,
+        "switch_url": with_variant(request.path, other(current)) + (
+            "?" + request.META["QUERY_STRING"] if request.META.get("QUERY_STRING") else ""
+        ),
+        "switch_path": path,
+        "care_url": with_care(request.path, current, True),
+        "standard_url": with_care(request.path, current, False),
+    }

@@ -1,0 +1,106 @@
+"""Small site-wide endpoints: media files, the script switcher, share counting, QR codes and
+error pages."""
+
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path
+
+import segno
+from django.conf import settings
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import cache_control
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from zimei.articles.models import Article
+from zimei.articles.services import share_record
+
+from .urlpaths import with_variant
+
+IMAGE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}
+SHARE_TARGETS = ("link", "wechat", "weibo", "qq", "email")
+
+
+@require_GET
+def media(request: HttpRequest, path: str) -> FileResponse:
+    """Uploaded images, only from the media folder and only as images (never as HTML)."""
+    root = Path(settings.MEDIA_ROOT).resolve()
+    target = (root / path).resolve()
+    content_type = IMAGE_TYPES.get(target.suffix.lower())
+    if content_type is None or root not in target.parents or not target.is_file():
+        raise Http404
+    response = FileResponse(target.open("rb"), content_type=content_type)
+    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_GET
+def variant_switch(request: HttpRequest, variant: str) -> HttpResponseRedirect:
+    """Remember the reader's script and go to the same page in it."""
+    if variant not in ("zh-hans", "zh-hant"):
+        raise Http404
+    nxt = request.GET.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}) or not nxt.startswith("/"):
+        nxt = "/"
+    response = HttpResponseRedirect(with_variant(nxt, variant))
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME, variant, max_age=settings.LANGUAGE_COOKIE_AGE, samesite="Lax"
+    )
+    return response
+
+
+@csrf_exempt  # a counter, reached from cached anonymous pages that carry no CSRF token
+@require_POST
+def share(request: HttpRequest, article_id: int, target: str) -> HttpResponse:
+    if target not in SHARE_TARGETS:
+        raise Http404
+    article = Article.objects.filter(id=article_id, status=Article.Status.PUBLISHED).only("id", "title").first()
+    if article is None:
+        raise Http404
+    share_record(article_id=article.id, target=target)
+    if target == "weibo":
+        from urllib.parse import urlencode
+
+        page = settings.SITE_URL + reverse("reader:article", args=[article.id])
+        query = urlencode({"url": page, "title": article.title})
+        return HttpResponseRedirect(f"https://service.weibo.com/share/share.php?{query}", status=303)
+    return HttpResponse(status=204)
+
+
+@require_GET
+@cache_control(public=True, max_age=86400)
+def qr_code(request: HttpRequest, article_id: int) -> HttpResponse:
+    """A QR code of the article's address, for sharing to WeChat from a phone."""
+    variant = request.GET.get("v", "zh-hans")
+    if variant not in ("zh-hans", "zh-hant"):
+        variant = "zh-hans"
+    with translation.override(variant):
+        url = settings.SITE_URL + reverse("reader:article", args=[article_id])
+    svg = segno.make(url, error="m").svg_inline(scale=4, dark="#111", light="#fff")
+    return HttpResponse(svg, content_type="image/svg+xml")
+
+
+def _error(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
+    return render(request, "core/error.html", {"status": status, "title": title, "message": message}, status=status)
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error(request, 404, "页面不存在", "你要找的页面不存在，可能地址有误。")
+
+
+def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error(request, 403, "没有权限", "你没有权限访问这个页面。")
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error(request, 400, "请求有误", "请求无法处理，请检查后重试。")
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return _error(request, 500, "出错了", "服务器出了点问题，我们会尽快修复。")

@@ -1,0 +1,216 @@
+"""Zimei's one settings module: every knob is an environment variable (ZIMEI_*).
+
+Embedded default: SQLite (WAL) and media under ZIMEI_DATA_DIR, local-memory cache for
+fragments, a file cache for whole pages (shared by all server workers, so a purge on
+publish reaches every worker). Set ZIMEI_DATABASE_URL / ZIMEI_REDIS_URL to scale out.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def _env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+DATA_DIR = Path(os.environ.get("ZIMEI_DATA_DIR", "zimei-data")).resolve()
+MEDIA_ROOT = DATA_DIR / "media"
+STATIC_ROOT = DATA_DIR / "static"
+
+
+def _secret_key() -> str:
+    key = os.environ.get("ZIMEI_SECRET_KEY")
+    if key:
+        return key
+    # A laptop install keeps a generated key in its data folder so sessions survive restarts.
+    path = DATA_DIR / "secret.key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(50)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key
+
+
+SECRET_KEY = _secret_key()
+DEBUG = _env_bool("ZIMEI_DEBUG")
+ALLOWED_HOSTS = [
+    h.strip() for h in os.environ.get("ZIMEI_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",") if h
+]
+CSRF_TRUSTED_ORIGINS = [
+    o.strip() for o in os.environ.get("ZIMEI_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+]
+SITE_URL = os.environ.get("ZIMEI_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "zimei.core",
+    "zimei.conversion",
+    "zimei.accounts",
+    "zimei.distribution",
+    "zimei.articles",
+    "zimei.moderation",
+    "zimei.reader",
+    "zimei.studio",
+    "zimei.desk",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "zimei.core.pagecache.PageCacheMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "zimei.urls"
+WSGI_APPLICATION = "zimei.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": False,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "zimei.conversion.context_processors.variant",
+            ],
+            "builtins": ["zimei.conversion.templatetags.zh"],
+            # Cached loader always: templates are parsed once per process.
+            "loaders": [
+                (
+                    "django.template.loaders.cached.Loader",
+                    ["django.template.loaders.app_directories.Loader"],
+                )
+            ],
+        },
+    }
+]
+
+# --- database -------------------------------------------------------------------------
+_db_url = os.environ.get("ZIMEI_DATABASE_URL")
+if _db_url:
+    DATABASES = {"default": dj_database_url.parse(_db_url, conn_max_age=600, conn_health_checks=True)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": DATA_DIR / "zimei.sqlite3",
+            "OPTIONS": {
+                "init_command": (
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                    "PRAGMA busy_timeout=5000; PRAGMA cache_size=-64000; PRAGMA mmap_size=268435456;"
+                ),
+                "transaction_mode": "IMMEDIATE",
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- cache ----------------------------------------------------------------------------
+_redis_url = os.environ.get("ZIMEI_REDIS_URL")
+if _redis_url:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_url},
+        "pages": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _redis_url,
+            "KEY_PREFIX": "pages",
+        },
+    }
+else:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "zimei"},
+        "pages": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "cache" / "pages"),
+            "OPTIONS": {"MAX_ENTRIES": 20000},
+        },
+    }
+# Seconds a whole anonymous page may be served from cache (and by a CDN) before re-render.
+ZIMEI_PAGE_CACHE_SECONDS = int(os.environ.get("ZIMEI_PAGE_CACHE_SECONDS", "60"))
+ZIMEI_PAGE_CACHE = _env_bool("ZIMEI_PAGE_CACHE", True)
+
+# --- accounts -------------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "/"
+
+# --- language and script variants ----------------------------------------------------
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("zh-hant", "繁體中文")]
+LANGUAGE_COOKIE_NAME = "zimei_variant"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+USE_I18N = True
+TIME_ZONE = os.environ.get("ZIMEI_TIME_ZONE", "Asia/Shanghai")
+USE_TZ = True
+# OpenCC configuration used to render Traditional script (phrase-level, Taiwan idioms).
+ZIMEI_HANT_OPENCC = os.environ.get("ZIMEI_HANT_OPENCC", "s2twp")
+ZIMEI_HANS_OPENCC = os.environ.get("ZIMEI_HANS_OPENCC", "tw2sp")
+
+# --- static and media -----------------------------------------------------------------
+STATIC_URL = "/static/"
+MEDIA_URL = "/media/"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_MAX_AGE = 3600
+DATA_UPLOAD_MAX_MEMORY_SIZE = 3 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Limits on what creators may submit; forms, the studio and the API all read these.
+ZIMEI_MAX_IMAGE_BYTES = 20 * 1024 * 1024
+ZIMEI_MAX_IMAGE_PIXELS = 50_000_000
+ZIMEI_MAX_TITLE_CHARS = 64
+ZIMEI_MAX_BODY_CHARS = 100_000
+# Django refuses multipart bodies bigger than this before any view sees them.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+
+# --- security -------------------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = _env_bool("ZIMEI_SECURE_COOKIES", not DEBUG and _env_bool("ZIMEI_HTTPS"))
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+X_FRAME_OPTIONS = "DENY"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("ZIMEI_LOG_LEVEL", "WARNING")},
+}

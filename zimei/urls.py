@@ -1,0 +1,28 @@
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+
+from zimei.core import views as core_views
+from zimei.reader import urls as reader_urls
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("media/<path:path>", core_views.media, name="media"),
+    path("switch/<str:variant>/", core_views.variant_switch, name="variant-switch"),
+    path("share/<int:article_id>/<str:target>/", core_views.share, name="share"),
+    path("qr/<int:article_id>.svg", core_views.qr_code, name="qr"),
+]
+
+urlpatterns += i18n_patterns(
+    path("care/", include((reader_urls.urlpatterns, "reader"), namespace="care"), {"care": True}),
+    path("accounts/", include("zimei.accounts.urls")),
+    path("studio/", include("zimei.studio.urls")),
+    path("desk/", include("zimei.desk.urls")),
+    path("", include((reader_urls.urlpatterns, "reader"), namespace="reader")),
+    prefix_default_language=True,
+)
+
+handler404 = "zimei.core.views.not_found"
+handler500 = "zimei.core.views.server_error"
+handler403 = "zimei.core.views.forbidden"
+handler400 = "zimei.core.views.bad_request"
