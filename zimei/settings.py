@@ -24,6 +24,7 @@ def _env_bool(name: str, default: bool = False) -> bool:
 DATA_DIR = Path(os.environ.get("ZIMEI_DATA_DIR", "zimei-data")).resolve()
 MEDIA_ROOT = DATA_DIR / "media"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise expects it; collectstatic fills it
 
 
 def _secret_key() -> str:

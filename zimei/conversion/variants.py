@@ -7,6 +7,7 @@ the reader's script. Converters are built once per process: building one loads d
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import opencc
@@ -22,12 +23,28 @@ def _converter(config: str) -> opencc.OpenCC:
     return opencc.OpenCC(config)
 
 
+# Terms the Taiwan-idiom dictionaries render wrongly for news prose (they carry a programming
+# sense: 声明 "declaration" -> 宣告); these keep their plain Traditional form.
+HANT_KEEP: dict[str, str] = {"声明": "聲明", "聲明": "聲明"}
+_HANT_KEEP_RE = re.compile("|".join(map(re.escape, HANT_KEEP)))
+
+
 def convert(text: str, variant: str) -> str:
     """Render `text` (in either script) in `variant`'s script."""
     if not text:
         return text
-    config = settings.ZIMEI_HANT_OPENCC if variant == HANT else settings.ZIMEI_HANS_OPENCC
-    return _converter(config).convert(text)
+    if variant != HANT:
+        return _converter(settings.ZIMEI_HANS_OPENCC).convert(text)
+    converter = _converter(settings.ZIMEI_HANT_OPENCC)
+    if not _HANT_KEEP_RE.search(text):
+        return converter.convert(text)
+    out, last = [], 0
+    for match in _HANT_KEEP_RE.finditer(text):
+        out.append(converter.convert(text[last : match.start()]))
+        out.append(HANT_KEEP[match.group()])
+        last = match.end()
+    out.append(converter.convert(text[last:]))
+    return "".join(out)
 
 
 @lru_cache(maxsize=4096)

@@ -46,3 +46,9 @@ def flush() -> int:
         for article_id, n in batch.items():
             Article.objects.filter(id=article_id).update(view_count=F("view_count") + n)
     return sum(batch.values())
+
+
+def discard() -> None:
+    """Drop the buffered counts (tests start from a clean slate)."""
+    with _lock:
+        _pending.clear()

@@ -7,5 +7,6 @@ urlpatterns = [
     path("c/<slug:slug>/", views.channel, name="channel"),
     path("a/<int:article_id>/", views.article, name="article"),
     path("u/<int:creator_id>/", views.author, name="author"),
+    path("u/<int:creator_id>/follow/", views.follow, name="follow"),
     path("accessibility/", views.accessibility, name="accessibility"),
 ]

@@ -1,5 +1,149 @@
-def home(request, care=False): ...
-def channel(request, slug, care=False): ...
-def article(request, article_id, care=False): ...
-def author(request, creator_id, care=False): ...
-def accessibility(request, care=False): ...
+"""Reader pages: home, channel, article, author, accessibility. Every page exists per script
+variant (/zh-hans/, /zh-hant/) and in care mode (/<variant>/care/…), each its own cacheable URL."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.utils import translation
+from django.views.decorators.http import require_POST
+
+from zimei.accounts.models import CreatorProfile, Follow
+from zimei.accounts.services import follow_set
+from zimei.articles.selectors import ArticleGone, article_get_for_reader
+from zimei.conversion.variants import ui
+from zimei.core.errors import InputError
+from zimei.core.pagecache import public_page
+from zimei.distribution.counters import view_record
+from zimei.distribution.models import Channel
+from zimei.distribution.selectors import (
+    LIST_FIELDS,
+    author_recent,
+    channel_tops,
+    hot_list,
+    public_articles,
+    related_list,
+)
+
+PER_PAGE = 20
+
+
+def _suffix() -> str:
+    return "hant" if translation.get_language() == "zh-hant" else "hans"
+
+
+def _mark_care(request: HttpRequest, care: bool) -> None:
+    request.care = care
+
+
+def _page(request: HttpRequest, queryset, per_page: int = PER_PAGE):
+    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+
+
+def _sidebar() -> dict:
+    return {
+        "hot": hot_list(limit=10),
+        "news_tops": channel_tops(Channel.Kind.NEWS),
+        "original_tops": channel_tops(Channel.Kind.ORIGINAL),
+    }
+
+
+@public_page
+def home(request: HttpRequest, care: bool = False) -> HttpResponse:
+    _mark_care(request, care)
+    latest = public_articles().select_related("author", "channel").only(*LIST_FIELDS).order_by("-published_at")
+    context = {"latest": latest[:PER_PAGE], "channels": Channel.objects.all(), **_sidebar()}
+    return render(request, "reader/home.html", context)
+
+
+@public_page
+def channel(request: HttpRequest, slug: str, care: bool = False) -> HttpResponse:
+    _mark_care(request, care)
+    ch = get_object_or_404(Channel, slug=slug)
+    qs = (
+        public_articles()
+        .filter(channel=ch)
+        .select_related("author", "channel")
+        .only(*LIST_FIELDS)
+        .order_by("-published_at", "-id")
+    )
+    context = {
+        "channel": ch,
+        "page": _page(request, qs),
+        "channels": Channel.objects.all(),
+        "hot": hot_list(channel_id=ch.id, limit=10),
+    }
+    return render(request, "reader/channel.html", context)
+
+
+@public_page
+def article(request: HttpRequest, article_id: int, care: bool = False) -> HttpResponse:
+    _mark_care(request, care)
+    try:
+        art = article_get_for_reader(article_id)
+    except ArticleGone as gone:
+        return render(request, "reader/gone.html", {"article": gone.article}, status=410)
+    suffix = _suffix()
+    context = {
+        "article": art,
+        "title": getattr(art, f"title_{suffix}"),
+        "body": getattr(art, f"body_{suffix}"),
+        "summary": getattr(art, f"summary_{suffix}"),
+        "author": art.author,
+        "related": related_list(art),
+        "past": author_recent(art.author_id, exclude_id=art.id, limit=5),
+        "site_url": settings.SITE_URL,
+        **_sidebar(),
+    }
+    view_record(art.id)
+    response = render(request, "reader/article.html", context)
+    response.zimei_article_id = art.id
+    return response
+
+
+@public_page
+def author(request: HttpRequest, creator_id: int, care: bool = False) -> HttpResponse:
+    _mark_care(request, care)
+    profile = get_object_or_404(CreatorProfile.objects.select_related("channel"), id=creator_id)
+    qs = (
+        public_articles()
+        .filter(author=profile)
+        .select_related("author", "channel")
+        .only(*LIST_FIELDS)
+        .order_by("-published_at", "-id")
+    )
+    following = (
+        request.user.is_authenticated and Follow.objects.filter(follower=request.user, creator=profile).exists()
+    )
+    context = {"author": profile, "page": _page(request, qs), "following": following, **_sidebar()}
+    return render(request, "reader/author.html", context)
+
+
+@public_page
+def accessibility(request: HttpRequest, care: bool = False) -> HttpResponse:
+    _mark_care(request, care)
+    return render(request, "reader/accessibility.html", {})
+
+
+@login_required
+@require_POST
+def follow(request: HttpRequest, creator_id: int) -> HttpResponse:
+    profile = CreatorProfile.objects.filter(id=creator_id).first()
+    if profile is None:
+        raise Http404
+    from django.contrib import messages
+
+    try:
+        follow_set(user=request.user, creator=profile, following=request.POST.get("follow") != "0")
+    except InputError as exc:
+        variant = translation.get_language()
+        for msgs in exc.errors.values():
+            for m in msgs:
+                messages.error(request, ui(m, variant))
+    nxt = request.POST.get("next", "")
+    if not nxt.startswith("/") or nxt.startswith("//"):
+        nxt = f"/{translation.get_language()}/u/{profile.id}/"
+    return HttpResponseRedirect(nxt)

@@ -1,0 +1,236 @@
+"""Reader pages through HTTP: what a reader sees, in both scripts and in care mode."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from zimei.articles.models import Article
+from zimei.articles.services import ArticleInput, article_publish, article_save, article_withdraw
+from zimei.distribution.counters import flush
+
+from .factories import UserFactory, creator, published_article
+
+pytestmark = pytest.mark.django_db
+
+SEED_ELEMENTS_HANT = [
+    "Zimei首頁",  # breadcrumb: home > channel > 正文
+    "正文",
+    "申請入駐",
+    "次分享",
+    "分享至",
+    "複製連結",
+    "微信",
+    "微博",
+    "聲明：個人原創，僅供參考",
+    "特別聲明",
+    "information storage services",
+    "相關推薦",
+    "熱點推薦",
+    "文章數",
+    "關注度",
+    "往期回顧",
+    "全部",
+    "科技要聞",
+    "頭條要聞",
+    "體育要聞",
+    "娛樂要聞",
+    "財經要聞",
+    "汽車要聞",
+    "態度原創",
+    "藝術",
+    "手機",
+    "本地",
+    "公開課",
+    "軍事航空",
+]
+
+
+def _text(response) -> str:
+    return response.content.decode()
+
+
+@pytest.fixture
+def article():
+    author = creator(channel="tech", pen_name="林间笔记")
+    published_article(author, title="旧文：手机续航为何越来越好？", when=timezone.now() - timedelta(days=2))
+    other = creator(channel="tech", pen_name="芯片观察")
+    published_article(other, title="芯片工艺进入新阶段：软件生态成关键！")
+    return published_article(author, title="人工智能芯片大战：谁的软件生态更强？")
+
+
+def test_article_page_shows_every_element_of_the_reference_page_in_traditional(client, article):
+    page = _text(client.get(f"/zh-hant/a/{article.id}/"))
+    for element in SEED_ELEMENTS_HANT:
+        assert element in page, element
+    # Title and body converted at phrase level: 软件 becomes 軟體 (not the character-wise 軟件).
+    assert "人工智慧晶片大戰：誰的軟體生態更強？" in page
+    assert "晶片產業" in page
+    # The author card: pen name, tagline, badges and the true article count.
+    assert "林间笔记" in page and "Lv1" in page
+    assert re.search(r'class="article-count">2<', page)
+    # Hot list timestamps are to the second.
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d</time>", page)
+    # The past-articles box links to the author's older article and to all of them.
+    assert "舊文：手機續航為何越來越好？" in page
+    assert f'href="/zh-hant/u/{article.author_id}/"' in page
+
+
+def test_article_page_in_simplified_and_alternates(client, article):
+    page = _text(client.get(f"/zh-hans/a/{article.id}/"))
+    assert "人工智能芯片大战：谁的软件生态更强？" in page
+    assert "申请入驻" in page and "相关推荐" in page and "声明：个人原创，仅供参考" in page
+    assert f'hreflang="zh-Hant" href="http://127.0.0.1:8000/zh-hant/a/{article.id}/"' in page
+    assert f'hreflang="zh-Hans" href="http://127.0.0.1:8000/zh-hans/a/{article.id}/"' in page
+    # Related: the other author's chip article shares its subject.
+    assert "芯片工艺进入新阶段" in page.split("相关推荐")[1].split("</section>")[0]
+
+
+def test_source_declaration_for_reposts(client):
+    art = published_article(title="转载：一篇关于汽车的文章", original=False, source="某某日报")
+    page = _text(client.get(f"/zh-hans/a/{art.id}/"))
+    assert "声明：本文转载自某某日报，仅供参考" in page
+    assert "个人原创" not in page
+
+
+def test_care_mode_has_the_elements_and_a_way_back(client, article):
+    page = _text(client.get(f"/zh-hant/care/a/{article.id}/"))
+    assert 'class="care"' in page and "/static/zimei/care.css" in page
+    assert "退出關懷版" in page and f'href="/zh-hant/a/{article.id}/"' in page
+    for element in ["熱點推薦", "相關推薦", "文章數", "關注度", "態度原創", "聲明：個人原創，僅供參考"]:
+        assert element in page
+    # Links stay in care mode.
+    assert f'href="/zh-hant/care/u/{article.author_id}/"' in page
+    standard = _text(client.get(f"/zh-hant/a/{article.id}/"))
+    assert f'href="/zh-hant/care/a/{article.id}/"' in standard and "進入關懷版" in standard
+
+
+@pytest.mark.parametrize(
+    ("accept", "expected"),
+    [("zh-TW,zh;q=0.9", "/zh-hant/"), ("zh-HK", "/zh-hant/"), ("zh-CN,zh;q=0.9", "/zh-hans/"), ("en-US", "/zh-hans/")],
+)
+def test_root_defaults_from_accept_language(client, accept, expected):
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE=accept)
+    assert response.status_code == 302 and response["Location"] == expected
+
+
+def test_the_script_choice_sticks(client, article):
+    response = client.get(f"/switch/zh-hant/?next=/zh-hans/care/a/{article.id}/")
+    assert response.status_code == 302
+    assert response["Location"] == f"/zh-hant/care/a/{article.id}/"
+    # A later visit to the bare site goes to the chosen script, whatever the browser says.
+    assert client.get("/", HTTP_ACCEPT_LANGUAGE="zh-CN")["Location"] == "/zh-hant/"
+    # The switcher never redirects off-site.
+    assert client.get("/switch/zh-hans/?next=https://evil.example/")["Location"] == "/zh-hans/"
+
+
+def test_missing_and_withdrawn_articles(client, article, django_capture_on_commit_callbacks):
+    missing = client.get("/zh-hant/a/999999/")
+    assert missing.status_code == 404 and "頁面不存在" in _text(missing)
+    assert client.get(f"/zh-hant/a/{article.id}/")["X-Cache"] == "MISS"
+    with django_capture_on_commit_callbacks(execute=True):
+        article_withdraw(article=article, actor=article.author.user)
+    gone = client.get(f"/zh-hant/a/{article.id}/")
+    assert gone.status_code == 410 and "作者已撤回這篇文章" in _text(gone)
+    assert "Traceback" not in _text(gone)
+
+
+def test_pages_are_cached_and_purged_on_publish(client, article, django_capture_on_commit_callbacks):
+    url = f"/zh-hans/a/{article.id}/"
+    assert client.get(url)["X-Cache"] == "MISS"
+    cached = client.get(url)
+    assert cached["X-Cache"] == "HIT" and "public" in cached["Cache-Control"]
+    article_save(
+        article=article,
+        actor=article.author.user,
+        data=ArticleInput(title="改过的标题：芯片大战第二回", body_html=article.body_html, channel="tech"),
+    )
+    # A saved working copy is not public until published again.
+    assert "改过的标题" not in _text(client.get(url))
+    with django_capture_on_commit_callbacks(execute=True):  # the purge runs once the publish commits
+        article_publish(article=article, actor=article.author.user)
+    fresh = client.get(url)
+    assert fresh["X-Cache"] == "MISS" and "改过的标题：芯片大战第二回" in _text(fresh)
+    assert "改過的標題" in _text(client.get(f"/zh-hant/care/a/{article.id}/"))
+
+
+def test_logged_in_readers_get_private_uncached_pages(client, article):
+    client.force_login(UserFactory())
+    response = client.get(f"/zh-hans/a/{article.id}/")
+    assert "X-Cache" not in response and "private" in response["Cache-Control"]
+
+
+def test_article_page_query_count(client, article, django_assert_num_queries):
+    client.get(f"/zh-hans/a/{article.id}/")  # warms the hot list and channel boxes (60 s caches)
+    from django.core.cache import caches
+
+    caches["pages"].clear()
+    # article+author+channel, related, the author's past articles.
+    with django_assert_num_queries(3):
+        assert client.get(f"/zh-hant/a/{article.id}/").status_code == 200
+
+
+def test_views_and_shares_are_counted(client, article):
+    for _ in range(3):
+        client.get(f"/zh-hans/a/{article.id}/")
+    flush()
+    article.refresh_from_db()
+    assert article.view_count == 3
+    assert client.post(f"/share/{article.id}/link/").status_code == 204
+    weibo = client.post(f"/share/{article.id}/weibo/")
+    assert weibo.status_code == 303 and weibo["Location"].startswith("https://service.weibo.com/share/")
+    assert client.post(f"/share/{article.id}/fax/").status_code == 404
+    assert client.get(f"/share/{article.id}/link/").status_code == 405
+    article.refresh_from_db()
+    assert article.share_count == 2
+    page = _text(client.get(f"/zh-hans/care/a/{article.id}/"))
+    assert '<span class="n">2</span>' in page
+
+
+def test_qr_code_for_wechat(client, article):
+    response = client.get(f"/qr/{article.id}.svg?v=zh-hant")
+    assert response.status_code == 200 and response["Content-Type"] == "image/svg+xml"
+    assert response.content.startswith(b"<svg")
+
+
+def test_home_channel_and_author_pages(client, article):
+    home = _text(client.get("/zh-hant/"))
+    assert "科技要聞" in home and "熱點推薦" in home and "態度原創" in home
+    assert "人工智慧晶片大戰" in home
+    author = article.author
+    for i in range(22):
+        published_article(author, title=f"第{i}篇：分页测试文章？", when=timezone.now() - timedelta(hours=i + 5))
+    page1 = _text(client.get("/zh-hans/c/tech/"))
+    assert "第 1 / 2 页" in page1 and 'rel="next"' in page1
+    page2 = _text(client.get("/zh-hans/c/tech/?page=2"))
+    assert "第 2 / 2 页" in page2
+    assert client.get("/zh-hans/c/tech/?page=abc").status_code == 200
+    assert client.get("/zh-hans/c/nosuch/").status_code == 404
+    profile = _text(client.get(f"/zh-hans/u/{author.id}/"))
+    assert 'class="article-count">24<' in profile
+    assert "第 1 / 2 页" in profile
+    assert client.get("/zh-hans/u/999999/").status_code == 404
+
+
+def test_only_published_articles_are_public(client):
+    author = creator()
+    from zimei.articles.services import article_create
+
+    draft = article_create(author=author, data=ArticleInput(title="草稿", body_html="<p>未发布</p>", channel="tech"))
+    assert client.get(f"/zh-hans/a/{draft.id}/").status_code == 404
+    assert Article.objects.filter(status="published").count() == 0
+
+
+def test_follow_updates_the_card(client, article):
+    reader = UserFactory()
+    url = f"/zh-hans/u/{article.author_id}/follow/"
+    assert client.post(url).status_code == 302  # to login
+    client.force_login(reader)
+    client.post(url, {"next": f"/zh-hans/u/{article.author_id}/"})
+    article.author.refresh_from_db()
+    assert article.author.follower_count == 1 and article.author.attention >= 10
+    page = _text(client.get(f"/zh-hans/u/{article.author_id}/"))
+    assert "已关注" in page

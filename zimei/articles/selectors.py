@@ -1,0 +1,42 @@
+"""Reads of articles that check who may see them. Interfaces fetch articles only through these."""
+
+from __future__ import annotations
+
+from django.http import Http404
+
+from zimei.accounts.models import User
+
+from .models import Article
+
+
+class ArticleGone(Exception):
+    """The article existed but is no longer public (withdrawn or taken down): 410, not 404."""
+
+    def __init__(self, article: Article):
+        self.article = article
+
+
+GONE = (Article.Status.WITHDRAWN, Article.Status.TAKEN_DOWN)
+
+
+def article_get_for_reader(article_id: int) -> Article:
+    """A published article with its author and channel, in one query; 404 / ArticleGone otherwise."""
+    article = (
+        Article.objects.select_related("author", "channel")
+        .defer("body_html", "summary", "title")
+        .filter(id=article_id)
+        .first()
+    )
+    if article is None or article.status in (Article.Status.DRAFT, Article.Status.PENDING, Article.Status.REJECTED):
+        raise Http404
+    if article.status in GONE:
+        raise ArticleGone(article)
+    return article
+
+
+def article_get_for_author(article_id: int, user: User) -> Article:
+    """The author's own article (any status), or 404 — never someone else's."""
+    article = Article.objects.select_related("author", "channel").filter(id=article_id, author__user=user).first()
+    if article is None:
+        raise Http404
+    return article
