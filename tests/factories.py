@@ -11,7 +11,7 @@ from PIL import Image as PILImage
 from zimei.accounts.models import CreatorProfile, User
 from zimei.articles.models import Article
 from zimei.articles.services import ArticleInput, article_create, article_publish
-from zimei.distribution.models import Channel
+from zimei.distribution.models import CHANNELS, Channel
 
 _seq = itertools.count(1)
 
@@ -34,7 +34,14 @@ def editor(**kwargs) -> User:
     return UserFactory(role=User.Role.EDITOR, **kwargs)
 
 
+def ensure_channels() -> None:
+    """The fixed channels (a migration creates them; transactional tests flush them away)."""
+    for position, (slug, name, kind) in enumerate(CHANNELS):
+        Channel.objects.get_or_create(slug=slug, defaults={"name": name, "kind": kind, "position": position})
+
+
 def creator(*, channel: str = "tech", pen_name: str | None = None, **kwargs) -> CreatorProfile:
+    ensure_channels()
     user = UserFactory(role=User.Role.CREATOR, **kwargs)
     return CreatorProfile.objects.create(
         user=user,
@@ -65,7 +72,11 @@ def published_article(
     article = article_create(
         author=author,
         data=ArticleInput(
-            title=title, body_html=body, channel=channel or author.channel.slug, original=original, source=source
+            title=title,
+            body_html=body,
+            channel=channel or author.channel.slug,
+            original=original,
+            source=source,
         ),
     )
     return article_publish(article=article, actor=author.user, when=when)

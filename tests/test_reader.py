@@ -70,7 +70,7 @@ def test_article_page_shows_every_element_of_the_reference_page_in_traditional(c
     assert "人工智慧晶片大戰：誰的軟體生態更強？" in page
     assert "晶片產業" in page
     # The author card: pen name, tagline, badges and the true article count.
-    assert "林间笔记" in page and "Lv1" in page
+    assert "林間筆記" in page and "寫科技，也寫生活" in page and "Lv1" in page
     assert re.search(r'class="article-count">2<', page)
     # Hot list timestamps are to the second.
     assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d</time>", page)
@@ -110,7 +110,12 @@ def test_care_mode_has_the_elements_and_a_way_back(client, article):
 
 @pytest.mark.parametrize(
     ("accept", "expected"),
-    [("zh-TW,zh;q=0.9", "/zh-hant/"), ("zh-HK", "/zh-hant/"), ("zh-CN,zh;q=0.9", "/zh-hans/"), ("en-US", "/zh-hans/")],
+    [
+        ("zh-TW,zh;q=0.9", "/zh-hant/"),
+        ("zh-HK", "/zh-hant/"),
+        ("zh-CN,zh;q=0.9", "/zh-hans/"),
+        ("en-US", "/zh-hans/"),
+    ],
 )
 def test_root_defaults_from_accept_language(client, accept, expected):
     response = client.get("/", HTTP_ACCEPT_LANGUAGE=accept)
@@ -202,7 +207,9 @@ def test_home_channel_and_author_pages(client, article):
     assert "人工智慧晶片大戰" in home
     author = article.author
     for i in range(22):
-        published_article(author, title=f"第{i}篇：分页测试文章？", when=timezone.now() - timedelta(hours=i + 5))
+        published_article(
+            author, title=f"第{i}篇：分页测试文章？", when=timezone.now() - timedelta(hours=i + 5)
+        )
     page1 = _text(client.get("/zh-hans/c/tech/"))
     assert "第 1 / 2 页" in page1 and 'rel="next"' in page1
     page2 = _text(client.get("/zh-hans/c/tech/?page=2"))
@@ -219,7 +226,9 @@ def test_only_published_articles_are_public(client):
     author = creator()
     from zimei.articles.services import article_create
 
-    draft = article_create(author=author, data=ArticleInput(title="草稿", body_html="<p>未发布</p>", channel="tech"))
+    draft = article_create(
+        author=author, data=ArticleInput(title="草稿", body_html="<p>未发布</p>", channel="tech")
+    )
     assert client.get(f"/zh-hans/a/{draft.id}/").status_code == 404
     assert Article.objects.filter(status="published").count() == 0
 

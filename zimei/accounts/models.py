@@ -79,6 +79,9 @@ class CreatorApplication(models.Model):
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["status", "created_at"])]
 
+    def __str__(self) -> str:
+        return f"{self.pen_name} ({self.status})"
+
 
 class Follow(models.Model):
     follower = models.ForeignKey(User, on_delete=models.CASCADE, related_name="following")
@@ -87,3 +90,6 @@ class Follow(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["follower", "creator"], name="unique_follow")]
+
+    def __str__(self) -> str:
+        return f"{self.follower_id} → {self.creator_id}"

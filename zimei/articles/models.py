@@ -11,6 +11,9 @@ class Image(models.Model):
     height = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    def __str__(self) -> str:
+        return self.file.name
+
     @property
     def url(self) -> str:
         return self.file.url
@@ -91,3 +94,6 @@ class Revision(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.article_id}: {self.kind} {self.created_at:%Y-%m-%d %H:%M:%S}"

@@ -27,7 +27,11 @@ def article_get_for_reader(article_id: int) -> Article:
         .filter(id=article_id)
         .first()
     )
-    if article is None or article.status in (Article.Status.DRAFT, Article.Status.PENDING, Article.Status.REJECTED):
+    if article is None or article.status in (
+        Article.Status.DRAFT,
+        Article.Status.PENDING,
+        Article.Status.REJECTED,
+    ):
         raise Http404
     if article.status in GONE:
         raise ArticleGone(article)
@@ -36,7 +40,9 @@ def article_get_for_reader(article_id: int) -> Article:
 
 def article_get_for_author(article_id: int, user: User) -> Article:
     """The author's own article (any status), or 404 — never someone else's."""
-    article = Article.objects.select_related("author", "channel").filter(id=article_id, author__user=user).first()
+    article = (
+        Article.objects.select_related("author", "channel").filter(id=article_id, author__user=user).first()
+    )
     if article is None:
         raise Http404
     return article

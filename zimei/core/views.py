@@ -3,7 +3,7 @@ error pages."""
 
 from __future__ import annotations
 
-import mimetypes
+import io
 from pathlib import Path
 
 import segno
@@ -46,7 +46,9 @@ def variant_switch(request: HttpRequest, variant: str) -> HttpResponseRedirect:
     if variant not in ("zh-hans", "zh-hant"):
         raise Http404
     nxt = request.GET.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}) or not nxt.startswith("/"):
+    if not url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}) or not nxt.startswith(
+        "/"
+    ):
         nxt = "/"
     response = HttpResponseRedirect(with_variant(nxt, variant))
     response.set_cookie(
@@ -60,7 +62,9 @@ def variant_switch(request: HttpRequest, variant: str) -> HttpResponseRedirect:
 def share(request: HttpRequest, article_id: int, target: str) -> HttpResponse:
     if target not in SHARE_TARGETS:
         raise Http404
-    article = Article.objects.filter(id=article_id, status=Article.Status.PUBLISHED).only("id", "title").first()
+    article = (
+        Article.objects.filter(id=article_id, status=Article.Status.PUBLISHED).only("id", "title").first()
+    )
     if article is None:
         raise Http404
     share_record(article_id=article.id, target=target)
@@ -82,12 +86,15 @@ def qr_code(request: HttpRequest, article_id: int) -> HttpResponse:
         variant = "zh-hans"
     with translation.override(variant):
         url = settings.SITE_URL + reverse("reader:article", args=[article_id])
-    svg = segno.make(url, error="m").svg_inline(scale=4, dark="#111", light="#fff")
-    return HttpResponse(svg, content_type="image/svg+xml")
+    buf = io.BytesIO()
+    segno.make(url, error="m").save(buf, kind="svg", scale=4, dark="#111", light="#fff", xmldecl=False)
+    return HttpResponse(buf.getvalue(), content_type="image/svg+xml")
 
 
 def _error(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
-    return render(request, "core/error.html", {"status": status, "title": title, "message": message}, status=status)
+    return render(
+        request, "core/error.html", {"status": status, "title": title, "message": message}, status=status
+    )
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

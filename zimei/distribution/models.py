@@ -49,3 +49,6 @@ class ArticleKeyword(models.Model):
     class Meta:
         indexes = [models.Index(fields=["word", "article"], name="keyword_word_article")]
         constraints = [models.UniqueConstraint(fields=["article", "word"], name="unique_article_word")]
+
+    def __str__(self) -> str:
+        return f"{self.article_id}: {self.word}"

@@ -17,6 +17,9 @@ class AuditEntry(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["target_type", "target_id"])]
 
+    def __str__(self) -> str:
+        return f"{self.action} {self.target_type}#{self.target_id}"
+
     def save(self, *args, **kwargs):
         if self.pk:
             raise ValueError("audit entries are append-only")

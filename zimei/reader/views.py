@@ -54,7 +54,9 @@ def _sidebar() -> dict:
 @public_page
 def home(request: HttpRequest, care: bool = False) -> HttpResponse:
     _mark_care(request, care)
-    latest = public_articles().select_related("author", "channel").only(*LIST_FIELDS).order_by("-published_at")
+    latest = (
+        public_articles().select_related("author", "channel").only(*LIST_FIELDS).order_by("-published_at")
+    )
     context = {"latest": latest[:PER_PAGE], "channels": Channel.objects.all(), **_sidebar()}
     return render(request, "reader/home.html", context)
 
@@ -116,7 +118,8 @@ def author(request: HttpRequest, creator_id: int, care: bool = False) -> HttpRes
         .order_by("-published_at", "-id")
     )
     following = (
-        request.user.is_authenticated and Follow.objects.filter(follower=request.user, creator=profile).exists()
+        request.user.is_authenticated
+        and Follow.objects.filter(follower=request.user, creator=profile).exists()
     )
     context = {"author": profile, "page": _page(request, qs), "following": following, **_sidebar()}
     return render(request, "reader/author.html", context)

@@ -24,7 +24,11 @@ def zh_tag(text: str) -> str:
 
 @register.filter(name="zh")
 def zh_filter(text: str) -> str:
-    return convert(str(text), _current()) if text else text
+    if not text:
+        return text
+    text = str(text)
+    # Short strings (names, taglines, channel names) recur on every page: memoised.
+    return ui(text, _current()) if len(text) <= 80 else convert(text, _current())
 
 
 @register.filter

@@ -1,0 +1,133 @@
+"""The article page in real headless Chromium: what a person sees, in both scripts and in care
+mode. Screenshots go to test-artifacts/."""
+
+from __future__ import annotations
+
+import pytest
+
+from .browser import chromium, page, screenshot  # noqa: F401  (fixtures)
+from .factories import creator, png_bytes, published_article
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# Relative luminance and contrast ratio (WCAG 2.x), computed in the page.
+CONTRAST_JS = """
+(el) => {
+  const parse = (c) => c.match(/[\\d.]+/g).slice(0, 3).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  let bgEl = el, bg = 'rgba(0, 0, 0, 0)';
+  while (bgEl && (bg === 'rgba(0, 0, 0, 0)' || bg === 'transparent')) {
+    bg = getComputedStyle(bgEl).backgroundColor; bgEl = bgEl.parentElement;
+  }
+  if (bg === 'rgba(0, 0, 0, 0)') bg = 'rgb(255, 255, 255)';
+  const a = lum(parse(getComputedStyle(el).color)), b = lum(parse(bg));
+  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+}
+"""
+
+
+@pytest.fixture
+def article():
+    from zimei.articles.services import image_create
+
+    author = creator(channel="tech", pen_name="林间笔记")
+    image = image_create(owner=author.user, data=png_bytes(640, 360, "#2a6f97"), name="chart.png")
+    body = (
+        "<p>软件和信息技术正在改变芯片产业。这是第一段，讲的是人工智能芯片的竞争。</p>"
+        f'<figure><img src="{image.url}" alt="一张图表"><figcaption>图：芯片出货量</figcaption></figure>'
+        "<h2>生态之争</h2><p>第二段讨论软件生态，以及开发者的选择。</p>"
+        '<p>更多内容见<a href="https://example.org/">参考资料</a>。</p>'
+    )
+    published_article(creator(channel="tech"), title="芯片工艺进入新阶段：软件生态成关键！")
+    return published_article(author, title="人工智能芯片大战：谁的软件生态更强？", body=body)
+
+
+def test_article_page_in_both_scripts(live_server, page, article):  # noqa: F811
+    page.goto(f"{live_server.url}/zh-hans/a/{article.id}/")
+    assert page.locator("h1.post-title").inner_text() == "人工智能芯片大战：谁的软件生态更强？"
+    for text in [
+        "申请入驻",
+        "分享至",
+        "相关推荐",
+        "热点推荐",
+        "往期回顾",
+        "态度原创",
+        "进入关怀版",
+        "无障碍浏览",
+    ]:
+        assert page.get_by_text(text, exact=False).first.is_visible(), text
+    img = page.locator(".post-body figure img")
+    assert img.evaluate("(i) => i.complete && i.naturalWidth") == 640
+    assert page.locator(".declaration").inner_text() == "声明：个人原创，仅供参考"
+    screenshot(page, "article-zh-hans")
+
+    # The switcher takes the reader to the same page in Traditional, and the choice sticks.
+    page.get_by_role("link", name="繁體").click()
+    page.wait_for_url(f"**/zh-hant/a/{article.id}/")
+    assert page.locator("h1.post-title").inner_text() == "人工智慧晶片大戰：誰的軟體生態更強？"
+    assert page.locator(".declaration").inner_text() == "聲明：個人原創，僅供參考"
+    assert "軟體和資訊科技" in page.locator(".post-body").inner_text()
+    screenshot(page, "article-zh-hant")
+    page.goto(f"{live_server.url}/")
+    assert page.url.endswith("/zh-hant/")
+
+    # 態度原創 tabs switch without a page load.
+    page.goto(f"{live_server.url}/zh-hant/a/{article.id}/")
+    page.locator(".tabs label", has_text="手機").click()
+    assert page.locator("#orig-mobile").is_checked()
+
+    # Copying the link counts a share.
+    before = int(page.locator(".share-count .n").inner_text())
+    page.get_by_role("button", name="複製連結").click()
+    page.wait_for_function(f"document.querySelector('.share-count .n').textContent === '{before + 1}'")
+    page.wait_for_timeout(200)
+    article.refresh_from_db()
+    assert article.share_count == before + 1
+
+
+def test_care_mode_is_large_high_contrast_and_single_column(live_server, page, article):  # noqa: F811
+    page.goto(f"{live_server.url}/zh-hant/a/{article.id}/")
+    page.get_by_role("link", name="進入關懷版").click()
+    page.wait_for_url(f"**/zh-hant/care/a/{article.id}/")
+    screenshot(page, "article-zh-hant-care")
+
+    body_p = page.locator(".post-body p").first
+    size = body_p.evaluate("(p) => parseFloat(getComputedStyle(p).fontSize)")
+    line = body_p.evaluate("(p) => parseFloat(getComputedStyle(p).lineHeight)")
+    assert size >= 24 and line / size >= 1.5, (size, line)
+
+    # Every piece of text meets 7:1 contrast.
+    texts = page.locator(".post-body p, .post-title, .meta, .declaration, .statement p, a, dt, dd")
+    worst = min(texts.nth(i).evaluate(CONTRAST_JS) for i in range(texts.count()) if texts.nth(i).is_visible())
+    assert worst >= 7, worst
+
+    # Every visible click target is at least 60×60 CSS px.
+    targets = page.locator("a:visible, button:visible, summary:visible, label:visible")
+    small = []
+    for i in range(targets.count()):
+        box = targets.nth(i).bounding_box()
+        if box and (box["width"] < 59.5 or box["height"] < 59.5):
+            small.append((targets.nth(i).inner_text()[:20], box["width"], box["height"]))
+    assert not small, small
+
+    # One column: nothing sits beside the article, and nothing floats over it.
+    post, side = page.locator("article.post").bounding_box(), page.locator("aside.side").bounding_box()
+    assert side["y"] >= post["y"] + post["height"] - 1
+    floating = page.evaluate(
+        "[...document.querySelectorAll('body *')]"
+        ".filter(e => ['fixed','sticky'].includes(getComputedStyle(e).position) && e.offsetParent !== null)"
+        ".length"
+    )
+    assert floating == 0
+    # The QR code is shown in place, not as a pop-up.
+    qr = page.locator(".share-wechat img")
+    assert qr.is_visible() and qr.evaluate("(i) => i.complete && i.naturalWidth") > 100
+    for text in ["熱點推薦", "相關推薦", "文章數", "關注度", "態度原創", "科技要聞"]:
+        assert page.get_by_text(text, exact=False).first.is_visible(), text
+
+    # And leaving care mode is one click.
+    page.get_by_role("link", name="退出關懷版").click()
+    page.wait_for_url(f"**/zh-hant/a/{article.id}/")
