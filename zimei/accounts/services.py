@@ -121,3 +121,48 @@ def follow_set(*, user: User, creator: CreatorProfile, following: bool) -> Creat
         Follow.objects.filter(follower=user, creator=creator).delete()
     creator_counts_refresh(creator)
     return creator
+
+
+def user_register(*, username: str, password: str, password_confirm: str) -> User:
+    """A new reader account. Messages are in Simplified, like every service's."""
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+    from django.utils import translation
+
+    errors: dict[str, list[str]] = {}
+    username = (username or "").strip()
+    if not username:
+        errors.setdefault("username", []).append("请填写用户名")
+    elif len(username) > 30:
+        errors.setdefault("username", []).append("用户名最多 30 个字")
+    elif not all(ch.isalnum() or ch in "@.+-_" for ch in username):
+        errors.setdefault("username", []).append("用户名只能包含文字、数字和 @ . + - _")
+    elif User.objects.filter(username__iexact=username).exists():
+        errors.setdefault("username", []).append("这个用户名已经有人使用")
+    if not password:
+        errors.setdefault("password", []).append("请填写密码")
+    else:
+        try:
+            with translation.override("zh-hans"):
+                validate_password(password, User(username=username))
+        except ValidationError as exc:
+            errors.setdefault("password", []).extend(str(m) for m in exc.messages)
+    if password and password != password_confirm:
+        errors.setdefault("password_confirm", []).append("两次输入的密码不一致")
+    if errors:
+        raise InputError(errors)
+    return User.objects.create_user(username=username, password=password)
+
+
+@transaction.atomic
+def creator_set_trusted(*, creator: CreatorProfile, actor: User, trusted: bool) -> CreatorProfile:
+    """An editor marks a creator as trusted (信) or takes it back; recorded in the audit log."""
+    from zimei.moderation.services import audit_record
+
+    if not actor.is_editor:
+        raise NotAllowed("editors only")
+    if creator.trusted != trusted:
+        creator.trusted = trusted
+        creator.save(update_fields=["trusted"])
+        audit_record(actor=actor, action="creator.trust" if trusted else "creator.untrust", target=creator)
+    return creator

@@ -104,7 +104,9 @@ def related_list(article: Article) -> list[Article]:
     ids = list(article.related_ids or [])
     if not ids:
         return []
-    by_id = {a.id: a for a in public_articles().filter(id__in=ids).select_related("author").only(*LIST_FIELDS)}
+    by_id = {
+        a.id: a for a in public_articles().filter(id__in=ids).select_related("author").only(*LIST_FIELDS)
+    }
     return [by_id[i] for i in ids if i in by_id]
 
 
