@@ -57,7 +57,7 @@ def main() -> None:
         batch = [rng.randint(1, max_id) for _ in range(args.requests * 2)]
         ids += list(Article.objects.filter(id__in=batch, status="published").values_list("id", flat=True))
     ids = ids[: args.requests]
-    client = Client()
+    client = Client(HTTP_HOST="127.0.0.1")
     _time(client, f"/{args.variant}/a/{ids[0]}/")  # load templates, OpenCC, URL resolvers once
 
     cold, warm, base = [], [], []

@@ -24,8 +24,8 @@ def _converter(config: str) -> opencc.OpenCC:
 
 
 # Terms the Taiwan-idiom dictionaries render wrongly for news prose (they carry a programming
-# sense: 声明 "declaration" -> 宣告); these keep their plain Traditional form.
-HANT_KEEP: dict[str, str] = {"声明": "聲明", "聲明": "聲明"}
+# sense: 声明 "declaration" -> 宣告, 发布 "release" -> 釋出); these keep their plain Traditional form.
+HANT_KEEP: dict[str, str] = {"声明": "聲明", "聲明": "聲明", "发布": "發布", "發布": "發布"}
 _HANT_KEEP_RE = re.compile("|".join(map(re.escape, HANT_KEEP)))
 
 

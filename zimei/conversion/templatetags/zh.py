@@ -1,25 +1,33 @@
 """Template helpers for script variants.
 
 `{% zh "申请入驻" %}` writes a UI string in the reader's script; `{{ text|zh }}` converts any
-text (already-stored per-variant fields need no conversion and should be used directly).
+text; `{{ article|in_variant:"title" }}` reads a field stored per variant (title_hans /
+title_hant), which needs no conversion at all. The variant comes from the template context
+(set by the `variant` context processor) rather than the thread-local active language: these
+run hundreds of times per page.
 """
 
 from django import template
 from django.utils import translation
 
-from zimei.conversion.variants import HANS, convert, ui
+from zimei.conversion.variants import HANS, HANT, convert, ui
 
 register = template.Library()
 
 
 def _current() -> str:
     lang = translation.get_language()
-    return lang if lang in ("zh-hans", "zh-hant") else HANS
+    return lang if lang in (HANS, HANT) else HANS
 
 
-@register.simple_tag(name="zh")
-def zh_tag(text: str) -> str:
-    return ui(text, _current())
+def _from_context(context) -> str:
+    variant = context.get("variant")
+    return variant if variant in (HANS, HANT) else _current()
+
+
+@register.simple_tag(name="zh", takes_context=True)
+def zh_tag(context, text: str) -> str:
+    return ui(text, _from_context(context))
 
 
 @register.filter(name="zh")
@@ -33,6 +41,5 @@ def zh_filter(text: str) -> str:
 
 @register.filter
 def in_variant(obj, field: str) -> str:
-    """`{{ article|in_variant:"title" }}`: the stored per-variant field (title_hans / title_hant)."""
-    suffix = "hant" if _current() == "zh-hant" else "hans"
+    suffix = "hant" if _current() == HANT else "hans"
     return getattr(obj, f"{field}_{suffix}", "") or ""
