@@ -243,3 +243,24 @@ def test_follow_updates_the_card(client, article):
     assert article.author.follower_count == 1 and article.author.attention >= 10
     page = _text(client.get(f"/zh-hans/u/{article.author_id}/"))
     assert "已关注" in page
+
+
+def test_every_reader_page_has_hreflang_alternates(client, article):
+    for path in ["/zh-hans/", "/zh-hant/c/tech/", f"/zh-hans/care/u/{article.author_id}/"]:
+        page = _text(client.get(path))
+        rest = path.split("/", 2)[2]
+        assert f'hreflang="zh-Hant" href="http://127.0.0.1:8000/zh-hant/{rest}"' in page, path
+        assert f'hreflang="zh-Hans" href="http://127.0.0.1:8000/zh-hans/{rest}"' in page, path
+
+
+def test_admin_shows_the_audit_log_read_only(client, article):
+    from zimei.articles.services import article_take_down
+
+    from .factories import editor
+
+    boss = editor(is_staff=True, is_superuser=True)
+    article_take_down(article=article, actor=boss, reason="违反社区规范")
+    client.force_login(boss)
+    listing = client.get("/admin/moderation/auditentry/")
+    assert listing.status_code == 200 and "违反社区规范" in _text(listing)
+    assert client.get("/admin/moderation/auditentry/add/").status_code == 403

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils import translation
 
@@ -22,5 +23,8 @@ def variant(request: HttpRequest) -> dict:
         + ("?" + request.META["QUERY_STRING"] if request.META.get("QUERY_STRING") else ""),
         "switch_path": path,
         "care_url": with_care(request.path, current, True),
+        # hreflang alternates and the canonical link: the same page in each script.
+        "alt_hans": settings.SITE_URL + with_variant(request.path, "zh-hans"),
+        "alt_hant": settings.SITE_URL + with_variant(request.path, "zh-hant"),
         "standard_url": with_care(request.path, current, False),
     }

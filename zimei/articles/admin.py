@@ -1,0 +1,18 @@
+from django.contrib import admin
+
+from .models import Article, Image, Revision
+
+
+@admin.register(Article)
+class ArticleAdmin(admin.ModelAdmin):
+    list_display = ("title", "author", "channel", "status", "published_at", "view_count", "share_count")
+    list_filter = ("status", "channel")
+    search_fields = ("title",)
+    raw_id_fields = ("author", "cover")
+    # Publishing and taking down go through the services (studio, editor desk): they render both
+    # scripts, index, purge caches and write the audit log.
+    readonly_fields = ("status", "published_at", "takedown_reason", "view_count", "share_count")
+
+
+admin.site.register(Image)
+admin.site.register(Revision)
