@@ -125,7 +125,7 @@ def test_care_mode_is_large_high_contrast_and_single_column(live_server, page, a
     # The QR code is shown in place, not as a pop-up.
     qr = page.locator(".share-wechat img")
     assert qr.is_visible() and qr.evaluate("(i) => i.complete && i.naturalWidth") > 100
-    for text in ["熱點推薦", "相關推薦", "文章數", "關注度", "態度原創", "科技要聞"]:
+    for text in ["熱點推薦", "相關推薦", "文章數", "關注度", "態度原創", "科技要聞", "申請入駐", "無障礙瀏覽"]:
         assert page.get_by_text(text, exact=False).first.is_visible(), text
 
     # And leaving care mode is one click.
