@@ -1,0 +1,161 @@
+"""`zimei serve`: the production server (granian, WSGI, several worker processes)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.staticfiles.finders import get_finders
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.migrations.executor import MigrationExecutor
+
+STAMP_NAME = ".zimei-collected"
+
+
+def default_workers() -> int:
+    return min(4, (os.cpu_count() or 1) * 2)
+
+
+def default_threads() -> int:
+    # granian's own advice for WSGI: at most 2 × CPUs + 1 Python threads per worker.
+    return min(8, (os.cpu_count() or 1) * 2 + 1)
+
+
+def add_server_arguments(parser: CommandParser) -> None:
+    """The options `zimei serve` and `zimei demo` share."""
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=default_workers(),
+        help=f"worker processes (default: min(4, 2 × CPUs) = {default_workers()} here)",
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=default_threads(),
+        help=f"request threads per worker (default: min(8, 2 × CPUs + 1) = {default_threads()} here)",
+    )
+
+
+def check_server_options(host: str, port: int, workers: int, threads: int) -> None:
+    """Refuse bad options with a message that says what to do, before anything else happens."""
+    if not host.strip():
+        raise CommandError("--host must not be empty (e.g. --host 127.0.0.1)")
+    if not 1 <= port <= 65535:
+        raise CommandError(f"--port must be between 1 and 65535, not {port}")
+    if workers < 1:
+        raise CommandError(f"--workers must be at least 1, not {workers}")
+    if threads < 1:
+        raise CommandError(f"--threads must be at least 1, not {threads}")
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host.strip("[]"), port))
+        except socket.gaierror as exc:
+            raise CommandError(f"--host {host!r} is not an address this machine has ({exc})") from exc
+        except OSError as exc:
+            raise CommandError(
+                f"cannot listen on {host}:{port}: {exc.strerror or exc}. "
+                "Is another server running there? Pick another port with --port."
+            ) from exc
+
+
+def url(host: str, port: int) -> str:
+    """The address to open in a browser for a server listening on host:port."""
+    shown = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
+    if ":" in shown and not shown.startswith("["):
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}/"
+
+
+def pending_migrations(alias: str = DEFAULT_DB_ALIAS) -> list:
+    executor = MigrationExecutor(connections[alias])
+    return executor.migration_plan(executor.loader.graph.leaf_nodes())
+
+
+def _static_fingerprint() -> str:
+    digest = hashlib.sha256()
+    entries = []
+    for finder in get_finders():
+        for path, storage in finder.list([]):
+            st = os.stat(storage.path(path))
+            entries.append(f"{path}\0{st.st_mtime_ns}\0{st.st_size}")
+    for entry in sorted(entries):
+        digest.update(entry.encode())
+    return digest.hexdigest()
+
+
+def collectstatic_if_needed() -> bool:
+    """Collect static files into STATIC_ROOT when they changed since the last collection
+    (a fingerprint of names, sizes and times is kept there). Returns whether it collected."""
+    root = Path(settings.STATIC_ROOT)
+    stamp = root / STAMP_NAME
+    fingerprint = _static_fingerprint()
+    if stamp.is_file() and stamp.read_text() == fingerprint:
+        return False
+    call_command("collectstatic", interactive=False, verbosity=0)
+    root.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(fingerprint)
+    return True
+
+
+def run_server(*, host: str, port: int, workers: int, threads: int, access_log: bool = False) -> None:
+    """Serve zimei.wsgi:application with granian; /static/ straight from STATIC_ROOT."""
+    from granian import Granian
+    from granian.constants import Interfaces
+
+    connections.close_all()  # the workers open their own
+    Granian(
+        "zimei.wsgi:application",
+        address=host,
+        port=port,
+        interface=Interfaces.WSGI,
+        workers=workers,
+        blocking_threads=threads,
+        backpressure=threads,  # no more requests in Python at once than there are threads
+        websockets=False,
+        log_access=access_log,
+        respawn_failed_workers=True,
+        static_path_route=[settings.STATIC_URL.rstrip("/")],
+        static_path_mount=[Path(settings.STATIC_ROOT)],
+        static_path_expires=3600,
+    ).serve()
+
+
+class Command(BaseCommand):
+    help = (
+        "Serve Zimei in production style: granian (WSGI) with several worker processes, static "
+        "files served by granian from STATIC_ROOT (collected first when they changed). The "
+        "database must be migrated (`zimei migrate`). Data folder: ZIMEI_DATA_DIR."
+    )
+    requires_migrations_checks = False
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        add_server_arguments(parser)
+        parser.add_argument("--access-log", action="store_true", help="log every request")
+
+    def handle(
+        self, *args, host: str, port: int, workers: int, threads: int, access_log: bool, **options
+    ) -> None:
+        check_server_options(host, port, workers, threads)
+        pending = pending_migrations()
+        if pending:
+            raise CommandError(
+                f"the database has {len(pending)} unapplied migration(s): run `zimei migrate` first "
+                "(or `zimei demo` for a demo site)"
+            )
+        if collectstatic_if_needed():
+            self.stdout.write(f"Collected static files into {settings.STATIC_ROOT}")
+        self.stdout.write(
+            f"Serving Zimei at {url(host, port)} ({workers} workers × {threads} threads); Ctrl+C stops."
+        )
+        self.stdout.flush()
+        run_server(host=host, port=port, workers=workers, threads=threads, access_log=access_log)

@@ -1,0 +1,216 @@
+"""The demo site: demo accounts and a month of articles, written through the real services.
+
+Every article goes through image_create, article_create and article_publish(when=…), exactly
+as if a creator had written it in the studio, so variants, keywords and related articles are
+real. Only the engagement counters (and created_at, to match published_at) are set afterwards.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth.models import Permission
+from django.db import transaction
+from django.utils import timezone
+from tqdm import tqdm
+
+from zimei.accounts.models import CreatorApplication, CreatorProfile, User
+from zimei.accounts.services import ApplicationInput, creator_application_submit, creator_create, follow_set
+from zimei.articles.models import Article, Image
+from zimei.articles.services import (
+    ArticleInput,
+    article_create,
+    article_publish,
+    creator_counts_refresh,
+    image_create,
+)
+from zimei.distribution.models import Channel
+from zimei.distribution.selectors import related_compute
+
+from .pictures import draw_picture
+from .text import CHANNEL_SLUGS, ArticlePlan, ImageSlot, pen_name, plan_article, tagline
+
+DEMO_SEED = 2025
+DEMO_ARTICLES = 600
+DEMO_CREATORS = 30
+DEMO_DRAFTS = 3
+DEMO_PASSWORD = "zimei-demo"
+# (username, what it is for): printed by `zimei demo`.
+DEMO_LOGINS: list[tuple[str, str]] = [
+    ("reader", "读者 reader: follows creators, can apply to become a creator"),
+    ("creator", "创作者 creator: the studio, with published articles and drafts"),
+    ("editor", "编辑 editor: the desk (a pending creator application) and /admin/"),
+]
+APPLICANT = "applicant"
+EDITOR_APPS = ("accounts", "articles", "distribution", "moderation")
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    created: bool
+    articles: int
+    creators: int
+    seconds: float
+
+
+def demo_is_filled() -> bool:
+    """The demo content exists: the marker is the demo creator's profile (made last-but-few,
+    in the same transaction as every demo article)."""
+    return CreatorProfile.objects.filter(user__username="creator").exists()
+
+
+def _picture(owner: User, slot: ImageSlot, seed: int) -> Image:
+    rng = random.Random(f"zimei-demo:{seed}:picture:{slot.seed}")
+    return image_create(
+        owner=owner, data=draw_picture(rng, slot.kind), name=f"demo{slot.seed.replace(':', '-')}"
+    )
+
+
+def _creators(count: int) -> list[CreatorProfile]:
+    """`count` creators spread over the channels; the first is the demo login "creator"."""
+    channels = {c.slug: c for c in Channel.objects.all()}
+    out = []
+    for j in range(count):
+        slug = CHANNEL_SLUGS[j % len(CHANNEL_SLUGS)]
+        if j == 0:
+            user = User.objects.create_user("creator", password=DEMO_PASSWORD, role=User.Role.CREATOR)
+        else:
+            user = User.objects.create_user(f"writer{j:02d}", password=None, role=User.Role.CREATOR)
+        name = pen_name(j, slug)
+        out.append(
+            creator_create(
+                user=user,
+                pen_name=name,
+                tagline=tagline(j, slug),
+                channel=channels[slug],
+                intro=f"{name}，{tagline(j, slug)}。在自媒写{channels[slug].name}。",
+                trusted=j % 4 == 0,
+            )
+        )
+    return out
+
+
+def _author_for(
+    plan: ArticlePlan, by_channel: dict[str, list[CreatorProfile]], everyone: list
+) -> CreatorProfile:
+    """Some creators write far more than others: a Zipf pick among the channel's creators."""
+    pool = by_channel.get(plan.channel) or everyone
+    weights = [1 / (k + 1) for k in range(len(pool))]
+    x = plan.author_pick * sum(weights)
+    for author, w in zip(pool, weights, strict=True):
+        x -= w
+        if x < 0:
+            return author
+    return pool[-1]
+
+
+def _publish(plan: ArticlePlan, author: CreatorProfile, *, seed: int, now: datetime) -> Article:
+    cover = _picture(author.user, plan.cover, seed)
+    urls = [_picture(author.user, slot, seed).file.url for slot in plan.images]
+    article = article_create(
+        author=author,
+        data=ArticleInput(
+            title=plan.title,
+            body_html=plan.body_html(urls),
+            channel=plan.channel,
+            original=plan.original,
+            source=plan.source,
+            cover_id=cover.id,
+        ),
+    )
+    return article_publish(article=article, actor=author.user, when=now - plan.age)
+
+
+def _drafts(author: CreatorProfile, count: int, *, seed: int) -> None:
+    for k in range(count):
+        plan = plan_article(seed, k, namespace="draft", channel=author.channel.slug)
+        urls = [_picture(author.user, slot, seed + 1).file.url for slot in plan.images[:1]]
+        blocks = plan.blocks[: 4 + 2 * k]  # drafts are unfinished: the first few blocks
+        plan.blocks = [b for b in blocks if b[0] != "img" or urls]
+        article_create(
+            author=author,
+            data=ArticleInput(title=plan.title, body_html=plan.body_html(urls), channel=plan.channel),
+        )
+
+
+def _application(applicant: User) -> CreatorApplication:
+    return creator_application_submit(
+        user=applicant,
+        data=ApplicationInput(
+            pen_name="晚风读城",
+            tagline="在城市的缝隙里寻找好故事",
+            channel="local",
+            intro="我是一名城市规划专业的研究生，业余时间喜欢走街串巷，记录老街区的变化和住在那里的人。",
+            sample_work=(
+                "《一条老街的三种早晨》\n"
+                "清晨六点，卖豆浆的阿姨已经支起了摊子，蒸笼里的热气把半条街都熏得暖洋洋的。"
+                "七点，上学的孩子们从巷子里鱼贯而出，书包在身后一颠一颠。"
+                "八点，老人们在榕树下摆开棋盘，一局棋能下到中午。"
+                "这条街正在改造，有人盼着新房子，也有人舍不得旧日子。我想把这些早晨都记下来。"
+            ),
+        ),
+    )
+
+
+def demo_fill(
+    *,
+    articles: int = DEMO_ARTICLES,
+    creators: int = DEMO_CREATORS,
+    drafts: int = DEMO_DRAFTS,
+    seed: int = DEMO_SEED,
+    progress: bool = True,
+) -> DemoResult:
+    """Fill the database with the demo site, once: returns created=False if it is already there.
+
+    All or nothing (one transaction), so an interrupted run leaves no half-filled site behind.
+    Sizes are parameters so that tests can build a small demo."""
+    if articles < 0 or creators < 1:
+        raise ValueError("articles must be >= 0 and creators >= 1")
+    started = time.monotonic()
+    if demo_is_filled():
+        return DemoResult(False, 0, 0, time.monotonic() - started)
+    now = timezone.now()
+    with transaction.atomic():
+        editor = User.objects.create_user(
+            "editor", password=DEMO_PASSWORD, role=User.Role.EDITOR, is_staff=True
+        )
+        # Staff with the content models' permissions: /admin/ shows them, nothing else.
+        editor.user_permissions.set(Permission.objects.filter(content_type__app_label__in=EDITOR_APPS))
+        reader = User.objects.create_user("reader", password=DEMO_PASSWORD, role=User.Role.READER)
+        applicant = User.objects.create_user(APPLICANT, password=DEMO_PASSWORD, role=User.Role.READER)
+        profiles = _creators(creators)
+        by_channel: dict[str, list[CreatorProfile]] = {}
+        for p in profiles:
+            by_channel.setdefault(p.channel.slug, []).append(p)
+
+        published: list[tuple[Article, ArticlePlan]] = []
+        bar = tqdm(total=articles, desc="demo articles", unit="art", disable=not progress, leave=False)
+        for index in range(articles):
+            plan = plan_article(seed, index)
+            author = _author_for(plan, by_channel, profiles)
+            published.append((_publish(plan, author, seed=seed, now=now), plan))
+            bar.update()
+        bar.close()
+
+        # Engagement, and related articles recomputed now that every article exists (at
+        # publish time an article only sees the ones published before it).
+        rows = []
+        for article, plan in published:
+            article.view_count, article.share_count = plan.views, plan.shares
+            article.created_at = article.published_at
+            rows.append(article)
+        Article.objects.bulk_update(rows, ["view_count", "share_count", "created_at"], batch_size=500)
+        for article in rows:
+            article.related_ids = related_compute(article)
+        Article.objects.bulk_update(rows, ["related_ids"], batch_size=500)
+        for p in profiles:
+            creator_counts_refresh(p)
+
+        _drafts(profiles[0], drafts, seed=seed)
+        _application(applicant)
+        for p in profiles[1:4]:
+            follow_set(user=reader, creator=p, following=True)
+    return DemoResult(True, len(published), len(profiles), time.monotonic() - started)
