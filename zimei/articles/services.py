@@ -7,6 +7,7 @@ identically wherever it is triggered from.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from django.conf import settings
 from django.db import transaction
@@ -265,10 +266,27 @@ def share_record(*, article_id: int, target: str) -> None:
 
 @dataclass(frozen=True)
 class Upload:
-    """An uploaded file's bytes and the name it came with."""
+    """An uploaded file as the request parsed it: not read until its size is known to fit."""
 
-    data: bytes
+    file: BinaryIO
     name: str
+    size: int
+
+
+def _upload_bytes(upload: Upload) -> bytes:
+    if upload.size > settings.ZIMEI_MAX_IMAGE_BYTES:
+        raise ImageRejected(f"图片不能超过 {settings.ZIMEI_MAX_IMAGE_BYTES // (1024 * 1024)} MB")
+    upload.file.seek(0)
+    return upload.file.read(settings.ZIMEI_MAX_IMAGE_BYTES + 1)
+
+
+def image_upload(*, owner: User, upload: Upload) -> Image:
+    """An image uploaded in the studio (body images, covers); its size is checked before reading."""
+    try:
+        data = _upload_bytes(upload)
+    except ImageRejected as exc:
+        raise InputError.one("image", str(exc)) from exc
+    return image_create(owner=owner, data=data, name=upload.name)
 
 
 @transaction.atomic
@@ -303,12 +321,12 @@ def article_submit(
     if cover_upload is not None:
         if errors:  # only check it: no file is written for a submission that will be refused
             try:
-                normalise_image(cover_upload.data, name=cover_upload.name)
+                normalise_image(_upload_bytes(cover_upload), name=cover_upload.name)
             except ImageRejected as exc:
                 errors.setdefault("cover", []).append(str(exc))
         else:
             try:
-                cover = image_create(owner=actor, data=cover_upload.data, name=cover_upload.name)
+                cover = image_upload(owner=actor, upload=cover_upload)
             except InputError as exc:
                 errors.setdefault("cover", []).extend(exc.errors.get("image", []))
             else:
