@@ -1,0 +1,52 @@
+"""Reading what was typed into the account forms, and showing service errors in the reader's script.
+
+Validation lives in the services; these helpers only read the POST and convert messages.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.forms import AuthenticationForm
+from django.http import QueryDict
+from django.utils import translation
+
+from zimei.accounts.services import ApplicationInput
+from zimei.conversion.variants import HANS, ui
+from zimei.core.errors import InputError
+
+APPLICATION_FIELDS = ("pen_name", "tagline", "channel", "intro", "sample_work")
+
+
+def current_variant() -> str:
+    lang = translation.get_language()
+    return lang if lang in ("zh-hans", "zh-hant") else HANS
+
+
+def ui_errors(exc: InputError, variant: str | None = None) -> dict[str, list[str]]:
+    """A service's errors (field -> messages in Simplified) in the reader's script. Errors about
+    the whole form ('' in the service) are under "form", which templates can reach."""
+    variant = variant or current_variant()
+    return {field or "form": [ui(m, variant) for m in messages] for field, messages in exc.errors.items()}
+
+
+def typed(post: QueryDict, fields: tuple[str, ...]) -> dict[str, str]:
+    """What was typed in `fields`, to put back into the form."""
+    return {f: post.get(f, "") for f in fields}
+
+
+def application_input(post: QueryDict) -> ApplicationInput:
+    return ApplicationInput(**typed(post, APPLICATION_FIELDS))
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form with its messages written here, shown in the reader's script."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        variant = current_variant()
+        self.error_messages = {
+            "invalid_login": ui("用户名或密码不正确，请重新输入（注意大小写）", variant),
+            "inactive": ui("这个账号已停用", variant),
+        }
+        for name, label in (("username", "用户名"), ("password", "密码")):
+            self.fields[name].label = ui(label, variant)
+            self.fields[name].error_messages["required"] = ui(f"请填写{label}", variant)
