@@ -86,3 +86,19 @@ def png_bytes(width: int = 64, height: int = 48, color: str = "#c33") -> bytes:
     buf = io.BytesIO()
     PILImage.new("RGB", (width, height), color).save(buf, "PNG")
     return buf.getvalue()
+
+
+def png_declaring(width: int, height: int) -> bytes:
+    """A valid one-bit PNG of width x height pixels, written row by row so that even a
+    10000x10000 image (a decompression bomb) costs a few kilobytes and no memory to make."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    row = b"\x00" + b"\x00" * ((width + 7) // 8)
+    packer = zlib.compressobj(9)
+    idat = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")

@@ -1,0 +1,471 @@
+"""The creator studio through HTTP: the whole path from registering to a public article and
+back, every kind of bad input through the forms, and who may touch which article."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.utils.html import escape
+
+from zimei.accounts.models import CreatorApplication
+from zimei.articles.models import Article, Image, Revision
+
+from .factories import UserFactory, creator, editor, png_bytes, png_declaring, published_article
+
+pytestmark = pytest.mark.django_db
+
+SAMPLE = "这是我的一篇代表作，讲述了一个关于城市与乡村之间来回奔波的普通人的故事。" * 2
+BODY = "<p>第一段：城市的清晨总是很安静。</p><p>第二段：乡村的傍晚有炊烟。</p>"
+
+
+def _text(response) -> str:
+    return response.content.decode()
+
+
+def _form(**overrides) -> dict:
+    data = {
+        "title": "城市与乡村",
+        "summary": "",
+        "channel": "local",
+        "original": "1",
+        "source": "",
+        "cover_id": "",
+        "body_html": BODY,
+        "action": "save",
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
+def author():
+    return creator(channel="local", pen_name="山间小记")
+
+
+@pytest.fixture
+def studio(author) -> Client:
+    c = Client()
+    c.force_login(author.user)
+    return c
+
+
+def _new_draft(studio: Client, **overrides) -> Article:
+    response = studio.post("/zh-hans/studio/new/", _form(**overrides))
+    assert response.status_code == 302, _text(response)[:2000]
+    return Article.objects.latest("id")
+
+
+# --- the whole path ---------------------------------------------------------------------------
+
+
+def test_register_apply_approve_write_publish_edit_withdraw(django_capture_on_commit_callbacks):
+    user_client, editor_client, public = Client(), Client(), Client()
+    editor_client.force_login(editor())
+
+    # A reader registers and applies.
+    response = user_client.post(
+        "/zh-hans/accounts/register/",
+        {"username": "xiaoshan", "password": "a-long-passphrase", "password_confirm": "a-long-passphrase"},
+    )
+    assert response.status_code == 302
+    assert user_client.get("/zh-hans/studio/").status_code == 403  # not a creator yet
+    user_client.post(
+        "/zh-hans/accounts/apply/",
+        {
+            "pen_name": "山间小记",
+            "tagline": "写山，也写山里的人",
+            "channel": "local",
+            "intro": "在县城生活了二十年，喜欢记录身边的变化。",
+            "sample_work": SAMPLE,
+        },
+    )
+    application = CreatorApplication.objects.get(user__username="xiaoshan")
+
+    # An editor approves it.
+    editor_client.post(f"/zh-hans/desk/applications/{application.id}/review/", {"decision": "approve"})
+    assert "已通过" in _text(user_client.get("/zh-hans/accounts/apply/"))
+    dashboard = user_client.get("/zh-hans/studio/")
+    assert dashboard.status_code == 200 and "山间小记" in _text(dashboard)
+
+    # The creator uploads an image for the body, as the editor's 插入图片 does.
+    editor_page = _text(user_client.get("/zh-hans/studio/new/"))
+    for label in ("段落", "小标题", "引用", "列表", "链接", "插入图片", "保存草稿", "预览", "发布"):
+        assert label in editor_page
+    assert 'name="body_html"' in editor_page and "csrfmiddlewaretoken" in editor_page
+    assert "声明：个人原创，仅供参考" in editor_page
+    upload = user_client.post(
+        "/zh-hans/studio/images/",
+        {"image": SimpleUploadedFile("photo.png", png_bytes(800, 600), "image/png")},
+    )
+    assert upload.status_code == 200
+    image = upload.json()
+    assert image["width"] == 800 and image["height"] == 600 and image["url"].startswith("/media/")
+    assert Client().get(image["url"]).status_code == 200
+    figure = f'<figure><img src="{image["url"]}" alt=""><figcaption>山里的清晨</figcaption></figure>'
+    body = "<p>第一段：山里的清晨总是很安静。</p>" + figure + "<p>第二段：傍晚有炊烟升起。</p>"
+
+    # Save a draft.
+    response = user_client.post(
+        "/zh-hans/studio/new/", _form(title="山里的一天", body_html=body, summary="山里人的一天")
+    )
+    article = Article.objects.get(author__user__username="xiaoshan")
+    assert response.status_code == 302 and response["Location"] == f"/zh-hans/studio/{article.id}/edit/"
+    assert article.status == Article.Status.DRAFT and image["url"] in article.body_html
+    assert public.get(f"/zh-hans/a/{article.id}/").status_code == 404  # a draft is not public
+
+    # Autosave (what studio.js posts every few seconds).
+    autosaved = user_client.post(
+        f"/zh-hans/studio/{article.id}/autosave/", _form(title="山里的一天（自动保存）", body_html=body)
+    )
+    assert autosaved.status_code == 200
+    assert autosaved.json()["id"] == article.id and "已自动保存" in autosaved.json()["message"]
+    article.refresh_from_db()
+    assert article.title == "山里的一天（自动保存）"
+    assert article.revisions.filter(kind=Revision.Kind.AUTOSAVE).count() == 1
+
+    # Preview shows the working copy like the article page.
+    preview = user_client.get(f"/zh-hans/studio/{article.id}/preview/")
+    assert preview.status_code == 200
+    page = _text(preview)
+    assert "山里的一天（自动保存）" in page and image["url"] in page and "声明：个人原创，仅供参考" in page
+
+    # Publish: the public page exists, with the image in the body.
+    with django_capture_on_commit_callbacks(execute=True):
+        published = user_client.post(f"/zh-hans/studio/{article.id}/publish/")
+    assert published.status_code == 302
+    article.refresh_from_db()
+    assert article.status == Article.Status.PUBLISHED
+    page = public.get(f"/zh-hans/a/{article.id}/")
+    assert page.status_code == 200
+    assert "山里的一天（自动保存）" in _text(page) and image["url"] in _text(page)
+    assert "山裡的一天" in _text(public.get(f"/zh-hant/a/{article.id}/"))  # converted for the reader
+
+    # Editing after publishing saves a working copy; readers still see the published version.
+    edit_page = _text(user_client.get(f"/zh-hans/studio/{article.id}/edit/"))
+    assert "更新发布" in edit_page and "撤回" in edit_page
+    with django_capture_on_commit_callbacks(execute=True):
+        user_client.post(
+            f"/zh-hans/studio/{article.id}/edit/", _form(title="山里的一天（修订版）", body_html=body)
+        )
+    assert "山里的一天（修订版）" not in _text(public.get(f"/zh-hans/a/{article.id}/"))
+    assert "有尚未发布的修改" in _text(user_client.get("/zh-hans/studio/"))
+    # 更新发布 puts the new version live (the cached page is purged); the revisions are kept.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = user_client.post(
+            f"/zh-hans/studio/{article.id}/edit/",
+            _form(title="山里的一天（修订版）", body_html=body, action="publish"),
+        )
+    assert response.status_code == 302
+    assert "山里的一天（修订版）" in _text(public.get(f"/zh-hans/a/{article.id}/"))
+    kinds = list(article.revisions.values_list("kind", flat=True))
+    assert kinds.count("publish") == 2 and len(kinds) >= 5
+    revisions = _text(user_client.get(f"/zh-hans/studio/{article.id}/revisions/"))
+    assert "山里的一天（自动保存）" in revisions and "山里的一天（修订版）" in revisions
+
+    # Withdraw: the public page says it is gone.
+    with django_capture_on_commit_callbacks(execute=True):
+        user_client.post(f"/zh-hans/studio/{article.id}/withdraw/")
+    article.refresh_from_db()
+    assert article.status == Article.Status.WITHDRAWN
+    assert public.get(f"/zh-hans/a/{article.id}/").status_code == 410
+
+    # An editor takes down another of the creator's articles; the author sees why.
+    other = published_article(article.author, title="另一篇文章：山路")
+    with django_capture_on_commit_callbacks(execute=True):
+        editor_client.post(f"/zh-hans/desk/articles/{other.id}/takedown/", {"reason": "图片侵犯他人版权"})
+    assert public.get(f"/zh-hans/a/{other.id}/").status_code == 410
+    dashboard = _text(user_client.get("/zh-hans/studio/"))
+    assert "已下架" in dashboard and "图片侵犯他人版权" in dashboard
+    assert "图片侵犯他人版权" in _text(user_client.get(f"/zh-hans/studio/{other.id}/edit/"))
+    # And cannot put it back up by publishing again.
+    refused = user_client.post(f"/zh-hans/studio/{other.id}/edit/", _form(action="publish"))
+    assert "这篇文章已被编辑下架，不能重新发布" in _text(refused)
+    other.refresh_from_db()
+    assert other.status == Article.Status.TAKEN_DOWN
+
+
+def test_autosave_creates_a_new_draft_and_says_where_it_lives(studio, author):
+    response = studio.post("/zh-hans/studio/new/autosave/", _form(title="刚开始写"))
+    assert response.status_code == 200
+    data = response.json()
+    article = Article.objects.get(id=data["id"])
+    assert article.author == author and article.title == "刚开始写"
+    assert data["edit_url"] == f"/zh-hans/studio/{article.id}/edit/"
+    assert data["autosave_url"] == f"/zh-hans/studio/{article.id}/autosave/"
+    # Later autosaves go to the article itself; a draft may be incomplete.
+    again = studio.post(data["autosave_url"], _form(title="", body_html="<p>还没想好标题</p>"))
+    assert again.status_code == 200
+    article.refresh_from_db()
+    assert article.title == "" and article.status == Article.Status.DRAFT
+
+
+def test_autosave_reports_errors_as_json_in_the_readers_script(studio, author):
+    article = _new_draft(studio)
+    response = studio.post(f"/zh-hant/studio/{article.id}/autosave/", _form(title="長" * 65))
+    assert response.status_code == 400
+    assert "標題最多 64 個字" in response.json()["errors"]["title"][0]
+    article.refresh_from_db()
+    assert article.title == "城市与乡村"
+
+
+def test_preview_and_save_buttons(studio):
+    response = studio.post("/zh-hans/studio/new/", _form(action="preview"))
+    article = Article.objects.latest("id")
+    assert response["Location"] == f"/zh-hans/studio/{article.id}/preview/"
+    assert article.status == Article.Status.DRAFT
+    page = _text(studio.get(response["Location"]))
+    assert "第一段：城市的清晨总是很安静。" in page and "预览" in page
+
+
+def test_repost_needs_a_source_and_shows_it(studio):
+    response = studio.post("/zh-hans/studio/new/", _form(original="0", source="", action="publish"))
+    assert "非原创文章请注明来源" in _text(response)
+    assert not Article.objects.exists()
+    studio.post("/zh-hans/studio/new/", _form(original="0", source="某某日报", action="publish"))
+    article = Article.objects.get()
+    assert article.status == Article.Status.PUBLISHED and not article.original
+    assert "声明：本文转载自某某日报，仅供参考" in _text(Client().get(f"/zh-hans/a/{article.id}/"))
+
+
+def test_cover_upload_and_choice(studio, author):
+    response = studio.post(
+        "/zh-hans/studio/new/",
+        {**_form(), "cover_file": SimpleUploadedFile("cover.png", png_bytes(320, 200), "image/png")},
+    )
+    assert response.status_code == 302
+    article = Article.objects.get()
+    assert article.cover is not None and article.cover.owner == author.user
+    # The uploaded image is offered as a cover afterwards; choosing none clears it.
+    page = _text(studio.get(f"/zh-hans/studio/{article.id}/edit/"))
+    assert f'name="cover_id" value="{article.cover_id}" checked' in page
+    studio.post(f"/zh-hans/studio/{article.id}/edit/", _form(cover_id=""))
+    article.refresh_from_db()
+    assert article.cover is None
+    # Someone else's image cannot be a cover.
+    foreign = Image.objects.create(owner=UserFactory(), file="img/x.jpg", width=1, height=1)
+    refused = studio.post(f"/zh-hans/studio/{article.id}/edit/", _form(cover_id=str(foreign.id)))
+    assert "找不到这张封面图片" in _text(refused)
+
+
+# --- bad input through the forms ---------------------------------------------------------------
+
+
+def test_publishing_without_a_title_keeps_everything_typed(studio):
+    response = studio.post("/zh-hans/studio/new/", _form(title="  ", summary="我的摘要", action="publish"))
+    page = _text(response)
+    assert response.status_code == 200
+    assert "请填写标题" in page and 'id="title-error"' in page
+    assert "我的摘要" in page and "第一段：城市的清晨总是很安静。" in page
+    assert not Article.objects.exists()
+
+
+def test_publishing_without_a_title_in_traditional(studio):
+    response = studio.post("/zh-hant/studio/new/", _form(title="", action="publish"))
+    page = _text(response)
+    assert "請填寫標題" in page and "请填写标题" not in page
+    assert "第一段：城市的清晨總是很安靜。" not in page  # what was typed is kept as typed…
+    assert "第一段：城市的清晨总是很安静。" in page  # …not converted
+
+
+def test_a_title_over_64_characters(studio):
+    long_title = "很长的标题" * 13  # 65 characters
+    response = studio.post("/zh-hans/studio/new/", _form(title=long_title))
+    page = _text(response)
+    assert "标题最多 64 个字，现在有 65 个字" in page
+    assert f'value="{long_title}"' in page
+    assert not Article.objects.exists()
+
+
+def test_a_body_over_100000_characters(studio, author):
+    article = _new_draft(studio)
+    huge = "<p>" + "字" * settings.ZIMEI_MAX_BODY_CHARS + "</p>"
+    response = studio.post(f"/zh-hans/studio/{article.id}/edit/", _form(title="新标题", body_html=huge))
+    page = _text(response)
+    assert response.status_code == 200
+    assert "正文最多 100,000 个字符" in page
+    assert 'value="新标题"' in page and escape(huge) in page  # kept in the textarea
+    article.refresh_from_db()
+    assert article.title == "城市与乡村"
+
+
+def test_an_unknown_channel(studio):
+    response = studio.post("/zh-hans/studio/new/", _form(channel="no-such-channel"))
+    assert "没有这个频道，请从列表中选择" in _text(response)
+    assert 'value="城市与乡村"' in _text(response)
+    assert not Article.objects.exists()
+
+
+def test_script_and_event_handlers_are_removed_and_the_text_stays(studio):
+    body = (
+        '<p>开头<script>alert("x")</script>的文字</p>'
+        '<p><img src="/media/none.jpg" onerror="alert(1)">图片后的文字</p>'
+        '<p><a href="javascript:alert(2)" onclick="alert(3)">一个链接</a></p>'
+    )
+    response = studio.post("/zh-hans/studio/new/", _form(body_html=body, action="publish"))
+    assert response.status_code == 302
+    article = Article.objects.get()
+    stored = article.body_html.lower()
+    for bad in ("<script", "onerror", "onclick", "javascript:", "alert("):
+        assert bad not in stored and bad not in article.body_hans.lower()
+    assert "开头的文字" in article.body_html and "图片后的文字" in article.body_html
+    page = _text(Client().get(f"/zh-hans/a/{article.id}/"))
+    assert "开头的文字" in page and "图片后的文字" in page and "一个链接" in page
+    assert "onerror" not in page and "<script>alert" not in page
+    # The author is told what was removed.
+    assert "正文中的脚本和事件属性不安全，已被移除" in _text(studio.get("/zh-hans/studio/"))
+
+
+def _upload(studio: Client, data: bytes, name: str = "photo.png", variant: str = "zh-hans"):
+    return studio.post(f"/{variant}/studio/images/", {"image": SimpleUploadedFile(name, data, "image/png")})
+
+
+def test_image_upload_refuses_what_is_not_an_image(studio):
+    response = _upload(studio, b"<html><script>alert(1)</script></html>", "evil.png")
+    assert response.status_code == 415 and response.json()["error"] == "文件不是可识别的图片"
+    hant = _upload(studio, b"just some text", "notes.png", variant="zh-hant")
+    assert hant.status_code == 415 and hant.json()["error"] == "檔案不是可識別的圖片"
+    assert not Image.objects.exists()
+
+
+def test_image_upload_over_20_mb_gets_our_message_not_an_error_page(studio):
+    big = png_bytes(16, 16) + b"\x00" * (21 * 1024 * 1024)
+    response = _upload(studio, big)
+    assert response.status_code == 413
+    assert response.json()["error"] == "图片不能超过 20 MB"
+    assert not Image.objects.exists()
+
+
+def test_image_over_50_megapixels_and_a_decompression_bomb(studio):
+    over = _upload(studio, png_declaring(7100, 7100))  # 50.4 megapixels, a few kilobytes
+    assert over.status_code == 400 and "像素" in over.json()["error"]
+    bomb_bytes = png_declaring(10000, 10000)
+    assert len(bomb_bytes) < 100_000  # tiny file, 100 megapixels once decoded
+    bomb = _upload(studio, bomb_bytes, "bomb.png", variant="zh-hant")
+    assert bomb.status_code == 400 and "圖片畫素過多" in bomb.json()["error"]
+    assert not Image.objects.exists()
+
+
+def _with_cover(data: bytes, name: str = "cover.png", **overrides) -> dict:
+    return {**_form(**overrides), "cover_file": SimpleUploadedFile(name, data, "image/png")}
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"GIF89a but not really a gif", "文件不是可识别的图片"),
+        (png_bytes(16, 16) + b"\x00" * (21 * 1024 * 1024), "图片不能超过 20 MB"),
+        (png_declaring(10000, 10000), "图片像素过多（疑似解压炸弹），已拒绝"),
+        (png_declaring(7100, 7100), "像素"),
+    ],
+    ids=["not-an-image", "over-20-mb", "decompression-bomb", "over-50-megapixels"],
+)
+def test_bad_cover_images_through_the_article_form(studio, data, message):
+    response = studio.post("/zh-hans/studio/new/", _with_cover(data, title="带封面的文章"))
+    page = _text(response)
+    assert response.status_code == 200
+    errors = page.split('id="cover-error"')[1].split("</ul>")[0]
+    assert message in errors
+    assert 'value="带封面的文章"' in page and "第一段：城市的清晨总是很安静。" in page
+    assert not Article.objects.exists() and not Image.objects.exists()
+
+
+def test_a_bad_cover_and_a_bad_title_are_reported_together(studio):
+    response = studio.post("/zh-hant/studio/new/", _with_cover(b"nope", title="", action="publish"))
+    page = _text(response)
+    assert "請填寫標題" in page and "檔案不是可識別的圖片" in page
+
+
+# --- who may do what -------------------------------------------------------------------------
+
+
+STUDIO_PAGES = ["/zh-hans/studio/", "/zh-hans/studio/new/"]
+
+
+@pytest.mark.parametrize("path", STUDIO_PAGES)
+def test_anonymous_goes_to_login(client, path):
+    response = client.get(path)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/zh-hans/accounts/login/?next=")
+
+
+def test_anonymous_article_urls_go_to_login_or_refuse(client):
+    article = published_article()
+    for path in (f"/zh-hans/studio/{article.id}/edit/", f"/zh-hans/studio/{article.id}/preview/"):
+        assert client.get(path)["Location"].startswith("/zh-hans/accounts/login/")
+    assert client.post(f"/zh-hans/studio/{article.id}/autosave/", _form()).status_code == 401
+    assert client.post("/zh-hans/studio/images/", {}).status_code == 401
+    assert client.post(f"/zh-hans/studio/{article.id}/publish/").status_code == 302
+    article.refresh_from_db()
+    assert article.status == Article.Status.PUBLISHED
+
+
+def test_a_reader_gets_403_in_the_studio(client):
+    client.force_login(UserFactory())
+    for path in STUDIO_PAGES:
+        response = client.get(path)
+        assert response.status_code == 403 and "申请入驻" in _text(response)
+    hant = client.get("/zh-hant/studio/")
+    assert hant.status_code == 403 and "創作中心只對創作者開放" in _text(hant)
+    assert client.post("/zh-hans/studio/new/autosave/", _form()).status_code == 403
+    assert not Article.objects.exists()
+
+
+def test_a_creator_cannot_touch_another_creators_article(studio, author):
+    theirs = published_article(creator(), title="别人的文章")
+    for path in ("edit", "preview", "revisions"):
+        assert studio.get(f"/zh-hans/studio/{theirs.id}/{path}/").status_code == 404, path
+    assert studio.post(f"/zh-hans/studio/{theirs.id}/edit/", _form(title="改掉它")).status_code == 404
+    assert studio.post(f"/zh-hans/studio/{theirs.id}/autosave/", _form(title="改掉它")).status_code == 404
+    assert studio.post(f"/zh-hans/studio/{theirs.id}/publish/").status_code == 404
+    assert studio.post(f"/zh-hans/studio/{theirs.id}/withdraw/").status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.title == "别人的文章" and theirs.status == Article.Status.PUBLISHED
+    # Their article is not in my list either.
+    assert "别人的文章" not in _text(studio.get("/zh-hans/studio/"))
+
+
+def test_editors_may_preview_any_article(author):
+    article = published_article(author, title="编辑可以预览")
+    desk = Client()
+    desk.force_login(editor())
+    response = desk.get(f"/zh-hans/studio/{article.id}/preview/")
+    assert response.status_code == 200 and "编辑可以预览" in _text(response)
+    # …but not edit it.
+    assert desk.get(f"/zh-hans/studio/{article.id}/edit/").status_code == 403
+
+
+def test_get_is_not_allowed_on_actions(studio, author):
+    article = _new_draft(studio)
+    for action in ("publish", "withdraw", "autosave"):
+        assert studio.get(f"/zh-hans/studio/{article.id}/{action}/").status_code == 405
+
+
+def test_withdrawing_a_draft_is_explained(studio):
+    article = _new_draft(studio)
+    response = studio.post(f"/zh-hans/studio/{article.id}/withdraw/", follow=True)
+    assert "只有已发布的文章可以撤回" in _text(response)
+
+
+def test_publish_button_from_the_preview_shows_what_is_missing(studio):
+    article = _new_draft(studio, title="")
+    response = studio.post(f"/zh-hans/studio/{article.id}/publish/")
+    assert response.status_code == 200 and "请填写标题" in _text(response)
+    article.refresh_from_db()
+    assert article.status == Article.Status.DRAFT
+
+
+def test_the_editor_page_is_ready_for_the_script(studio, author):
+    article = _new_draft(studio)
+    page = _text(studio.get(f"/zh-hant/studio/{article.id}/edit/"))
+    assert f'data-autosave-url="/zh-hant/studio/{article.id}/autosave/"' in page
+    assert 'data-upload-url="/zh-hant/studio/images/"' in page
+    assert '<script src="/static/zimei/studio.js" defer></script>' in page
+    assert "/static/zimei/studio.css" in page
+    # No inline script: everything the script needs is in data- attributes (in the reader's script).
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", page)
+    assert 'data-msg-saved="已自動儲存"' in page
+    assert page.count("data-cmd=") >= 7

@@ -1,0 +1,77 @@
+"""Reading the studio's article form; validation is the services' (zimei.articles.services)."""
+
+from __future__ import annotations
+
+import re
+
+from django.core.files.uploadedfile import UploadedFile
+from django.http import QueryDict
+
+from zimei.articles.models import Article
+from zimei.articles.services import ArticleInput, Upload
+
+ARTICLE_FIELDS = ("title", "summary", "channel", "original", "source", "cover_id", "body_html")
+# Magic numbers of the formats Zimei accepts (JPEG, PNG, GIF, WebP).
+_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a")
+_UNSAFE = re.compile(r"<\s*script|\son[a-z]+\s*=|javascript\s*:", re.IGNORECASE)
+
+
+def _cover_id(raw: str) -> int | None:
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    # Anything but an id of the creator's own image is refused by the service ("找不到这张封面图片").
+    return int(raw) if raw.isdigit() else -1
+
+
+def article_input(post: QueryDict) -> ArticleInput:
+    return ArticleInput(
+        title=post.get("title", ""),
+        body_html=post.get("body_html", ""),
+        channel=post.get("channel", ""),
+        summary=post.get("summary", ""),
+        original=post.get("original", "1") != "0",
+        source=post.get("source", ""),
+        cover_id=_cover_id(post.get("cover_id", "")),
+    )
+
+
+def article_values(article: Article | None, default_channel: str = "") -> dict[str, str]:
+    """The form's values for a saved article (its working copy) or a new one."""
+    if article is None:
+        return {"channel": default_channel, "original": "1"}
+    return {
+        "title": article.title,
+        "summary": article.summary,
+        "channel": article.channel.slug,
+        "original": "1" if article.original else "0",
+        "source": article.source,
+        "cover_id": str(article.cover_id or ""),
+        "body_html": article.body_html,
+    }
+
+
+def typed_values(post: QueryDict) -> dict[str, str]:
+    """Everything typed, exactly, to put back into the form after an error."""
+    values = {f: post.get(f, "") for f in ARTICLE_FIELDS}
+    values["original"] = "0" if values["original"] == "0" else "1"
+    return values
+
+
+def upload_from(file: UploadedFile | None) -> Upload | None:
+    if file is None:
+        return None
+    return Upload(file=file, name=file.name or "image", size=file.size or 0)
+
+
+def looks_like_image(file: UploadedFile) -> bool:
+    """Whether the upload starts like a JPEG, PNG, GIF or WebP (to answer 415 rather than 400)."""
+    file.seek(0)
+    head = file.read(12)
+    file.seek(0)
+    return head.startswith(_SIGNATURES) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
+
+
+def had_unsafe_markup(raw_body: str) -> bool:
+    """Whether the typed body held scripts or event handlers (removed by the sanitiser)."""
+    return bool(_UNSAFE.search(raw_body or ""))

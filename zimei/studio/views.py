@@ -1,0 +1,270 @@
+"""The creator studio (创作中心): my articles, the article editor, autosave, images, preview,
+publish and withdraw. Creators only; every article is fetched through the author's selector,
+so another creator's article is a 404."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
+from django.db.models import OuterRef, Subquery
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from zimei.accounts.forms import current_variant, ui_errors
+from zimei.articles.models import Article, Image, Revision
+from zimei.articles.sanitize import html_to_text, sanitize_body
+from zimei.articles.selectors import article_get_for_author
+from zimei.articles.services import (
+    article_publish,
+    article_submit,
+    article_withdraw,
+    image_upload,
+)
+from zimei.conversion.variants import convert, ui
+from zimei.core.errors import InputError, NotAllowed
+from zimei.distribution.models import Channel
+
+from .forms import (
+    article_input,
+    article_values,
+    had_unsafe_markup,
+    looks_like_image,
+    typed_values,
+    upload_from,
+)
+
+PER_PAGE = 30
+
+
+def _deny(request: HttpRequest, template: str, api: bool) -> HttpResponse:
+    if api:
+        message = "登录已过期，请重新登录" if not request.user.is_authenticated else "只有创作者可以这样做"
+        status = 401 if not request.user.is_authenticated else 403
+        return JsonResponse({"error": ui(message, current_variant())}, status=status)
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    return render(request, template, status=403)
+
+
+def creator_only(api: bool = False) -> Callable:
+    """Anonymous: to the login page (JSON 401); not a creator: 403 with a way to apply."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if not (request.user.is_authenticated and request.user.is_creator):
+                return _deny(request, "studio/forbidden.html", api)
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def _form(
+    request: HttpRequest,
+    article: Article | None,
+    values: dict[str, str],
+    errors: dict | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    user = request.user
+    body = values.get("body_html", "")
+    context = {
+        "article": article,
+        "values": values,
+        "errors": errors or {},
+        "channels": Channel.objects.all(),
+        "images": Image.objects.filter(owner=user).order_by("-created_at")[:24],
+        "max_title": settings.ZIMEI_MAX_TITLE_CHARS,
+        "max_body": settings.ZIMEI_MAX_BODY_CHARS,
+        "max_image_bytes": settings.ZIMEI_MAX_IMAGE_BYTES,
+        "body_chars": len(body),
+        "autosave_url": reverse("studio:autosave", args=[article.id])
+        if article
+        else reverse("studio:autosave-new"),
+        "draft_key": f"zimei-draft:{user.id}:{article.id if article else 'new'}",
+        "updated_ms": int(article.updated_at.timestamp() * 1000) if article else 0,
+        "public_url": reverse("reader:article", args=[article.id])
+        if article and article.status == Article.Status.PUBLISHED
+        else "",
+    }
+    return render(request, "studio/edit.html", context, status=status)
+
+
+def _saved_message(request: HttpRequest, article: Article, action: str, raw_body: str) -> None:
+    variant = current_variant()
+    if action == "publish":
+        messages.success(request, ui("已发布，读者现在可以看到它了", variant))
+    elif article.status == Article.Status.PUBLISHED:
+        messages.success(request, ui("修改已保存；点「更新发布」后读者才会看到新版本", variant))
+    else:
+        messages.success(request, ui("草稿已保存", variant))
+    if had_unsafe_markup(raw_body):
+        messages.warning(request, ui("正文中的脚本和事件属性不安全，已被移除", variant))
+
+
+@creator_only()
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    last_kind = (
+        Revision.objects.filter(article=OuterRef("pk")).order_by("-created_at", "-id").values("kind")[:1]
+    )
+    articles = (
+        Article.objects.filter(author__user=request.user)
+        .select_related("channel")
+        .annotate(last_kind=Subquery(last_kind))
+        .order_by("-updated_at", "-id")
+    )
+    page = Paginator(articles, PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "studio/dashboard.html", {"page": page, "profile": request.user.creator_profile})
+
+
+@creator_only()
+@require_http_methods(["GET", "POST"])
+def edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    article = article_get_for_author(pk, request.user) if pk is not None else None
+    if request.method == "GET":
+        return _form(request, article, article_values(article, request.user.creator_profile.channel.slug))
+    action = request.POST.get("action", "save")
+    try:
+        article = article_submit(
+            actor=request.user,
+            article=article,
+            data=article_input(request.POST),
+            cover_upload=upload_from(request.FILES.get("cover_file")),
+            publish=action == "publish",
+        )
+    except InputError as exc:
+        return _form(request, article, typed_values(request.POST), ui_errors(exc))
+    _saved_message(request, article, action, request.POST.get("body_html", ""))
+    if action == "preview":
+        return HttpResponseRedirect(reverse("studio:preview", args=[article.id]))
+    if action == "publish":
+        return HttpResponseRedirect(reverse("studio:dashboard"))
+    return HttpResponseRedirect(reverse("studio:edit", args=[article.id]))
+
+
+@creator_only(api=True)
+@require_POST
+def autosave(request: HttpRequest, pk: int | None = None) -> JsonResponse:
+    """studio.js posts the form here every few seconds when something changed. A new article
+    is created by its first autosave; the answer says where it now lives."""
+    article = article_get_for_author(pk, request.user) if pk is not None else None
+    try:
+        article = article_submit(
+            actor=request.user, article=article, data=article_input(request.POST), autosave=True
+        )
+    except InputError as exc:
+        return JsonResponse({"errors": ui_errors(exc)}, status=400)
+    saved_at = timezone.localtime(article.updated_at)
+    return JsonResponse(
+        {
+            "id": article.id,
+            "edit_url": reverse("studio:edit", args=[article.id]),
+            "autosave_url": reverse("studio:autosave", args=[article.id]),
+            "preview_url": reverse("studio:preview", args=[article.id]),
+            "saved_at": saved_at.isoformat(),
+            "message": ui("已自动保存", current_variant()) + f" {saved_at:%H:%M:%S}",
+        }
+    )
+
+
+@creator_only(api=True)
+@require_POST
+def image_upload_view(request: HttpRequest) -> JsonResponse:
+    """An image for the body: {id, url, width, height}, or {error} in the reader's script."""
+    variant = current_variant()
+    file = request.FILES.get("image")
+    if file is None:
+        return JsonResponse({"error": ui("请选择一张图片", variant)}, status=400)
+    if file.size > settings.ZIMEI_MAX_IMAGE_BYTES:
+        status = 413
+    elif not looks_like_image(file):
+        status = 415
+    else:
+        status = 400
+    try:
+        image = image_upload(owner=request.user, upload=upload_from(file))
+    except InputError as exc:
+        errors = ui_errors(exc, variant)
+        return JsonResponse({"error": " ".join(m for ms in errors.values() for m in ms)}, status=status)
+    return JsonResponse({"id": image.id, "url": image.url, "width": image.width, "height": image.height})
+
+
+def _article_for_preview(request: HttpRequest, pk: int) -> Article:
+    if request.user.is_editor:
+        return get_object_or_404(Article.objects.select_related("author", "channel"), pk=pk)
+    return article_get_for_author(pk, request.user)
+
+
+@require_GET
+def preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """The working copy as readers would see it once published: the author's (editors may look)."""
+    user = request.user
+    if not (user.is_authenticated and (user.is_creator or user.is_editor)):
+        return _deny(request, "studio/forbidden.html", api=False)
+    article = _article_for_preview(request, pk)
+    variant = current_variant()
+    body = sanitize_body(article.body_html)
+    context = {
+        "article": article,
+        "title": convert(article.title, variant),
+        "body": convert(body, variant),
+        "summary": convert(article.summary or html_to_text(body)[:120], variant),
+        "is_author": article.author.user_id == user.id,
+    }
+    response = render(request, "studio/preview.html", context)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@creator_only()
+@require_POST
+def publish(request: HttpRequest, pk: int) -> HttpResponse:
+    """Publish the saved working copy (from the preview or the list)."""
+    article = article_get_for_author(pk, request.user)
+    try:
+        article_publish(article=article, actor=request.user)
+    except InputError as exc:
+        # Show what is missing next to the fields, with the working copy in the form.
+        return _form(request, article, article_values(article), ui_errors(exc))
+    except NotAllowed:
+        messages.error(request, ui("这篇文章已被编辑下架，不能重新发布", current_variant()))
+        return HttpResponseRedirect(reverse("studio:dashboard"))
+    messages.success(request, ui("已发布，读者现在可以看到它了", current_variant()))
+    return HttpResponseRedirect(reverse("studio:dashboard"))
+
+
+@creator_only()
+@require_POST
+def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    article = article_get_for_author(pk, request.user)
+    variant = current_variant()
+    try:
+        article_withdraw(article=article, actor=request.user)
+    except InputError as exc:
+        for ms in ui_errors(exc, variant).values():
+            for m in ms:
+                messages.error(request, m)
+    else:
+        messages.success(request, ui("已撤回，读者不会再看到这篇文章", variant))
+    return HttpResponseRedirect(reverse("studio:dashboard"))
+
+
+@creator_only()
+@require_GET
+def revisions(request: HttpRequest, pk: int) -> HttpResponse:
+    article = article_get_for_author(pk, request.user)
+    rows = article.revisions.select_related("created_by")[:200]
+    items = [{"rev": r, "text": html.unescape(html_to_text(r.body_html))} for r in rows]
+    return render(request, "studio/revisions.html", {"article": article, "items": items})
