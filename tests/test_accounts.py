@@ -174,7 +174,7 @@ def test_rejection_reason_is_shown_and_a_new_application_is_allowed(client):
     assert application.status == CreatorApplication.Status.REJECTED
 
     page = _text(client.get("/zh-hant/accounts/apply/"))
-    assert "未通過" in page and "代表作与所选领域无关" in page
+    assert "未通過" in page and "代表作與所選領域無關" in page  # the editor's reason, in the reader's script
     # The form is back, filled with the last application, for a new try.
     assert 'name="pen_name"' in page and 'value="山间小记"' in page
     assert client.post("/zh-hans/accounts/apply/", APPLICATION).status_code == 302

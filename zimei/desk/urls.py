@@ -1,4 +1,17 @@
 from django.urls import path
 
+from . import views
+
 app_name = "desk"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("applications/", views.applications, name="applications"),
+    path("applications/<int:pk>/review/", views.application_review, name="review"),
+    path("articles/", views.articles, name="articles"),
+    path("articles/<int:pk>/takedown/", views.article_takedown, name="takedown"),
+    path("articles/<int:pk>/restore/", views.article_restore_view, name="restore"),
+    path("creators/", views.creators, name="creators"),
+    path("creators/<int:pk>/trusted/", views.creator_trusted, name="trusted"),
+    path("channels/", views.channels, name="channels"),
+    path("channels/<slug:slug>/", views.channel_edit, name="channel"),
+]

@@ -1,0 +1,242 @@
+"""The editor desk (编辑台): creator applications, article moderation, creators and channels.
+Editors only. Each POST calls one service; on bad input the list is shown again with the
+message next to the form that was sent and what was typed kept."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from zimei.accounts.forms import current_variant, ui_errors
+from zimei.accounts.models import CreatorApplication, CreatorProfile
+from zimei.accounts.services import creator_application_review, creator_set_trusted
+from zimei.articles.models import Article
+from zimei.articles.services import article_restore, article_take_down
+from zimei.conversion.variants import ui
+from zimei.core.errors import InputError
+from zimei.distribution.models import Channel
+from zimei.distribution.services import channel_update
+
+PER_PAGE = 50
+
+
+def editor_only(view: Callable) -> Callable:
+    """Anonymous: to the login page; anyone but an editor: 403."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not request.user.is_editor:
+            return render(request, "desk/forbidden.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _done(request: HttpRequest, message: str) -> None:
+    messages.success(request, ui(message, current_variant()))
+
+
+def _errors(request: HttpRequest, exc: InputError) -> dict[str, list[str]]:
+    """Field errors go next to their field; errors about the whole action (the object may have
+    left the list, e.g. an application already reviewed) are shown at the top of the page."""
+    errors = ui_errors(exc)
+    for message in errors.pop("form", []):
+        messages.error(request, message)
+    return errors
+
+
+def _back(request: HttpRequest, default: str) -> HttpResponseRedirect:
+    nxt = request.POST.get("next", "")
+    if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
+        return HttpResponseRedirect(nxt)
+    return HttpResponseRedirect(default)
+
+
+@editor_only
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    by_status = {s: Article.objects.filter(status=s).count() for s in Article.Status.values}
+    context = {
+        "pending_applications": CreatorApplication.objects.filter(
+            status=CreatorApplication.Status.PENDING
+        ).count(),
+        "published": by_status[Article.Status.PUBLISHED],
+        "taken_down": by_status[Article.Status.TAKEN_DOWN],
+        "drafts": by_status[Article.Status.DRAFT],
+        "creators": CreatorProfile.objects.count(),
+        "trusted": CreatorProfile.objects.filter(trusted=True).count(),
+        "channels": Channel.objects.count(),
+    }
+    return render(request, "desk/home.html", context)
+
+
+# --- applications -------------------------------------------------------------------------
+
+
+def _applications(
+    request: HttpRequest, errors: dict | None = None, typed: dict | None = None
+) -> HttpResponse:
+    pending = CreatorApplication.objects.filter(status=CreatorApplication.Status.PENDING).select_related(
+        "user", "channel"
+    )
+    reviewed = (
+        CreatorApplication.objects.exclude(status=CreatorApplication.Status.PENDING)
+        .select_related("user", "channel", "reviewed_by")
+        .order_by("-reviewed_at")[:20]
+    )
+    context = {
+        "pending": pending.order_by("created_at"),
+        "reviewed": reviewed,
+        "errors": errors or {},
+        "typed": typed or {},
+    }
+    return render(request, "desk/applications.html", context)
+
+
+@editor_only
+@require_GET
+def applications(request: HttpRequest) -> HttpResponse:
+    return _applications(request)
+
+
+@editor_only
+@require_POST
+def application_review(request: HttpRequest, pk: int) -> HttpResponse:
+    application = get_object_or_404(CreatorApplication.objects.select_related("user", "channel"), pk=pk)
+    approve = request.POST.get("decision") == "approve"
+    reason = request.POST.get("reason", "")
+    try:
+        creator_application_review(
+            application=application, actor=request.user, approve=approve, reason=reason
+        )
+    except InputError as exc:
+        return _applications(
+            request, errors={application.id: _errors(request, exc)}, typed={application.id: reason}
+        )
+    _done(
+        request,
+        f"已通过「{application.pen_name}」的申请" if approve else f"已驳回「{application.pen_name}」的申请",
+    )
+    return HttpResponseRedirect(reverse("desk:applications"))
+
+
+# --- articles -----------------------------------------------------------------------------
+
+
+def _articles(request: HttpRequest, errors: dict | None = None, typed: dict | None = None) -> HttpResponse:
+    status = request.GET.get("status", "")
+    channel = request.GET.get("channel", "")
+    qs = Article.objects.select_related("author", "channel").order_by("-updated_at", "-id")
+    if status in Article.Status.values:
+        qs = qs.filter(status=status)
+    else:
+        status = ""
+    if channel and Channel.objects.filter(slug=channel).exists():
+        qs = qs.filter(channel__slug=channel)
+    else:
+        channel = ""
+    page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "status": status,
+        "channel": channel,
+        "statuses": Article.Status.choices,
+        "channels": Channel.objects.all(),
+        "errors": errors or {},
+        "typed": typed or {},
+        "here": request.get_full_path(),
+    }
+    return render(request, "desk/articles.html", context)
+
+
+@editor_only
+@require_GET
+def articles(request: HttpRequest) -> HttpResponse:
+    return _articles(request)
+
+
+@editor_only
+@require_POST
+def article_takedown(request: HttpRequest, pk: int) -> HttpResponse:
+    article = get_object_or_404(Article.objects.select_related("author"), pk=pk)
+    reason = request.POST.get("reason", "")
+    try:
+        article_take_down(article=article, actor=request.user, reason=reason)
+    except InputError as exc:
+        return _articles(request, errors={article.id: _errors(request, exc)}, typed={article.id: reason})
+    _done(request, "已下架，作者会在创作中心看到理由")
+    return _back(request, reverse("desk:articles"))
+
+
+@editor_only
+@require_POST
+def article_restore_view(request: HttpRequest, pk: int) -> HttpResponse:
+    article = get_object_or_404(Article.objects.select_related("author"), pk=pk)
+    try:
+        article_restore(article=article, actor=request.user, reason=request.POST.get("reason", ""))
+    except InputError as exc:
+        return _articles(request, errors={article.id: _errors(request, exc)})
+    _done(request, "已恢复发布")
+    return _back(request, reverse("desk:articles"))
+
+
+# --- creators -----------------------------------------------------------------------------
+
+
+@editor_only
+@require_GET
+def creators(request: HttpRequest) -> HttpResponse:
+    qs = CreatorProfile.objects.select_related("user", "channel").order_by("-created_at", "-id")
+    page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "desk/creators.html", {"page": page, "here": request.get_full_path()})
+
+
+@editor_only
+@require_POST
+def creator_trusted(request: HttpRequest, pk: int) -> HttpResponse:
+    profile = get_object_or_404(CreatorProfile, pk=pk)
+    trusted = request.POST.get("trusted") == "1"
+    creator_set_trusted(creator=profile, actor=request.user, trusted=trusted)
+    _done(
+        request,
+        f"已将「{profile.pen_name}」设为可信创作者" if trusted else f"已取消「{profile.pen_name}」的可信标记",
+    )
+    return _back(request, reverse("desk:creators"))
+
+
+# --- channels -----------------------------------------------------------------------------
+
+
+def _channels(request: HttpRequest, errors: dict | None = None, typed: dict | None = None) -> HttpResponse:
+    context = {"channels": Channel.objects.all(), "errors": errors or {}, "typed": typed or {}}
+    return render(request, "desk/channels.html", context)
+
+
+@editor_only
+@require_GET
+def channels(request: HttpRequest) -> HttpResponse:
+    return _channels(request)
+
+
+@editor_only
+@require_POST
+def channel_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    channel = get_object_or_404(Channel, slug=slug)
+    typed = {f: request.POST.get(f, "") for f in ("name", "description", "position")}
+    try:
+        channel_update(channel=channel, actor=request.user, **typed)
+    except InputError as exc:
+        return _channels(request, errors={channel.slug: _errors(request, exc)}, typed={channel.slug: typed})
+    _done(request, f"频道「{channel.name}」已保存")
+    return HttpResponseRedirect(reverse("desk:channels"))
