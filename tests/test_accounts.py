@@ -187,3 +187,28 @@ def test_creator_sees_a_link_to_the_studio(client):
     client.force_login(profile.user)
     page = _text(client.get("/zh-hans/accounts/apply/"))
     assert 'href="/zh-hans/studio/"' in page and 'name="pen_name"' not in page
+
+
+def test_forms_need_the_csrf_token():
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    response = strict.post(
+        "/zh-hans/accounts/register/",
+        {"username": "nocsrf", "password": "a-long-passphrase", "password_confirm": "a-long-passphrase"},
+    )
+    assert response.status_code == 403
+    assert not User.objects.filter(username="nocsrf").exists()
+    # With the token from the page, the same form works.
+    strict.get("/zh-hans/accounts/register/")
+    token = strict.cookies["csrftoken"].value
+    response = strict.post(
+        "/zh-hans/accounts/register/",
+        {
+            "username": "withcsrf",
+            "password": "a-long-passphrase",
+            "password_confirm": "a-long-passphrase",
+            "csrfmiddlewaretoken": token,
+        },
+    )
+    assert response.status_code == 302 and User.objects.filter(username="withcsrf").exists()

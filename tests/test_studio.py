@@ -14,6 +14,7 @@ from django.utils.html import escape
 from zimei.accounts.models import CreatorApplication
 from zimei.articles.models import Article, Image, Revision
 
+from .browser import chromium, screenshot  # noqa: F401  (chromium: a fixture)
 from .factories import UserFactory, creator, editor, png_bytes, png_declaring, published_article
 
 pytestmark = pytest.mark.django_db
@@ -469,3 +470,91 @@ def test_the_editor_page_is_ready_for_the_script(studio, author):
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", page)
     assert 'data-msg-saved="已自動儲存"' in page
     assert page.count("data-cmd=") >= 7
+
+
+# --- the editor in a real browser ----------------------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_rich_editor_image_autosave_and_local_copy_in_chromium(live_server, chromium, tmp_path):  # noqa: F811
+    profile = creator(channel="local", pen_name="浏览器作者", username="browser-author")
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
+    # Script errors only (favicon 404s and the offline spell below are not the editor's).
+    page.on(
+        "console",
+        lambda msg: (
+            msg.type == "error" and "Failed to load resource" not in msg.text and problems.append(msg.text)
+        ),
+    )
+    try:
+        page.goto(f"{live_server.url}/zh-hans/accounts/login/?next=/zh-hans/studio/new/")
+        page.fill("#id_username", "browser-author")
+        page.fill("#id_password", "correct-horse-battery")
+        page.get_by_role("button", name="登录").click()
+        page.wait_for_url("**/zh-hans/studio/new/")
+
+        # The script turns the textarea into the rich editor.
+        area = page.locator(".editor-area")
+        assert area.is_visible() and not page.locator("#id_body_html").is_visible()
+        page.fill("#id_title", "浏览器里写的文章")
+        assert page.locator("#title-count").inner_text() == "8 / 64"
+        area.click()
+        page.keyboard.type("开头的小标题")
+        page.get_by_role("button", name="小标题 H2").click()
+        page.keyboard.press("End")
+        page.keyboard.press("Enter")
+        page.keyboard.type("第一段正文，写在浏览器里。")
+        # 插入图片: the upload goes through fetch and a figure lands after the current paragraph.
+        image_file = tmp_path / "photo.png"
+        image_file.write_bytes(png_bytes(400, 300))
+        with page.expect_file_chooser() as chooser:
+            page.get_by_role("button", name="插入图片").click()
+        chooser.value.set_files(str(image_file))
+        page.wait_for_selector(".editor-area figure img[src^='/media/']")
+        assert page.locator("[data-upload-status]").inner_text() == "图片已插入"
+
+        # Autosave creates the draft and the page becomes its edit page.
+        page.wait_for_url("**/zh-hans/studio/*/edit/", timeout=15000)
+        page.wait_for_function(
+            "document.querySelector('[data-autosave-status]').textContent.includes('已自动保存')",
+            timeout=15000,
+        )
+        article = Article.objects.get(author=profile)
+        assert article.title == "浏览器里写的文章"
+        assert re.search(
+            r"<h2>开头的小标题</h2><p>第一段正文，写在浏览器里。</p><figure><img src=\"/media/",
+            article.body_html,
+        )
+
+        # Typed but not yet saved to the server: the copy in this browser is offered after a reload.
+        area.click()
+        page.keyboard.press("Control+End")
+        page.keyboard.type("还没保存的一句话")
+        page.wait_for_timeout(800)  # the local copy is written 0.6 s after typing
+        context.set_offline(True)
+        page.wait_for_timeout(5500)  # an autosave attempt fails while offline
+        assert "本机浏览器" in page.locator("[data-autosave-status]").inner_text()
+        context.set_offline(False)
+        page.reload()
+        restore = page.locator("[data-restore]")
+        restore.wait_for(state="visible")
+        assert "还没保存的一句话" not in area.inner_text()
+        restore.get_by_role("button", name="恢复它").click()
+        assert "还没保存的一句话" in area.inner_text()
+        screenshot(page, "studio-editor")
+
+        # 发布 sends the form (the textarea carries the editor's HTML).
+        page.get_by_role("button", name="发布", exact=True).click()
+        page.wait_for_url("**/zh-hans/studio/")
+        article.refresh_from_db()
+        assert article.status == Article.Status.PUBLISHED and "还没保存的一句话" in article.body_html
+        assert "<figure>" in article.body_html
+        page.goto(f"{live_server.url}/zh-hans/a/{article.id}/")
+        assert page.locator(".post-body figure img").evaluate("(i) => i.complete && i.naturalWidth") == 400
+        assert not problems, problems
+    finally:
+        context.close()
