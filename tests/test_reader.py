@@ -264,3 +264,13 @@ def test_admin_shows_the_audit_log_read_only(client, article):
     listing = client.get("/admin/moderation/auditentry/")
     assert listing.status_code == 200 and "违反社区规范" in _text(listing)
     assert client.get("/admin/moderation/auditentry/add/").status_code == 403
+
+
+def test_a_stale_form_and_an_oversized_post_get_clear_pages():
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    response = strict.post("/zh-hant/accounts/login/", {"username": "a", "password": "b"})
+    assert response.status_code == 403 and "頁面已過期" in _text(response)
+    huge = Client().post("/zh-hans/accounts/login/", {"username": "a", "password": "x" * (4 * 1024 * 1024)})
+    assert huge.status_code == 400 and "提交的内容太大" in _text(huge)

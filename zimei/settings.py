@@ -210,6 +210,7 @@ SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = _env_bool(
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "zimei.core.views.csrf_failure"
 
 LOGGING = {
     "version": 1,

@@ -106,7 +106,25 @@ def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+
+    if isinstance(exception, RequestDataTooBig | TooManyFieldsSent):
+        return _error(
+            request,
+            400,
+            "提交的内容太大",
+            "提交的内容超过了允许的大小。请返回上一页，删减后再提交；图片请单独上传。",
+        )
     return _error(request, 400, "请求有误", "请求无法处理，请检查后重试。")
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return _error(
+        request,
+        403,
+        "页面已过期",
+        "为了安全，这个表单需要重新打开。请返回上一页，刷新后再提交；你输入的内容仍在上一页。",
+    )
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
