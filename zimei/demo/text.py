@@ -28,6 +28,8 @@ CHANNEL_WEIGHTS: dict[str, float] = {
     "art": 0.7, "mobile": 1.0, "local": 0.8, "open": 0.7, "war": 0.7,
 }  # fmt: skip
 TITLE_MIN, TITLE_MAX = 20, 40
+# One article in HANT_EVERY (the 4th, 11th, 18th …) is written in Traditional: about 14%.
+HANT_EVERY = 7
 
 
 @dataclass(frozen=True)
@@ -208,7 +210,6 @@ def plan_article(
     channel: str | None = None,
     topic: str | None = None,
     script: str | None = None,
-    hant_share: float = 0.15,
     days: float = 30,
 ) -> ArticlePlan:
     """The `index`-th article of the generator seeded with `seed` (pure: same in, same out).
@@ -216,7 +217,7 @@ def plan_article(
     `channel`, `topic` (a label) and `script` override the generator's own choices."""
     rng = _rng(seed, namespace, index)
     chosen = TOPIC_BY_LABEL[topic] if topic else pick_topic(rng, channel or pick_channel(rng, index))
-    hant = (script == HANT) if script else rng.random() < hant_share
+    hant = (script == HANT) if script else index % HANT_EVERY == HANT_EVERY // 2
     w = _Writer(rng, chosen)
     title = _title(w, hant)
 

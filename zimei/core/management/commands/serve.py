@@ -15,6 +15,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
 
 STAMP_NAME = ".zimei-collected"
+KILL_TIMEOUT = 5
 
 
 def default_workers() -> int:
@@ -107,6 +108,21 @@ def collectstatic_if_needed() -> bool:
     return True
 
 
+def worker_application():
+    """The WSGI application, built in each granian worker (granian's factory target).
+
+    The worker first leaves the terminal's process group: Ctrl+C then reaches only the main
+    process, which stops the workers itself. When Ctrl+C reaches a worker and its parent at
+    once, granian 2.8 sometimes leaves the worker hanging on stop."""
+    try:
+        os.setpgid(0, 0)
+    except OSError:  # not allowed here (e.g. a session leader): keep the group
+        pass
+    from zimei.wsgi import application
+
+    return application
+
+
 def run_server(*, host: str, port: int, workers: int, threads: int, access_log: bool = False) -> None:
     """Serve zimei.wsgi:application with granian; /static/ straight from STATIC_ROOT."""
     from granian import Granian
@@ -114,7 +130,8 @@ def run_server(*, host: str, port: int, workers: int, threads: int, access_log: 
 
     connections.close_all()  # the workers open their own
     Granian(
-        "zimei.wsgi:application",
+        f"{__name__}:worker_application",
+        factory=True,
         address=host,
         port=port,
         interface=Interfaces.WSGI,
@@ -124,6 +141,8 @@ def run_server(*, host: str, port: int, workers: int, threads: int, access_log: 
         websockets=False,
         log_access=access_log,
         respawn_failed_workers=True,
+        # Should a worker still hang on stop (see worker_application), it is killed after this.
+        workers_kill_timeout=KILL_TIMEOUT,
         static_path_route=[settings.STATIC_URL.rstrip("/")],
         static_path_mount=[Path(settings.STATIC_ROOT)],
         static_path_expires=3600,

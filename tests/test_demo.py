@@ -1,0 +1,296 @@
+"""The demo generator, `zimei demo`, `zimei seed` and `zimei serve`, on a real database."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db.models import Sum
+
+from zimei.accounts.models import CreatorApplication, CreatorProfile, Follow, User
+from zimei.articles.models import Article, Image
+from zimei.conversion.variants import HANS, HANT, convert
+from zimei.demo.fill import DEMO_PASSWORD, DEMO_SEED, demo_fill
+from zimei.demo.text import TOPIC_BY_LABEL, plan_article, planted_topics
+from zimei.distribution.models import CHANNELS, ArticleKeyword, Channel
+from zimei.distribution.selectors import related_compute
+
+FIGURE = re.compile(r'<figure><img src="(/media/[^"]+)"[^>]*><figcaption>[^<]+</figcaption></figure>')
+
+
+def media_file(url: str) -> Path:
+    return Path(settings.MEDIA_ROOT) / url.removeprefix(settings.MEDIA_URL)
+
+
+# --- the generator on its own ----------------------------------------------------------
+
+
+def test_plans_are_deterministic_and_well_formed():
+    a, b = plan_article(7, 3), plan_article(7, 3)
+    assert a.title == b.title and a.body_html(["/media/x.jpg"] * 2) == b.body_html(["/media/x.jpg"] * 2)
+    assert plan_article(8, 3).title != a.title
+    for index in range(30):
+        plan = plan_article(DEMO_SEED, index)
+        assert 20 <= len(plan.title) <= 40, plan.title
+        assert re.search(r"[？！?!]", plan.title), plan.title
+        html = plan.body_html([f"/media/img/{k}.jpg" for k in range(len(plan.images))])
+        for tag in ("<h2>", "<blockquote>", "<ul>", '<a href="https://example.com/', "<figure>"):
+            assert tag in html
+        assert 1 <= len(plan.images) <= 2
+        text = convert(re.sub(r"<[^>]+>", "", html), HANS)
+        assert 2000 <= len(text) <= 4500, len(text)
+        topic = TOPIC_BY_LABEL[plan.topic]
+        assert topic.channel == plan.channel
+        # The planted topic is what the article is about: its vocabulary is all over the text.
+        assert sum(text.count(term) for term in topic.terms) >= 20
+        assert plan.original or plan.source
+
+
+def test_traditional_plans_use_taiwan_vocabulary():
+    plans = [plan_article(DEMO_SEED, i) for i in range(14)]
+    hant = [p for p in plans if p.script == HANT]
+    assert len(hant) == 2
+    tw_words = "軟體 資訊 滑鼠 程式 網路 計程車 影片 部落格 硬碟 記憶體 印表機".split()
+    for plan in hant:
+        html = plan.body_html(["/media/x.jpg"] * len(plan.images))
+        assert any(w in html for w in tw_words)
+        assert any(w in plan.title for w in tw_words)
+
+
+# --- the demo filler -------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_demo_fill_builds_a_small_demo_site_through_the_services():
+    result = demo_fill(articles=14, creators=12, drafts=2, progress=False)
+    assert result.created and result.articles == 14 and result.creators == 12
+
+    published = list(Article.objects.filter(status=Article.Status.PUBLISHED).order_by("id"))
+    assert len(published) == 14
+    # Every channel has articles.
+    assert {a.channel.slug for a in published} == {slug for slug, _, _ in CHANNELS}
+    assert Channel.objects.count() == len(CHANNELS)
+
+    for article in published:
+        figures = FIGURE.findall(article.body_hans)
+        assert 1 <= len(figures) <= 2
+        for url in figures:
+            assert media_file(url).is_file(), url
+        assert article.cover_id and media_file(article.cover_url).is_file()
+        assert article.keywords and ArticleKeyword.objects.filter(article=article).exists()
+        assert article.title_hans and article.title_hant and article.body_hant and article.summary_hans
+        assert article.published_at < article.updated_at
+        assert article.created_at == article.published_at
+        assert set(article.related_ids) <= {a.id for a in published} - {article.id}
+    # Related articles were computed once every article existed (not only the earlier ones).
+    assert [a.related_ids for a in published] == [related_compute(a) for a in published]
+    assert Image.objects.count() >= 28 and Image.objects.filter(width=960, height=540).exists()
+
+    # Engagement has a long tail, and is what the generator planned.
+    views = sorted(a.view_count for a in published)
+    assert views[-1] > 3 * views[len(views) // 2] and sum(views) > 0
+    assert [a.view_count for a in published] == [plan_article(DEMO_SEED, i).views for i in range(14)]
+
+    # The planted topics can be rebuilt from the seed: the k-th article by id is plan k.
+    topics = planted_topics(DEMO_SEED, 14)
+    assert [a.title for a in published] == [plan_article(DEMO_SEED, i).title for i in range(14)]
+    assert [a.channel.slug for a in published] == [t.split("/")[0] for t in topics]
+
+    # Some articles are written in Traditional; their two titles differ.
+    hant = [a for a in published if a.script == HANT]
+    assert len(hant) == 2
+    for article in hant:
+        assert article.title_hant == article.title != article.title_hans
+        assert "软件" in article.body_hans or "信息" in article.body_hans or "网络" in article.body_hans
+    assert all(a.script == HANS for a in published if a not in hant)
+
+    # The demo logins.
+    editor, reader, creator = (User.objects.get(username=u) for u in ("editor", "reader", "creator"))
+    assert editor.role == User.Role.EDITOR and editor.is_staff and editor.is_editor
+    assert editor.check_password(DEMO_PASSWORD) and reader.check_password(DEMO_PASSWORD)
+    assert reader.role == User.Role.READER and not reader.is_creator
+    assert creator.check_password(DEMO_PASSWORD) and creator.creator_profile.pen_name
+    assert Article.objects.filter(author__user=creator, status=Article.Status.DRAFT).count() == 2
+    assert Follow.objects.filter(follower=reader).count() == 3
+    pending = CreatorApplication.objects.get(status=CreatorApplication.Status.PENDING)
+    assert pending.user.role == User.Role.READER
+    profiles = CreatorProfile.objects.all()
+    assert profiles.count() == 12 and all(p.tagline and p.pen_name for p in profiles)
+    assert profiles.aggregate(n=Sum("article_count"))["n"] == 14
+
+
+@pytest.mark.django_db
+def test_demo_fill_a_second_time_adds_nothing():
+    assert demo_fill(articles=5, creators=3, drafts=1, progress=False).created
+    counts = (Article.objects.count(), User.objects.count(), Image.objects.count())
+    again = demo_fill(articles=5, creators=3, drafts=1, progress=False)
+    assert not again.created and again.articles == 0 and again.seconds < 1
+    assert (Article.objects.count(), User.objects.count(), Image.objects.count()) == counts
+
+
+@pytest.mark.django_db
+def test_demo_command_fills_without_serving(capsys):
+    call_command("demo", "--articles", "4", "--creators", "2", "--no-serve", verbosity=0)
+    out = capsys.readouterr().out
+    assert "http://127.0.0.1:8000/" in out
+    for login in ("reader", "creator", "editor"):
+        assert re.search(rf"^\s+{login}\s+/ {DEMO_PASSWORD}", out, re.M)
+    assert Article.objects.filter(status=Article.Status.PUBLISHED).count() == 4
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--articles", "-5", "--no-serve"], "--articles"),
+        (["--creators", "0", "--no-serve"], "--creators"),
+        (["--port", "abc"], "invalid int value: 'abc'"),
+        (["--port", "70000"], "--port must be between 1 and 65535"),
+        (["--workers", "0"], "--workers"),
+    ],
+)
+def test_demo_command_refuses_bad_input(argv, message):
+    with pytest.raises(CommandError, match=re.escape(message)):
+        call_command("demo", *argv)
+    assert not Article.objects.exists()
+
+
+# --- zimei seed ------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_seed_adds_articles_in_batches_and_twice_adds_twice():
+    call_command("seed", articles=60, creators=3, batch=7, verbosity=0)
+    articles = list(Article.objects.order_by("id"))
+    assert len(articles) == 60
+    assert CreatorProfile.objects.count() == 3
+    ids = {a.id for a in articles}
+    for a in articles:
+        assert a.status == Article.Status.PUBLISHED and a.published_at
+        assert a.title_hans and a.title_hant and a.summary_hans and a.summary_hant
+        assert a.body_hans and a.body_hant and a.keywords and a.cover_url
+        assert set(a.related_ids) <= ids - {a.id}
+        for url in FIGURE.findall(a.body_html):
+            assert media_file(url).is_file()
+    assert ArticleKeyword.objects.count() == sum(len(a.keywords) for a in articles)
+    # Related articles: earlier articles sharing keywords, those with the same body first.
+    by_id = {a.id: a for a in articles}
+    pairs = 0
+    for i, a in enumerate(articles):
+        words = {w for w, _ in a.keywords}
+        assert all(r < a.id and words & {w for w, _ in by_id[r].keywords} for r in a.related_ids)
+        same = [b.id for b in articles[:i] if b.keywords == a.keywords]
+        assert set(same[-6:]) <= set(a.related_ids)
+        pairs += bool(same)
+    assert pairs >= 3
+    assert any(a.script == HANT and a.title_hant != a.title_hans for a in articles)
+    assert CreatorProfile.objects.aggregate(n=Sum("article_count"))["n"] == 60
+
+    call_command("seed", articles=30, creators=3, batch=100, verbosity=0)
+    assert Article.objects.count() == 90
+    assert CreatorProfile.objects.count() == 6
+    assert len(set(CreatorProfile.objects.values_list("pen_name", flat=True))) == 6
+    assert CreatorProfile.objects.aggregate(n=Sum("article_count"))["n"] == 90
+    # The second run continues the sequence rather than repeating it.
+    titles = list(Article.objects.order_by("id").values_list("title", flat=True))
+    assert titles[:30] != titles[60:]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"articles": -5, "creators": 1}, "--articles must be 0 or more, not -5"),
+        ({"articles": 5, "creators": 0}, "--creators must be at least 1"),
+        ({"articles": 5, "creators": 1, "batch": 0}, "--batch must be between"),
+        ({"articles": 5, "creators": 1, "days": -1}, "--days"),
+    ],
+)
+def test_seed_refuses_bad_input(kwargs, message):
+    with pytest.raises(CommandError, match=re.escape(message)):
+        call_command("seed", verbosity=0, **kwargs)
+    assert not Article.objects.exists() and not CreatorProfile.objects.exists()
+
+
+def test_seed_requires_articles():
+    with pytest.raises(CommandError, match="--articles"):
+        call_command("seed")
+
+
+# --- zimei serve -----------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.django_db
+def test_serve_refuses_a_busy_port_and_bad_options():
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with pytest.raises(CommandError, match=f"cannot listen on 127.0.0.1:{port}"):
+            call_command("serve", port=port)
+    with pytest.raises(CommandError, match="invalid int value: 'abc'"):
+        call_command("serve", "--port", "abc")
+    with pytest.raises(CommandError, match="--threads must be at least 1"):
+        call_command("serve", "--threads", "0")
+
+
+def test_demo_serves_pages_static_and_media(tmp_path):
+    """The whole thing as a newcomer runs it: `zimei demo` in a fresh folder, then requests."""
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("ZIMEI_DATABASE_URL", "ZIMEI_REDIS_URL")}
+    env["ZIMEI_DATA_DIR"] = str(tmp_path / "data")
+    zimei = Path(sys.executable).parent / "zimei"
+    argv = [str(zimei), "demo", "--articles", "3", "--creators", "2", "--port", str(port), "--workers", "1"]
+    proc = subprocess.Popen(
+        argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/zh-hans/", timeout=5) as r:
+                    page = r.read().decode()
+                    assert r.status == 200
+                    break
+            except OSError:
+                assert proc.poll() is None, proc.stdout.read()
+                assert time.monotonic() < deadline, "the demo server did not come up"
+                time.sleep(0.5)
+        assert "<html" in page.lower()
+        with sqlite3.connect(tmp_path / "data" / "zimei.sqlite3") as db:
+            (cover,) = db.execute(
+                "SELECT cover_url FROM articles_article WHERE cover_url != '' LIMIT 1"
+            ).fetchone()
+        with urllib.request.urlopen(base + cover, timeout=5) as r:
+            assert r.headers["Content-Type"] == "image/jpeg" and len(r.read()) > 1000
+        static = next(p for p in (tmp_path / "data" / "static").rglob("*.css"))
+        rel = static.relative_to(tmp_path / "data" / "static").as_posix()
+        with urllib.request.urlopen(f"{base}/static/{rel}", timeout=5) as r:
+            assert r.status == 200 and r.headers["Server"] == "granian"
+    finally:
+        os.killpg(proc.pid, signal.SIGINT)
+        try:
+            out, _ = proc.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            out, _ = proc.communicate()
+    assert "reader" in out and "creator" in out and "editor" in out and DEMO_PASSWORD in out

@@ -1,0 +1,330 @@
+"""`zimei seed`: the demo generator at benchmark sizes (up to millions of articles), in bulk.
+
+Streaming: articles are generated and written `batch` at a time (bulk_create), so memory stays
+flat whatever the size. Per-article work is kept cheap by pooling the expensive parts:
+
+* Bodies: a pool of POOL_HANS + POOL_HANT generated articles per topic (the same
+  plan_article as the demo), each sanitised, converted to both scripts (OpenCC) and indexed
+  (extract_keywords) once; a seeded article takes one of its topic's pooled bodies, with its
+  summaries and keywords. ~15% of seeded articles take a Traditional body.
+* Titles are generated per article (the same headline templates) and converted per article.
+* Pictures: POOL_PICTURES pictures drawn once per run (owned by the run's first creator) and
+  shared by the pooled bodies and the covers.
+* Related articles (related_ids), computed cheaply and honestly from the same signal as
+  `related_compute` (shared keyword weight, ×1.5 for the same channel): the pooled bodies
+  are ranked against each other once by that score, and an article's related list is the most
+  recently seeded articles of the best-ranked pooled bodies, its own body first, as
+  `article_publish` would see it (only articles written before it). It ignores articles that
+  existed before the run and the freshness and same-author factors.
+
+Not made: revisions (no edit history), follows. ArticleKeyword rows are written for every
+article; creators' article_count (and attention) are recounted at the end.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from itertools import accumulate
+
+from django.db import connections, transaction
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from tqdm import tqdm
+
+from zimei.accounts.models import CreatorProfile, User
+from zimei.articles.models import Article, Image
+from zimei.articles.sanitize import html_to_text, sanitize_body
+from zimei.articles.services import image_create
+from zimei.conversion.variants import HANS, HANT, convert, detect_script
+from zimei.distribution.keywords import extract_keywords
+from zimei.distribution.models import ArticleKeyword, Channel
+
+from . import phrases
+from .pictures import KINDS, draw_picture
+from .text import (
+    CHANNEL_SLUGS,
+    TOPICS,
+    Topic,
+    _title,
+    _Writer,
+    engagement,
+    pick_channel,
+    pick_topic,
+    plan_article,
+    tagline,
+)
+
+POOL_HANS = 2  # pooled Simplified bodies per topic
+POOL_HANT = 1  # pooled Traditional bodies per topic
+POOL_PICTURES = 12
+HANT_SHARE = 0.15
+RELATED = 6
+RELATED_POOL = 10  # pooled bodies an article's related list is drawn from
+USERNAME_PREFIX = "seed-"
+
+
+@dataclass(frozen=True)
+class SeedResult:
+    articles: int
+    creators: int
+    seconds: float
+
+
+@dataclass
+class PooledBody:
+    topic: Topic
+    channel_id: int
+    script: str
+    body_html: str
+    body_hans: str
+    body_hant: str
+    summary_hans: str
+    summary_hant: str
+    keywords: list[list]
+
+
+def _pictures(owner: User, seed: int) -> list[Image]:
+    rng = random.Random(f"zimei-seed:{seed}:pictures")
+    return [
+        image_create(owner=owner, data=draw_picture(rng, KINDS[k % len(KINDS)]), name=f"seed{seed}p{k}")
+        for k in range(POOL_PICTURES)
+    ]
+
+
+def _pool(seed: int, pictures: list[Image], channels: dict[str, int]) -> dict[str, list[PooledBody]]:
+    """Per topic label: its pooled bodies, Simplified ones first."""
+    pool: dict[str, list[PooledBody]] = {}
+    k = 0
+    for topics in TOPICS.values():
+        for topic in topics:
+            entries = []
+            for script in [HANS] * POOL_HANS + [HANT] * POOL_HANT:
+                plan = plan_article(seed, k, namespace="seed-pool", topic=topic.label, script=script)
+                urls = [pictures[(k + j) % len(pictures)].file.url for j in range(len(plan.images))]
+                body = sanitize_body(plan.body_html(urls))
+                text = html_to_text(body)
+                summary = text[:120]
+                entries.append(
+                    PooledBody(
+                        topic=topic,
+                        channel_id=channels[topic.channel],
+                        script=detect_script(plan.title + text),
+                        body_html=body,
+                        body_hans=convert(body, HANS),
+                        body_hant=convert(body, HANT),
+                        summary_hans=convert(summary, HANS),
+                        summary_hant=convert(summary, HANT),
+                        keywords=[[w, s] for w, s in extract_keywords(plan.title, text)],
+                    )
+                )
+                k += 1
+            pool[topic.label] = entries
+    return pool
+
+
+def _related_ranking(entries: list[PooledBody]) -> list[list[int]]:
+    """For each pooled body, the indices of the RELATED_POOL most related ones (itself first),
+    scored like related_compute: the shared words' weight, more for more shared words, ×1.5
+    within the channel."""
+    by_word: dict[str, list[tuple[int, float]]] = defaultdict(list)
+    for i, e in enumerate(entries):
+        for w, s in e.keywords:
+            by_word[w].append((i, s))
+    ranking = []
+    for i, e in enumerate(entries):
+        shared: dict[int, float] = defaultdict(float)
+        n: dict[int, int] = defaultdict(int)
+        for w, _ in e.keywords:
+            for j, s in by_word[w]:
+                shared[j] += s
+                n[j] += 1
+        scored = []
+        for j, s in shared.items():
+            score = s * (1 + 0.25 * (n[j] - 1)) * (1.5 if entries[j].channel_id == e.channel_id else 1.0)
+            scored.append((j != i, -score, j))
+        scored.sort()
+        ranking.append([j for _, _, j in scored[:RELATED_POOL]])
+    return ranking
+
+
+def _write_related(rows: list[Article]) -> None:
+    """One prepared UPDATE run for every row (executemany): far cheaper than bulk_update's CASE."""
+    connection = connections[Article.objects.db]
+    field = Article._meta.get_field("related_ids")
+    table, qn = Article._meta.db_table, connection.ops.quote_name
+    sql = f"UPDATE {qn(table)} SET {qn(field.column)} = %s WHERE {qn('id')} = %s"
+    params = [(field.get_db_prep_save(a.related_ids, connection), a.id) for a in rows]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
+def _new_creators(count: int, channels: dict[str, int], batch: int) -> list[CreatorProfile]:
+    offset = User.objects.filter(username__startswith=USERNAME_PREFIX).count()
+    prefixes = phrases.PEN_PREFIXES
+    profiles: list[CreatorProfile] = []
+    for start in range(0, count, batch):
+        users = []
+        for g in range(offset + start, offset + min(count, start + batch)):
+            user = User(username=f"{USERNAME_PREFIX}{g}", role=User.Role.CREATOR)
+            user.set_unusable_password()
+            users.append(user)
+        users = User.objects.bulk_create(users)
+        chunk = []
+        for user in users:
+            g = int(user.username.removeprefix(USERNAME_PREFIX))
+            slug = CHANNEL_SLUGS[g % len(CHANNEL_SLUGS)]
+            chunk.append(
+                CreatorProfile(
+                    user=user,
+                    pen_name=f"{prefixes[(g * 7) % len(prefixes)]}{phrases.PEN_SUFFIXES[slug][g % 4]}·{g}",
+                    tagline=tagline(g, slug),
+                    channel_id=channels[slug],
+                    level=1 + g % 5,
+                )
+            )
+        profiles += CreatorProfile.objects.bulk_create(chunk)
+    return profiles
+
+
+def _recount(creator_ids: list[int]) -> None:
+    """article_count and attention, recounted from the data (as creator_counts_refresh does)."""
+    published = Article.objects.filter(author=OuterRef("pk"), status=Article.Status.PUBLISHED)
+
+    def count_of(qs):
+        sub = qs.order_by().values("author").annotate(c=Count("id")).values("c")
+        return Coalesce(Subquery(sub, output_field=IntegerField()), Value(0))
+
+    for start in range(0, len(creator_ids), 500):
+        CreatorProfile.objects.filter(id__in=creator_ids[start : start + 500]).update(
+            article_count=count_of(published),
+            attention=count_of(published.filter(Q(share_count__gt=0))),
+        )
+
+
+def seed_bulk(
+    *,
+    articles: int,
+    creators: int,
+    batch: int = 5000,
+    seed: int = 1,
+    days: float = 30,
+    progress: bool = True,
+    log: Callable[[str], None] | None = None,
+) -> SeedResult:
+    """Add `articles` published articles by `creators` new creators, `batch` rows at a time.
+
+    Article k of a run is generated from random.Random(("zimei-seed", seed, start + k)) where
+    start is the number of articles in the database when the run began, so a run is
+    reproducible and a second run continues the sequence rather than repeating it."""
+    if articles < 0 or creators < 1 or batch < 1:
+        raise ValueError("articles must be >= 0, creators >= 1 and batch >= 1")
+    say = log or (lambda _msg: None)
+    started = time.monotonic()
+    channels = dict(Channel.objects.values_list("slug", "id"))
+    start = Article.objects.count()
+
+    with transaction.atomic():
+        profiles = _new_creators(creators, channels, batch)
+        pictures = _pictures(profiles[0].user, seed)
+    say(f"{len(profiles)} creators; building the pool of bodies …")
+    pool = _pool(seed, pictures, channels)
+    entries = [e for es in pool.values() for e in es]
+    index_of = {id(e): i for i, e in enumerate(entries)}
+    ranking = _related_ranking(entries)
+    recent: list[deque[int]] = [deque(maxlen=RELATED) for _ in entries]
+
+    # Authors: each channel's creators with a Zipf weight (a few write most), like the demo.
+    by_channel: dict[int, list[int]] = defaultdict(list)
+    for p in profiles:
+        by_channel[p.channel_id].append(p.id)
+    cum = {ch: list(accumulate(1 / (k + 1) for k in range(len(ids)))) for ch, ids in by_channel.items()}
+    everyone = [p.id for p in profiles]
+    everyone_cum = list(accumulate(1 / (k + 1) for k in range(len(everyone))))
+
+    now = timezone.now()
+    span = days * 86400
+    bar = tqdm(total=articles, desc="seed articles", unit="art", disable=not progress, smoothing=0.1)
+    done = 0
+    while done < articles:
+        n = min(batch, articles - done)
+        rows: list[Article] = []
+        used: list[PooledBody] = []
+        for k in range(start + done, start + done + n):
+            rng = random.Random(f"zimei-seed:{seed}:{k}")
+            channel = pick_channel(rng, k)
+            topic = pick_topic(rng, channel)
+            hant = rng.random() < HANT_SHARE
+            options = pool[topic.label]
+            body = (
+                options[POOL_HANS + rng.randrange(POOL_HANT)] if hant else options[rng.randrange(POOL_HANS)]
+            )
+            title = _title(_Writer(rng, topic), hant)
+            age = timedelta(seconds=span * rng.random() ** 1.4)
+            views, shares = engagement(rng, age)
+            ids = by_channel.get(body.channel_id)
+            if ids:
+                author_id = rng.choices(ids, cum_weights=cum[body.channel_id])[0]
+            else:
+                author_id = rng.choices(everyone, cum_weights=everyone_cum)[0]
+            original = rng.random() < 0.8
+            picture = pictures[rng.randrange(len(pictures))]
+            source = "" if original else rng.choice(phrases.SOURCES)
+            rows.append(
+                Article(
+                    author_id=author_id,
+                    channel_id=body.channel_id,
+                    status=Article.Status.PUBLISHED,
+                    title=title,
+                    body_html=body.body_html,
+                    cover=picture,
+                    cover_url=picture.file.url,
+                    original=original,
+                    source=convert(source, HANT) if hant else source,
+                    script=body.script,
+                    title_hans=convert(title, HANS),
+                    title_hant=convert(title, HANT),
+                    summary_hans=body.summary_hans,
+                    summary_hant=body.summary_hant,
+                    body_hans=body.body_hans,
+                    body_hant=body.body_hant,
+                    keywords=body.keywords,
+                    view_count=views,
+                    share_count=shares,
+                    published_at=now - age,
+                )
+            )
+            used.append(body)
+        with transaction.atomic():
+            rows = Article.objects.bulk_create(rows)
+            keyword_rows = []
+            for article, body in zip(rows, used, strict=True):
+                i = index_of[id(body)]
+                related: list[int] = []
+                for j in ranking[i]:
+                    for other in recent[j]:
+                        if other not in related:
+                            related.append(other)
+                            if len(related) == RELATED:
+                                break
+                    if len(related) == RELATED:
+                        break
+                article.related_ids = related
+                recent[i].appendleft(article.id)
+                keyword_rows += [
+                    ArticleKeyword(article_id=article.id, word=w, weight=s) for w, s in body.keywords
+                ]
+            _write_related(rows)
+            ArticleKeyword.objects.bulk_create(keyword_rows, batch_size=5000)
+        done += n
+        bar.update(n)
+        del rows, used, keyword_rows
+    bar.close()
+    say("recounting creators' articles …")
+    _recount([p.id for p in profiles])
+    return SeedResult(articles=done, creators=len(profiles), seconds=time.monotonic() - started)
