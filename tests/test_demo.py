@@ -22,6 +22,7 @@ from django.db.models import Sum
 from zimei.accounts.models import CreatorApplication, CreatorProfile, Follow, User
 from zimei.articles.models import Article, Image
 from zimei.conversion.variants import HANS, HANT, convert
+from zimei.demo.bulk import seeded_topics
 from zimei.demo.fill import DEMO_PASSWORD, DEMO_SEED, demo_fill
 from zimei.demo.text import TOPIC_BY_LABEL, plan_article, planted_topics
 from zimei.distribution.models import CHANNELS, ArticleKeyword, Channel
@@ -195,6 +196,11 @@ def test_seed_adds_articles_in_batches_and_twice_adds_twice():
         assert set(same[-6:]) <= set(a.related_ids)
         pairs += bool(same)
     assert pairs >= 3
+    # The planted topics can be replayed: each article carries its topic's pooled body.
+    for a, label in zip(articles, seeded_topics(1, 0, 60), strict=True):
+        topic = TOPIC_BY_LABEL[label]
+        assert a.channel.slug == topic.channel
+        assert sum(convert(a.body_hans, HANS).count(t) for t in topic.terms) >= 20
     assert any(a.script == HANT and a.title_hant != a.title_hans for a in articles)
     assert CreatorProfile.objects.aggregate(n=Sum("article_count"))["n"] == 60
 

@@ -89,6 +89,20 @@ class PooledBody:
     keywords: list[list]
 
 
+def _article_rng(seed: int, number: int) -> random.Random:
+    return random.Random(f"zimei-seed:{seed}:{number}")
+
+
+def seeded_topics(seed: int, start: int, count: int) -> list[str]:
+    """The planted topic labels of seeded articles start … start+count-1 (in id order within
+    a run whose first article was number `start`): the generator's choices, replayed."""
+    out = []
+    for number in range(start, start + count):
+        rng = _article_rng(seed, number)
+        out.append(pick_topic(rng, pick_channel(rng, number)).label)
+    return out
+
+
 def _pictures(owner: User, seed: int) -> list[Image]:
     rng = random.Random(f"zimei-seed:{seed}:pictures")
     return [
@@ -219,9 +233,9 @@ def seed_bulk(
 ) -> SeedResult:
     """Add `articles` published articles by `creators` new creators, `batch` rows at a time.
 
-    Article k of a run is generated from random.Random(("zimei-seed", seed, start + k)) where
-    start is the number of articles in the database when the run began, so a run is
-    reproducible and a second run continues the sequence rather than repeating it."""
+    The run's k-th article is number start + k of the sequence (see _article_rng), where start
+    is the number of articles in the database when the run began: a run is reproducible and a
+    second run continues the sequence rather than repeating it."""
     if articles < 0 or creators < 1 or batch < 1:
         raise ValueError("articles must be >= 0, creators >= 1 and batch >= 1")
     say = log or (lambda _msg: None)
@@ -256,7 +270,7 @@ def seed_bulk(
         rows: list[Article] = []
         used: list[PooledBody] = []
         for k in range(start + done, start + done + n):
-            rng = random.Random(f"zimei-seed:{seed}:{k}")
+            rng = _article_rng(seed, k)
             channel = pick_channel(rng, k)
             topic = pick_topic(rng, channel)
             hant = rng.random() < HANT_SHARE
