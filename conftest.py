@@ -2,6 +2,8 @@
 
 import pytest
 
+from tests.browser import chromium, page  # noqa: F401  (the browser fixtures, one per session)
+
 
 @pytest.fixture(autouse=True)
 def _fresh_caches(settings):

@@ -14,7 +14,7 @@ from django.utils.html import escape
 from zimei.accounts.models import CreatorApplication
 from zimei.articles.models import Article, Image, Revision
 
-from .browser import chromium, screenshot  # noqa: F401  (chromium: a fixture)
+from .browser import screenshot
 from .factories import UserFactory, creator, editor, png_bytes, png_declaring, published_article
 
 pytestmark = pytest.mark.django_db
@@ -477,7 +477,7 @@ def test_the_editor_page_is_ready_for_the_script(studio, author):
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_rich_editor_image_autosave_and_local_copy_in_chromium(live_server, chromium, tmp_path):  # noqa: F811
+def test_rich_editor_image_autosave_and_local_copy_in_chromium(live_server, chromium, tmp_path):
     profile = creator(channel="local", pen_name="浏览器作者", username="browser-author")
     context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     page = context.new_page()
