@@ -32,14 +32,18 @@ class Article(models.Model):
     channel = models.ForeignKey("distribution.Channel", on_delete=models.PROTECT, related_name="articles")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
 
-    # What the creator wrote (body already sanitised), in the script they wrote it in.
-    title = models.CharField(max_length=64)
-    summary = models.CharField(max_length=200, blank=True)
-    body_html = models.TextField(blank=True)
-    cover = models.ForeignKey(Image, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Column order matters on SQLite: the small columns every list reads come first, the large
+    # text columns last, so that a list query never walks a body's overflow pages.
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    view_count = models.PositiveIntegerField(default=0)
+    share_count = models.PositiveIntegerField(default=0)
     original = models.BooleanField(default=True)
     source = models.CharField(max_length=100, blank=True)
     script = models.CharField(max_length=8, default="zh-hans")
+    cover = models.ForeignKey(Image, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    cover_url = models.CharField(max_length=300, blank=True)
 
     # The published version, rendered once per script variant at publish time so that the
     # read path never converts: a page reads the fields of its variant.
@@ -47,19 +51,16 @@ class Article(models.Model):
     title_hant = models.CharField(max_length=128, blank=True)
     summary_hans = models.CharField(max_length=400, blank=True)
     summary_hant = models.CharField(max_length=400, blank=True)
-    body_hans = models.TextField(blank=True)
-    body_hant = models.TextField(blank=True)
-    cover_url = models.CharField(max_length=300, blank=True)
+
+    # What the creator wrote (the working copy; body already sanitised), in their script.
+    title = models.CharField(max_length=64)
+    summary = models.CharField(max_length=200, blank=True)
+    takedown_reason = models.TextField(blank=True)
     keywords = models.JSONField(default=list, blank=True)
     related_ids = models.JSONField(default=list, blank=True)
-
-    view_count = models.PositiveIntegerField(default=0)
-    share_count = models.PositiveIntegerField(default=0)
-    takedown_reason = models.TextField(blank=True)
-
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    published_at = models.DateTimeField(null=True, blank=True)
+    body_html = models.TextField(blank=True)
+    body_hans = models.TextField(blank=True)
+    body_hant = models.TextField(blank=True)
 
     class Meta:
         indexes = [
