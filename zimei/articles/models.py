@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 from django.conf import settings
 from django.db import models
 
@@ -58,9 +60,6 @@ class Article(models.Model):
     takedown_reason = models.TextField(blank=True)
     keywords = models.JSONField(default=list, blank=True)
     related_ids = models.JSONField(default=list, blank=True)
-    body_html = models.TextField(blank=True)
-    body_hans = models.TextField(blank=True)
-    body_hant = models.TextField(blank=True)
 
     class Meta:
         indexes = [
@@ -72,9 +71,75 @@ class Article(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def save(self, *args, **kwargs) -> None:
+        """Save the article and, unless update_fields leaves out "body", its loaded body row."""
+        update_fields = kwargs.get("update_fields")
+        with_body = update_fields is None or "body" in update_fields
+        if update_fields is not None:
+            kwargs["update_fields"] = [f for f in update_fields if f != "body"]
+        super().save(*args, **kwargs)
+        if with_body and self._body_row is not None:
+            self._body_row.article = self
+            self._body_row.save()
+
+    def refresh_from_db(self, *args, **kwargs) -> None:
+        super().refresh_from_db(*args, **kwargs)
+        self._body_row = None
+        self._state.fields_cache.pop("text", None)
+
     @property
     def is_public(self) -> bool:
         return self.status == self.Status.PUBLISHED
+
+    # The three bodies live in their own table (ArticleBody): list queries, the hot list and
+    # counters then read small rows, many to a page, on SQLite and PostgreSQL alike. These
+    # properties keep `article.body_html` working everywhere; save() writes the body row too.
+    _body_row: ArticleBody | None = None
+
+    @property
+    def body(self) -> ArticleBody:
+        if self._body_row is None:
+            try:
+                self._body_row = self.text if self.pk else ArticleBody(article=self)
+            except ArticleBody.DoesNotExist:
+                self._body_row = ArticleBody(article=self)
+        return self._body_row
+
+    @property
+    def body_html(self) -> str:
+        return self.body.body_html
+
+    @body_html.setter
+    def body_html(self, value: str) -> None:
+        self.body.body_html = value
+
+    @property
+    def body_hans(self) -> str:
+        return self.body.body_hans
+
+    @body_hans.setter
+    def body_hans(self, value: str) -> None:
+        self.body.body_hans = value
+
+    @property
+    def body_hant(self) -> str:
+        return self.body.body_hant
+
+    @body_hant.setter
+    def body_hant(self, value: str) -> None:
+        self.body.body_hant = value
+
+
+class ArticleBody(models.Model):
+    """An article's bodies: the creator's working copy and the published one in each script."""
+
+    article = models.OneToOneField(Article, on_delete=models.CASCADE, primary_key=True, related_name="text")
+    body_html = models.TextField(blank=True)
+    body_hans = models.TextField(blank=True)
+    body_hant = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"body of {self.article_id}"
 
 
 class Revision(models.Model):

@@ -22,8 +22,8 @@ GONE = (Article.Status.WITHDRAWN, Article.Status.TAKEN_DOWN)
 def article_get_for_reader(article_id: int) -> Article:
     """A published article with its author and channel, in one query; 404 / ArticleGone otherwise."""
     article = (
-        Article.objects.select_related("author", "channel")
-        .defer("body_html", "summary", "title")
+        Article.objects.select_related("author", "channel", "text")
+        .defer("summary", "title", "text__body_html")  # the working copy is the studio's
         .filter(id=article_id)
         .first()
     )

@@ -38,7 +38,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from zimei.accounts.models import CreatorProfile, User
-from zimei.articles.models import Article, Image
+from zimei.articles.models import Article, ArticleBody, Image
 from zimei.articles.sanitize import html_to_text, sanitize_body
 from zimei.articles.services import image_create
 from zimei.conversion.variants import HANS, HANT, convert, detect_script
@@ -316,6 +316,7 @@ def seed_bulk(
             used.append(body)
         with transaction.atomic():
             rows = Article.objects.bulk_create(rows)
+            ArticleBody.objects.bulk_create([row.body for row in rows])
             keyword_rows = []
             for article, body in zip(rows, used, strict=True):
                 i = index_of[id(body)]

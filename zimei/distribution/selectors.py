@@ -104,9 +104,10 @@ def related_list(article: Article) -> list[Article]:
     ids = list(article.related_ids or [])
     if not ids:
         return []
-    by_id = {
-        a.id: a for a in public_articles().filter(id__in=ids).select_related("author").only(*LIST_FIELDS)
-    }
+    # By primary key alone (a status filter here lures SQLite onto the status index), then
+    # keep the ones still public.
+    rows = Article.objects.filter(id__in=ids).select_related("author").only("status", *LIST_FIELDS)
+    by_id = {a.id: a for a in rows if a.status == Article.Status.PUBLISHED}
     return [by_id[i] for i in ids if i in by_id]
 
 
