@@ -11,11 +11,15 @@ def _fresh_caches(settings):
     from django.core.cache import caches
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    from zimei.core.pagecache import page_store
+
     for alias in ("default", "pages"):
         caches[alias].clear()
+    page_store().clear()
     from zimei.distribution.counters import discard
 
     discard()
     yield
     for alias in ("default", "pages"):
         caches[alias].clear()
+    page_store().clear()

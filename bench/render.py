@@ -70,6 +70,7 @@ def main() -> None:
         warm.append(_time(client, f"/{args.variant}/a/{aid}/"))
     for _ in ids:
         base.append(_time(client, f"/{args.variant}/accessibility/"))
+    connection.queries_log.clear()
     with CaptureQueriesContext(connection) as ctx:
         client.get(f"/{args.variant}/a/{ids[-1]}/")
     size = len(client.get(f"/{args.variant}/a/{ids[-1]}/").content)

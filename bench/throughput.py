@@ -1,6 +1,6 @@
 """Article page throughput over HTTP with wrk (64 connections), the way the peers were measured.
 
-    ZIMEI_DATA_DIR=/tmp/seed100k .venv/bin/python bench/http.py [--seconds 10] [--workers 2]
+    ZIMEI_DATA_DIR=/tmp/seed100k .venv/bin/python bench/throughput.py [--seconds 10] [--workers 2]
 
 Starts `zimei serve` twice on a seeded data folder, once with the page cache off (every request
 renders) and once with it on, and runs wrk against article pages. The baseline, measured in the
@@ -56,10 +56,10 @@ def wrk(url: str, seconds: int, script: str | None = None) -> float:
     return float(match.group(1)) if match else 0.0
 
 
-def serve(port: int, workers: int, page_cache: bool) -> subprocess.Popen:
+def serve(port: int, workers: int, threads: int, page_cache: bool) -> subprocess.Popen:
     env = dict(os.environ, ZIMEI_PAGE_CACHE="1" if page_cache else "0")
     return subprocess.Popen(
-        [ZIMEI, "serve", "--port", str(port), "--workers", str(workers)],
+        [ZIMEI, "serve", "--port", str(port), "--workers", str(workers), "--threads", str(threads)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -72,6 +72,7 @@ def main() -> None:
     )
     parser.add_argument("--seconds", type=int, default=10, help="wrk duration per measurement")
     parser.add_argument("--workers", type=int, default=2, help="server worker processes")
+    parser.add_argument("--threads", type=int, default=1, help="threads per worker")
     parser.add_argument("--port", type=int, default=8199)
     parser.add_argument("--pages", type=int, default=200, help="distinct article pages requested")
     args = parser.parse_args()
@@ -100,7 +101,7 @@ def main() -> None:
 
     results = {}
     for label, cached in (("uncached", False), ("cached", True)):
-        proc = serve(args.port, args.workers, cached)
+        proc = serve(args.port, args.workers, args.threads, cached)
         try:
             wait_up(f"{base}/zh-hant/a/{ids[0]}/")
             if label == "uncached":
@@ -110,7 +111,10 @@ def main() -> None:
                 static = Path(settings.STATIC_ROOT) / "bench-page.html"
                 static.write_bytes(page)
                 results["static file (baseline)"] = wrk(f"{base}/static/bench-page.html", args.seconds)
-                print(f"page size: {len(page) / 1024:.1f} KB, {len(ids)} distinct article pages")
+                print(
+                    f"page size: {len(page) / 1024:.1f} KB, {len(ids)} distinct article pages, "
+                    f"{args.workers} workers × {args.threads} threads, wrk -t2 -c64 -d{args.seconds}s"
+                )
             else:
                 for i in ids:  # fill the page cache first
                     urllib.request.urlopen(f"{base}/zh-hant/a/{i}/").read()

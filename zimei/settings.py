@@ -145,13 +145,18 @@ if _redis_url:
     }
 else:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "zimei"},
-        "pages": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": str(DATA_DIR / "cache" / "pages"),
-            "OPTIONS": {"MAX_ENTRIES": 20000},
+        # Fragments (hot list, channel boxes, related and past articles per article page): room
+        # for tens of thousands, or culling would turn every page into a miss.
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "zimei",
+            "OPTIONS": {"MAX_ENTRIES": 50_000},
         },
+        "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pages"},
     }
+# Where whole pages are kept: "file" (plain files under the data folder, shared by every worker
+# on one machine), "cache" (the "pages" cache above: Redis when scaled out), or a dotted path.
+ZIMEI_PAGE_STORE = os.environ.get("ZIMEI_PAGE_STORE", "cache" if _redis_url else "file")
 # Seconds a whole anonymous page may be served from cache (and by a CDN) before re-render.
 ZIMEI_PAGE_CACHE_SECONDS = int(os.environ.get("ZIMEI_PAGE_CACHE_SECONDS", "60"))
 ZIMEI_PAGE_CACHE = _env_bool("ZIMEI_PAGE_CACHE", True)

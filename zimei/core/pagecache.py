@@ -1,33 +1,145 @@
 """Whole-page cache for anonymous readers, with purge on publish.
 
 Every reader page has one URL per script variant and care mode, and renders the same for every
-anonymous reader, so the rendered bytes are kept in the "pages" cache (a file cache shared by
-all workers on the embedded default; Redis when scaled out) and served without touching the
-session, the database or the templates. A CDN in front can keep them too: the response says
+anonymous reader, so its rendered bytes are kept in a page store and served again without
+touching sessions, the database or templates. A CDN in front can keep them too: responses say
 `Cache-Control: public, max-age=N`. Publishing, editing, withdrawing or taking down an article
 purges its pages at once; lists (home, channels) expire after ZIMEI_PAGE_CACHE_SECONDS.
+
+Two ways in, one store:
+- `PageCacheApp` wraps the WSGI application and answers hits before Django builds a request
+  (the fast path under `zimei serve`);
+- `PageCacheMiddleware` answers hits for anything that reaches Django another way (the test
+  client) and stores the misses.
+
+Stores: `FilePageStore` (embedded default: one plain file per page under the data folder,
+shared by all worker processes, so a purge reaches every worker) and `CachePageStore` (any
+Django cache, Redis when ZIMEI_REDIS_URL is set).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
+import hashlib
+import os
+import struct
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from functools import lru_cache, wraps
+from pathlib import Path
 
 from django.conf import settings
-from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control
+from django.utils.module_loading import import_string
 
-SESSION_COOKIE = settings.SESSION_COOKIE_NAME
 VARIANT_PREFIXES = ("/zh-hans/", "/zh-hant/")
+# A cached page: (body, content type, article id or 0).
+Page = tuple[bytes, str, int]
+
+
+class FilePageStore:
+    """One file per page: an 8-byte expiry, a 4-byte article id, the content type line, the
+    body. Reading a hit is one open and one read; writes are atomic (rename)."""
+
+    _head = struct.Struct("<dI")
+
+    def __init__(self, root: str | os.PathLike) -> None:
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, key: str) -> Path:
+        return self.root / hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
+
+    def get(self, key: str) -> Page | None:
+        try:
+            with open(self._path(key), "rb") as fh:
+                data = fh.read()
+        except OSError:
+            return None
+        expires, article_id = self._head.unpack_from(data)
+        if expires < time.time():
+            return None
+        end = data.index(b"\n", self._head.size)
+        return data[end + 1 :], data[self._head.size : end].decode(), article_id
+
+    def set(self, key: str, page: Page, timeout: int) -> None:
+        body, content_type, article_id = page
+        head = self._head.pack(time.time() + timeout, article_id or 0)
+        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(head + content_type.encode() + b"\n" + body)
+        os.replace(tmp, self._path(key))
+
+    def delete_many(self, keys: Iterable[str]) -> None:
+        for key in keys:
+            try:
+                os.unlink(self._path(key))
+            except FileNotFoundError:
+                pass
+
+    def clear(self) -> None:
+        for path in self.root.iterdir():
+            path.unlink(missing_ok=True)
+
+
+class CachePageStore:
+    """Pages in a Django cache (the "pages" alias: Redis when scaled out)."""
+
+    def __init__(self, alias: str = "pages") -> None:
+        from django.core.cache import caches
+
+        self.cache = caches[alias]
+
+    def get(self, key: str) -> Page | None:
+        return self.cache.get(key)
+
+    def set(self, key: str, page: Page, timeout: int) -> None:
+        self.cache.set(key, page, timeout)
+
+    def delete_many(self, keys: Iterable[str]) -> None:
+        self.cache.delete_many(list(keys))
+
+    def clear(self) -> None:
+        self.cache.clear()
+
+
+@lru_cache(maxsize=1)
+def page_store() -> FilePageStore | CachePageStore:
+    if settings.ZIMEI_PAGE_STORE == "file":
+        return FilePageStore(Path(settings.DATA_DIR) / "cache" / "pages")
+    if settings.ZIMEI_PAGE_STORE == "cache":
+        return CachePageStore()
+    return import_string(settings.ZIMEI_PAGE_STORE)()
 
 
 def _key(path: str) -> str:
     return "page:" + path
 
 
-def _anonymous(request: HttpRequest) -> bool:
-    return SESSION_COOKIE not in request.COOKIES
+def _anonymous_cookie(cookie_header: str) -> bool:
+    return f"{settings.SESSION_COOKIE_NAME}=" not in cookie_header
+
+
+def lookup(method: str, path: str, query: str, cookie_header: str) -> Page | None:
+    """The cached page for this request, if it is an anonymous GET of a reader page."""
+    if not (
+        settings.ZIMEI_PAGE_CACHE
+        and method in ("GET", "HEAD")
+        and path.startswith(VARIANT_PREFIXES)
+        and _anonymous_cookie(cookie_header)
+    ):
+        return None
+    page = page_store().get(_key(f"{path}?{query}" if query else path))
+    if page is not None and page[2]:
+        from zimei.distribution.counters import view_record
+
+        view_record(page[2])
+    return page
+
+
+def _cache_control() -> str:
+    return f"public, max-age={settings.ZIMEI_PAGE_CACHE_SECONDS}"
 
 
 def public_page(view: Callable) -> Callable:
@@ -37,9 +149,9 @@ def public_page(view: Callable) -> Callable:
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         response = view(request, *args, **kwargs)
         if request.method in ("GET", "HEAD") and response.status_code == 200:
-            if _anonymous(request):
+            if _anonymous_cookie(request.META.get("HTTP_COOKIE", "")):
                 response.zimei_cacheable = True
-                patch_cache_control(response, public=True, max_age=settings.ZIMEI_PAGE_CACHE_SECONDS)
+                response["Cache-Control"] = _cache_control()
             else:
                 patch_cache_control(response, private=True, no_cache=True)
         return response
@@ -52,37 +164,59 @@ class PageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        cacheable_request = (
-            settings.ZIMEI_PAGE_CACHE
-            and request.method in ("GET", "HEAD")
-            and request.path.startswith(VARIANT_PREFIXES)
-            and _anonymous(request)
+        hit = lookup(
+            request.method or "",
+            request.path,
+            request.META.get("QUERY_STRING", ""),
+            request.META.get("HTTP_COOKIE", ""),
         )
-        if not cacheable_request:
-            return self.get_response(request)
-        key = _key(request.get_full_path())
-        pages = caches["pages"]
-        hit = pages.get(key)
         if hit is not None:
-            content, content_type, article_id = hit
-            if article_id:
-                from zimei.distribution.counters import view_record
-
-                view_record(article_id)
-            response = HttpResponse(content, content_type=content_type)
+            response = HttpResponse(hit[0], content_type=hit[1])
             response["X-Cache"] = "HIT"
-            patch_cache_control(response, public=True, max_age=settings.ZIMEI_PAGE_CACHE_SECONDS)
+            response["Cache-Control"] = _cache_control()
             return response
         response = self.get_response(request)
-        if getattr(response, "zimei_cacheable", False) and not response.cookies and not response.streaming:
-            article_id = getattr(response, "zimei_article_id", None)
-            pages.set(
-                key,
-                (response.content, response["Content-Type"], article_id),
-                settings.ZIMEI_PAGE_CACHE_SECONDS,
-            )
+        if (
+            settings.ZIMEI_PAGE_CACHE
+            and getattr(response, "zimei_cacheable", False)
+            and not response.cookies
+            and not response.streaming
+        ):
+            page = (response.content, response["Content-Type"], getattr(response, "zimei_article_id", 0))
+            page_store().set(_key(request.get_full_path()), page, settings.ZIMEI_PAGE_CACHE_SECONDS)
             response["X-Cache"] = "MISS"
         return response
+
+
+class PageCacheApp:
+    """WSGI wrapper: answers page-cache hits before Django sees the request."""
+
+    def __init__(self, app: Callable) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        hit = lookup(
+            environ.get("REQUEST_METHOD", ""),
+            environ.get("PATH_INFO", ""),
+            environ.get("QUERY_STRING", ""),
+            environ.get("HTTP_COOKIE", ""),
+        )
+        if hit is None:
+            return self.app(environ, start_response)
+        body, content_type, _ = hit
+        start_response(
+            "200 OK",
+            [
+                ("Content-Type", content_type),
+                ("Content-Length", str(len(body))),
+                ("Cache-Control", _cache_control()),
+                ("X-Cache", "HIT"),
+                ("X-Content-Type-Options", "nosniff"),
+                ("Referrer-Policy", settings.SECURE_REFERRER_POLICY),
+                ("X-Frame-Options", settings.X_FRAME_OPTIONS),
+            ],
+        )
+        return [] if environ.get("REQUEST_METHOD") == "HEAD" else [body]
 
 
 def article_paths(article_id: int) -> list[str]:
@@ -98,7 +232,7 @@ def article_paths(article_id: int) -> list[str]:
 
 
 def purge_paths(paths: list[str]) -> None:
-    caches["pages"].delete_many([_key(p) for p in paths])
+    page_store().delete_many(_key(p) for p in paths)
 
 
 def purge_article(article) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.cache import cache
 from django.db import transaction
 
 from zimei.accounts.models import User
@@ -46,4 +47,6 @@ def channel_update(
         channel.name, channel.description, channel.position = name, description, position
         channel.save(update_fields=changed)
         audit_record(actor=actor, action="channel.update", target=channel, reason="、".join(changed))
+        # This process sees the new name at once; other workers within the 60-second cache.
+        cache.delete("channels")
     return channel

@@ -98,7 +98,7 @@ def article(request: HttpRequest, article_id: int, care: bool = False) -> HttpRe
         "body": getattr(art, f"body_{suffix}"),
         "summary": getattr(art, f"summary_{suffix}"),
         "author": art.author,
-        "related": related_list(art),
+        "related": partial(related_list, art),
         "past": partial(author_recent, art.author_id, exclude_id=art.id, limit=5),
         "site_url": settings.SITE_URL,
         **_sidebar(),
