@@ -5,7 +5,7 @@
 Creates a fresh data folder (a temporary one unless --keep), migrates it, then runs
 `zimei seed` in a child process and prints wall time, articles/s, the child's peak RSS
 (resource.getrusage of the children) and the size of the database. With --keep the folder is
-kept (e.g. --keep /tmp/seed100k for bench/http.py).
+kept (e.g. --keep /tmp/seed100k for bench/throughput.py).
 """
 
 from __future__ import annotations
