@@ -128,6 +128,11 @@ def run_server(*, host: str, port: int, workers: int, threads: int, access_log: 
     from granian import Granian
     from granian.constants import Interfaces
 
+    if "ZIMEI_SITE_URL" not in os.environ:
+        # Absolute links (share, QR codes, canonical) name the address actually served.
+        site = url(host, port).rstrip("/")
+        os.environ["ZIMEI_SITE_URL"] = site
+        settings.SITE_URL = site
     connections.close_all()  # the workers open their own
     Granian(
         f"{__name__}:worker_application",
