@@ -132,3 +132,69 @@ def test_care_mode_is_large_high_contrast_and_single_column(live_server, page, a
     # And leaving care mode is one click.
     page.get_by_role("link", name="退出關懷版").click()
     page.wait_for_url(f"**/zh-hant/a/{article.id}/")
+
+
+def test_apply_review_write_publish_read_in_the_browser(live_server, chromium):
+    """The whole journey, each person in their own browser: a reader registers and applies, an
+    editor approves, the new creator writes and publishes, an anonymous reader reads it."""
+    from .factories import UserFactory, ensure_channels
+
+    ensure_channels()
+    UserFactory(username="desk-editor", role="editor")
+    url = live_server.url
+
+    def person():
+        return chromium.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN").new_page()
+
+    applicant = person()
+    applicant.goto(f"{url}/zh-hans/")
+    applicant.get_by_role("link", name="申请入驻").click()
+    applicant.get_by_role("link", name="注册").first.click()
+    applicant.fill("#id_username", "new-writer")
+    applicant.fill("#id_password", "a-long-pass-phrase")
+    applicant.fill("#id_password_confirm", "a-long-pass-phrase")
+    applicant.get_by_role("button", name="注册").click()
+    applicant.wait_for_url("**/accounts/apply/")
+    applicant.fill("#id_pen_name", "山海手记")
+    applicant.fill("#id_tagline", "写城市，也写山海")
+    applicant.select_option("#id_channel", "local")
+    applicant.fill("#id_intro", "我在本地跑了十年新闻，想写写街巷里的人和事。")
+    applicant.fill("#id_sample_work", "老街的早市六点开张，卖豆花的阿姨已经在这里摆了二十年摊。" * 3)
+    applicant.get_by_role("button", name="提交申请").click()
+    assert applicant.get_by_text("待审核").first.is_visible()
+
+    desk = person()
+    desk.goto(f"{url}/zh-hans/accounts/login/?next=/zh-hans/desk/applications/")
+    desk.fill("#id_username", "desk-editor")
+    desk.fill("#id_password", "correct-horse-battery")
+    desk.get_by_role("button", name="登录").click()
+    desk.wait_for_url("**/desk/applications/")
+    assert desk.get_by_text("山海手记").first.is_visible()
+    desk.get_by_role("button", name="通过").click()
+    desk.wait_for_load_state()
+    screenshot(desk, "desk-applications")
+
+    applicant.reload()
+    assert applicant.get_by_text("已通过").first.is_visible()
+    applicant.goto(f"{url}/zh-hans/studio/new/")
+    applicant.fill("#id_title", "老街早市：豆花阿姨的二十年！")
+    area = applicant.locator(".editor-area")
+    area.click()
+    applicant.keyboard.type("老街的早市六点开张，豆花阿姨的摊子总是第一个亮灯。")
+    applicant.get_by_role("button", name="发布", exact=True).click()
+    applicant.wait_for_url("**/zh-hans/studio/")
+    screenshot(applicant, "studio-dashboard")
+
+    from zimei.articles.models import Article
+
+    article = Article.objects.get(title="老街早市：豆花阿姨的二十年！")
+    assert article.status == Article.Status.PUBLISHED
+
+    reader = person()
+    reader.goto(f"{url}/zh-hant/a/{article.id}/")
+    assert reader.locator("h1.post-title").inner_text() == "老街早市：豆花阿姨的二十年！"
+    assert "豆花阿姨的攤子總是第一個亮燈" in reader.locator(".post-body").inner_text()
+    assert reader.locator(".card .pen").inner_text() == "山海手記"
+    assert reader.locator(".card .article-count").inner_text() == "1"
+    for pg in (applicant, desk, reader):
+        pg.context.close()
