@@ -300,3 +300,13 @@ def test_demo_serves_pages_static_and_media(tmp_path):
             os.killpg(proc.pid, signal.SIGKILL)
             out, _ = proc.communicate()
     assert "reader" in out and "creator" in out and "editor" in out and DEMO_PASSWORD in out
+
+
+@pytest.mark.django_db
+def test_demo_refuses_a_database_that_has_the_demo_user_names_but_no_demo():
+    from zimei.accounts.models import User
+
+    User.objects.create_user("editor", password="someone-elses-password")
+    with pytest.raises(CommandError, match="already has the account\\(s\\) editor but no demo content"):
+        call_command("demo", "--articles", "2", "--creators", "2", "--no-serve")
+    assert User.objects.count() == 1 and not Article.objects.exists()

@@ -155,6 +155,10 @@ def _application(applicant: User) -> CreatorApplication:
     )
 
 
+class DemoConflict(Exception):
+    """The database has accounts with the demo's user names but no demo content."""
+
+
 def demo_fill(
     *,
     articles: int = DEMO_ARTICLES,
@@ -172,6 +176,16 @@ def demo_fill(
     started = time.monotonic()
     if demo_is_filled():
         return DemoResult(False, 0, 0, time.monotonic() - started)
+    taken = sorted(
+        User.objects.filter(username__in=["editor", "reader", "creator", APPLICANT]).values_list(
+            "username", flat=True
+        )
+    )
+    if taken:
+        raise DemoConflict(
+            f"this database already has the account(s) {', '.join(taken)} but no demo content: "
+            "run the demo on a fresh data folder (ZIMEI_DATA_DIR=./demo-data zimei demo)"
+        )
     now = timezone.now()
     with transaction.atomic():
         editor = User.objects.create_user(

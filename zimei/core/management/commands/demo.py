@@ -8,7 +8,14 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from zimei.demo.fill import DEMO_ARTICLES, DEMO_CREATORS, DEMO_LOGINS, DEMO_PASSWORD, demo_fill
+from zimei.demo.fill import (
+    DEMO_ARTICLES,
+    DEMO_CREATORS,
+    DEMO_LOGINS,
+    DEMO_PASSWORD,
+    DemoConflict,
+    demo_fill,
+)
 
 from .serve import (
     add_server_arguments,
@@ -54,9 +61,12 @@ class Command(BaseCommand):
         if pending_migrations():
             self.stdout.write(f"Creating the database in {settings.DATA_DIR} …")
             call_command("migrate", interactive=False, verbosity=0)
-        result = demo_fill(
-            articles=options["articles"], creators=options["creators"], progress=options["verbosity"] > 0
-        )
+        try:
+            result = demo_fill(
+                articles=options["articles"], creators=options["creators"], progress=options["verbosity"] > 0
+            )
+        except DemoConflict as exc:
+            raise CommandError(str(exc)) from exc
         if result.created:
             self.stdout.write(
                 f"Demo content: {result.articles} articles by {result.creators} creators "
