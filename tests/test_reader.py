@@ -326,3 +326,22 @@ def test_the_wsgi_entry_point_serves_hits_before_django(article, django_capture_
         article_withdraw(article=article, actor=article.author.user)
     status, _, _ = _wsgi_get(path)
     assert status.startswith("410")
+
+
+def test_the_file_page_store_expires_and_prunes(tmp_path):
+    import os
+    import time
+
+    from zimei.core.pagecache import FilePageStore
+
+    store = FilePageStore(tmp_path)
+    store.set("page:/zh-hans/a/1/", (b"<html>1</html>", "text/html; charset=utf-8", 1), 60)
+    store.set("page:/zh-hans/a/2/", (b"<html>2</html>", "text/html; charset=utf-8", 2), -1)
+    assert store.get("page:/zh-hans/a/1/") == (b"<html>1</html>", "text/html; charset=utf-8", 1)
+    assert store.get("page:/zh-hans/a/2/") is None  # expired
+    old = time.time() - 3600
+    for path in tmp_path.iterdir():
+        if path.read_bytes().endswith(b"2</html>"):
+            os.utime(path, (old, old))
+    assert store.prune(older_than=120) == 1
+    assert len(list(tmp_path.iterdir())) == 1 and store.get("page:/zh-hans/a/1/") is not None

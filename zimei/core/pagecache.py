@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import random
 import struct
 import tempfile
 import time
@@ -70,6 +71,24 @@ class FilePageStore:
         with os.fdopen(fd, "wb") as fh:
             fh.write(head + content_type.encode() + b"\n" + body)
         os.replace(tmp, self._path(key))
+        if random.random() < self.PRUNE_CHANCE:
+            self.prune(older_than=2 * timeout)
+
+    # About one write in a thousand sweeps out pages nobody asked for again.
+    PRUNE_CHANCE = 0.001
+
+    def prune(self, *, older_than: float) -> int:
+        """Delete page files last written more than `older_than` seconds ago; returns how many."""
+        cutoff, removed = time.time() - older_than, 0
+        with os.scandir(self.root) as entries:
+            for entry in entries:
+                try:
+                    if entry.stat().st_mtime < cutoff:
+                        os.unlink(entry.path)
+                        removed += 1
+                except FileNotFoundError:
+                    pass
+        return removed
 
     def delete_many(self, keys: Iterable[str]) -> None:
         for key in keys:
