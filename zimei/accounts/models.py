@@ -93,3 +93,28 @@ class Follow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.follower_id} → {self.creator_id}"
+
+
+class ApiToken(models.Model):
+    """A personal access token for the API. Only a SHA-256 hash of the token is stored; the
+    token itself is shown once, when it is created (studio or `zimei token create`)."""
+
+    class Scope(models.TextChoices):
+        READ = "read", "只读"
+        WRITE = "write", "读写"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=60, blank=True)
+    prefix = models.CharField(max_length=12)  # shown in lists so a creator can tell tokens apart
+    token_hash = models.CharField(max_length=64, unique=True)
+    scope = models.CharField(max_length=8, choices=Scope.choices, default=Scope.WRITE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user_id})"
+
+    @property
+    def can_write(self) -> bool:
+        return self.scope == self.Scope.WRITE

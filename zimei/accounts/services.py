@@ -10,7 +10,7 @@ from django.utils import timezone
 from zimei.core.errors import InputError, NotAllowed
 from zimei.distribution.models import Channel
 
-from .models import CreatorApplication, CreatorProfile, Follow, User
+from .models import ApiToken, CreatorApplication, CreatorProfile, Follow, User
 
 
 @dataclass(frozen=True)
@@ -166,3 +166,50 @@ def creator_set_trusted(*, creator: CreatorProfile, actor: User, trusted: bool) 
         creator.save(update_fields=["trusted"])
         audit_record(actor=actor, action="creator.trust" if trusted else "creator.untrust", target=creator)
     return creator
+
+
+TOKEN_PREFIX = "zm_"
+
+
+def _token_hash(token: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def token_create(*, user: User, name: str = "", scope: str = "write") -> tuple[ApiToken, str]:
+    """A new personal access token: returns the row and the token, which is never stored."""
+    import secrets
+
+    if scope not in ApiToken.Scope.values:
+        raise InputError.one("scope", "权限只能是 read 或 write")
+    if len(name) > 60:
+        raise InputError.one("name", "名称最多 60 个字")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken.objects.create(
+        user=user, name=name.strip(), prefix=token[:10], token_hash=_token_hash(token), scope=scope
+    )
+    return row, token
+
+
+def token_revoke(*, token: ApiToken, actor: User) -> ApiToken:
+    if token.user_id != actor.id and not actor.is_editor:
+        raise NotAllowed("not your token")
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+def token_authenticate(token: str) -> ApiToken | None:
+    """The live token row for a presented token (with its user), or None."""
+    if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+        return None
+    row = (
+        ApiToken.objects.select_related("user")
+        .filter(token_hash=_token_hash(token), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if row is not None and (row.last_used_at is None or (timezone.now() - row.last_used_at).seconds > 60):
+        ApiToken.objects.filter(id=row.id).update(last_used_at=timezone.now())
+    return row

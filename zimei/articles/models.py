@@ -46,6 +46,8 @@ class Article(models.Model):
     script = models.CharField(max_length=8, default="zh-hans")
     cover = models.ForeignKey(Image, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     cover_url = models.CharField(max_length=300, blank=True)
+    # Where an imported article came from (file path, WXR guid): a second import skips it.
+    import_key = models.CharField(max_length=300, blank=True)
 
     # The published version, rendered once per script variant at publish time so that the
     # read path never converts: a page reads the fields of its variant.
@@ -66,6 +68,7 @@ class Article(models.Model):
             models.Index(fields=["status", "-published_at"], name="article_status_pub"),
             models.Index(fields=["channel", "status", "-published_at"], name="article_channel_pub"),
             models.Index(fields=["author", "status", "-published_at"], name="article_author_pub"),
+            models.Index(fields=["author", "import_key"], name="article_author_import"),
         ]
 
     def __str__(self) -> str:
