@@ -25,7 +25,14 @@ def _converter(config: str) -> opencc.OpenCC:
 
 # Terms the Taiwan-idiom dictionaries render wrongly for news prose (they carry a programming
 # sense: 声明 "declaration" -> 宣告, 发布 "release" -> 釋出); these keep their plain Traditional form.
-HANT_KEEP: dict[str, str] = {"声明": "聲明", "聲明": "聲明", "发布": "發布", "發布": "發布"}
+HANT_KEEP: dict[str, str] = {
+    "声明": "聲明",
+    "聲明": "聲明",
+    "发布": "發布",
+    "發布": "發布",
+    "权限": "權限",  # not 許可權
+    "權限": "權限",
+}
 _HANT_KEEP_RE = re.compile("|".join(map(re.escape, HANT_KEEP)))
 
 
