@@ -213,3 +213,69 @@ def token_authenticate(token: str) -> ApiToken | None:
     if row is not None and (row.last_used_at is None or (timezone.now() - row.last_used_at).seconds > 60):
         ApiToken.objects.filter(id=row.id).update(last_used_at=timezone.now())
     return row
+
+
+# --- operator services (`zimei user add`, `zimei creator add`) --------------------------
+
+OPERATOR_REASON = "created by operator"
+
+
+@transaction.atomic
+def user_create(*, username: str, password: str, role: str = User.Role.READER) -> User:
+    """An account made by an operator: a reader, an editor (staff) or an admin (superuser).
+
+    The username and password are checked as at registration (Django's password validators)."""
+    if role not in (User.Role.READER, User.Role.EDITOR, User.Role.ADMIN):
+        raise InputError.one("role", "角色只能是 reader、editor 或 admin")
+    user = user_register(username=username, password=password, password_confirm=password)
+    if role != User.Role.READER:
+        user.role = role
+        user.is_staff = True
+        user.is_superuser = role == User.Role.ADMIN
+        user.save(update_fields=["role", "is_staff", "is_superuser"])
+    return user
+
+
+@transaction.atomic
+def creator_create_by_operator(
+    *, username: str, password: str, pen_name: str, channel: str, tagline: str = "", trusted: bool = False
+) -> CreatorProfile:
+    """A new account that is an approved creator at once, as if an editor had approved its
+    application: the application is kept (approved, by nobody) and the approval audited."""
+    from zimei.moderation.services import audit_record
+
+    errors: dict[str, list[str]] = {}
+    pen_name = (pen_name or "").strip()
+    if not pen_name:
+        errors.setdefault("pen_name", []).append("请填写笔名")
+    elif len(pen_name) > 30:
+        errors.setdefault("pen_name", []).append("笔名最多 30 个字")
+    elif CreatorProfile.objects.filter(pen_name=pen_name).exists():
+        errors.setdefault("pen_name", []).append("这个笔名已经有人使用")
+    tagline = (tagline or "").strip()
+    if len(tagline) > 60:
+        errors.setdefault("tagline", []).append("一句话介绍最多 60 个字")
+    found = Channel.objects.filter(slug=channel).first()
+    if found is None:
+        slugs = ", ".join(Channel.objects.values_list("slug", flat=True))
+        errors.setdefault("channel", []).append(f"没有这个频道：{channel}（可选：{slugs}）")
+    try:
+        user = user_register(username=username, password=password, password_confirm=password)
+    except InputError as exc:
+        errors = {**exc.errors, **errors}
+    if errors:
+        raise InputError(errors)
+    application = CreatorApplication.objects.create(
+        user=user,
+        pen_name=pen_name,
+        tagline=tagline,
+        channel=found,
+        intro="",
+        sample_work="",
+        status=CreatorApplication.Status.APPROVED,
+        reason=OPERATOR_REASON,
+        reviewed_at=timezone.now(),
+    )
+    profile = creator_create(user=user, pen_name=pen_name, tagline=tagline, channel=found, trusted=trusted)
+    audit_record(actor=None, action="application.approve", target=application, reason=OPERATOR_REASON)
+    return profile
