@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "zimei.reader",
     "zimei.studio",
     "zimei.desk",
+    "zimei.api",
 ]
 
 MIDDLEWARE = [
@@ -202,6 +203,9 @@ ZIMEI_MAX_IMAGE_BYTES = 20 * 1024 * 1024
 ZIMEI_MAX_IMAGE_PIXELS = 50_000_000
 ZIMEI_MAX_TITLE_CHARS = 64
 ZIMEI_MAX_BODY_CHARS = 100_000
+# API rate limits: requests per minute per token (anonymous callers: per address); 0 = none.
+ZIMEI_API_RATE_READ = int(os.environ.get("ZIMEI_API_RATE_READ", "120"))
+ZIMEI_API_RATE_WRITE = int(os.environ.get("ZIMEI_API_RATE_WRITE", "30"))
 # Django refuses multipart bodies bigger than this before any view sees them.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 

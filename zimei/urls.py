@@ -2,11 +2,13 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
+from zimei.api.api import api
 from zimei.core import views as core_views
 from zimei.reader import urls as reader_urls
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
     path("media/<path:path>", core_views.media, name="media"),
     path("switch/<str:variant>/", core_views.variant_switch, name="variant-switch"),
     path("share/<int:article_id>/<str:target>/", core_views.share, name="share"),

@@ -52,3 +52,16 @@ def article_get_for_author(article_id: int, user: User) -> Article:
     if article is None:
         raise Http404
     return article
+
+
+def article_get_for_viewer(article_id: int, user: User | None) -> Article:
+    """An article as the API shows it: the author sees their own in any status, an editor any
+    article, everyone else only published ones; 404 otherwise (never reveals that it exists)."""
+    article = Article.objects.select_related("author", "channel").filter(id=article_id).first()
+    if article is None:
+        raise Http404
+    if user is not None and (article.author.user_id == user.id or user.is_editor):
+        return article
+    if article.status != Article.Status.PUBLISHED:
+        raise Http404
+    return article

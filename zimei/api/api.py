@@ -1,0 +1,470 @@
+"""Zimei's public REST API (/api/v1/): parse, call one service or selector, answer.
+
+No business logic lives here: writes go through zimei.articles.services, permission-checking
+reads through the selectors. Errors are RFC 9457 problem documents (problems.py).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+from datetime import datetime
+from typing import Annotated
+
+from django.conf import settings
+from django.http import Http404, HttpRequest
+from django.urls import reverse
+from django.utils import timezone, translation
+from ninja import File, NinjaAPI, Path, Query, Router
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.files import UploadedFile
+
+from zimei.accounts.models import CreatorProfile
+from zimei.articles.markdown import markdown_to_html
+from zimei.articles.models import Article
+from zimei.articles.selectors import article_get_for_viewer
+from zimei.articles.services import (
+    ArticleInput,
+    article_create,
+    article_publish,
+    article_save,
+    article_withdraw,
+    image_upload,
+    share_record,
+)
+from zimei.conversion.variants import HANS, HANT, convert
+from zimei.core.errors import InputError, NotAllowed
+from zimei.distribution.models import Channel
+from zimei.distribution.selectors import channels_by_id, hot_list, public_articles, related_list
+
+from . import schemas as s
+from .guards import TokenAuth, caller, idempotent
+from .problems import MEDIA_TYPE, Problem, problem_response
+
+log = logging.getLogger(__name__)
+
+MAX_ID = 2**53  # ids beyond this exist nowhere; refused before they reach the database
+ArticleId = Annotated[int, Path(ge=1, le=MAX_ID)]
+AuthorId = Annotated[int, Path(ge=1, le=MAX_ID)]
+PAGE_LIMIT = 50
+
+READ = TokenAuth(anonymous_ok=True)
+WRITE = TokenAuth(anonymous_ok=False)
+
+
+class ZimeiAPI(NinjaAPI):
+    def get_openapi_schema(self, *args, **kwargs):
+        """ninja documents the answers an operation returns; add the problem answers every
+        operation may give, with their real media type."""
+        schema = super().get_openapi_schema(*args, **kwargs)
+        problem = {"content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ProblemOut"}}}}
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components["ProblemOut"] = s.ProblemOut.model_json_schema(ref_template="#/components/schemas/{model}")
+        for path_item in schema["paths"].values():
+            for method, operation in path_item.items():
+                codes = ["400", "401", "404", "422", "429"]
+                if method != "get":
+                    codes += ["403", "409"]
+                if "image" in operation.get("operationId", ""):
+                    codes += ["413", "415"]
+                for code in codes:
+                    operation["responses"].setdefault(code, {"description": "Problem", **problem})
+        return schema
+
+
+api = ZimeiAPI(
+    version="1",
+    title="Zimei API",
+    description=(
+        "Zimei's public API. Send `Authorization: Bearer TOKEN` (a personal access token from "
+        "the studio or `zimei token create`). Errors are RFC 9457 problem documents. POSTs accept "
+        "an `Idempotency-Key` header: a retry with the same key returns the first answer."
+    ),
+    urls_namespace="api",
+    auth=READ,
+)
+
+
+# --- errors ---------------------------------------------------------------------------
+
+
+@api.exception_handler(Problem)
+def _problem(request: HttpRequest, exc: Problem):
+    return problem_response(exc)
+
+
+@api.exception_handler(InputError)
+def _input_error(request: HttpRequest, exc: InputError):
+    errors = [{"field": field or "", "message": m} for field, ms in exc.errors.items() for m in ms]
+    return problem_response(
+        Problem(422, "The input was not accepted; see errors.", message=str(exc), errors=errors)
+    )
+
+
+@api.exception_handler(NotAllowed)
+def _not_allowed(request: HttpRequest, exc: NotAllowed):
+    return problem_response(Problem(403, f"Not allowed: {exc}.", message="没有权限这样做"))
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404):
+    return problem_response(Problem(404, "No such resource.", message="找不到"))
+
+
+@api.exception_handler(ValidationError)
+def _validation_error(request: HttpRequest, exc: ValidationError):
+    errors = []
+    for error in exc.errors:
+        loc = [str(p) for p in error.get("loc", ())]
+        if loc and loc[0] in ("body", "query", "path", "file", "form", "header"):
+            loc = loc[1:]
+        if loc and loc[0] == "payload":
+            loc = loc[1:]
+        errors.append({"field": ".".join(loc), "message": str(error.get("msg", "invalid"))})
+    return problem_response(Problem(422, "The request did not match the schema; see errors.", errors=errors))
+
+
+@api.exception_handler(AuthenticationError)
+def _authentication_error(request: HttpRequest, exc: AuthenticationError):
+    return problem_response(
+        Problem(401, "Authentication required.", message="需要登录", headers={"WWW-Authenticate": "Bearer"})
+    )
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError):
+    return problem_response(Problem(exc.status_code, str(exc)))
+
+
+@api.exception_handler(Exception)
+def _unexpected(request: HttpRequest, exc: Exception):
+    log.exception("API error on %s %s", request.method, request.path)
+    return problem_response(Problem(500, "Something went wrong on our side.", message="服务器出错了"))
+
+
+# --- helpers --------------------------------------------------------------------------
+
+
+def _public_url(name: str, object_id: int) -> str:
+    with translation.override(HANS):
+        return settings.SITE_URL + reverse(name, args=[object_id])
+
+
+def _article_url(article_id: int) -> str:
+    return _public_url("reader:article", article_id)
+
+
+def _creator_of(request: HttpRequest) -> CreatorProfile:
+    user = caller(request)
+    profile = getattr(user, "creator_profile", None) if user is not None else None
+    if profile is None:
+        raise Problem(403, "Only creators can write articles.", message="只有创作者可以这样做")
+    return profile
+
+
+def _own_article(request: HttpRequest, article_id: int) -> Article:
+    """The caller's article, or 404 (another creator's article is not revealed)."""
+    article = article_get_for_viewer(article_id, caller(request))
+    if article.author.user_id != caller(request).id:
+        if article.status == Article.Status.PUBLISHED or caller(request).is_editor:
+            raise Problem(403, "Only the author can change this article.", message="只有作者可以修改")
+        raise Http404
+    return article
+
+
+def _body(body_html: str | None, body_markdown: str | None) -> str | None:
+    if body_markdown is not None:
+        return markdown_to_html(body_markdown)
+    return body_html
+
+
+def _article_out(article: Article, user, variant: str | None) -> dict:
+    is_editor_view = user is not None and (article.author.user_id == user.id or user.is_editor)
+    if article.status == Article.Status.PUBLISHED and not is_editor_view:
+        variant = variant or article.script
+        hant = variant == HANT
+        title = article.title_hant if hant else article.title_hans
+        summary = article.summary_hant if hant else article.summary_hans
+        body = article.body_hant if hant else article.body_hans
+    else:  # the working copy, in the writer's script unless asked otherwise
+        title, summary, body = article.title, article.summary, article.body_html
+        if variant:
+            title, summary, body = convert(title, variant), convert(summary, variant), convert(body, variant)
+        variant = variant or article.script
+    return {
+        "id": article.id,
+        "status": article.status,
+        "variant": variant,
+        "title": title,
+        "summary": summary,
+        "body_html": body,
+        "channel": article.channel.slug,
+        "author": {"id": article.author_id, "pen_name": article.author.pen_name},
+        "original": article.original,
+        "source": article.source,
+        "published_at": article.published_at,
+        "updated_at": article.updated_at,
+        "view_count": article.view_count,
+        "share_count": article.share_count,
+        "url": _article_url(article.id),
+    }
+
+
+def _item(article: Article) -> dict:
+    channel = channels_by_id().get(article.channel_id)
+    return {
+        "id": article.id,
+        "title": article.title_hans,
+        "title_hant": article.title_hant,
+        "summary": article.summary_hans,
+        "summary_hant": article.summary_hant,
+        "channel": channel.slug if channel else "",
+        "author": {"id": article.author_id, "pen_name": article.author.pen_name},
+        "cover_url": article.cover_url,
+        "original": article.original,
+        "source": article.source,
+        "published_at": article.published_at,
+        "view_count": article.view_count,
+        "share_count": article.share_count,
+        "url": _article_url(article.id),
+    }
+
+
+def _encode_cursor(article: Article) -> str:
+    raw = f"{article.published_at.isoformat()}|{article.id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        when, _, article_id = raw.partition("|")
+        parsed = datetime.fromisoformat(when)
+        number = int(article_id)
+        if parsed.tzinfo is None or not 0 < number <= MAX_ID:
+            raise ValueError
+        return parsed, number
+    except (ValueError, binascii.Error, UnicodeDecodeError, OverflowError):
+        raise Problem(
+            400,
+            "The cursor is not one this API gave out.",
+            message="cursor 无效",
+            errors=[{"field": "cursor", "message": "cursor 无效"}],
+        ) from None
+
+
+def _channel(slug: str | None) -> Channel | None:
+    if not slug:
+        return None
+    for channel in channels_by_id().values():
+        if channel.slug == slug:
+            return channel
+    raise InputError.one("channel", "没有这个频道，请从列表中选择")
+
+
+# --- articles -------------------------------------------------------------------------
+
+articles = Router(tags=["articles"])
+
+
+@articles.post("", response={201: s.ArticleRef}, auth=WRITE, summary="Create a draft")
+def article_create_view(request: HttpRequest, payload: s.ArticleCreateIn):
+    author = _creator_of(request)
+
+    def work():
+        article = article_create(
+            author=author,
+            data=ArticleInput(
+                title=payload.title,
+                body_html=_body(payload.body_html, payload.body_markdown) or "",
+                channel=payload.channel or "",
+                summary=payload.summary,
+                original=payload.original,
+                source=payload.source,
+            ),
+        )
+        return 201, {"id": article.id, "status": article.status, "url": _article_url(article.id)}
+
+    return idempotent(request, work)
+
+
+@articles.get("", response=s.ArticlePage, summary="Published articles, newest first")
+def article_list_view(
+    request: HttpRequest,
+    channel: s.ChannelSlug | None = None,
+    author: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    since: datetime | None = None,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=PAGE_LIMIT)] = 20,
+):
+    qs = public_articles().select_related("author").order_by("-published_at", "-id")
+    found = _channel(channel)
+    if found is not None:
+        qs = qs.filter(channel_id=found.id)
+    if author is not None:
+        qs = qs.filter(author_id=author)
+    if since is not None:
+        if timezone.is_naive(since):
+            since = timezone.make_aware(since, timezone.get_default_timezone())
+        qs = qs.filter(published_at__gte=since)
+    if cursor:
+        when, last_id = _decode_cursor(cursor)
+        from django.db.models import Q
+
+        qs = qs.filter(Q(published_at__lt=when) | Q(published_at=when, id__lt=last_id))
+    rows = list(qs[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return {"items": [_item(a) for a in rows], "next": _encode_cursor(rows[-1]) if more else None}
+
+
+@articles.get("/{article_id}", response=s.ArticleOut, summary="One article")
+def article_get_view(request: HttpRequest, article_id: ArticleId, variant: s.Variant | None = None):
+    user = caller(request)
+    article = article_get_for_viewer(article_id, user)
+    return _article_out(article, user, variant)
+
+
+@articles.patch("/{article_id}", response=s.ArticleOut, auth=WRITE, summary="Edit the working copy")
+def article_patch_view(request: HttpRequest, article_id: ArticleId, payload: s.ArticlePatchIn):
+    article = _own_article(request, article_id)
+    body = _body(payload.body_html, payload.body_markdown)
+    data = ArticleInput(
+        title=article.title if payload.title is None else payload.title,
+        body_html=article.body_html if body is None else body,
+        channel=payload.channel or article.channel.slug,
+        summary=article.summary if payload.summary is None else payload.summary,
+        original=article.original if payload.original is None else payload.original,
+        source=article.source if payload.source is None else payload.source,
+        cover_id=article.cover_id,
+    )
+    article = article_save(article=article, actor=caller(request), data=data)
+    return _article_out(article, caller(request), None)
+
+
+@articles.post(
+    "/{article_id}/publish", response={200: s.PublishOut}, auth=WRITE, summary="Publish the working copy"
+)
+def article_publish_view(request: HttpRequest, article_id: ArticleId):
+    article = _own_article(request, article_id)
+
+    def work():
+        published = article_publish(article=article, actor=caller(request))
+        # Room for the spam check (issue 5): it may hold (pending_review) or refuse (rejected),
+        # with reasons for the creator to read.
+        return 200, {
+            "id": published.id,
+            "status": published.status,
+            "reasons": [],
+            "url": _article_url(published.id),
+        }
+
+    return idempotent(request, work)
+
+
+@articles.post(
+    "/{article_id}/withdraw", response={200: s.ArticleRef}, auth=WRITE, summary="Withdraw a published article"
+)
+def article_withdraw_view(request: HttpRequest, article_id: ArticleId):
+    article = _own_article(request, article_id)
+
+    def work():
+        done = article_withdraw(article=article, actor=caller(request))
+        return 200, {"id": done.id, "status": done.status, "url": _article_url(done.id)}
+
+    return idempotent(request, work)
+
+
+@articles.get("/{article_id}/related", response=list[s.ArticleItem], summary="Related articles")
+def article_related_view(request: HttpRequest, article_id: ArticleId):
+    article = article_get_for_viewer(article_id, None)  # public articles only
+    return [_item(a) for a in related_list(article)]
+
+
+@articles.post(
+    "/{article_id}/shares", response={201: s.ShareOut}, summary="Count a share (anonymous allowed)"
+)
+def article_share_view(request: HttpRequest, article_id: ArticleId, payload: s.ShareIn):
+    article_get_for_viewer(article_id, None)  # public articles only
+
+    def work():
+        share_record(article_id=article_id, target=payload.target)
+        count = Article.objects.filter(id=article_id).values_list("share_count", flat=True).first() or 0
+        return 201, {"share_count": count}
+
+    return idempotent(request, work)
+
+
+api.add_router("/articles", articles)
+
+
+# --- channels, authors, hot list ------------------------------------------------------
+
+
+@api.get("/channels", response=list[s.ChannelOut], tags=["channels"], summary="The fixed channels")
+def channel_list_view(request: HttpRequest):
+    channels = sorted(channels_by_id().values(), key=lambda c: (c.position, c.id))
+    return [
+        {"slug": c.slug, "name": c.name, "name_hant": convert(c.name, HANT), "kind": c.kind} for c in channels
+    ]
+
+
+@api.get("/authors/{author_id}", response=s.AuthorOut, tags=["authors"], summary="An author's card")
+def author_get_view(request: HttpRequest, author_id: AuthorId):
+    profile = CreatorProfile.objects.select_related("channel").filter(id=author_id).first()
+    if profile is None:
+        raise Http404
+    return {
+        "id": profile.id,
+        "pen_name": profile.pen_name,
+        "tagline": profile.tagline,
+        "channel": profile.channel.slug,
+        "level": profile.level,
+        "badges": profile.badges,
+        "article_count": profile.article_count,
+        "attention": profile.attention,
+        "follower_count": profile.follower_count,
+        "url": _public_url("reader:author", profile.id),
+    }
+
+
+@api.get("/hot", response=list[s.ArticleItem], tags=["articles"], summary="The hot list")
+def hot_view(
+    request: HttpRequest,
+    channel: s.ChannelSlug | None = None,
+    limit: Annotated[int, Query(ge=1, le=PAGE_LIMIT)] = 10,
+):
+    found = _channel(channel)
+    return [_item(a) for a in hot_list(channel_id=found.id if found else None, limit=limit)]
+
+
+# --- images ---------------------------------------------------------------------------
+
+
+@api.post("/images", response={201: s.ImageOut}, auth=WRITE, tags=["images"], summary="Upload an image")
+def image_create(request: HttpRequest, file: File[UploadedFile]):
+    from zimei.studio.forms import looks_like_image, upload_from
+
+    user = _creator_of(request).user
+    if file.size > settings.ZIMEI_MAX_IMAGE_BYTES:
+        status = 413
+    elif not looks_like_image(file):
+        status = 415
+    else:
+        status = 400
+
+    def work():
+        try:
+            image = image_upload(owner=user, upload=upload_from(file))
+        except InputError as exc:
+            messages = [m for ms in exc.errors.values() for m in ms]
+            raise Problem(
+                status,
+                "The file was not accepted as an image.",
+                message=" ".join(messages),
+                errors=[{"field": "file", "message": m} for m in messages],
+            ) from None
+        return 201, {"id": image.id, "url": image.url, "width": image.width, "height": image.height}
+
+    return idempotent(request, work)

@@ -1,0 +1,176 @@
+"""Who is calling (Bearer tokens), how often (rate limits), and safe retries (Idempotency-Key)."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from ninja.responses import Status
+from ninja.security import HttpBearer
+
+from zimei.accounts.models import ApiToken, User
+from zimei.accounts.services import token_authenticate
+from zimei.core.models import IdempotencyRecord
+
+from .problems import Problem
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+class Anonymous:
+    """request.auth for a caller without a token (truthy, so ninja lets the request through)."""
+
+    user = None
+    id = "anon"
+
+    def __bool__(self) -> bool:
+        return True
+
+
+ANONYMOUS = Anonymous()
+
+
+def _rate_limit(request: HttpRequest, who: str) -> None:
+    write = request.method not in SAFE_METHODS
+    limit = int(getattr(settings, "ZIMEI_API_RATE_WRITE" if write else "ZIMEI_API_RATE_READ", 0) or 0)
+    if limit <= 0:
+        return
+    window = 60
+    now = int(time.time())
+    start = now - now % window
+    key = f"api-rate:{'w' if write else 'r'}:{who}:{start}"
+    cache.add(key, 0, window + 5)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # evicted between add and incr
+        cache.set(key, 1, window + 5)
+        count = 1
+    if count > limit:
+        retry = start + window - now
+        raise Problem(
+            429,
+            f"Rate limit of {limit} {'write' if write else 'read'} requests a minute exceeded.",
+            message="请求太频繁，请稍后再试",
+            headers={"Retry-After": str(max(retry, 1))},
+        )
+
+
+class TokenAuth(HttpBearer):
+    """`Authorization: Bearer TOKEN`. A missing header is anonymous when `anonymous_ok`;
+    a bad or revoked token is always 401; a read-scope token may only GET."""
+
+    def __init__(self, *, anonymous_ok: bool) -> None:
+        super().__init__()
+        self.anonymous_ok = anonymous_ok
+
+    def __call__(self, request: HttpRequest) -> ApiToken | Anonymous:
+        header = request.headers.get("Authorization", "")
+        if not header:
+            if not self.anonymous_ok:
+                raise Problem(
+                    401,
+                    "Authentication required: send Authorization: Bearer TOKEN.",
+                    message="需要登录：请在 Authorization 中提供令牌",
+                    headers={"WWW-Authenticate": "Bearer"},
+                )
+            _rate_limit(request, "ip:" + request.META.get("REMOTE_ADDR", "?"))
+            return ANONYMOUS
+        scheme, _, token = header.partition(" ")
+        row = token_authenticate(token.strip()) if scheme.lower() == "bearer" else None
+        if row is None:
+            raise Problem(
+                401,
+                "The token is missing, malformed, revoked or unknown.",
+                message="令牌无效或已撤销",
+                headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+            )
+        if request.method not in SAFE_METHODS and not row.can_write:
+            raise Problem(403, "This token has read scope only.", message="这个令牌只能读取")
+        _rate_limit(request, f"token:{row.id}")
+        return row
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:  # pragma: no cover
+        return None  # __call__ does the work
+
+
+def caller(request: HttpRequest) -> User | None:
+    auth = getattr(request, "auth", None)
+    return auth.user if isinstance(auth, ApiToken) else None
+
+
+def _request_hash(request: HttpRequest) -> str:
+    digest = hashlib.sha256()
+    digest.update(request.method.encode() + b" " + request.get_full_path().encode() + b"\n")
+    if request.content_type == "multipart/form-data":
+        for name in sorted(request.POST):
+            digest.update(f"{name}={request.POST.getlist(name)}\n".encode())
+        for name in sorted(request.FILES):
+            upload = request.FILES[name]
+            upload.seek(0)
+            for chunk in upload.chunks():
+                digest.update(chunk)
+            upload.seek(0)
+    else:
+        digest.update(request.body)
+    return digest.hexdigest()
+
+
+def idempotent(request: HttpRequest, work: Callable[[], tuple[int, Any]]) -> Status:
+    """The answer of `work` (status, payload), once per Idempotency-Key (see _idempotent)."""
+    return Status(*_idempotent(request, work))
+
+
+def _idempotent(request: HttpRequest, work: Callable[[], tuple[int, Any]]) -> tuple[int, Any]:
+    """Run `work` once per (user, Idempotency-Key): a repeat of the same request gets the first
+    answer back (same status); the same key on a different request is a 409."""
+    user = caller(request)
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if user is None or not key:
+        return work()
+    if len(key) > 200:
+        raise Problem(400, "Idempotency-Key is longer than 200 characters.", message="Idempotency-Key 太长")
+    request_hash = _request_hash(request)
+
+    def replay(record: IdempotencyRecord) -> tuple[int, Any]:
+        if record.request_hash != request_hash:
+            raise Problem(
+                409,
+                "This Idempotency-Key was already used for a different request.",
+                message="这个 Idempotency-Key 已用于另一个请求",
+            )
+        return record.status, record.response
+
+    found = IdempotencyRecord.objects.filter(user=user, key=key).first()
+    if found is not None:
+        return replay(found)
+    with transaction.atomic():
+        status, payload = work()
+        data = payload.model_dump(mode="json") if hasattr(payload, "model_dump") else payload
+        try:
+            with transaction.atomic():
+                IdempotencyRecord.objects.create(
+                    user=user,
+                    key=key,
+                    method=request.method,
+                    path=request.path[:300],
+                    request_hash=request_hash,
+                    status=status,
+                    response=data,
+                )
+        except IntegrityError:
+            # A concurrent retry got there first: undo this run and answer as it did.
+            transaction.set_rollback(True)
+            conflict = True
+        else:
+            conflict = False
+    if conflict:
+        found = IdempotencyRecord.objects.filter(user=user, key=key).first()
+        if found is not None:
+            return replay(found)
+    return status, data
