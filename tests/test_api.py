@@ -88,7 +88,9 @@ def test_create_publish_edit_withdraw(client, writer):
     created = create(client, writer.token)
     assert created["status"] == "draft" and created["url"].endswith(f"/a/{created['id']}/")
     aid = created["id"]
-    read = get(client, f"/articles/{aid}", writer.token).json()
+    response = get(client, f"/articles/{aid}", writer.token)
+    assert "软件生态的未来" in response.content.decode()  # UTF-8, not \u escapes
+    read = response.json()
     assert read["title"] == "软件生态的未来" and read["channel"] == "tech" and read["status"] == "draft"
 
     published = post(client, f"/articles/{aid}/publish", {}, writer.token)

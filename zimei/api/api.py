@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 from ninja import File, NinjaAPI, Path, Query, Router
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.files import UploadedFile
+from ninja.renderers import JSONRenderer
 
 from zimei.accounts.models import CreatorProfile
 from zimei.articles.markdown import markdown_to_html
@@ -73,7 +74,12 @@ class ZimeiAPI(NinjaAPI):
         return schema
 
 
+class Renderer(JSONRenderer):
+    json_dumps_params = {"ensure_ascii": False}  # Chinese as Chinese, not as escapes
+
+
 api = ZimeiAPI(
+    renderer=Renderer(),
     version="1",
     title="Zimei API",
     description=(
