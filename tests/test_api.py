@@ -336,3 +336,11 @@ def test_openapi_document_and_docs(client):
     assert schema["info"]["title"] == "Zimei API" and schema["openapi"].startswith("3.")
     assert "/api/v1/articles/{article_id}/publish" in schema["paths"]
     assert client.get(API + "/docs").status_code == 200
+
+
+def test_unknown_paths_and_bad_ids_are_problems(client, writer):
+    assert_problem(get(client, "/nothing/here"), 404)
+    assert_problem(client.delete(API + "/articles/x/y/z"), 404)
+    assert_problem(get(client, "/articles/abc"), 422, "article_id")
+    assert_problem(get(client, "/articles/99999999999999999999999"), 422, "article_id")
+    assert_problem(get(client, "/articles/0"), 422, "article_id")

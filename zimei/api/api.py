@@ -71,6 +71,8 @@ class ZimeiAPI(NinjaAPI):
                     codes += ["413", "415"]
                 for code in codes:
                     operation["responses"].setdefault(code, {"description": "Problem", **problem})
+                if method == "get" or operation.get("operationId", "").endswith("share_view"):
+                    operation["security"] = [{"TokenAuth": []}, {}]  # anonymous callers too
         return schema
 
 
@@ -445,6 +447,18 @@ def hot_view(
     return [_item(a) for a in hot_list(channel_id=found.id if found else None, limit=limit)]
 
 
+# --- anything else under /api/v1/ ------------------------------------------------------
+
+fallback = Router()
+
+
+@fallback.api_operation(
+    ["GET", "POST", "PUT", "PATCH", "DELETE"], "/{path:rest}", auth=None, include_in_schema=False
+)
+def not_found_view(request: HttpRequest, rest: str):
+    raise Http404
+
+
 # --- images ---------------------------------------------------------------------------
 
 
@@ -474,3 +488,6 @@ def image_create(request: HttpRequest, file: File[UploadedFile]):
         return 201, {"id": image.id, "url": image.url, "width": image.width, "height": image.height}
 
     return idempotent(request, work)
+
+
+api.add_router("", fallback)  # last, so that it only answers what nothing else does
