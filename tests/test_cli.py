@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import json
 import re
+import shutil
 import sys
+import zipfile
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from tests.factories import creator, ensure_channels
+from tests.factories import BODY, creator, ensure_channels, png_bytes, published_article
 from zimei.accounts.models import ApiToken, CreatorApplication, CreatorProfile, User
 from zimei.accounts.services import token_authenticate
+from zimei.articles.models import Article, Image
 from zimei.moderation.models import AuditEntry
 
 PASSWORD = "correct-horse-battery-staple"
@@ -110,6 +117,8 @@ def test_help_is_printed_for_commands_and_actions():
 
     zimei = Path(sys.executable).parent / "zimei"
     for argv, words in [
+        (["article", "import", "--help"], ["--author", "--publish", "--strict", "WXR"]),
+        (["export", "--help"], ["--author", "--out"]),
         (["creator", "--help"], ["add", "approved creator"]),
         (["creator", "add", "--help"], ["--pen-name", "--channel", "--password-stdin", "--trusted"]),
         (["user", "add", "--help"], ["--role", "{reader,editor,admin}"]),
@@ -206,3 +215,272 @@ def test_token_refuses_bad_input():
         run("token", "revoke", "zm")
     assert "apiuser has no tokens" in run("token", "list", "apiuser")[0]
     assert not ApiToken.objects.exists()
+
+
+# --- zimei article import ----------------------------------------------------------------
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture
+def author(db):
+    return creator(username="laowang", pen_name="老王", channel="news")
+
+
+@pytest.fixture
+def wxr(tmp_path) -> Path:
+    """The test WXR file, with the image one post uses in uploads/ next to it."""
+    folder = tmp_path / "wp"
+    (folder / "uploads" / "2023" / "05").mkdir(parents=True)
+    (folder / "uploads" / "2023" / "05" / "chip.png").write_bytes(png_bytes(64, 48))
+    path = folder / "sample.wxr.xml"
+    shutil.copy(DATA / "sample.wxr.xml", path)
+    return path
+
+
+def by_title(author) -> dict[str, Article]:
+    return {a.title: a for a in Article.objects.filter(author=author).select_related("channel")}
+
+
+def test_import_wordpress_export(author, wxr):
+    out, err = run("article", "import", str(wxr), "--author", "laowang")
+    assert "Imported 4 article(s) for laowang (3 published, 1 not); skipped 0 already imported" in out
+    assert "image not available locally, dropped: https://cdn.example.net/remote/photo.jpg" in err
+
+    articles = by_title(author)
+    assert set(articles) == {
+        "芯片产业的下一步会怎样？",
+        "周末去哪儿：城市边上的小山",
+        "一场比赛教会我的三件事",
+        "新手机上手：续航终于够用了",
+    }
+    chips = articles["芯片产业的下一步会怎样？"]
+    assert chips.status == Article.Status.PUBLISHED and chips.channel.slug == "tech"
+    assert chips.published_at == dt.datetime(2023, 5, 1, 2, 30, tzinfo=dt.UTC)
+    assert chips.summary == "芯片之争，说到底是生态之争。"
+    assert chips.import_key == "wxr:https://blog.example.com/?p=101"
+    assert chips.body_html.startswith("<p>人工智能芯片的竞争越来越激烈，各家厂商都在加快研发。</p>")
+    assert "<p>这篇文章讨论芯片产业的未来走向，<br>\n以及软件生态的重要性。</p>" in chips.body_html
+    assert "<h2>生态才是关键</h2>" in chips.body_html
+    # The local image was imported and the body points at it; the remote one is gone.
+    (image,) = Image.objects.filter(owner=author.user)
+    assert (image.width, image.height) == (64, 48)
+    assert f'src="{image.url}"' in chips.body_html and "example" not in chips.body_html
+    assert (Path(settings.MEDIA_ROOT) / image.file.name).is_file()
+    assert chips.title_hant == "晶片產業的下一步會怎樣？" or chips.title_hant != chips.title_hans
+
+    draft = articles["周末去哪儿：城市边上的小山"]
+    assert draft.status == Article.Status.DRAFT and draft.published_at is None
+    assert draft.channel.slug == "news"  # 生活 is no channel: the author's
+    match = articles["一场比赛教会我的三件事"]
+    assert match.channel.slug == "news" and match.status == Article.Status.PUBLISHED
+    assert "<script" not in match.body_html and "alert" not in match.body_html
+    assert "javascript:" not in match.body_html and "onclick" not in match.body_html
+    assert "<strong>享受比赛</strong>" in match.body_html
+    phone = articles["新手机上手：续航终于够用了"]
+    assert phone.channel.slug == "mobile"  # matched by the category's name, 手机
+    assert "<!--" not in phone.body_html and phone.body_html.count("<p>") == 2
+    author.refresh_from_db()
+    assert author.article_count == 3
+
+    # A second import of the same file adds nothing.
+    out, _ = run("article", "import", str(wxr), "--author", "laowang")
+    assert "Imported 0 article(s)" in out and "skipped 4 already imported" in out
+    assert Article.objects.count() == 4 and Image.objects.count() == 1
+
+
+def test_import_wordpress_export_skips_and_reports_a_bad_post(author, wxr):
+    wxr.write_text(wxr.read_text().replace("<![CDATA[一场比赛教会我的三件事]]>", "<![CDATA[]]>"))
+    out, err = run("article", "import", str(wxr), "--author", "laowang")
+    assert "Imported 3 article(s)" in out and "1 failed" in out
+    assert "item 3: not imported: title: 请填写标题" in err
+    assert Article.objects.count() == 3
+    with pytest.raises(CommandError, match="skipped 3 already imported; 1 failed"):
+        run("article", "import", str(wxr), "--author", "laowang", "--strict")
+
+
+def test_import_markdown_with_front_matter(author, tmp_path):
+    (tmp_path / "pic.png").write_bytes(png_bytes(40, 30))
+    path = tmp_path / "post.md"
+    path.write_text(
+        "---\ntitle: 用 Markdown 写作\ndate: 2024-03-05T09:15:00+08:00\nsummary: 一篇测试文章\n"
+        "channel: tech\noriginal: false\nsource: 新华社\nstatus: published\n---\n\n"
+        "# 第一节\n\n正文第一段，**加粗**。\n\n![图](pic.png)\n\n<script>alert(1)</script>\n\n- 一\n- 二\n",
+        encoding="utf-8",
+    )
+    out, _ = run("article", "import", str(path), "--author", "laowang")
+    assert "Imported 1 article(s) for laowang (1 published, 0 not)" in out
+    article = Article.objects.get(author=author)
+    assert article.title == "用 Markdown 写作" and article.summary == "一篇测试文章"
+    assert article.channel.slug == "tech" and not article.original and article.source == "新华社"
+    assert article.published_at == dt.datetime(2024, 3, 5, 1, 15, tzinfo=dt.UTC)
+    assert "<h2>第一节</h2>" in article.body_html and "<strong>加粗</strong>" in article.body_html
+    assert "script" not in article.body_html and "alert" not in article.body_html
+    image = Image.objects.get(owner=author.user)
+    assert f'<img src="{image.url}" alt="图">' in article.body_html
+    assert article.import_key.startswith("file:post.md#")
+    assert "skipped 1 already imported" in run("article", "import", str(path), "--author", "laowang")[0]
+
+
+def test_import_plain_markdown_and_html_become_drafts_unless_publish(author, tmp_path):
+    md = tmp_path / "plain.md"
+    md.write_text("# 没有前言的文章\n\n只有正文。\n", encoding="utf-8")
+    html = tmp_path / "page.html"
+    html.write_text(
+        "<!doctype html><html><head><title>网页的标题</title><style>p{}</style></head><body>"
+        "<h1>网页的标题</h1><p>网页正文<img src='https://tracker.example/x.gif'></p>"
+        "<script>document.cookie</script><p onclick='x()'>第二段</p></body></html>",
+        encoding="utf-8",
+    )
+    run("article", "import", str(md), "--author", "laowang")
+    _, err = run("article", "import", str(html), "--author", "laowang", "--publish")
+    assert "dropped: https://tracker.example/x.gif" in err
+    articles = by_title(author)
+    plain, page = articles["没有前言的文章"], articles["网页的标题"]
+    assert plain.status == Article.Status.DRAFT and plain.body_html == "<p>只有正文。</p>"
+    assert page.status == Article.Status.PUBLISHED
+    assert page.body_html == "<p>网页正文</p><p>第二段</p>"
+
+
+def test_import_a_folder(author, tmp_path):
+    folder = tmp_path / "posts"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "b.md").write_text("---\ntitle: 第二篇\nstatus: published\n---\n正文二。\n", encoding="utf-8")
+    (folder / "a.html").write_text("<h1>第一篇</h1><p>正文一。</p>", encoding="utf-8")
+    _write(folder / "sub" / "c.md", "---\ntitle: 第三篇\ndate: not-a-date\n---\n正文三\n")
+    (folder / "notes.txt").write_text("not an article", encoding="utf-8")
+    (folder / "d.md").write_text("---\ntitle: " + "长" * 80 + "\n---\n正文\n", encoding="utf-8")
+    out, err = run("article", "import", str(folder), "--author", "laowang")
+    assert "Imported 2 article(s)" in out and "2 failed" in out
+    assert "sub/c.md: not imported: date 'not-a-date' is not an ISO date" in err
+    assert "d.md: not imported: title: 标题最多" in err
+    titles = list(Article.objects.filter(author=author).order_by("id").values_list("title", "status"))
+    assert titles == [("第一篇", "draft"), ("第二篇", "published")]
+    assert {a.import_key.split("#")[0] for a in Article.objects.all()} == {"file:a.html", "file:b.md"}
+    out, _ = run("article", "import", str(folder), "--author", "laowang")
+    assert "Imported 0 article(s)" in out and "skipped 2 already imported" in out
+
+
+@pytest.mark.parametrize(
+    ("make", "author_name", "message"),
+    [
+        (lambda p: p / "missing.md", "laowang", "missing.md: no such file or folder"),
+        (lambda p: p, "ghost", "--author: no user named 'ghost'"),
+        (lambda p: p, "reader", "--author: reader is not a creator"),
+        (lambda p: _write(p / "x.docx", "x"), "laowang", "unsupported file type .docx"),
+        (lambda p: _write(p / "bad.xml", "<rss><channel><item>"), "laowang", "bad.xml: not a valid XML file"),
+        (lambda p: _write(p / "other.xml", "<feed/>"), "laowang", "not a WordPress export (WXR)"),
+        (lambda p: _write(p / "x.zip", "not a zip"), "laowang", "x.zip: not a valid zip file"),
+        (lambda p: (p / "empty").mkdir() or p / "empty", "laowang", "no .md or .html files in this folder"),
+        (
+            lambda p: _write(p / "bomb.xml", '<!DOCTYPE x [<!ENTITY a "aaaa">]><rss><channel/></rss>'),
+            "laowang",
+            "not a valid XML file",
+        ),
+    ],
+)
+def test_import_refuses_bad_input(author, tmp_path, make, author_name, message):
+    User.objects.create_user("reader", password=PASSWORD)
+    with pytest.raises(CommandError, match=re.escape(message)):
+        run("article", "import", str(make(tmp_path)), "--author", author_name)
+    assert not Article.objects.exists()
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# --- zimei export, and back --------------------------------------------------------------
+
+
+def _sorted_attributes(match: re.Match) -> str:
+    attributes = sorted(re.findall(r'[\w-]+="[^"]*"', match[2]))
+    return f"<{match[1]} {' '.join(attributes)}>"
+
+
+def _normal(html: str) -> str:
+    """Bodies compared up to what Markdown cannot keep: whitespace between tags, the order of
+    attributes, the <p> that Markdown puts inside a quote or list item, an <a> left without
+    href by the sanitiser, and a code block's last line break."""
+    html = re.sub(r">\s+<", "><", html.strip())
+    html = re.sub(r'src="/media/[^"]+"', 'src="IMAGE"', html)  # a new file on the new instance
+    html = re.sub(r"<(\w+)((?:\s+[\w-]+=\"[^\"]*\")+)>", _sorted_attributes, html)
+    html = re.sub(r"\s*<br>\s*", "<br>", html)
+    html = re.sub(r'<a rel="[^"]*">(.*?)</a>', r"\1", html)  # a link without href is no link
+    html = html.replace("\n</code>", "</code>")
+    return re.sub(r"<(blockquote|li)><p>(.*?)</p></\1>", r"<\1>\2</\1>", html)
+
+
+def test_export_then_import_into_an_emptied_database_gives_the_same_articles(author, tmp_path, wxr):
+    from zimei.articles.services import article_withdraw
+
+    run("article", "import", str(wxr), "--author", "laowang")
+    image = Image.objects.get()
+    figure_body = (
+        BODY + f'<figure><img src="{image.url}" alt="图"><figcaption>图片说明</figcaption></figure>'
+        '<p>看<a href="https://example.com/a?b=1&amp;c=2">链接</a>，<em>斜体</em>。</p><h3>小节</h3>'
+        "<ol><li>一</li><li>二</li></ol><pre><code>x = 1</code></pre>"
+    )
+    mine = published_article(
+        author, title="非原创的一篇", body=figure_body, channel="money", original=False, source="某报"
+    )
+    when = dt.datetime(2024, 1, 2, 3, 4, tzinfo=dt.UTC)
+    withdrawn = published_article(author, title="后来撤回的一篇", when=when)
+    article_withdraw(article=withdrawn, actor=author.user)
+
+    def snapshot():
+        return [
+            (a.title, a.status, a.published_at, a.channel.slug, a.summary, a.original, a.source,
+             _normal(a.body_html), a.body_html.count("<img"))
+            for a in Article.objects.filter(author__user__username="laowang").order_by("id")
+        ]  # fmt: skip
+
+    before = snapshot()
+    assert len(before) == 6
+    out_file = tmp_path / "laowang.zip"
+    out, _ = run("export", "--author", "laowang", "--out", str(out_file))
+    assert "Exported 6 article(s) and 1 image(s) by laowang" in out
+
+    with zipfile.ZipFile(out_file) as archive:
+        index = json.loads(archive.read("index.json"))
+        names = set(archive.namelist())
+        entry = next(e for e in index["articles"] if e["id"] == mine.id)
+        text = archive.read(entry["file"]).decode()
+    assert index["format"] == "zimei-export" and len(index["articles"]) == 6
+    assert set(entry) == {"id", "title", "file", "status", "date", "channel"}
+    assert entry["title"] == "非原创的一篇" and entry["channel"] == "money" and entry["status"] == "published"
+    assert dt.datetime.fromisoformat(entry["date"]).utcoffset() is not None
+    assert any(n.startswith("images/") for n in names)
+    assert text.startswith("---\ntitle: 非原创的一篇\n")
+    assert "original: false" in text and "source: 某报" in text
+    assert "# 开篇" in text and "images/" in text and "/media/" not in text
+
+    # An empty instance: no users, articles or images; then the creator again, and import.
+    Article.objects.all().delete()
+    Image.objects.all().delete()
+    CreatorProfile.objects.all().delete()
+    User.objects.all().delete()
+    fresh = creator(username="laowang", pen_name="老王", channel="news")
+    out, _ = run("article", "import", str(out_file), "--author", "laowang")
+    assert "Imported 6 article(s) for laowang (4 published, 2 not); skipped 0 already imported" in out
+    assert snapshot() == before
+    assert Image.objects.filter(owner=fresh.user).count() == 1
+    # Round trip again: importing the same zip adds nothing.
+    assert "skipped 6 already imported" in run("article", "import", str(out_file), "--author", "laowang")[0]
+
+
+def test_export_refuses_bad_input(author, tmp_path):
+    User.objects.create_user("reader", password=PASSWORD)
+    with pytest.raises(CommandError, match="--author: no user named 'ghost'"):
+        run("export", "--author", "ghost", "--out", str(tmp_path / "x.zip"))
+    with pytest.raises(CommandError, match="--author: reader is not a creator"):
+        run("export", "--author", "reader", "--out", str(tmp_path / "x.zip"))
+    with pytest.raises(CommandError, match=r"give a \.zip file name"):
+        run("export", "--author", "laowang", "--out", str(tmp_path / "x.tar"))
+    with pytest.raises(CommandError, match="does not exist"):
+        run("export", "--author", "laowang", "--out", str(tmp_path / "no" / "x.zip"))
+    with pytest.raises(CommandError, match="--out"):
+        call_command("export", "--author", "laowang")
+    out, _ = run("export", "--author", "laowang", "--out", str(tmp_path / "empty.zip"))
+    assert "Exported 0 article(s) and 0 image(s)" in out

@@ -1,0 +1,88 @@
+"""`zimei article import`: Markdown, HTML, folders, WordPress exports and `zimei export` zips."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from zimei.accounts.models import CreatorProfile, User
+from zimei.articles.importing import ImportFailed, import_path
+
+
+def author_for(username: str) -> CreatorProfile:
+    """The creator profile of USERNAME, or a CommandError saying why there is none."""
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        raise CommandError(f"--author: no user named {username!r}")
+    profile = CreatorProfile.objects.filter(user=user).select_related("user", "channel").first()
+    if profile is None:
+        raise CommandError(
+            f"--author: {username} is not a creator (make one with `zimei creator add`, "
+            f"or have an editor approve their application)"
+        )
+    return profile
+
+
+class Command(BaseCommand):
+    help = (
+        "Manage articles. `zimei article import PATH --author USERNAME [--publish] [--strict]` "
+        "imports Markdown or HTML files, a folder of them, a WordPress export (WXR) or a zip "
+        "made by `zimei export`."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION", title="actions")
+        imp = sub.add_parser(
+            "import",
+            help="import articles from files, a folder, a WordPress export (WXR) or an export zip",
+            description=(
+                "Import articles for a creator. PATH is a Markdown file (.md, with optional YAML front "
+                "matter: title, date, summary, channel, original, source, status), an HTML file "
+                "(title from <title> or the first <h1>), a folder (every .md and .html in it, sorted), "
+                "a WordPress export file (WXR .xml: posts with their dates, status and categories; "
+                "images found in an uploads/ folder next to it are imported, others dropped and "
+                "reported; nothing is downloaded), or a zip made by `zimei export`. Bodies are "
+                "sanitised exactly as in the studio. A second import of the same files adds nothing. "
+                "An item that cannot be imported is reported and skipped."
+            ),
+        )
+        imp.add_argument("path", metavar="PATH", help="file, folder, WXR .xml or export .zip")
+        imp.add_argument(
+            "--author", required=True, metavar="USERNAME", help="the creator the articles belong to"
+        )
+        imp.add_argument(
+            "--publish",
+            action="store_true",
+            help="publish items that say nothing about their status (plain files); by default they "
+            "become drafts. Items with a status (front matter, WXR) keep it.",
+        )
+        imp.add_argument(
+            "--strict", action="store_true", help="exit non-zero if any item failed (default: report it)"
+        )
+
+    def handle(self, *args, action: str, **options) -> None:
+        author = author_for(options["author"])
+        path = Path(options["path"]).expanduser()
+        verbose = options["verbosity"] > 0
+        try:
+            result = import_path(path=path, author=author, publish=options["publish"], progress=verbose)
+        except ImportFailed as exc:
+            raise CommandError(str(exc)) from exc
+        for label, src in result.dropped_images:
+            self.stderr.write(f"{label}: image not available locally, dropped: {src}")
+        for label, note in result.notes:
+            self.stderr.write(f"{label}: {note}")
+        for label, message in result.failed:
+            self.stderr.write(self.style.ERROR(f"{label}: not imported: {message}"))
+        published = sum(1 for a in result.imported if a.status == "published")
+        summary = (
+            f"Imported {len(result.imported)} article(s) for {author.user.username} "
+            f"({published} published, {len(result.imported) - published} not); "
+            f"skipped {result.skipped} already imported; {len(result.failed)} failed"
+        )
+        if result.dropped_images:
+            summary += f"; {len(result.dropped_images)} image(s) dropped"
+        if result.failed and options["strict"]:
+            raise CommandError(summary)
+        self.stdout.write(self.style.WARNING(summary) if result.failed else self.style.SUCCESS(summary))
