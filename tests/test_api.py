@@ -236,7 +236,7 @@ def test_variant_conversion(client, writer):
     article = published_article(writer, title="人工智能芯片大战：谁的软件生态更强？")
     hant = get(client, f"/articles/{article.id}", variant="zh-hant").json()
     assert hant["title"] == "人工智慧晶片大戰：誰的軟體生態更強？" and hant["variant"] == "zh-hant"
-    assert "晶片產業" in hant["body_html"]
+    assert "晶片產業" in hant["body_html"] and hant["author"]["pen_name"] == "林間筆記"
     hans = get(client, f"/articles/{article.id}", variant="zh-hans").json()
     assert hans["title"] == "人工智能芯片大战：谁的软件生态更强？"
     draft = create(client, writer.token, title="软件更新")

@@ -208,7 +208,7 @@ def _article_out(article: Article, user, variant: str | None) -> dict:
         "summary": summary,
         "body_html": body,
         "channel": article.channel.slug,
-        "author": {"id": article.author_id, "pen_name": article.author.pen_name},
+        "author": {"id": article.author_id, "pen_name": convert(article.author.pen_name, variant)},
         "original": article.original,
         "source": article.source,
         "published_at": article.published_at,
