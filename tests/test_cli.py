@@ -361,6 +361,25 @@ def test_import_a_folder(author, tmp_path):
     assert "Imported 0 article(s)" in out and "skipped 2 already imported" in out
 
 
+def test_import_of_a_single_bad_file_fails_and_odd_statuses_become_drafts(author, tmp_path):
+    bad = _write(tmp_path / "long.md", "---\ntitle: " + "长" * 80 + "\n---\n正文\n")
+    with pytest.raises(
+        CommandError, match=r"long.md: not imported: title: 标题最多(.|\n)*Imported 0 article.*1 failed"
+    ):
+        run("article", "import", str(bad), "--author", "laowang")
+    binary = tmp_path / "binary.html"
+    binary.write_bytes(b"\xff\xfe\x00<p>")
+    with pytest.raises(CommandError, match="1 failed"):
+        run("article", "import", str(binary), "--author", "laowang")
+    odd = _write(tmp_path / "odd.md", "---\ntitle: 被下架过的\nstatus: taken_down\n---\n正文\n")
+    _, err = run("article", "import", str(odd), "--author", "laowang")
+    assert "odd.md: was taken_down: imported as a draft" in err
+    assert Article.objects.get().status == Article.Status.DRAFT
+    unknown = _write(tmp_path / "unknown.md", "---\ntitle: 状态不明\nstatus: live\n---\n正文\n")
+    with pytest.raises(CommandError, match="unknown status 'live'"):
+        run("article", "import", str(unknown), "--author", "laowang")
+
+
 @pytest.mark.parametrize(
     ("make", "author_name", "message"),
     [

@@ -143,7 +143,7 @@ def _file_item(path: Path, relative: str) -> ImportItem:
         text = data.decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         return ImportItem(key="", label=relative, error=f"cannot read it as UTF-8 text ({exc})")
-    item = ImportItem(key=f"file:{relative}#{_digest(data)}", label=relative)
+    item = ImportItem(key=f"file:{relative[-270:]}#{_digest(data)}", label=relative)
     item.resolve = _local_resolver(path.parent)
     try:
         if path.suffix.lower() in (".md", ".markdown"):
@@ -384,7 +384,7 @@ def read_export_zip(path: Path) -> list[ImportItem]:
             raise ImportFailed(f"{path}: not a zip made by `zimei export` (no index.json)")
         try:
             index = json.loads(archive.read("index.json"))
-            entries = list(index["articles"])
+            entries = list(index["articles"] if isinstance(index, dict) else index)
         except (ValueError, KeyError, TypeError) as exc:
             raise ImportFailed(f"{path}: index.json is not valid ({exc})") from exc
         images = {

@@ -58,7 +58,10 @@ class Command(BaseCommand):
             "become drafts. Items with a status (front matter, WXR) keep it.",
         )
         imp.add_argument(
-            "--strict", action="store_true", help="exit non-zero if any item failed (default: report it)"
+            "--strict",
+            action="store_true",
+            help="exit non-zero if any item failed (by default a failed item is reported and the "
+            "others imported; the exit is non-zero only when nothing could be imported)",
         )
 
     def handle(self, *args, action: str, **options) -> None:
@@ -73,8 +76,7 @@ class Command(BaseCommand):
             self.stderr.write(f"{label}: image not available locally, dropped: {src}")
         for label, note in result.notes:
             self.stderr.write(f"{label}: {note}")
-        for label, message in result.failed:
-            self.stderr.write(self.style.ERROR(f"{label}: not imported: {message}"))
+        failures = [f"{label}: not imported: {message}" for label, message in result.failed]
         published = sum(1 for a in result.imported if a.status == "published")
         summary = (
             f"Imported {len(result.imported)} article(s) for {author.user.username} "
@@ -83,6 +85,8 @@ class Command(BaseCommand):
         )
         if result.dropped_images:
             summary += f"; {len(result.dropped_images)} image(s) dropped"
-        if result.failed and options["strict"]:
-            raise CommandError(summary)
+        if result.failed and (options["strict"] or not (result.imported or result.skipped)):
+            raise CommandError("\n".join([*failures, summary]))  # --strict, or nothing imported at all
+        for line in failures:
+            self.stderr.write(self.style.ERROR(line))
         self.stdout.write(self.style.WARNING(summary) if result.failed else self.style.SUCCESS(summary))
