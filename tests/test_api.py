@@ -270,6 +270,8 @@ def test_list_with_cursor_pagination(client, writer, other):
     assert_problem(get(client, "/articles", limit=51), 422, "limit")
     assert_problem(get(client, "/articles", channel="nope"), 422, "channel")
     assert_problem(get(client, "/articles", since="yesterday"), 422, "since")
+    assert_problem(get(client, "/articles", since="0001-01-01T00:00:00+05:00"), 422, "since")
+    assert get(client, "/articles", since="0729-07-06T18:11:02-19:10").status_code == 200
 
 
 def test_channels_authors_hot_related(client, writer, other):

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
@@ -26,7 +28,15 @@ EXAMPLES = {"random ids": 30, "real ids": 30, "invalid": 20}  # per operation
 def api_schema(settings):
     settings.ZIMEI_API_RATE_READ = 0
     settings.ZIMEI_API_RATE_WRITE = 0
-    return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+    # As Django's test client does: requests must not close the test's database connection
+    # (inside the test transaction, PostgreSQL's would count as unusable and be closed).
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
 
 
 def test_every_operation_survives_generated_requests(api_schema):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from django.conf import settings
@@ -313,8 +313,12 @@ def article_list_view(
     if author is not None:
         qs = qs.filter(author_id=author)
     if since is not None:
-        if timezone.is_naive(since):
-            since = timezone.make_aware(since, timezone.get_default_timezone())
+        try:
+            if timezone.is_naive(since):
+                since = timezone.make_aware(since, timezone.get_default_timezone())
+            since = since.astimezone(UTC)  # PostgreSQL refuses odd offsets such as -19:10
+        except (OverflowError, ValueError):
+            raise InputError.one("since", "时间超出范围") from None
         qs = qs.filter(published_at__gte=since)
     if cursor:
         when, last_id = _decode_cursor(cursor)
