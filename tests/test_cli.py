@@ -432,7 +432,7 @@ def _normal(html: str) -> str:
 
 
 def test_export_then_import_into_an_emptied_database_gives_the_same_articles(author, tmp_path, wxr):
-    from zimei.articles.services import article_withdraw
+    from zimei.articles.services import ArticleInput, article_publish, article_save, article_withdraw
 
     run("article", "import", str(wxr), "--author", "laowang")
     image = Image.objects.get()
@@ -444,6 +444,11 @@ def test_export_then_import_into_an_emptied_database_gives_the_same_articles(aut
     mine = published_article(
         author, title="非原创的一篇", body=figure_body, channel="money", original=False, source="某报"
     )
+    data = ArticleInput(
+        title=mine.title, body_html=mine.body_html, channel="money", summary="有封面的摘要",
+        original=False, source="某报", cover_id=image.id,
+    )  # fmt: skip
+    article_publish(article=article_save(article=mine, actor=author.user, data=data), actor=author.user)
     when = dt.datetime(2024, 1, 2, 3, 4, tzinfo=dt.UTC)
     withdrawn = published_article(author, title="后来撤回的一篇", when=when)
     article_withdraw(article=withdrawn, actor=author.user)
@@ -451,12 +456,12 @@ def test_export_then_import_into_an_emptied_database_gives_the_same_articles(aut
     def snapshot():
         return [
             (a.title, a.status, a.published_at, a.channel.slug, a.summary, a.original, a.source,
-             _normal(a.body_html), a.body_html.count("<img"))
+             _normal(a.body_html), a.body_html.count("<img"), bool(a.cover_url), a.cover_id is not None)
             for a in Article.objects.filter(author__user__username="laowang").order_by("id")
         ]  # fmt: skip
 
     before = snapshot()
-    assert len(before) == 6
+    assert len(before) == 6 and sum(row[-1] for row in before) == 1  # one article has a cover
     out_file = tmp_path / "laowang.zip"
     out, _ = run("export", "--author", "laowang", "--out", str(out_file))
     assert "Exported 6 article(s) and 1 image(s) by laowang" in out
@@ -472,7 +477,7 @@ def test_export_then_import_into_an_emptied_database_gives_the_same_articles(aut
     assert dt.datetime.fromisoformat(entry["date"]).utcoffset() is not None
     assert any(n.startswith("images/") for n in names)
     assert text.startswith("---\ntitle: 非原创的一篇\n")
-    assert "original: false" in text and "source: 某报" in text
+    assert "original: false" in text and "source: 某报" in text and "cover: images/" in text
     assert "# 开篇" in text and "images/" in text and "/media/" not in text
 
     # An empty instance: no users, articles or images; then the creator again, and import.
