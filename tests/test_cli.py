@@ -25,11 +25,11 @@ from zimei.moderation.models import AuditEntry
 PASSWORD = "correct-horse-battery-staple"
 
 
-def run(*argv: str, stdin: str | None = None, monkeypatch=None) -> tuple[str, str]:
+def run(*argv: str, stdin: str | None = None, monkeypatch=None, **options) -> tuple[str, str]:
     out, err = io.StringIO(), io.StringIO()
     if stdin is not None:
         monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-    call_command(*argv, stdout=out, stderr=err)
+    call_command(*argv, stdout=out, stderr=err, **options)
     return out.getvalue(), err.getvalue()
 
 
@@ -359,6 +359,16 @@ def test_import_a_folder(author, tmp_path):
     assert {a.import_key.split("#")[0] for a in Article.objects.all()} == {"file:a.html", "file:b.md"}
     out, _ = run("article", "import", str(folder), "--author", "laowang")
     assert "Imported 0 article(s)" in out and "skipped 2 already imported" in out
+
+
+def test_import_of_many_items_shows_a_progress_bar(author, tmp_path, capsys):
+    for n in range(6):
+        _write(tmp_path / f"{n}.md", f"# 第 {n} 篇\n\n正文。\n")
+    out, _ = run("article", "import", str(tmp_path), "--author", "laowang")
+    assert "Imported 6 article(s)" in out
+    assert "Importing" in capsys.readouterr().err
+    run("article", "import", str(tmp_path), "--author", "laowang", "--strict", verbosity=0)
+    assert "Importing" not in capsys.readouterr().err
 
 
 def test_import_of_a_single_bad_file_fails_and_odd_statuses_become_drafts(author, tmp_path):

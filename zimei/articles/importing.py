@@ -131,7 +131,8 @@ def _local_resolver(base: Path, roots: Iterable[Path] = ()) -> Callable[[str], t
             except OSError:
                 continue
             if any(resolved.is_relative_to(a) for a in allowed) and resolved.is_file():
-                return resolved.read_bytes(), resolved.name
+                with resolved.open("rb") as f:  # image_create refuses what is over the limit
+                    return f.read(settings.ZIMEI_MAX_IMAGE_BYTES + 1), resolved.name
         return None
 
     return resolve
