@@ -215,6 +215,9 @@ def test_idempotency_key_reused_for_another_request_is_409(client, writer, other
     # Keys belong to their user.
     assert post(client, "/articles", NEW, other.token, **key).status_code == 201
     assert IdempotencyRecord.objects.count() == 2
+    bad = post(client, "/articles", NEW, writer.token, HTTP_IDEMPOTENCY_KEY="x" * 201)
+    assert_problem(bad, 400, "Idempotency-Key")
+    assert_problem(post(client, "/articles", NEW, writer.token, HTTP_IDEMPOTENCY_KEY="a\tb"), 400)
 
 
 def test_rate_limits(client, writer, settings):

@@ -21,7 +21,7 @@ from .factories import creator, published_article
 
 pytestmark = pytest.mark.django_db
 
-EXAMPLES = {"random ids": 30, "real ids": 30, "invalid": 20}  # per operation
+EXAMPLES = {"random ids": 40, "real ids": 40, "invalid": 25}  # per operation
 
 
 @pytest.fixture

@@ -54,6 +54,16 @@ READ = TokenAuth(anonymous_ok=True)
 WRITE = TokenAuth(anonymous_ok=False)
 
 
+IDEMPOTENCY_HEADER = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "description": "A retry with the same key and request returns the first answer; "
+    "the same key with another request is a 409.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+}
+
+
 class ZimeiAPI(NinjaAPI):
     def get_openapi_schema(self, *args, **kwargs):
         """ninja documents the answers an operation returns; add the problem answers every
@@ -71,6 +81,8 @@ class ZimeiAPI(NinjaAPI):
                     codes += ["413", "415"]
                 for code in codes:
                     operation["responses"].setdefault(code, {"description": "Problem", **problem})
+                if method == "post":
+                    operation.setdefault("parameters", []).append(IDEMPOTENCY_HEADER)
                 if method == "get" or operation.get("operationId", "").endswith("share_view"):
                     operation["security"] = [{"TokenAuth": []}, {}]  # anonymous callers too
         return schema

@@ -133,8 +133,13 @@ def _idempotent(request: HttpRequest, work: Callable[[], tuple[int, Any]]) -> tu
     key = request.headers.get("Idempotency-Key", "").strip()
     if user is None or not key:
         return work()
-    if len(key) > 200:
-        raise Problem(400, "Idempotency-Key is longer than 200 characters.", message="Idempotency-Key 太长")
+    if len(key) > 200 or not key.isprintable():
+        raise Problem(
+            400,
+            "Idempotency-Key must be at most 200 printable characters.",
+            message="Idempotency-Key 无效",
+            errors=[{"field": "Idempotency-Key", "message": "最多 200 个可打印字符"}],
+        )
     request_hash = _request_hash(request)
 
     def replay(record: IdempotencyRecord) -> tuple[int, Any]:
