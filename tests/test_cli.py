@@ -266,6 +266,9 @@ def test_import_wordpress_export(author, wxr):
     (image,) = Image.objects.filter(owner=author.user)
     assert (image.width, image.height) == (64, 48)
     assert f'src="{image.url}"' in chips.body_html and "example" not in chips.body_html
+    img = f'<img src="{image.url}" alt="芯片" width="64" height="48">'
+    figure = f"<figure>{img}<figcaption>一块芯片</figcaption></figure>"
+    assert figure in chips.body_html and "caption]" not in chips.body_html
     assert (Path(settings.MEDIA_ROOT) / image.file.name).is_file()
     assert chips.title_hant == "晶片產業的下一步會怎樣？" or chips.title_hant != chips.title_hans
 

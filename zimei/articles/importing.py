@@ -280,6 +280,20 @@ def _wxr_fields(item) -> dict[str, str]:
     return out
 
 
+_CAPTION = re.compile(r"\[caption\b[^\]]*\](.*?)\[/caption\]", re.S | re.I)
+_CAPTION_MEDIA = re.compile(r"^\s*((?:<a\b[^>]*>\s*)?<img\b[^>]*>(?:\s*</a>)?)(.*)$", re.S | re.I)
+
+
+def _caption(match: re.Match) -> str:
+    """WordPress's [caption]<img …> text[/caption] shortcode → <figure> with a <figcaption>."""
+    inner = _CAPTION_MEDIA.match(match.group(1))
+    if inner is None:
+        return match.group(1)
+    text = inner.group(2).strip()
+    caption = f"<figcaption>{text}</figcaption>" if text else ""
+    return f"<figure>{inner.group(1)}{caption}</figure>"
+
+
 def autop(text: str) -> str:
     """WordPress keeps paragraphs as blank-line separated text (wpautop adds <p> on display):
     wrap each run of text lines in <p>, single line breaks becoming <br>; lines that open or
@@ -349,7 +363,7 @@ def read_wxr(path: Path) -> list[ImportItem]:
         title = " ".join((fields.get("title") or "").split())
         item = ImportItem(key=f"wxr:{guid}"[:300], label=title or f"item {number}", title=title)
         item.resolve = resolve
-        item.body_html = autop(fields.get("content:encoded", ""))
+        item.body_html = autop(_CAPTION.sub(_caption, fields.get("content:encoded", "")))
         item.summary = _text(fields.get("excerpt:encoded", ""))
         item.status = (
             Article.Status.PUBLISHED if fields.get("wp:status") == "publish" else Article.Status.DRAFT
