@@ -349,3 +349,36 @@ def test_unknown_paths_and_bad_ids_are_problems(client, writer):
     assert_problem(get(client, "/articles/abc"), 422, "article_id")
     assert_problem(get(client, "/articles/99999999999999999999999"), 422, "article_id")
     assert_problem(get(client, "/articles/0"), 422, "article_id")
+
+
+def test_anonymous_callers_are_limited_by_address(client, settings):
+    settings.ZIMEI_API_RATE_READ = 2
+    assert get(client, "/channels").status_code == 200
+    assert get(client, "/hot").status_code == 200
+    assert_problem(get(client, "/channels"), 429)
+    assert client.get(API + "/channels", REMOTE_ADDR="10.0.0.9").status_code == 200
+
+
+def test_idempotent_image_upload(client, writer):
+    data = png_bytes()
+    first = client.post(
+        API + "/images",
+        {"file": SimpleUploadedFile("a.png", data)},
+        HTTP_IDEMPOTENCY_KEY="img",
+        **auth(writer.token),
+    )
+    again = client.post(
+        API + "/images",
+        {"file": SimpleUploadedFile("a.png", data)},
+        HTTP_IDEMPOTENCY_KEY="img",
+        **auth(writer.token),
+    )
+    assert first.status_code == again.status_code == 201 and first.json() == again.json()
+    other = client.post(
+        API + "/images",
+        {"file": SimpleUploadedFile("a.png", png_bytes(color="#00f"))},
+        HTTP_IDEMPOTENCY_KEY="img",
+        **auth(writer.token),
+    )
+    assert_problem(other, 409)
+    assert Image.objects.count() == 1
