@@ -521,3 +521,14 @@ def test_export_refuses_bad_input(author, tmp_path):
         call_command("export", "--author", "laowang")
     out, _ = run("export", "--author", "laowang", "--out", str(tmp_path / "empty.zip"))
     assert "Exported 0 article(s) and 0 image(s)" in out
+
+
+def test_import_renders_markdown_as_the_api_does():
+    """Import renders Markdown unsanitised (to bring in local images first); once sanitised by
+    the services it is exactly `markdown_to_html`."""
+    from zimei.articles.importing import markdown_render
+    from zimei.articles.markdown import markdown_to_html
+    from zimei.articles.sanitize import sanitize_body
+
+    text = "# 一\n\n## 二\n\n正文 *斜* **粗** [链](https://example.com)\n\n> 引用\n\n<script>x</script>\n"
+    assert sanitize_body(markdown_render(text)) == markdown_to_html(text)
