@@ -496,10 +496,9 @@ def import_items(
     from tqdm import tqdm
 
     result = ImportResult()
+    # Every key the author has (not an IN list: a WXR file may hold thousands of posts).
     done = set(
-        Article.objects.filter(author=author, import_key__in=[i.key for i in items if i.key]).values_list(
-            "import_key", flat=True
-        )
+        Article.objects.filter(author=author).exclude(import_key="").values_list("import_key", flat=True)
     )
     bar = tqdm(items, desc="Importing", unit="article", disable=not progress or len(items) < 5, leave=False)
     for item in bar:
