@@ -375,11 +375,16 @@ def test_import_of_many_items_shows_a_progress_bar(author, tmp_path, capsys):
 
 
 def test_import_of_a_single_bad_file_fails_and_odd_statuses_become_drafts(author, tmp_path):
-    bad = _write(tmp_path / "long.md", "---\ntitle: " + "长" * 80 + "\n---\n正文\n")
+    (tmp_path / "pic.png").write_bytes(png_bytes())
+    bad = _write(tmp_path / "long.md", "---\ntitle: " + "长" * 80 + "\n---\n![图](pic.png)\n")
+    media = Path(settings.MEDIA_ROOT)
+    files_before = {p for p in media.rglob("*") if p.is_file()} if media.exists() else set()
     with pytest.raises(
         CommandError, match=r"long.md: not imported: title: 标题最多(.|\n)*Imported 0 article.*1 failed"
     ):
         run("article", "import", str(bad), "--author", "laowang")
+    assert not Image.objects.exists()  # nor its file: the image was removed with the article
+    assert {p for p in media.rglob("*") if p.is_file()} == files_before
     binary = tmp_path / "binary.html"
     binary.write_bytes(b"\xff\xfe\x00<p>")
     with pytest.raises(CommandError, match="1 failed"):

@@ -548,8 +548,11 @@ def _import_one(item: ImportItem, author: CreatorProfile, publish: bool, result:
             elif status not in (Article.Status.PUBLISHED, Article.Status.DRAFT):
                 result.notes.append((item.label, f"was {status}: imported as a draft"))
     except (InputError, NotAllowed) as exc:
-        # Rolled back: forget what this item added (its image rows are gone with it).
+        # Rolled back: forget what this item added; its image rows are gone, remove their files.
         del result.dropped_images[dropped:]
+        for digest, image in result.images.items():
+            if digest not in images:
+                image.file.storage.delete(image.file.name)
         result.images = images
         raise ItemFailed(str(exc)) from exc
     return article
