@@ -480,7 +480,7 @@ def not_found_view(request: HttpRequest, rest: str):
 
 @api.post("/images", response={201: s.ImageOut}, auth=WRITE, tags=["images"], summary="Upload an image")
 def image_create(request: HttpRequest, file: File[UploadedFile]):
-    from zimei.studio.forms import looks_like_image, upload_from
+    from zimei.articles.services import looks_like_image, upload_from
 
     user = _creator_of(request).user
     if file.size > settings.ZIMEI_MAX_IMAGE_BYTES:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -271,6 +272,24 @@ class Upload:
     file: BinaryIO
     name: str
     size: int
+
+
+_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a")
+
+
+def upload_from(file: UploadedFile | None) -> Upload | None:
+    """The studio's and the API's uploaded file as the image services take it."""
+    if file is None:
+        return None
+    return Upload(file=file, name=file.name or "image", size=file.size or 0)
+
+
+def looks_like_image(file: UploadedFile) -> bool:
+    """Whether the upload starts like a JPEG, PNG, GIF or WebP (to answer 415 rather than 400)."""
+    file.seek(0)
+    head = file.read(12)
+    file.seek(0)
+    return head.startswith(_SIGNATURES) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
 
 
 def _upload_bytes(upload: Upload) -> bytes:

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import re
 
-from django.core.files.uploadedfile import UploadedFile
 from django.http import QueryDict
 
 from zimei.articles.models import Article
-from zimei.articles.services import ArticleInput, Upload
+from zimei.articles.services import ArticleInput
 
 ARTICLE_FIELDS = ("title", "summary", "channel", "original", "source", "cover_id", "body_html")
 # Magic numbers of the formats Zimei accepts (JPEG, PNG, GIF, WebP).
-_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a")
 _UNSAFE = re.compile(r"<\s*script|\son[a-z]+\s*=|javascript\s*:", re.IGNORECASE)
 
 
@@ -56,20 +54,6 @@ def typed_values(post: QueryDict) -> dict[str, str]:
     values = {f: post.get(f, "") for f in ARTICLE_FIELDS}
     values["original"] = "0" if values["original"] == "0" else "1"
     return values
-
-
-def upload_from(file: UploadedFile | None) -> Upload | None:
-    if file is None:
-        return None
-    return Upload(file=file, name=file.name or "image", size=file.size or 0)
-
-
-def looks_like_image(file: UploadedFile) -> bool:
-    """Whether the upload starts like a JPEG, PNG, GIF or WebP (to answer 415 rather than 400)."""
-    file.seek(0)
-    head = file.read(12)
-    file.seek(0)
-    return head.startswith(_SIGNATURES) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
 
 
 def had_unsafe_markup(raw_body: str) -> bool:

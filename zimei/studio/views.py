@@ -28,6 +28,8 @@ from zimei.articles.services import (
     article_submit,
     article_withdraw,
     image_upload,
+    looks_like_image,
+    upload_from,
 )
 from zimei.conversion.variants import convert, ui
 from zimei.core.errors import InputError, NotAllowed
@@ -37,9 +39,7 @@ from .forms import (
     article_input,
     article_values,
     had_unsafe_markup,
-    looks_like_image,
     typed_values,
-    upload_from,
 )
 
 PER_PAGE = 30
