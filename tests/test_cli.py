@@ -528,12 +528,12 @@ def test_export_refuses_bad_input(author, tmp_path):
     assert "Exported 0 article(s) and 0 image(s)" in out
 
 
-def test_import_renders_markdown_as_the_api_does():
-    """Import renders Markdown unsanitised (to bring in local images first); once sanitised by
-    the services it is exactly `markdown_to_html`."""
-    from zimei.articles.importing import markdown_render
+def test_markdown_headings_move_down_a_level_and_scripts_go():
+    """The page's h1 is the title, so Markdown's # becomes h2; the sanitiser drops scripts."""
     from zimei.articles.markdown import markdown_to_html
-    from zimei.articles.sanitize import sanitize_body
 
-    text = "# 一\n\n## 二\n\n正文 *斜* **粗** [链](https://example.com)\n\n> 引用\n\n<script>x</script>\n"
-    assert sanitize_body(markdown_render(text)) == markdown_to_html(text)
+    text = "# 一\n\n## 二\n\n##### 五\n\n正文 **粗** [链](https://example.com)\n\n<script>x</script>\n"
+    html = markdown_to_html(text)
+    assert "<h2>一</h2>" in html and "<h3>二</h3>" in html and "<h4>五</h4>" in html
+    assert "<strong>粗</strong>" in html and 'rel="nofollow ugc noopener"' in html
+    assert "<script" not in html and "x" not in html.replace("example", "")

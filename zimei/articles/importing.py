@@ -31,6 +31,7 @@ from django.utils import timezone
 from zimei.accounts.models import CreatorProfile
 from zimei.core.errors import InputError, NotAllowed
 
+from .markdown import markdown_render
 from .models import Article, Image
 from .services import ArticleInput, article_create, article_publish, article_withdraw, image_create
 
@@ -156,19 +157,6 @@ def _file_item(path: Path, relative: str) -> ImportItem:
     if not item.title:
         item.title = path.stem
     return item
-
-
-def markdown_render(text: str) -> str:
-    """Markdown → HTML, not yet sanitised (the services do that once local images are in).
-    The same rendering as `markdown.markdown_to_html`: # becomes h2, the page's h1 is the title."""
-    from .markdown import _md
-
-    md = _md()
-    tokens = md.parse(text or "")
-    for token in tokens:
-        if token.type in ("heading_open", "heading_close"):
-            token.tag = f"h{min(int(token.tag[1]) + 1, 4)}"
-    return md.renderer.render(tokens, md.options, {})
 
 
 _H1_MD = re.compile(r"\A\s*#[ \t]+(.+?)[ \t#]*(?:\n|\Z)")

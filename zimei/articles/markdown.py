@@ -17,8 +17,8 @@ def _md() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": True, "linkify": False})
 
 
-def markdown_to_html(text: str) -> str:
-    """Markdown → HTML as it may be stored (sanitised exactly as the studio does).
+def markdown_render(text: str) -> str:
+    """Markdown → HTML, not yet sanitised (imports put local images in first).
 
     Headings move one level down (# → h2 … #### and below → h4): the page's h1 is the title."""
     md = _md()
@@ -26,7 +26,12 @@ def markdown_to_html(text: str) -> str:
     for token in tokens:
         if token.type in ("heading_open", "heading_close"):
             token.tag = f"h{min(int(token.tag[1]) + 1, 4)}"
-    return sanitize_body(md.renderer.render(tokens, md.options, {}))
+    return md.renderer.render(tokens, md.options, {})
+
+
+def markdown_to_html(text: str) -> str:
+    """Markdown → HTML as it may be stored (sanitised exactly as the studio does)."""
+    return sanitize_body(markdown_render(text))
 
 
 def html_to_markdown(html: str) -> str:
