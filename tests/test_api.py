@@ -382,3 +382,17 @@ def test_idempotent_image_upload(client, writer):
     )
     assert_problem(other, 409)
     assert Image.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [("delete", "/api/v1/channels", 405), ("put", "/api/v1/articles", 405), ("get", "/api/v1/", 404)],
+)
+def test_wrong_methods_and_the_bare_root_answer_problem_details(client, method, path, status):
+    response = getattr(client, method)(path)
+    assert response.status_code == status
+    assert response["Content-Type"].startswith("application/problem+json")
+    body = response.json()
+    assert body["status"] == status and body["type"] == "about:blank" and body["detail"]
+    if status == 405:
+        assert "GET" in response["Allow"]

@@ -44,7 +44,7 @@ class Problem(Exception):
 
 def problem_response(problem: Problem) -> HttpResponse:
     body = {
-        "type": f"https://zimei.dev/problems/{problem.status}",
+        "type": "about:blank",  # RFC 9457: the status code says it all; title is its phrase
         "title": TITLES.get(problem.status, "Error"),
         "status": problem.status,
         "detail": problem.detail,
