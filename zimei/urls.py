@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from zimei.api.api import api
 from zimei.core import views as core_views
+from zimei.distribution import sitemaps
 from zimei.reader import urls as reader_urls
 
 urlpatterns = [
@@ -13,6 +14,10 @@ urlpatterns = [
     path("switch/<str:variant>/", core_views.variant_switch, name="variant-switch"),
     path("share/<int:article_id>/<str:target>/", core_views.share, name="share"),
     path("qr/<int:article_id>.svg", core_views.qr_code, name="qr"),
+    path("robots.txt", sitemaps.robots_txt, name="robots"),
+    path("sitemap.xml", sitemaps.sitemap_index, name="sitemap"),
+    path("sitemap-<slug:section>.xml", sitemaps.sitemap_section, name="sitemap-section"),
+    path("news-sitemap.xml", sitemaps.news_sitemap, name="news-sitemap"),
 ]
 
 urlpatterns += i18n_patterns(

@@ -1,5 +1,8 @@
 from django.urls import path
 
+from zimei.core.pagecache import public_page
+from zimei.distribution import feeds
+
 from . import views
 
 urlpatterns = [
@@ -9,4 +12,11 @@ urlpatterns = [
     path("u/<int:creator_id>/", views.author, name="author"),
     path("u/<int:creator_id>/follow/", views.follow, name="follow"),
     path("accessibility/", views.accessibility, name="accessibility"),
+    # RSS and Atom, site-wide, per channel, per author (zimei/distribution/feeds.py).
+    path("feed/rss.xml", public_page(feeds.SiteRss()), name="feed-rss"),
+    path("feed/atom.xml", public_page(feeds.SiteAtom()), name="feed-atom"),
+    path("c/<slug:slug>/rss.xml", public_page(feeds.ChannelRss()), name="channel-rss"),
+    path("c/<slug:slug>/atom.xml", public_page(feeds.ChannelAtom()), name="channel-atom"),
+    path("u/<int:creator_id>/rss.xml", public_page(feeds.AuthorRss()), name="author-rss"),
+    path("u/<int:creator_id>/atom.xml", public_page(feeds.AuthorAtom()), name="author-atom"),
 ]

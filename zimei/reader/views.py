@@ -29,6 +29,7 @@ from zimei.distribution.selectors import (
     public_articles,
     related_list,
 )
+from zimei.reader.meta import article_meta
 
 PER_PAGE = 20
 
@@ -92,11 +93,15 @@ def article(request: HttpRequest, article_id: int, care: bool = False) -> HttpRe
     except ArticleGone as gone:
         return render(request, "reader/gone.html", {"article": gone.article}, status=410)
     suffix = _suffix()
+    title, summary = getattr(art, f"title_{suffix}"), getattr(art, f"summary_{suffix}")
+    meta = article_meta(art, variant=f"zh-{suffix}", title=title, summary=summary)
     context = {
         "article": art,
-        "title": getattr(art, f"title_{suffix}"),
+        "title": title,
         "body": getattr(art, f"body_{suffix}"),
-        "summary": getattr(art, f"summary_{suffix}"),
+        "summary": summary,
+        "meta": meta,
+        "structured_data": meta["jsonld"],
         "author": art.author,
         "related": partial(related_list, art),
         "past": partial(author_recent, art.author_id, exclude_id=art.id, limit=5),

@@ -1,0 +1,186 @@
+"""RSS 2.0 and Atom feeds (Django's syndication framework): site-wide, per channel, per author,
+each in the script of its URL (/zh-hans/feed/rss.xml, /zh-hant/c/tech/atom.xml, /zh-hant/u/7/rss.xml).
+
+Items are the latest FEED_ITEMS published articles, read in one query with their author and
+channel; titles and summaries are the per-script fields rendered at publish time. Links and
+guids are absolute (settings.SITE_URL): the guid is the article's canonical URL in that script.
+Under care/ the same feeds answer with the same content (links to the standard pages).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import translation
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+
+from zimei.accounts.models import CreatorProfile
+from zimei.articles.models import Article
+from zimei.conversion.variants import HANS, HANT, ui
+
+from .models import Channel
+from .selectors import LIST_FIELDS, channels_by_id, public_articles
+
+FEED_ITEMS = 30
+SITE_NAME = "Zimei 自媒"
+# RSS <language> / Atom xml:lang per script: Traditional is rendered with Taiwan idioms.
+FEED_LANGUAGE = {HANS: "zh-cn", HANT: "zh-tw"}
+
+
+def _variant() -> str:
+    lang = translation.get_language()
+    return lang if lang in (HANS, HANT) else HANS
+
+
+def _suffix(variant: str) -> str:
+    return "hant" if variant == HANT else "hans"
+
+
+def site_url(path: str) -> str:
+    return settings.SITE_URL + path
+
+
+def article_url(article_id: int, variant: str) -> str:
+    """The canonical URL of an article page in `variant`'s script."""
+    return site_url(f"/{variant}/a/{article_id}/")
+
+
+def latest_articles():
+    """The newest published articles, with the fields a feed item reads, in one query."""
+    return (
+        public_articles()
+        .select_related("author", "channel")
+        .only(*LIST_FIELDS, "updated_at")
+        .order_by("-published_at", "-id")
+    )
+
+
+class _ArticleFeed(Feed):
+    """What every feed shares: items are articles; subclasses say which and what the feed is."""
+
+    feed_type = Rss201rev2Feed
+    kind = "rss"  # the file name: rss.xml or atom.xml
+    item_guid_is_permalink = True
+
+    def _path(self, obj) -> str:  # the feed's page, relative to the variant prefix
+        return ""
+
+    def _name(self, obj) -> str:  # the feed's subject, in Simplified
+        return ""
+
+    def _items(self, obj):
+        return latest_articles()
+
+    def items(self, obj):
+        return list(self._items(obj)[:FEED_ITEMS])
+
+    def title(self, obj) -> str:
+        variant = _variant()
+        name = self._name(obj)
+        return f"{SITE_NAME} · {ui(name, variant)}" if name else SITE_NAME
+
+    def link(self, obj) -> str:
+        return site_url(f"/{_variant()}/{self._path(obj)}")
+
+    def feed_url(self, obj) -> str:
+        path = self._path(obj) or "feed/"
+        return site_url(f"/{_variant()}/{path}{self.kind}.xml")
+
+    def feed_guid(self, obj) -> str:
+        return self.feed_url(obj)
+
+    def description(self, obj) -> str:
+        return ui(f"{self._name(obj) or '最新文章'}：Zimei 自媒的最新文章", _variant())
+
+    def get_feed(self, obj, request):
+        feed = super().get_feed(obj, request)
+        feed.feed["language"] = FEED_LANGUAGE[_variant()]  # Django would say zh-hans / zh-hant
+        return feed
+
+    def item_title(self, item: Article) -> str:
+        return getattr(item, f"title_{_suffix(_variant())}")
+
+    def item_description(self, item: Article) -> str:
+        return getattr(item, f"summary_{_suffix(_variant())}")
+
+    def item_link(self, item: Article) -> str:
+        return article_url(item.id, _variant())
+
+    def item_guid(self, item: Article) -> str:
+        return article_url(item.id, _variant())
+
+    def item_pubdate(self, item: Article):
+        return item.published_at
+
+    def item_updateddate(self, item: Article):
+        return max(item.updated_at, item.published_at)
+
+    def item_author_name(self, item: Article) -> str:
+        return ui(item.author.pen_name, _variant())
+
+    def item_author_link(self, item: Article) -> str:
+        return site_url(f"/{_variant()}/u/{item.author_id}/")
+
+    def item_categories(self, item: Article) -> list[str]:
+        return [ui(item.channel.name, _variant())]
+
+
+class SiteRss(_ArticleFeed):
+    pass
+
+
+class SiteAtom(SiteRss):
+    feed_type = Atom1Feed
+    kind = "atom"
+    subtitle = _ArticleFeed.description
+
+
+class ChannelRss(_ArticleFeed):
+    def get_object(self, request, slug: str, **kwargs) -> Channel:
+        for channel in channels_by_id().values():
+            if channel.slug == slug:
+                return channel
+        raise Http404
+
+    def _path(self, obj: Channel) -> str:
+        return f"c/{obj.slug}/"
+
+    def _name(self, obj: Channel) -> str:
+        return obj.name
+
+    def _items(self, obj: Channel):
+        return latest_articles().filter(channel_id=obj.id)
+
+
+class ChannelAtom(ChannelRss):
+    feed_type = Atom1Feed
+    kind = "atom"
+    subtitle = _ArticleFeed.description
+
+
+class AuthorRss(_ArticleFeed):
+    def get_object(self, request, creator_id: int, **kwargs) -> CreatorProfile:
+        return get_object_or_404(CreatorProfile.objects.only("id", "pen_name"), id=creator_id)
+
+    def _path(self, obj: CreatorProfile) -> str:
+        return f"u/{obj.id}/"
+
+    def _name(self, obj: CreatorProfile) -> str:
+        return obj.pen_name
+
+    def _items(self, obj: CreatorProfile):
+        return latest_articles().filter(author_id=obj.id)
+
+    def author_name(self, obj: CreatorProfile) -> str:
+        return ui(obj.pen_name, _variant())
+
+    def author_link(self, obj: CreatorProfile) -> str:
+        return site_url(f"/{_variant()}/u/{obj.id}/")
+
+
+class AuthorAtom(AuthorRss):
+    feed_type = Atom1Feed
+    kind = "atom"
+    subtitle = _ArticleFeed.description
