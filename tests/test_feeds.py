@@ -315,3 +315,15 @@ def test_a_hostile_title_stays_inside_the_json(client, site):
     assert "<script>alert(1)" not in page
     assert _jsonld(page)["headline"] == hostile_title
     assert _meta(page, "og:title") == "&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;"
+
+
+def test_sitemaps_follow_site_url(client, site, settings):
+    """Behind a TLS proxy the request may say http: every URL still uses SITE_URL's scheme."""
+    settings.SITE_URL = "https://zimei.example"
+    index = _xml(client.get("/sitemap.xml"))
+    assert all(s.findtext(f"{SM}loc").startswith("https://") for s in index.findall(f"{SM}sitemap"))
+    articles = _urls(_xml(client.get("/sitemap-articles.xml")))
+    assert f"https://zimei.example/zh-hant/a/{site['chip'].id}/" in articles
+    root = _xml(client.get("/zh-hant/c/tech/atom.xml"))
+    assert root.findtext(f"{ATOM}id") == "https://zimei.example/zh-hant/c/tech/atom.xml"
+    assert root.findtext(f"{ATOM}subtitle") == "Zimei 自媒 · 科技頻道的最新文章"

@@ -92,7 +92,10 @@ class _ArticleFeed(Feed):
         return self.feed_url(obj)
 
     def description(self, obj) -> str:
-        return ui(f"{self._name(obj) or '最新文章'}：Zimei 自媒的最新文章", _variant())
+        return ui(f"{SITE_NAME}的最新文章", _variant())
+
+    def subtitle(self, obj) -> str:  # Atom's name for the description
+        return self.description(obj)
 
     def get_feed(self, obj, request):
         feed = super().get_feed(obj, request)
@@ -134,7 +137,6 @@ class SiteRss(_ArticleFeed):
 class SiteAtom(SiteRss):
     feed_type = Atom1Feed
     kind = "atom"
-    subtitle = _ArticleFeed.description
 
 
 class ChannelRss(_ArticleFeed):
@@ -153,11 +155,13 @@ class ChannelRss(_ArticleFeed):
     def _items(self, obj: Channel):
         return latest_articles().filter(channel_id=obj.id)
 
+    def description(self, obj: Channel) -> str:
+        return ui(f"{SITE_NAME} · {obj.name}频道的最新文章", _variant())
+
 
 class ChannelAtom(ChannelRss):
     feed_type = Atom1Feed
     kind = "atom"
-    subtitle = _ArticleFeed.description
 
 
 class AuthorRss(_ArticleFeed):
@@ -173,6 +177,9 @@ class AuthorRss(_ArticleFeed):
     def _items(self, obj: CreatorProfile):
         return latest_articles().filter(author_id=obj.id)
 
+    def description(self, obj: CreatorProfile) -> str:
+        return ui(f"{obj.pen_name}在 {SITE_NAME} 发表的最新文章", _variant())
+
     def author_name(self, obj: CreatorProfile) -> str:
         return ui(obj.pen_name, _variant())
 
@@ -183,4 +190,3 @@ class AuthorRss(_ArticleFeed):
 class AuthorAtom(AuthorRss):
     feed_type = Atom1Feed
     kind = "atom"
-    subtitle = _ArticleFeed.description

@@ -72,7 +72,8 @@ class _VariantSitemap(Sitemap):
     def _items(self):
         return _VariantPairs(self.items(), self._languages())
 
-    def get_protocol(self, protocol=None) -> str:
+    @property
+    def protocol(self) -> str:  # the index view reads this attribute, the sections get_protocol()
         return urlsplit(settings.SITE_URL).scheme or "https"
 
     def get_domain(self, site=None) -> str:
