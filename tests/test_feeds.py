@@ -327,3 +327,11 @@ def test_sitemaps_follow_site_url(client, site, settings):
     root = _xml(client.get("/zh-hant/c/tech/atom.xml"))
     assert root.findtext(f"{ATOM}id") == "https://zimei.example/zh-hant/c/tech/atom.xml"
     assert root.findtext(f"{ATOM}subtitle") == "Zimei 自媒 · 科技頻道的最新文章"
+
+
+def test_care_mode_serves_the_same_feeds(client, site):
+    care = _rss_items(_xml(client.get("/zh-hant/care/feed/rss.xml")))
+    standard = _rss_items(_xml(client.get("/zh-hant/feed/rss.xml")))
+    assert [i.findtext("link") for i in care] == [i.findtext("link") for i in standard]
+    assert all("/care/" not in i.findtext("link") for i in care)
+    assert client.get("/zh-hans/care/c/tech/atom.xml").status_code == 200
