@@ -345,3 +345,24 @@ def test_the_file_page_store_expires_and_prunes(tmp_path):
             os.utime(path, (old, old))
     assert store.prune(older_than=120) == 1
     assert len(list(tmp_path.iterdir())) == 1 and store.get("page:/zh-hans/a/1/") is not None
+
+
+def test_the_following_feed_shows_followed_creators_new_articles(client, article):
+    from zimei.accounts.services import follow_set
+
+    followed = article.author
+    other = creator(pen_name="不关注的人")
+    published_article(other, title="不该出现在关注里的文章")
+    reader = UserFactory()
+    assert client.get("/zh-hans/following/").status_code == 302  # to login
+    client.force_login(reader)
+    empty = _text(client.get("/zh-hant/following/"))
+    assert "你關注的作者還沒有新文章" in empty
+    follow_set(user=reader, creator=followed, following=True)
+    page = _text(client.get("/zh-hant/following/"))
+    assert "人工智慧晶片大戰" in page and "不該出現在關注裡的文章" not in page
+    assert "我的关注" in _text(client.get("/zh-hans/"))
+    # The card on the article page knows the reader follows its author.
+    assert "已關注" in _text(client.get(f"/zh-hant/a/{article.id}/"))
+    care = _text(client.get("/zh-hant/care/following/"))
+    assert 'class="care"' in care and "人工智慧晶片大戰" in care

@@ -144,3 +144,14 @@ def author_recent(author_id: int, *, exclude_id: int | None = None, limit: int =
     if exclude_id:
         qs = qs.filter(~Q(id=exclude_id))
     return list(qs.order_by("-published_at")[:limit])
+
+
+def following_feed(user):
+    """Published articles by the creators `user` follows, newest first (a queryset to page)."""
+    return (
+        public_articles()
+        .filter(author__followers__follower=user)
+        .select_related("author", "channel")
+        .only(*LIST_FIELDS)
+        .order_by("-published_at", "-id")
+    )

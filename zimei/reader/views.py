@@ -25,6 +25,7 @@ from zimei.distribution.selectors import (
     LIST_FIELDS,
     author_recent,
     channel_tops,
+    following_feed,
     hot_list,
     public_articles,
     related_list,
@@ -108,6 +109,8 @@ def article(request: HttpRequest, article_id: int, care: bool = False) -> HttpRe
         "site_url": settings.SITE_URL,
         **_sidebar(),
     }
+    if request.user.is_authenticated:  # signed-in pages are private, never cached
+        context["following"] = Follow.objects.filter(follower=request.user, creator_id=art.author_id).exists()
     view_record(art.id)
     response = render(request, "reader/article.html", context)
     response.zimei_article_id = art.id
@@ -137,6 +140,14 @@ def author(request: HttpRequest, creator_id: int, care: bool = False) -> HttpRes
 def accessibility(request: HttpRequest, care: bool = False) -> HttpResponse:
     _mark_care(request, care)
     return render(request, "reader/accessibility.html", {})
+
+
+@login_required
+def following_page(request: HttpRequest, care: bool = False) -> HttpResponse:
+    """关注: the new articles of the creators this reader follows."""
+    _mark_care(request, care)
+    context = {"page": _page(request, following_feed(request.user)), "channels": Channel.objects.all()}
+    return render(request, "reader/following.html", context)
 
 
 @login_required
