@@ -22,19 +22,25 @@ class ApplicationInput:
     sample_work: str
 
 
-def creator_application_submit(*, user: User, data: ApplicationInput) -> CreatorApplication:
-    errors: dict[str, list[str]] = {}
-    if user.is_creator:
-        raise InputError.one("", "你已经是创作者了")
-    if CreatorApplication.objects.filter(user=user, status=CreatorApplication.Status.PENDING).exists():
-        raise InputError.one("", "你的申请正在审核中，请耐心等待")
-    pen_name = data.pen_name.strip()
+def _check_pen_name(pen_name: str, errors: dict[str, list[str]]) -> str:
+    """The pen name as it will be stored; problems are added to `errors`."""
+    pen_name = (pen_name or "").strip()
     if not pen_name:
         errors.setdefault("pen_name", []).append("请填写笔名")
     elif len(pen_name) > 30:
         errors.setdefault("pen_name", []).append("笔名最多 30 个字")
     elif CreatorProfile.objects.filter(pen_name=pen_name).exists():
         errors.setdefault("pen_name", []).append("这个笔名已经有人使用")
+    return pen_name
+
+
+def creator_application_submit(*, user: User, data: ApplicationInput) -> CreatorApplication:
+    errors: dict[str, list[str]] = {}
+    if user.is_creator:
+        raise InputError.one("", "你已经是创作者了")
+    if CreatorApplication.objects.filter(user=user, status=CreatorApplication.Status.PENDING).exists():
+        raise InputError.one("", "你的申请正在审核中，请耐心等待")
+    pen_name = _check_pen_name(data.pen_name, errors)
     tagline = data.tagline.strip()
     if not tagline:
         errors.setdefault("tagline", []).append("请用一句话介绍自己")
@@ -245,13 +251,7 @@ def creator_create_by_operator(
     from zimei.moderation.services import audit_record
 
     errors: dict[str, list[str]] = {}
-    pen_name = (pen_name or "").strip()
-    if not pen_name:
-        errors.setdefault("pen_name", []).append("请填写笔名")
-    elif len(pen_name) > 30:
-        errors.setdefault("pen_name", []).append("笔名最多 30 个字")
-    elif CreatorProfile.objects.filter(pen_name=pen_name).exists():
-        errors.setdefault("pen_name", []).append("这个笔名已经有人使用")
+    pen_name = _check_pen_name(pen_name, errors)
     tagline = (tagline or "").strip()
     if len(tagline) > 60:
         errors.setdefault("tagline", []).append("一句话介绍最多 60 个字")
