@@ -105,10 +105,10 @@ class FilePageStore:
 class CachePageStore:
     """Pages in a Django cache (the "pages" alias: Redis when scaled out)."""
 
-    def __init__(self, alias: str = "pages") -> None:
+    def __init__(self, alias: str = "pages", *, cache=None) -> None:
         from django.core.cache import caches
 
-        self.cache = caches[alias]
+        self.cache = cache if cache is not None else caches[alias]
 
     def get(self, key: str) -> Page | None:
         return self.cache.get(key)
