@@ -137,6 +137,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache ----------------------------------------------------------------------------
 _redis_url = os.environ.get("ZIMEI_REDIS_URL")
+ZIMEI_REDIS_URL = _redis_url or ""  # also the view counters' store (zimei/distribution/counters.py)
 if _redis_url:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_url},

@@ -25,7 +25,7 @@ import random
 import struct
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache, wraps
 from pathlib import Path
 
@@ -140,20 +140,23 @@ def _anonymous_cookie(cookie_header: str) -> bool:
     return f"{settings.SESSION_COOKIE_NAME}=" not in cookie_header
 
 
-def lookup(method: str, path: str, query: str, cookie_header: str) -> Page | None:
-    """The cached page for this request, if it is an anonymous GET of a reader page."""
+def lookup(meta: Mapping[str, str]) -> Page | None:
+    """The cached page for this request (a WSGI environ or request.META), if it is an anonymous
+    GET of a reader page. A hit on an article page counts the view."""
+    path = meta.get("PATH_INFO", "")
     if not (
         settings.ZIMEI_PAGE_CACHE
-        and method in ("GET", "HEAD")
+        and meta.get("REQUEST_METHOD") in ("GET", "HEAD")
         and path.startswith(VARIANT_PREFIXES)
-        and _anonymous_cookie(cookie_header)
+        and _anonymous_cookie(meta.get("HTTP_COOKIE", ""))
     ):
         return None
+    query = meta.get("QUERY_STRING", "")
     page = page_store().get(_key(f"{path}?{query}" if query else path))
     if page is not None and page[2]:
         from zimei.distribution.counters import view_record
 
-        view_record(page[2])
+        view_record(page[2], meta)
     return page
 
 
@@ -183,12 +186,7 @@ class PageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        hit = lookup(
-            request.method or "",
-            request.path,
-            request.META.get("QUERY_STRING", ""),
-            request.META.get("HTTP_COOKIE", ""),
-        )
+        hit = lookup(request.META)
         if hit is not None:
             response = HttpResponse(hit[0], content_type=hit[1])
             response["X-Cache"] = "HIT"
@@ -214,12 +212,7 @@ class PageCacheApp:
         self.app = app
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
-        hit = lookup(
-            environ.get("REQUEST_METHOD", ""),
-            environ.get("PATH_INFO", ""),
-            environ.get("QUERY_STRING", ""),
-            environ.get("HTTP_COOKIE", ""),
-        )
+        hit = lookup(environ)
         if hit is None:
             return self.app(environ, start_response)
         body, content_type, _ = hit

@@ -1,54 +1,207 @@
-"""View counting, first version: buffered in the process, written in batches.
+"""View counting: one view per reader per article per 30 minutes, bots and prefetches left out,
+without slowing the page.
 
-The request path only adds to a dict; at most every FLUSH_SECONDS (or FLUSH_EVENTS views) one
-UPDATE per article moves the counts to the database. Issue #4 replaces this with deduplicated
-counting and the Redis path.
+A reader is a salted hash of address and user agent (the salt is derived from the secret key
+and changes daily); the raw address is never stored. The request path does one cheap step:
+
+- embedded default ("local"): an in-process set of recent (reader, article) pairs and an
+  in-process tally, written to the database in one transaction at most every FLUSH_SECONDS
+  (or FLUSH_EVENTS views). Workers do not share the recent-reader set, so a reader whose
+  requests land on two workers within 30 minutes may count twice.
+- with ZIMEI_REDIS_URL ("redis"): one Lua call does SET seen-key NX EX 1800 and, if the pair
+  is new, HINCRBY on the pending hash. Flushing RENAMEs the pending hash to a batch key named by
+  a fresh id, applies it and records the id (CounterFlush) in the same database transaction,
+  then deletes the batch key. A crash loses nothing that reached Redis; a batch applied but not
+  deleted is recognised by its id and never applied twice. If Redis is down, the view is
+  counted straight in the database instead of failing the page.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import re
 import threading
 import time
+import uuid
 from collections import Counter
+from collections.abc import Mapping
+from datetime import date
+from functools import lru_cache
 
-from django.db import transaction
+from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.db.models import F
 
+log = logging.getLogger(__name__)
+
+VIEW_WINDOW = 30 * 60
 FLUSH_SECONDS = 10.0
 FLUSH_EVENTS = 500
+BOTS = re.compile(
+    r"bot|crawl|spider|slurp|scrapy|preview|facebookexternalhit|embedly|curl|wget|"
+    r"python-requests|python-urllib|go-http-client|okhttp|httpclient|headless|lighthouse",
+    re.IGNORECASE,
+)
+PREFETCH_HEADERS = ("HTTP_PURPOSE", "HTTP_SEC_PURPOSE", "HTTP_X_PURPOSE", "HTTP_X_MOZ")
 
-_lock = threading.Lock()
-_pending: Counter[int] = Counter()
-_last_flush = time.monotonic()
+
+def viewer_key(meta: Mapping[str, str]) -> str | None:
+    """Who is reading, as a salted hash; None for bots, prefetches and clients with no agent."""
+    agent = meta.get("HTTP_USER_AGENT", "")
+    if not agent or BOTS.search(agent):
+        return None
+    if any(word in meta.get(h, "").lower() for h in PREFETCH_HEADERS for word in ("prefetch", "preview")):
+        return None
+    salt = _salt(date.today().isoformat())
+    raw = f"{meta.get('REMOTE_ADDR', '')}|{agent}".encode()
+    return hashlib.blake2b(raw, key=salt, digest_size=12).hexdigest()
 
 
-def view_record(article_id: int) -> None:
-    global _last_flush
-    with _lock:
-        _pending[article_id] += 1
-        due = sum(_pending.values()) >= FLUSH_EVENTS or time.monotonic() - _last_flush >= FLUSH_SECONDS
-    if due:
-        flush()
+@lru_cache(maxsize=2)
+def _salt(day: str) -> bytes:
+    return hashlib.blake2b(f"zimei-views|{day}".encode(), key=settings.SECRET_KEY.encode()[:64]).digest()[:32]
+
+
+def _apply(batch: Mapping[int, int]) -> None:
+    from zimei.articles.models import Article
+
+    for article_id, n in batch.items():
+        Article.objects.filter(id=article_id).update(view_count=F("view_count") + n)
+
+
+class LocalCounter:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.pending: Counter[int] = Counter()
+        self.seen: dict[tuple[str, int], float] = {}
+        self.last_flush = time.monotonic()
+
+    def record(self, article_id: int, viewer: str) -> None:
+        now = time.monotonic()
+        with self.lock:
+            if self.seen.get((viewer, article_id), 0.0) > now:
+                return
+            self.seen[(viewer, article_id)] = now + VIEW_WINDOW
+            self.pending[article_id] += 1
+            due = sum(self.pending.values()) >= FLUSH_EVENTS or now - self.last_flush >= FLUSH_SECONDS
+        if due:
+            self.flush()
+
+    def flush(self) -> int:
+        now = time.monotonic()
+        with self.lock:
+            batch = dict(self.pending)
+            self.pending.clear()
+            self.last_flush = now
+            if len(self.seen) > 100_000:  # forget pairs whose window has passed
+                self.seen = {k: v for k, v in self.seen.items() if v > now}
+        if batch:
+            with transaction.atomic():
+                _apply(batch)
+        return sum(batch.values())
+
+    def discard(self) -> None:
+        with self.lock:
+            self.pending.clear()
+            self.seen.clear()
+
+
+class RedisCounter:
+    PENDING = "zimei:views:pending"
+    BATCH = "zimei:views:batch:"
+    SEEN = "zimei:views:seen:"
+    _RECORD = """
+    if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[2]) then
+        return redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
+    end
+    return 0
+    """
+
+    def __init__(self, url: str, *, prefix: str = "") -> None:
+        import redis
+
+        self.client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        self.prefix = prefix
+        self.script = self.client.register_script(self._RECORD)
+        self.last_flush = time.monotonic()
+
+    def record(self, article_id: int, viewer: str) -> None:
+        import redis
+
+        try:
+            self.script(
+                keys=[f"{self.prefix}{self.SEEN}{viewer}:{article_id}", self.prefix + self.PENDING],
+                args=[article_id, VIEW_WINDOW],
+            )
+        except redis.RedisError as exc:  # Redis down: count straight in the database
+            log.warning("view counting falls back to the database: %s", exc)
+            _apply({article_id: 1})
+            return
+        if time.monotonic() - self.last_flush >= FLUSH_SECONDS:
+            self.flush()
+
+    def flush(self) -> int:
+        """Move pending counts to the database; safe to run anywhere, any number of times."""
+        import redis
+
+        self.last_flush = time.monotonic()
+        try:
+            batch_key = f"{self.prefix}{self.BATCH}{uuid.uuid4().hex}"
+            try:
+                self.client.rename(self.prefix + self.PENDING, batch_key)
+            except redis.ResponseError:  # nothing pending
+                pass
+            total = 0
+            for key in self.client.scan_iter(f"{self.prefix}{self.BATCH}*"):
+                total += self._apply_batch(key.decode())
+            return total
+        except redis.RedisError as exc:
+            log.warning("view counts stay in Redis until the next flush: %s", exc)
+            return 0
+
+    def _apply_batch(self, key: str) -> int:
+        from .models import CounterFlush
+
+        batch_id = key.rsplit(":", 1)[1]
+        counts = {int(k): int(v) for k, v in self.client.hgetall(key).items()}
+        try:
+            with transaction.atomic():
+                CounterFlush.objects.create(batch_id=batch_id)
+                _apply(counts)
+        except IntegrityError:
+            counts = {}  # applied before (the delete below did not happen): never twice
+        self.client.delete(key)
+        return sum(counts.values())
+
+    def discard(self) -> None:
+        for key in self.client.scan_iter(f"{self.prefix}zimei:views:*"):
+            self.client.delete(key)
+
+
+_counter: LocalCounter | RedisCounter | None = None
+
+
+def counter() -> LocalCounter | RedisCounter:
+    global _counter
+    if _counter is None:
+        url = getattr(settings, "ZIMEI_REDIS_URL", "")
+        _counter = RedisCounter(url) if url else LocalCounter()
+    return _counter
+
+
+def view_record(article_id: int, meta: Mapping[str, str]) -> None:
+    """Count a page view of `article_id` by the client described by `meta` (WSGI environ or
+    request.META), if it is a reader's first view of it in 30 minutes."""
+    viewer = viewer_key(meta)
+    if viewer is not None:
+        counter().record(article_id, viewer)
 
 
 def flush() -> int:
-    """Write the buffered counts; returns how many views were written."""
-    global _last_flush
-    with _lock:
-        batch = dict(_pending)
-        _pending.clear()
-        _last_flush = time.monotonic()
-    if not batch:
-        return 0
-    from zimei.articles.models import Article
-
-    with transaction.atomic():
-        for article_id, n in batch.items():
-            Article.objects.filter(id=article_id).update(view_count=F("view_count") + n)
-    return sum(batch.values())
+    return counter().flush()
 
 
 def discard() -> None:
-    """Drop the buffered counts (tests start from a clean slate)."""
-    with _lock:
-        _pending.clear()
+    """Drop what is buffered (tests start from a clean slate)."""
+    counter().discard()

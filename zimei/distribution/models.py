@@ -52,3 +52,14 @@ class ArticleKeyword(models.Model):
 
     def __str__(self) -> str:
         return f"{self.article_id}: {self.word}"
+
+
+class CounterFlush(models.Model):
+    """A batch of view counts moved from Redis to the database: recorded in the same
+    transaction as the counts, so a batch applied once is never applied again."""
+
+    batch_id = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.batch_id

@@ -111,7 +111,7 @@ def article(request: HttpRequest, article_id: int, care: bool = False) -> HttpRe
     }
     if request.user.is_authenticated:  # signed-in pages are private, never cached
         context["following"] = Follow.objects.filter(follower=request.user, creator_id=art.author_id).exists()
-    view_record(art.id)
+    view_record(art.id, request.META)
     response = render(request, "reader/article.html", context)
     response.zimei_article_id = art.id
     return response

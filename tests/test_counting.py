@@ -1,0 +1,106 @@
+"""View counting: who counts, how often, and the Redis path against a real Redis server."""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+
+import pytest
+
+from zimei.articles.models import Article
+from zimei.distribution.counters import LocalCounter, RedisCounter, viewer_key
+
+from .factories import published_article
+
+pytestmark = pytest.mark.django_db
+
+FIREFOX = {"REMOTE_ADDR": "203.0.113.7", "HTTP_USER_AGENT": "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0"}
+
+
+def test_who_counts_as_a_reader():
+    assert viewer_key(FIREFOX) and viewer_key(FIREFOX) == viewer_key(dict(FIREFOX))
+    assert viewer_key({**FIREFOX, "REMOTE_ADDR": "203.0.113.8"}) != viewer_key(FIREFOX)
+    assert "203.0.113.7" not in viewer_key(FIREFOX)  # a salted hash, never the address
+    for agent in ["", "Mozilla/5.0 (compatible; Baiduspider/2.0)", "curl/8.5.0", "python-requests/2.32"]:
+        assert viewer_key({**FIREFOX, "HTTP_USER_AGENT": agent}) is None, agent
+    assert viewer_key({**FIREFOX, "HTTP_SEC_PURPOSE": "prefetch;prerender"}) is None
+    assert viewer_key({**FIREFOX, "HTTP_X_MOZ": "prefetch"}) is None
+
+
+def test_local_counter_counts_a_reader_once_per_half_hour():
+    article = published_article()
+    counter = LocalCounter()
+    reader = viewer_key(FIREFOX)
+    for _ in range(5):
+        counter.record(article.id, reader)
+    counter.record(article.id, viewer_key({**FIREFOX, "REMOTE_ADDR": "198.51.100.1"}))
+    assert counter.flush() == 2 and counter.flush() == 0
+    article.refresh_from_db()
+    assert article.view_count == 2
+    counter.seen[(reader, article.id)] = 0.0  # the half hour has passed
+    counter.record(article.id, reader)
+    counter.flush()
+    article.refresh_from_db()
+    assert article.view_count == 3
+
+
+def _redis_url() -> str:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
+            pass
+    except OSError:
+        if os.environ.get("CI"):
+            pytest.fail("Redis is not running at 127.0.0.1:6379 (CI must have it)")
+        pytest.skip("no Redis server at 127.0.0.1:6379 on this machine")
+    return "redis://127.0.0.1:6379/14"
+
+
+@pytest.fixture
+def redis_counter():
+    counter = RedisCounter(_redis_url(), prefix=f"test-{uuid.uuid4().hex[:8]}:")
+    yield counter
+    counter.discard()
+
+
+def test_redis_counts_survive_a_worker_restart_and_flush_once(redis_counter):
+    article = published_article()
+    reader = viewer_key(FIREFOX)
+    for _ in range(3):
+        redis_counter.record(article.id, reader)
+    redis_counter.record(article.id, viewer_key({**FIREFOX, "REMOTE_ADDR": "198.51.100.2"}))
+    # The worker dies before flushing; a new one (new process state) flushes what Redis kept.
+    restarted = RedisCounter(_redis_url(), prefix=redis_counter.prefix)
+    assert restarted.flush() == 2
+    assert restarted.flush() == 0 and redis_counter.flush() == 0  # nothing twice
+    article.refresh_from_db()
+    assert article.view_count == 2
+    redis_counter.record(article.id, reader)  # still inside the reader's half hour
+    assert redis_counter.flush() == 0
+
+
+def test_a_flush_that_stopped_after_applying_is_not_applied_again(redis_counter):
+    article = published_article()
+    redis_counter.record(article.id, viewer_key(FIREFOX))
+    client = redis_counter.client
+    batch = f"{redis_counter.prefix}{RedisCounter.BATCH}{uuid.uuid4().hex}"
+    client.rename(redis_counter.prefix + RedisCounter.PENDING, batch)
+    original_delete = client.delete
+    client.delete = lambda *keys: 0  # the process dies between the commit and the delete
+    try:
+        assert redis_counter.flush() == 1
+    finally:
+        client.delete = original_delete
+    assert client.exists(batch)  # the batch is still there …
+    assert redis_counter.flush() == 0  # … and is recognised, removed, never counted twice
+    assert not client.exists(batch)
+    article.refresh_from_db()
+    assert article.view_count == 1
+
+
+def test_with_redis_down_views_are_counted_in_the_database():
+    article = published_article()
+    down = RedisCounter("redis://127.0.0.1:1/0")  # nothing listens there
+    down.record(article.id, viewer_key(FIREFOX))
+    assert down.flush() == 0
+    assert Article.objects.get(id=article.id).view_count == 1
