@@ -69,6 +69,7 @@ def test_redis_counts_survive_a_worker_restart_and_flush_once(redis_counter):
     for _ in range(3):
         redis_counter.record(article.id, reader)
     redis_counter.record(article.id, viewer_key({**FIREFOX, "REMOTE_ADDR": "198.51.100.2"}))
+    redis_counter.send()  # what the 0.2 s send interval does: the views are in Redis now
     # The worker dies before flushing; a new one (new process state) flushes what Redis kept.
     restarted = RedisCounter(_redis_url(), prefix=redis_counter.prefix)
     assert restarted.flush() == 2
@@ -79,9 +80,20 @@ def test_redis_counts_survive_a_worker_restart_and_flush_once(redis_counter):
     assert redis_counter.flush() == 0
 
 
+def test_queued_views_reach_redis_within_the_send_interval(redis_counter):
+    article = published_article()
+    redis_counter.record(article.id, viewer_key(FIREFOX))
+    key = redis_counter.prefix + RedisCounter.PENDING
+    assert not redis_counter.client.exists(key)  # queued in the process, not yet sent
+    for i in range(RedisCounter.SEND_EVENTS):
+        redis_counter.record(article.id, viewer_key({**FIREFOX, "REMOTE_ADDR": f"198.51.100.{i}"}))
+    assert int(redis_counter.client.hget(key, article.id)) >= RedisCounter.SEND_EVENTS
+
+
 def test_a_flush_that_stopped_after_applying_is_not_applied_again(redis_counter):
     article = published_article()
     redis_counter.record(article.id, viewer_key(FIREFOX))
+    redis_counter.send()
     client = redis_counter.client
     batch = f"{redis_counter.prefix}{RedisCounter.BATCH}{uuid.uuid4().hex}"
     client.rename(redis_counter.prefix + RedisCounter.PENDING, batch)
