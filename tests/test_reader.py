@@ -94,6 +94,10 @@ def test_source_declaration_for_reposts(client):
     page = _text(client.get(f"/zh-hans/a/{art.id}/"))
     assert "声明：本文转载自某某日报，仅供参考" in page
     assert "个人原创" not in page
+    hant = _text(client.get(f"/zh-hant/a/{art.id}/"))
+    assert "聲明：本文轉載自某某日報，僅供參考" in hant
+    # In the hot list the repost's source is named, in the page's script.
+    assert '<span class="src">某某日報</span>' in hant
 
 
 def test_care_mode_has_the_elements_and_a_way_back(client, article):

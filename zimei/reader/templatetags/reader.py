@@ -42,7 +42,12 @@ def hot_item(context, article) -> str:
     """<li> of the hot list: headline, source (the outlet for reposts, else the creator) and
     time to the second."""
     title, pen, base = _fields(context, article)
-    source = pen if article.original or not article.source else article.source
+    if article.original or not article.source:
+        source = pen
+    else:  # the outlet a repost came from, in the page's script like everything else
+        source = (
+            ui(article.source, context.get("variant")) if context.get("variant") == HANT else article.source
+        )
     when = timezone.localtime(article.published_at)
     return format_html(
         '<li><a href="{}a/{}/">{}</a><span class="meta"><span class="src">{}</span> '
