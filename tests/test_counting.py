@@ -95,14 +95,15 @@ def test_a_flush_that_stopped_after_applying_is_not_applied_again(redis_counter)
     redis_counter.record(article.id, viewer_key(FIREFOX))
     redis_counter.send()
     client = redis_counter.client
-    batch = f"{redis_counter.prefix}{RedisCounter.BATCH}{uuid.uuid4().hex}"
-    client.rename(redis_counter.prefix + RedisCounter.PENDING, batch)
-    original_delete = client.delete
-    client.delete = lambda *keys: 0  # the process dies between the commit and the delete
+    original_delete, original_srem = client.delete, client.srem
+    # The process dies between the commit and the clean-up: neither delete nor srem happens.
+    client.delete = client.srem = lambda *args: 0
     try:
         assert redis_counter.flush() == 1
     finally:
-        client.delete = original_delete
+        client.delete, client.srem = original_delete, original_srem
+    batches = [k.decode() for k in client.smembers(redis_counter.prefix + RedisCounter.BATCHES)]
+    batch = next(k for k in batches if client.exists(k))
     assert client.exists(batch)  # the batch is still there …
     assert redis_counter.flush() == 0  # … and is recognised, removed, never counted twice
     assert not client.exists(batch)

@@ -167,16 +167,13 @@ def article_index(article: Article) -> None:
 
 def creator_counts_refresh(author: CreatorProfile) -> None:
     """文章数 and 关注度, recounted from the data so that they are always true."""
-    counts = CreatorProfile.objects.filter(id=author.id).aggregate(
-        articles=Count("articles", filter=Q(articles__status=Article.Status.PUBLISHED), distinct=True),
+    counts = Article.objects.filter(author=author, status=Article.Status.PUBLISHED).aggregate(
+        articles=Count("id"), shared=Count("id", filter=Q(share_count__gt=0))
     )
     author.article_count = counts["articles"]
     author.follower_count = author.followers.count()
     # 关注度: followers weigh most; engagement on the creator's articles adds a long tail.
-    engagement = Article.objects.filter(author=author, status=Article.Status.PUBLISHED).aggregate(
-        shares=Count("id", filter=Q(share_count__gt=0))
-    )["shares"]
-    author.attention = author.follower_count * 10 + engagement
+    author.attention = author.follower_count * 10 + counts["shared"]
     author.save(update_fields=["article_count", "follower_count", "attention"])
 
 

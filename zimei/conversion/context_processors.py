@@ -19,8 +19,6 @@ def variant(request: HttpRequest) -> dict:
         "care": care,
         # Prefix of every reader link on this page: keeps the reader in their script and mode.
         "base": f"/{current}/care/" if care else f"/{current}/",
-        "switch_url": with_variant(request.path, other(current))
-        + ("?" + request.META["QUERY_STRING"] if request.META.get("QUERY_STRING") else ""),
         "switch_path": path,
         "care_url": with_care(request.path, current, True),
         # hreflang alternates and the canonical link: the same page in each script.

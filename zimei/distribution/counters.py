@@ -10,8 +10,9 @@ and changes daily); the raw address is never stored. The request path does one c
   requests land on two workers within 30 minutes may count twice.
 - with ZIMEI_REDIS_URL ("redis"): views are queued in the process and sent every 100 views or
   0.2 s in one pipeline of Lua calls, each doing SET seen-key NX EX 1800 and, if the pair is
-  new, HINCRBY on the pending hash. Flushing RENAMEs the pending hash to a batch key named by
-  a fresh id, applies it and records the id (CounterFlush) in the same database transaction,
+  new, HINCRBY on the pending hash. Flushing lists a batch key named by a fresh id in a set
+  (so flushes never SCAN the keyspace), RENAMEs the pending hash to it, applies it and
+  records the id (CounterFlush) in the same database transaction,
   then deletes the batch key. A crash loses nothing that reached Redis; a batch applied but not
   deleted is recognised by its id and never applied twice. If Redis is down, the view is
   counted straight in the database instead of failing the page.
@@ -75,6 +76,7 @@ class LocalCounter:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.pending: Counter[int] = Counter()
+        self.events = 0  # sum of pending, kept as it grows (not re-added per view)
         self.seen: dict[tuple[str, int], float] = {}
         self.last_flush = time.monotonic()
 
@@ -85,7 +87,8 @@ class LocalCounter:
                 return
             self.seen[(viewer, article_id)] = now + VIEW_WINDOW
             self.pending[article_id] += 1
-            due = sum(self.pending.values()) >= FLUSH_EVENTS or now - self.last_flush >= FLUSH_SECONDS
+            self.events += 1
+            due = self.events >= FLUSH_EVENTS or now - self.last_flush >= FLUSH_SECONDS
         if due:
             self.flush()
 
@@ -94,6 +97,7 @@ class LocalCounter:
         with self.lock:
             batch = dict(self.pending)
             self.pending.clear()
+            self.events = 0
             self.last_flush = now
             if len(self.seen) > 100_000:  # forget pairs whose window has passed
                 self.seen = {k: v for k, v in self.seen.items() if v > now}
@@ -105,6 +109,7 @@ class LocalCounter:
     def discard(self) -> None:
         with self.lock:
             self.pending.clear()
+            self.events = 0
             self.seen.clear()
 
 
@@ -113,6 +118,7 @@ class RedisCounter:
     SEND_SECONDS = 0.2
     PENDING = "zimei:views:pending"
     BATCH = "zimei:views:batch:"
+    BATCHES = "zimei:views:batches"  # batch keys not yet deleted (flushes read this, not SCAN)
     SEEN = "zimei:views:seen:"
     _RECORD = """
     if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[2]) then
@@ -172,14 +178,15 @@ class RedisCounter:
         self.last_flush = time.monotonic()
         try:
             batch_key = f"{self.prefix}{self.BATCH}{uuid.uuid4().hex}"
+            # Listed before the rename: a crash in between leaves an empty batch, not a lost one.
+            self.client.sadd(self.prefix + self.BATCHES, batch_key)
             try:
                 self.client.rename(self.prefix + self.PENDING, batch_key)
             except redis.ResponseError:  # nothing pending
                 pass
-            total = 0
-            for key in self.client.scan_iter(f"{self.prefix}{self.BATCH}*"):
-                total += self._apply_batch(key.decode())
-            return total
+            return sum(
+                self._apply_batch(key.decode()) for key in self.client.smembers(self.prefix + self.BATCHES)
+            )
         except redis.RedisError as exc:
             log.warning("view counts stay in Redis until the next flush: %s", exc)
             return 0
@@ -196,6 +203,7 @@ class RedisCounter:
         except IntegrityError:
             counts = {}  # applied before (the delete below did not happen): never twice
         self.client.delete(key)
+        self.client.srem(self.prefix + self.BATCHES, key)
         return sum(counts.values())
 
     def discard(self) -> None:

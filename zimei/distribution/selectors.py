@@ -42,6 +42,11 @@ def channels_by_id() -> dict[int, Channel]:
     return found
 
 
+def channels_ordered() -> list[Channel]:
+    """The channels in their display order, from the channel cache."""
+    return sorted(channels_by_id().values(), key=lambda c: (c.position, c.id))
+
+
 def public_articles():
     return Article.objects.filter(status=Article.Status.PUBLISHED)
 
@@ -130,7 +135,7 @@ def channel_tops(kind: str) -> list[tuple[Channel, Article | None]]:
     if cached is not None:
         return cached
     out = []
-    for channel in sorted(channels_by_id().values(), key=lambda c: (c.position, c.id)):
+    for channel in channels_ordered():
         if channel.kind != kind:
             continue
         top = hot_list(channel_id=channel.id, limit=1)

@@ -25,6 +25,7 @@ from zimei.distribution.selectors import (
     LIST_FIELDS,
     author_recent,
     channel_tops,
+    channels_ordered,
     following_feed,
     hot_list,
     public_articles,
@@ -62,7 +63,7 @@ def home(request: HttpRequest, care: bool = False) -> HttpResponse:
     latest = (
         public_articles().select_related("author", "channel").only(*LIST_FIELDS).order_by("-published_at")
     )
-    context = {"latest": latest[:PER_PAGE], "channels": Channel.objects.all(), **_sidebar()}
+    context = {"latest": latest[:PER_PAGE], "channels": channels_ordered(), **_sidebar()}
     return render(request, "reader/home.html", context)
 
 
@@ -80,7 +81,7 @@ def channel(request: HttpRequest, slug: str, care: bool = False) -> HttpResponse
     context = {
         "channel": ch,
         "page": _page(request, qs),
-        "channels": Channel.objects.all(),
+        "channels": channels_ordered(),
         "hot": hot_list(channel_id=ch.id, limit=10),
     }
     return render(request, "reader/channel.html", context)
@@ -146,7 +147,7 @@ def accessibility(request: HttpRequest, care: bool = False) -> HttpResponse:
 def following_page(request: HttpRequest, care: bool = False) -> HttpResponse:
     """关注: the new articles of the creators this reader follows."""
     _mark_care(request, care)
-    context = {"page": _page(request, following_feed(request.user)), "channels": Channel.objects.all()}
+    context = {"page": _page(request, following_feed(request.user)), "channels": channels_ordered()}
     return render(request, "reader/following.html", context)
 
 
