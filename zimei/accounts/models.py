@@ -37,6 +37,14 @@ class CreatorProfile(models.Model):
     article_count = models.PositiveIntegerField(default=0)
     follower_count = models.PositiveIntegerField(default=0)
     attention = models.PositiveIntegerField(default=0)  # 关注度
+    # The creator index (originality, activity, engagement, standing), recomputed daily; its
+    # parts are kept so the creator sees how their level was computed (accounts/levels.py).
+    creator_index = models.FloatField(default=0.0)
+    index_detail = models.JSONField(default=dict, blank=True)
+    index_updated_at = models.DateTimeField(null=True, blank=True)
+    # 信用分: starts at 100, lowered by upheld violations, restored over time; its history is
+    # moderation.CreditEvent.
+    credit = models.SmallIntegerField(default=100)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

@@ -29,10 +29,11 @@ class Article(models.Model):
         WITHDRAWN = "withdrawn", "已撤回"
         TAKEN_DOWN = "taken_down", "已下架"
         REJECTED = "rejected", "未通过"
+        CHANGES = "changes_requested", "需修改"
 
     author = models.ForeignKey("accounts.CreatorProfile", on_delete=models.CASCADE, related_name="articles")
     channel = models.ForeignKey("distribution.Channel", on_delete=models.PROTECT, related_name="articles")
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
 
     # Column order matters on SQLite: the small columns every list reads come first, the large
     # text columns last, so that a list query never walks a body's overflow pages.
@@ -41,6 +42,16 @@ class Article(models.Model):
     published_at = models.DateTimeField(null=True, blank=True)
     view_count = models.PositiveIntegerField(default=0)
     share_count = models.PositiveIntegerField(default=0)
+    # 热点 score, kept incrementally in log space (see distribution/hot.py): ranking by it
+    # needs no recomputation as time passes.
+    hot_log = models.FloatField(default=0.0)
+    # 64-bit SimHash of the published text (signed to fit a bigint): near-duplicates share
+    # most bits (related articles leave them out; the spam check finds reposts by it).
+    simhash = models.BigIntegerField(null=True, blank=True)
+    # The spam check's verdict at the last submit or publish, with reasons the creator and
+    # the editors read (see moderation/spam.py).
+    spam_score = models.FloatField(default=0.0)
+    review_reasons = models.JSONField(default=list, blank=True)
     original = models.BooleanField(default=True)
     source = models.CharField(max_length=100, blank=True)
     script = models.CharField(max_length=8, default="zh-hans")
@@ -69,6 +80,9 @@ class Article(models.Model):
             models.Index(fields=["channel", "status", "-published_at"], name="article_channel_pub"),
             models.Index(fields=["author", "status", "-published_at"], name="article_author_pub"),
             models.Index(fields=["author", "import_key"], name="article_author_import"),
+            models.Index(fields=["status", "-hot_log"], name="article_status_hot"),
+            models.Index(fields=["channel", "status", "-hot_log"], name="article_channel_hot"),
+            models.Index(fields=["simhash"], name="article_simhash"),
         ]
 
     def __str__(self) -> str:

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 
 
@@ -63,3 +64,39 @@ class CounterFlush(models.Model):
 
     def __str__(self) -> str:
         return self.batch_id
+
+
+class HotPin(models.Model):
+    """An editor's hand on the hot list: pin an article to a slot, or remove it. A pin with no
+    channel applies to the site-wide list."""
+
+    class Action(models.TextChoices):
+        PIN = "pin", "置顶"
+        REMOVE = "remove", "移除"
+
+    article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="hot_pins")
+    channel = models.ForeignKey(Channel, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    action = models.CharField(max_length=8, choices=Action.choices)
+    position = models.PositiveSmallIntegerField(default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["article", "channel"], name="unique_hot_pin")]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.article_id} in {self.channel_id or 'all'}"
+
+
+class TermStat(models.Model):
+    """Corpus statistics for related articles: in how many published articles a word occurs
+    (document frequency). The row with word "" holds the corpus size in `df` and the total
+    document length in `total_length` (for BM25's average length)."""
+
+    word = models.CharField(max_length=32, unique=True)
+    df = models.PositiveIntegerField(default=0)
+    total_length = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.word}: {self.df}"
