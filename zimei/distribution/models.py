@@ -48,7 +48,11 @@ class ArticleKeyword(models.Model):
     weight = models.FloatField()
 
     class Meta:
-        indexes = [models.Index(fields=["word", "article"], name="keyword_word_article")]
+        indexes = [
+            models.Index(fields=["word", "article"], name="keyword_word_article"),
+            # related articles read each word's heaviest postings first (index-only)
+            models.Index(fields=["word", "-weight", "article"], name="keyword_word_weight"),
+        ]
         constraints = [models.UniqueConstraint(fields=["article", "word"], name="unique_article_word")]
 
     def __str__(self) -> str:
@@ -100,3 +104,23 @@ class TermStat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.word}: {self.df}"
+
+
+class SimhashBand(models.Model):
+    """An article's SimHash cut into four 16-bit bands, each indexed: fingerprints within 3 bits
+    share a band, so near-duplicates are found by four index lookups (see fingerprint.py)."""
+
+    article = models.OneToOneField(
+        "articles.Article", on_delete=models.CASCADE, primary_key=True, related_name="simhash_band"
+    )
+    simhash = models.BigIntegerField()
+    b0 = models.PositiveIntegerField()
+    b1 = models.PositiveIntegerField()
+    b2 = models.PositiveIntegerField()
+    b3 = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=[f"b{i}"], name=f"simhash_band{i}") for i in range(4)]
+
+    def __str__(self) -> str:
+        return f"{self.article_id}: {self.simhash}"
