@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "zimei.core.pagecache.PageCacheMiddleware",
+    "zimei.core.security.SecurityHeadersMiddleware",  # CSP etc.; inside the page cache (before a store)
     "zimei.api.middleware.ApiProblemMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -216,9 +217,12 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True  # the studio's script reads the token from the form, not the cookie
+# Secure cookies whenever the site is served over https (ZIMEI_SITE_URL or ZIMEI_HTTPS), unless DEBUG.
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = _env_bool(
-    "ZIMEI_SECURE_COOKIES", not DEBUG and _env_bool("ZIMEI_HTTPS")
+    "ZIMEI_SECURE_COOKIES", not DEBUG and (SITE_URL.startswith("https://") or _env_bool("ZIMEI_HTTPS"))
 )
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"

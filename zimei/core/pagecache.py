@@ -34,6 +34,8 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control
 from django.utils.module_loading import import_string
 
+from .security import page_headers
+
 VARIANT_PREFIXES = ("/zh-hans/", "/zh-hant/")
 # A cached page: (body, content type, article id or 0).
 Page = tuple[bytes, str, int]
@@ -191,6 +193,8 @@ class PageCacheMiddleware:
             response = HttpResponse(hit[0], content_type=hit[1])
             response["X-Cache"] = "HIT"
             response["Cache-Control"] = _cache_control()
+            for name, value in page_headers():  # CSP and friends, as on the render that stored it
+                response[name] = value
             return response
         response = self.get_response(request)
         if (
@@ -223,9 +227,7 @@ class PageCacheApp:
                 ("Content-Length", str(len(body))),
                 ("Cache-Control", _cache_control()),
                 ("X-Cache", "HIT"),
-                ("X-Content-Type-Options", "nosniff"),
-                ("Referrer-Policy", settings.SECURE_REFERRER_POLICY),
-                ("X-Frame-Options", settings.X_FRAME_OPTIONS),
+                *page_headers(),
             ],
         )
         return [] if environ.get("REQUEST_METHOD") == "HEAD" else [body]
