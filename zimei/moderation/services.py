@@ -1,8 +1,12 @@
-from django.db import models
+from django.db import IntegrityError, models, transaction
+from django.db.models import Sum
+from django.utils import timezone
 
-from zimei.accounts.models import User
+from zimei.accounts.models import CreatorProfile, User
+from zimei.articles.models import Article
+from zimei.core.errors import InputError, NotAllowed
 
-from .models import AuditEntry
+from .models import Appeal, AuditEntry, CreditEvent, Report
 
 
 def audit_record(*, actor: User | None, action: str, target: models.Model, reason: str = "") -> AuditEntry:
@@ -13,3 +17,320 @@ def audit_record(*, actor: User | None, action: str, target: models.Model, reaso
         target_id=target.pk,
         reason=reason,
     )
+
+
+# --- reports, review decisions, appeals and 信用分 (docs/moderation.md) --------------------
+#
+# Every editorial decision is one service call that changes the object, writes one audit entry
+# (who, when, what, why) and, for a violation, lowers the creator's 信用分 with a CreditEvent
+# tied to that entry, so that a granted appeal can give back exactly what the decision took.
+
+CREDIT_START = 100
+CREDIT_MIN, CREDIT_MAX = 0, 100
+# What an upheld violation costs (docs/moderation.md).
+PENALTY_REJECT = 5  # a held article refused
+PENALTY_TAKE_DOWN = 10  # a published article taken down by an editor
+PENALTY_REPORT = 20  # a published article taken down because readers' reports were upheld
+# +1 for every CREDIT_RESTORE_DAYS full days since the last violation, up to 100.
+CREDIT_RESTORE_DAYS = 3
+# Below HOLD every article is held for review (trusted or not); below BLOCK none can be published.
+CREDIT_HOLD_BELOW = 60
+CREDIT_BLOCK_BELOW = 30
+
+REPORT_NOTE_MAX = 500
+APPEAL_TEXT_MAX = 2000
+REASON_MAX = 1000
+
+# Decisions on an article, by audit action: the status they leave it in. A creator may appeal
+# each of these once, while it is still in force.
+APPEALABLE = {
+    "article.reject": "rejected",
+    "article.request_changes": "changes_requested",
+    "article.take_down": "taken_down",
+}
+# What the studio's 通知 list calls each decision on an article.
+DECISION_LABELS = {
+    "article.approve": "审核通过，已发布",
+    "article.reject": "未通过审核",
+    "article.request_changes": "需要修改",
+    "article.take_down": "已下架",
+    "article.restore": "已恢复发布",
+}
+
+
+def _reason(reason: str | None, *, required: bool, message: str) -> str:
+    reason = (reason or "").strip()
+    if required and not reason:
+        raise InputError.one("reason", message)
+    if len(reason) > REASON_MAX:
+        raise InputError.one("reason", f"理由最多 {REASON_MAX} 个字，现在有 {len(reason)} 个字")
+    return reason
+
+
+def _require_editor(actor: User) -> None:
+    if not actor.is_editor:
+        raise NotAllowed("editors only")
+
+
+def _locked_article(article: Article) -> Article:
+    """The article row locked for this transaction (two editors deciding at once: one wins,
+    the other sees the decision already made)."""
+    fresh = Article.objects.select_for_update().select_related("author").get(pk=article.pk)
+    article.status = fresh.status
+    return fresh
+
+
+@transaction.atomic
+def report_create(*, article: Article, reporter: User, category: str, note: str) -> Report:
+    """举报: a signed-in reader reports a published article. One open report per reader per
+    article; the note is kept as typed (plain text, escaped wherever it is shown)."""
+    errors: dict[str, list[str]] = {}
+    note = (note or "").strip()
+    if category not in Report.Category.values:
+        errors["category"] = ["请选择举报类型"]
+    elif category == Report.Category.OTHER and not note:
+        errors["note"] = ["选择「其他」时，请在补充说明里写明原因"]
+    if len(note) > REPORT_NOTE_MAX:
+        errors["note"] = [f"补充说明最多 {REPORT_NOTE_MAX} 个字，现在有 {len(note)} 个字"]
+    if errors:
+        raise InputError(errors)
+    locked = _locked_article(article)
+    if locked.status != Article.Status.PUBLISHED:
+        raise InputError.one("", "这篇文章已不再公开，不需要举报")
+    if locked.author.user_id == reporter.id:
+        raise InputError.one("", "不能举报自己的文章")
+    if report_open_exists(reporter=reporter, article=article):
+        raise InputError.one("", "你对这篇文章的举报已经收到，编辑正在处理，不必重复举报")
+    return Report.objects.create(article=article, reporter=reporter, category=category, note=note)
+
+
+def report_open_exists(*, reporter: User, article: Article) -> bool:
+    return Report.objects.filter(article=article, reporter=reporter, status=Report.Status.OPEN).exists()
+
+
+@transaction.atomic
+def reports_decide(*, article: Article, actor: User, uphold: bool, reason: str) -> list[AuditEntry]:
+    """Decide every open report on an article at once. Upheld: the article is taken down (the
+    creator sees the reason) and the creator loses PENALTY_REPORT; dismissed: it stays up.
+    Each report gets its own audit entry; the take-down is audited on the article."""
+    from zimei.articles.services import article_take_down
+
+    _require_editor(actor)
+    reason = _reason(
+        reason,
+        required=uphold,
+        message="请写明举报成立的理由，作者会看到它" if uphold else "",
+    )
+    locked = _locked_article(article)
+    reports = list(Report.objects.select_for_update().filter(article=locked, status=Report.Status.OPEN))
+    if not reports:
+        raise InputError.one("", "这篇文章的举报已经处理过了")
+    entries = []
+    if uphold and locked.status == Article.Status.PUBLISHED:
+        article_take_down(article=locked, actor=actor, reason=reason)
+        take_down = _last_entry(locked, "article.take_down")
+        credit_change(
+            creator=locked.author,
+            delta=-PENALTY_REPORT,
+            reason=f"举报成立，文章《{locked.title}》被下架",
+            decision=take_down,
+        )
+        entries.append(take_down)
+    now = timezone.now()
+    status = Report.Status.UPHELD if uphold else Report.Status.DISMISSED
+    for report in reports:
+        report.status, report.handled_by, report.handled_at = status, actor, now
+        report.save(update_fields=["status", "handled_by", "handled_at"])
+        action = "report.uphold" if uphold else "report.dismiss"
+        entries.append(audit_record(actor=actor, action=action, target=report, reason=reason))
+    return entries
+
+
+def _last_entry(article: Article, action: str) -> AuditEntry:
+    return AuditEntry.objects.filter(
+        target_type=Article._meta.label_lower, target_id=article.pk, action=action
+    ).latest("created_at", "id")
+
+
+@transaction.atomic
+def article_review(*, article: Article, actor: User, decision: str, reason: str = "") -> AuditEntry:
+    """An editor's decision on an article in the review queue:
+    approve (a held article is published), reject (it is refused), changes (the creator is
+    asked to change it and submit again) or take_down (a published article is removed).
+    Reasons are required except to approve; the creator reads them in the studio."""
+    from zimei.articles.services import article_approve, article_take_down
+
+    _require_editor(actor)
+    locked = _locked_article(article)
+    held = locked.status == Article.Status.PENDING
+    if decision == "approve":
+        if not held:
+            raise InputError.one("", "这篇文章已不在待审核状态，可能已被其他编辑处理")
+        reason = _reason(reason, required=False, message="")
+        article_approve(article=locked, actor=actor)
+        entry = audit_record(actor=actor, action="article.approve", target=locked, reason=reason)
+    elif decision in ("reject", "changes"):
+        if not held:
+            raise InputError.one("", "这篇文章已不在待审核状态，可能已被其他编辑处理")
+        reason = _reason(
+            reason,
+            required=True,
+            message="请写明驳回的理由，作者会看到它"
+            if decision == "reject"
+            else "请写明需要修改的地方，作者会照着修改",
+        )
+        if decision == "reject":
+            locked.status, action = Article.Status.REJECTED, "article.reject"
+        else:
+            locked.status, action = Article.Status.CHANGES, "article.request_changes"
+        locked.save(update_fields=["status", "updated_at"])
+        entry = audit_record(actor=actor, action=action, target=locked, reason=reason)
+        if decision == "reject":
+            credit_change(
+                creator=locked.author,
+                delta=-PENALTY_REJECT,
+                reason=f"文章《{locked.title}》未通过审核",
+                decision=entry,
+            )
+    elif decision == "take_down":
+        if locked.status != Article.Status.PUBLISHED:
+            raise InputError.one("", "只有已发布的文章可以下架")
+        article_take_down(article=locked, actor=actor, reason=reason)
+        entry = _last_entry(locked, "article.take_down")
+        credit_change(
+            creator=locked.author,
+            delta=-PENALTY_TAKE_DOWN,
+            reason=f"文章《{locked.title}》被编辑下架",
+            decision=entry,
+        )
+    else:
+        raise InputError.one("", "请选择一项处理决定")
+    article.status = locked.status
+    return entry
+
+
+@transaction.atomic
+def appeal_create(*, decision: AuditEntry, creator: User, text: str) -> Appeal:
+    """A creator appeals one decision on their own article, once."""
+    article = (
+        Article.objects.filter(pk=decision.target_id, author__user=creator).first()
+        if decision.target_type == Article._meta.label_lower
+        else None
+    )
+    if article is None:
+        raise NotAllowed("not a decision on the creator's article")
+    if decision.action not in APPEALABLE:
+        raise InputError.one("", "这项决定不能申诉")
+    if Appeal.objects.filter(decision=decision).exists():
+        raise InputError.one("", "这项决定你已经申诉过了，每项决定只能申诉一次")
+    if article.status != APPEALABLE[decision.action]:
+        raise InputError.one("", "这项决定已不再生效，不需要申诉")
+    text = (text or "").strip()
+    if not text:
+        raise InputError.one("text", "请写明申诉理由")
+    if len(text) > APPEAL_TEXT_MAX:
+        raise InputError.one("text", f"申诉理由最多 {APPEAL_TEXT_MAX} 个字，现在有 {len(text)} 个字")
+    try:
+        with transaction.atomic():
+            return Appeal.objects.create(decision=decision, article=article, creator=creator, text=text)
+    except IntegrityError:  # the same appeal sent twice at once: the one-to-one keeps one
+        raise InputError.one("", "这项决定你已经申诉过了，每项决定只能申诉一次") from None
+
+
+@transaction.atomic
+def appeal_decide(*, appeal: Appeal, actor: User, grant: bool, answer: str) -> AuditEntry:
+    """An editor answers an appeal. Granted: the decision is undone (a taken-down article is
+    restored, a rejected or sent-back one is published) and its 信用分 penalty is given back.
+    Denied: the decision stands; the answer is required and the creator reads it."""
+    from zimei.articles.services import article_approve, article_restore
+
+    _require_editor(actor)
+    appeal = Appeal.objects.select_for_update().select_related("decision", "article").get(pk=appeal.pk)
+    if appeal.status != Appeal.Status.PENDING:
+        raise InputError.one("", "这项申诉已经处理过了")
+    answer = _reason(
+        answer,
+        required=not grant,
+        message="请写明驳回申诉的理由，作者会看到它",
+    )
+    article = appeal.article
+    if grant and article is not None:
+        locked = _locked_article(article)
+        if locked.status == Article.Status.TAKEN_DOWN:
+            article_restore(article=locked, actor=actor, reason=answer or "申诉成立")
+        elif locked.status in (Article.Status.REJECTED, Article.Status.CHANGES):
+            article_approve(article=locked, actor=actor)
+            audit_record(actor=actor, action="article.approve", target=locked, reason=answer or "申诉成立")
+        penalties = CreditEvent.objects.filter(decision=appeal.decision, delta__lt=0)
+        taken = penalties.aggregate(s=Sum("delta"))["s"]
+        if taken:
+            credit_change(
+                creator=locked.author, delta=-taken, reason="申诉成立，退还扣分", decision=appeal.decision
+            )
+    appeal.status = Appeal.Status.GRANTED if grant else Appeal.Status.DENIED
+    appeal.answer, appeal.decided_by, appeal.decided_at = answer, actor, timezone.now()
+    appeal.save(update_fields=["status", "answer", "decided_by", "decided_at"])
+    return audit_record(
+        actor=actor, action="appeal.grant" if grant else "appeal.deny", target=appeal, reason=answer
+    )
+
+
+@transaction.atomic
+def credit_change(
+    *, creator: CreatorProfile, delta: int, reason: str, decision: AuditEntry | None = None
+) -> CreditEvent | None:
+    """Change a creator's 信用分 by `delta`, kept within 0..100, and record it with the new
+    balance. Nothing is recorded when the score cannot move (already 0 or 100)."""
+    profile = CreatorProfile.objects.select_for_update().get(pk=creator.pk)
+    balance = max(CREDIT_MIN, min(CREDIT_MAX, profile.credit + delta))
+    applied = balance - profile.credit
+    if applied == 0:
+        return None
+    profile.credit = creator.credit = balance
+    profile.save(update_fields=["credit"])
+    return CreditEvent.objects.create(
+        creator=profile, delta=applied, balance=balance, reason=reason[:200], decision=decision
+    )
+
+
+def credit_restore_all(*, now=None) -> int:
+    """Give back 信用分 for clean time: +1 for every CREDIT_RESTORE_DAYS full days since the
+    creator's last violation, minus what was already given back since then (so running it
+    twice, or daily, or after a pause, gives the same result). Returns how many creators rose."""
+    now = now or timezone.now()
+    raised = 0
+    for profile in CreatorProfile.objects.filter(credit__lt=CREDIT_MAX).only("id", "credit", "created_at"):
+        penalties = CreditEvent.objects.filter(creator=profile, delta__lt=0)
+        last_penalty = penalties.values_list("created_at", flat=True).first()
+        since = last_penalty or profile.created_at
+        earned = int((now - since).total_seconds() // (CREDIT_RESTORE_DAYS * 86400))
+        given = (
+            CreditEvent.objects.filter(
+                creator=profile, delta__gt=0, decision__isnull=True, created_at__gte=since
+            ).aggregate(s=Sum("delta"))["s"]
+            or 0
+        )
+        if earned > given:
+            days = earned * CREDIT_RESTORE_DAYS
+            reason = f"连续 {days} 天没有违规，恢复信用分"
+            if credit_change(creator=profile, delta=earned - given, reason=reason):
+                raised += 1
+    return raised
+
+
+def publish_gate(*, article: Article) -> list[str]:
+    """The one check the publish service makes for moderation: raises InputError when the
+    article may not be published at all (信用分 below CREDIT_BLOCK_BELOW, or refused in
+    review); returns the reasons it must be held for review (信用分 below CREDIT_HOLD_BELOW)."""
+    credit = article.author.credit
+    if article.status == Article.Status.REJECTED:
+        raise InputError.one("", "这篇文章未通过审核，不能再次发布；如有异议，可以在创作中心的通知里申诉")
+    if credit < CREDIT_BLOCK_BELOW:
+        raise InputError.one(
+            "",
+            f"你的信用分是 {credit}，低于 {CREDIT_BLOCK_BELOW}，暂时不能发布文章。"
+            f"没有新的违规时，信用分每 {CREDIT_RESTORE_DAYS} 天恢复 1 分",
+        )
+    if credit < CREDIT_HOLD_BELOW:
+        return [f"信用分 {credit} 低于 {CREDIT_HOLD_BELOW}，文章需经编辑审核后发布"]
+    return []
