@@ -56,12 +56,12 @@ _INVISIBLE_EXTRA = "\u034f\u115f\u1160\u3164\uffa0\u180e"
 _VARIATION = "".join(chr(c) for c in range(0xFE00, 0xFE10))
 
 # --- pinyin syllables: initials x finals (generous; see the module docstring) --------------
-_INITIALS = ("", "b", "p", "m", "f", "d", "t", "n", "l", "g", "k", "h", "j", "q", "x", "zh", "ch", "sh", "r", "z",
-             "c", "s", "y", "w")  # fmt: skip
-_FINALS = ("a", "o", "e", "i", "u", "v", "ai", "ei", "ao", "ou", "an", "en", "ang", "eng", "ong", "er", "ia",
-           "ie", "iao", "iu", "ian", "in", "iang", "ing", "iong", "ua", "uo", "uai", "ui", "uan", "un", "uang",
-           "ue", "ve", "van", "vn")  # fmt: skip
-PINYIN_SYLLABLES: frozenset[str] = frozenset(i + f for i in _INITIALS for f in _FINALS)
+_INITIALS = "- b p m f d t n l g k h j q x zh ch sh r z c s y w".split()
+_FINALS = (
+    "a o e i u v ai ei ao ou an en ang eng ong er ia ie iao iu ian in iang ing iong ua uo uai ui uan un uang"
+    " ue ve van vn"
+).split()
+PINYIN_SYLLABLES: frozenset[str] = frozenset(i.strip("-") + f for i in _INITIALS for f in _FINALS)
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0003134f"
 # A gap: up to 16 characters between two CJK characters, with no CJK character and no
@@ -85,7 +85,8 @@ def _invisible_re() -> re.Pattern:
             ranges[-1][1] = c
         else:
             ranges.append([c, c])
-    parts = "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges)
+    esc = re.escape
+    parts = "".join(esc(chr(a)) if a == b else f"{esc(chr(a))}-{esc(chr(b))}" for a, b in ranges)
     return re.compile(f"[{parts}]+")
 
 
