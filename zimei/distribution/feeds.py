@@ -15,6 +15,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import translation
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.html import escape
 
 from zimei.accounts.models import CreatorProfile
 from zimei.articles.models import Article
@@ -106,7 +107,9 @@ class _ArticleFeed(Feed):
         return getattr(item, f"title_{_suffix(_variant())}")
 
     def item_description(self, item: Article) -> str:
-        return getattr(item, f"summary_{_suffix(_variant())}")
+        # Readers take RSS descriptions (and Atom's type="html" summary) as HTML; a summary is
+        # plain text, so it is escaped: a typed "<img onerror=…>" reaches them as text.
+        return escape(getattr(item, f"summary_{_suffix(_variant())}"))
 
     def item_link(self, item: Article) -> str:
         return article_url(item.id, _variant())
