@@ -13,13 +13,13 @@ def _fresh_caches(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     from zimei.core.pagecache import page_store
 
-    for alias in ("default", "pages"):
+    for alias in ("default", "pages", "ratelimit"):
         caches[alias].clear()
     page_store().clear()
     from zimei.distribution.counters import discard
 
     discard()
     yield
-    for alias in ("default", "pages"):
+    for alias in ("default", "pages", "ratelimit"):
         caches[alias].clear()
     page_store().clear()

@@ -87,6 +87,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "zimei.core.ratelimit.RateLimitMiddleware",  # a RateLimited error becomes the 429 page
 ]
 
 ROOT_URLCONF = "zimei.urls"
@@ -212,6 +213,39 @@ ZIMEI_API_RATE_READ = int(os.environ.get("ZIMEI_API_RATE_READ", "120"))
 ZIMEI_API_RATE_WRITE = int(os.environ.get("ZIMEI_API_RATE_WRITE", "30"))
 # Django refuses multipart bodies bigger than this before any view sees them.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+
+# --- rate limits (zimei/core/ratelimit.py, docs/security-roles.md) -------------------------
+# Counters live in the "ratelimit" cache, shared by every worker: Redis when scaled out, else
+# files under the data folder (a file lock makes each count atomic across worker processes).
+CACHES["ratelimit"] = (
+    {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_url, "KEY_PREFIX": "rl"}
+    if _redis_url
+    else {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(DATA_DIR / "ratelimit"),
+        "OPTIONS": {"MAX_ENTRIES": 20_000},
+    }
+)
+
+
+def _rate(action: str, default: str) -> tuple[int, int]:
+    """ZIMEI_RATE_<ACTION>="N/SECONDS" (N 0 = no limit), else the default."""
+    raw = os.environ.get("ZIMEI_RATE_" + action.upper().replace("-", "_"), default)
+    count, _, seconds = raw.partition("/")
+    return int(count), int(seconds or 60)
+
+
+# (how many, per how many seconds). Sign-in: failures before the account / address is locked
+# for the same time, even for the right password; a success clears the account's failures.
+ZIMEI_RATE_LIMITS = {
+    "signin-account": _rate("signin-account", "5/900"),
+    "signin-address": _rate("signin-address", "20/900"),
+    "register": _rate("register", "5/3600"),  # new accounts per address
+    "apply": _rate("apply", "5/86400"),  # 申请入驻 submitted per user
+    "publish": _rate("publish", "30/3600"),  # publishes per creator (studio and API)
+    "report": _rate("report", "20/3600"),  # reports per reader
+    "token": _rate("token", "10/3600"),  # API tokens made per user
+}
 
 # --- security -------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -12,6 +12,7 @@ from django.utils import translation
 from zimei.accounts.services import ApplicationInput
 from zimei.conversion.variants import HANS, ui
 from zimei.core.errors import InputError
+from zimei.core.ratelimit import signin_guard
 
 APPLICATION_FIELDS = ("pen_name", "tagline", "channel", "intro", "sample_work")
 
@@ -50,3 +51,7 @@ class LoginForm(AuthenticationForm):
         for name, label in (("username", "用户名"), ("password", "密码")):
             self.fields[name].label = ui(label, variant)
             self.fields[name].error_messages["required"] = ui(f"请填写{label}", variant)
+
+    def clean(self):  # locked accounts and addresses are refused before the password is checked
+        username = self.cleaned_data.get("username") or ""
+        return signin_guard(self.request, username, super().clean, lambda: self.user_cache is not None)

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from zimei.core.errors import InputError, NotAllowed
+from zimei.core.ratelimit import rate_hit
 from zimei.distribution.models import Channel
 
 from .models import ApiToken, CreatorApplication, CreatorProfile, Follow, User
@@ -61,6 +62,7 @@ def creator_application_submit(*, user: User, data: ApplicationInput) -> Creator
         errors.setdefault("sample_work", []).append("代表作最多 20000 个字")
     if errors:
         raise InputError(errors)
+    rate_hit("apply", str(user.id))
     return CreatorApplication.objects.create(
         user=user, pen_name=pen_name, tagline=tagline, channel=channel, intro=intro, sample_work=sample
     )

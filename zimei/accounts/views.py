@@ -15,6 +15,7 @@ from zimei.accounts.models import CreatorApplication
 from zimei.accounts.services import creator_application_submit, user_register
 from zimei.conversion.variants import ui
 from zimei.core.errors import InputError
+from zimei.core.ratelimit import client_address, rate_check, rate_count
 from zimei.distribution.models import Channel
 
 from .forms import APPLICATION_FIELDS, LoginForm, application_input, current_variant, typed, ui_errors
@@ -55,6 +56,7 @@ def register(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect(nxt or _home())
     context: dict = {"next": nxt, "values": {}, "errors": {}}
     if request.method == "POST":
+        rate_check("register", client_address(request))
         try:
             user = user_register(
                 username=request.POST.get("username", ""),
@@ -64,6 +66,7 @@ def register(request: HttpRequest) -> HttpResponse:
         except InputError as exc:
             context.update(values=typed(request.POST, REGISTER_FIELDS), errors=ui_errors(exc))
         else:
+            rate_count("register", client_address(request))
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, ui("注册成功，欢迎来到自媒", current_variant()))
             return HttpResponseRedirect(nxt or _home())

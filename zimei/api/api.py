@@ -36,11 +36,12 @@ from zimei.articles.services import (
 )
 from zimei.conversion.variants import HANS, HANT, convert
 from zimei.core.errors import InputError, NotAllowed
+from zimei.core.ratelimit import RateLimited, rate_check, rate_count
 from zimei.distribution.models import Channel
 from zimei.distribution.selectors import channels_by_id, hot_list, public_articles, related_list
 
 from . import schemas as s
-from .guards import TokenAuth, caller, idempotent
+from .guards import TokenAuth, caller, idempotent, rate_problem
 from .problems import MEDIA_TYPE, Problem, problem_response
 
 log = logging.getLogger(__name__)
@@ -112,6 +113,11 @@ api = ZimeiAPI(
 @api.exception_handler(Problem)
 def _problem(request: HttpRequest, exc: Problem):
     return problem_response(exc)
+
+
+@api.exception_handler(RateLimited)
+def _rate_limited(request: HttpRequest, exc: RateLimited):
+    return problem_response(rate_problem(exc))
 
 
 @api.exception_handler(InputError)
@@ -372,9 +378,11 @@ def article_patch_view(request: HttpRequest, article_id: ArticleId, payload: s.A
 )
 def article_publish_view(request: HttpRequest, article_id: ArticleId):
     article = _own_article(request, article_id)
+    rate_check("publish", str(caller(request).id))
 
     def work():
         published = article_publish(article=article, actor=caller(request))
+        rate_count("publish", str(caller(request).id))
         # Room for the spam check (issue 5): it may hold (pending_review) or refuse (rejected),
         # with reasons for the creator to read.
         return 200, {

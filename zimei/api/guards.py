@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-import time
 from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from ninja.responses import Status
@@ -17,6 +15,7 @@ from ninja.security import HttpBearer
 from zimei.accounts.models import ApiToken, User
 from zimei.accounts.services import token_authenticate
 from zimei.core.models import IdempotencyRecord
+from zimei.core.ratelimit import RateLimited, rate_hit
 
 from .problems import Problem
 
@@ -36,29 +35,26 @@ class Anonymous:
 ANONYMOUS = Anonymous()
 
 
+def rate_problem(exc: RateLimited) -> Problem:
+    """A 429 problem for a rate limit (the API's own per-minute ones, or an action's)."""
+    if exc.action in ("api-read", "api-write"):
+        kind = exc.action.removeprefix("api-")
+        detail = f"Rate limit of {exc.limit} {kind} requests a minute exceeded."
+        message = "请求太频繁，请稍后再试"
+    else:
+        detail = f"Rate limit of {exc.limit} {exc.action} a {exc.window} seconds exceeded."
+        message = exc.message
+    return Problem(429, detail, message=message, headers={"Retry-After": str(exc.retry_after)})
+
+
 def _rate_limit(request: HttpRequest, who: str) -> None:
+    """Per-minute request limits, counted in the shared rate-limit store (zimei/core/ratelimit.py)."""
     write = request.method not in SAFE_METHODS
     limit = int(getattr(settings, "ZIMEI_API_RATE_WRITE" if write else "ZIMEI_API_RATE_READ", 0) or 0)
-    if limit <= 0:
-        return
-    window = 60
-    now = int(time.time())
-    start = now - now % window
-    key = f"api-rate:{'w' if write else 'r'}:{who}:{start}"
-    cache.add(key, 0, window + 5)
     try:
-        count = cache.incr(key)
-    except ValueError:  # evicted between add and incr
-        cache.set(key, 1, window + 5)
-        count = 1
-    if count > limit:
-        retry = start + window - now
-        raise Problem(
-            429,
-            f"Rate limit of {limit} {'write' if write else 'read'} requests a minute exceeded.",
-            message="请求太频繁，请稍后再试",
-            headers={"Retry-After": str(max(retry, 1))},
-        )
+        rate_hit("api-write" if write else "api-read", who, limit=limit, window=60)
+    except RateLimited as exc:
+        raise rate_problem(exc) from None
 
 
 class TokenAuth(HttpBearer):

@@ -5,6 +5,7 @@ from django.utils import timezone
 from zimei.accounts.models import CreatorProfile, User
 from zimei.articles.models import Article
 from zimei.core.errors import InputError, NotAllowed
+from zimei.core.ratelimit import rate_hit
 
 from .models import Appeal, AuditEntry, CreditEvent, Report
 
@@ -101,6 +102,7 @@ def report_create(*, article: Article, reporter: User, category: str, note: str)
         raise InputError.one("", "不能举报自己的文章")
     if report_open_exists(reporter=reporter, article=article):
         raise InputError.one("", "你对这篇文章的举报已经收到，编辑正在处理，不必重复举报")
+    rate_hit("report", str(reporter.id))
     return Report.objects.create(article=article, reporter=reporter, category=category, note=note)
 
 

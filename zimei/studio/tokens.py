@@ -14,6 +14,7 @@ from zimei.accounts.models import ApiToken
 from zimei.accounts.services import token_create, token_revoke
 from zimei.conversion.variants import ui
 from zimei.core.errors import InputError
+from zimei.core.ratelimit import rate_check, rate_count
 
 from .views import creator_only
 
@@ -37,10 +38,12 @@ def tokens(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return _page(request)
     typed = {"name": request.POST.get("name", ""), "scope": request.POST.get("scope", "")}
+    rate_check("token", str(request.user.id))
     try:
         _, token = token_create(user=request.user, name=typed["name"], scope=typed["scope"])
     except InputError as exc:
         return _page(request, errors=ui_errors(exc), typed=typed)
+    rate_count("token", str(request.user.id))
     # Shown on this response only: the page that follows a reload no longer has it.
     response = _page(request, new_token=token)
     response["Cache-Control"] = "no-store"

@@ -33,6 +33,7 @@ from zimei.articles.services import (
 )
 from zimei.conversion.variants import convert, ui
 from zimei.core.errors import InputError, NotAllowed
+from zimei.core.ratelimit import rate_check, rate_count
 from zimei.distribution.models import Channel
 
 from .forms import (
@@ -136,6 +137,8 @@ def edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     if request.method == "GET":
         return _form(request, article, article_values(article, request.user.creator_profile.channel.slug))
     action = request.POST.get("action", "save")
+    if action == "publish":
+        rate_check("publish", str(request.user.id))
     try:
         article = article_submit(
             actor=request.user,
@@ -150,6 +153,7 @@ def edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     if action == "preview":
         return HttpResponseRedirect(reverse("studio:preview", args=[article.id]))
     if action == "publish":
+        rate_count("publish", str(request.user.id))
         return HttpResponseRedirect(reverse("studio:dashboard"))
     return HttpResponseRedirect(reverse("studio:edit", args=[article.id]))
 
@@ -233,6 +237,7 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
 def publish(request: HttpRequest, pk: int) -> HttpResponse:
     """Publish the saved working copy (from the preview or the list)."""
     article = article_get_for_author(pk, request.user)
+    rate_check("publish", str(request.user.id))
     try:
         article_publish(article=article, actor=request.user)
     except InputError as exc:
@@ -241,6 +246,7 @@ def publish(request: HttpRequest, pk: int) -> HttpResponse:
     except NotAllowed:
         messages.error(request, ui("这篇文章已被编辑下架，不能重新发布", current_variant()))
         return HttpResponseRedirect(reverse("studio:dashboard"))
+    rate_count("publish", str(request.user.id))
     messages.success(request, ui("已发布，读者现在可以看到它了", current_variant()))
     return HttpResponseRedirect(reverse("studio:dashboard"))
 

@@ -1,0 +1,280 @@
+"""Rate limits: how often one account, address or token may do one thing.
+
+A fixed-window counter per (action, key) in the `ratelimit` cache, which every server worker
+shares: Redis when ZIMEI_REDIS_URL is set (its INCR is atomic), otherwise a file cache under
+the data folder, where a file lock makes each count atomic across the worker processes. The
+limits are settings (`ZIMEI_RATE_LIMITS`, each overridable as ZIMEI_RATE_<ACTION>="N/SECONDS";
+docs/security-roles.md).
+
+Interfaces hook in with one line: `rate_check(action, key)` before the action (refuses once
+the window's quota is used) and `rate_count(action, key)` after it succeeded, or `rate_hit`
+(count, then refuse when over) where every attempt counts. A refusal is a `RateLimited`
+error: `RateLimitMiddleware` answers it with the 429 page (core/ratelimited.html) in the
+reader's script, with Retry-After and what was typed kept; the API answers a problem document.
+
+Sign-in has its own rule (`signin_guard`): failures are counted per account and per address,
+and reaching the limit locks that account or address for the window, even for the right
+password; a successful sign-in clears the account's count.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
+from django.conf import settings
+from django.core.cache import caches
+from django.core.cache.backends.base import BaseCache
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+try:  # POSIX; elsewhere one process is assumed
+    import fcntl
+except ImportError:  # pragma: no cover
+    fcntl = None
+
+T = TypeVar("T")
+CACHE_ALIAS = "ratelimit"
+
+# What the 429 page says happened, per action (Simplified; shown in the reader's script).
+MESSAGES = {
+    "signin-account": "这个账号的登录失败次数太多，已暂时锁定。即使密码正确，也要等锁定结束后才能登录。",
+    "signin-address": "这个网络地址的登录失败次数太多，已暂时锁定。",
+    "register": "这个网络地址注册的账号太多了。",
+    "apply": "你提交申请太频繁了。",
+    "publish": "你发布文章太频繁了。",
+    "report": "你举报太频繁了。",
+    "token": "你创建 API 令牌太频繁了。",
+}
+DEFAULT_MESSAGE = "操作太频繁了。"
+
+
+class RateLimited(Exception):
+    """`action` by this key is over its limit; it may be tried again in `retry_after` seconds."""
+
+    def __init__(self, action: str, *, retry_after: int, limit: int, window: int) -> None:
+        self.action = action
+        self.retry_after = max(1, math.ceil(retry_after))
+        self.limit = limit
+        self.window = window
+        super().__init__(f"{action}: more than {limit} in {window} s; retry in {self.retry_after} s")
+
+    @property
+    def message(self) -> str:
+        """What happened, in Simplified."""
+        return MESSAGES.get(self.action, DEFAULT_MESSAGE)
+
+
+def rate_limit_of(action: str) -> tuple[int, int]:
+    """(limit, window seconds) for `action` from settings; a limit of 0 means no limit."""
+    return tuple(settings.ZIMEI_RATE_LIMITS.get(action, (0, 60)))  # type: ignore[return-value]
+
+
+def client_address(request: HttpRequest) -> str:
+    """The caller's address, as the server saw it (put a proxy's real-IP handling in front)."""
+    return request.META.get("REMOTE_ADDR") or "?"
+
+
+# --- the counter ------------------------------------------------------------------------
+
+
+def _store() -> BaseCache:
+    return caches[CACHE_ALIAS]
+
+
+_thread_lock = threading.Lock()
+
+
+@contextmanager
+def _atomic() -> Iterator[None]:
+    """Make a read-modify-write on the store atomic across threads and worker processes.
+    Redis increments atomically by itself; the file cache needs the lock file."""
+    store = _store()
+    if "redis" in type(store).__module__:
+        yield
+        return
+    with _thread_lock:
+        if fcntl is None:  # pragma: no cover
+            yield
+            return
+        path = os.path.join(settings.DATA_DIR, "ratelimit.lock")
+        with open(path, "a") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _key(kind: str, action: str, key: str, *parts: object) -> str:
+    # Keys are hashed: usernames and addresses may hold anything, and need not be stored.
+    digest = hashlib.blake2b(key.encode(), digest_size=12).hexdigest()
+    return ":".join([kind, action, digest, *map(str, parts)])
+
+
+def _window(window: int, now: float) -> tuple[int, float]:
+    """The current window's start and the seconds left in it."""
+    start = int(now // window * window)
+    return start, start + window - now
+
+
+def _count(action: str, key: str, window: int, now: float, delta: int = 1) -> int:
+    start, _ = _window(window, now)
+    name = _key("n", action, key, start)
+    store = _store()
+    with _atomic():
+        if delta == 0:
+            return int(store.get(name, 0))
+        store.add(name, 0, window + 5)
+        try:
+            return store.incr(name, delta)
+        except ValueError:  # expired between add and incr
+            store.set(name, delta, window + 5)
+            return delta
+
+
+def rate_check(action: str, key: str) -> None:
+    """Refuse (RateLimited) when `key` already used this window's quota of `action`. Counts
+    nothing: call `rate_count` once the action succeeded."""
+    limit, window = rate_limit_of(action)
+    if limit <= 0:
+        return
+    now = time.time()
+    if _count(action, key, window, now, delta=0) >= limit:
+        raise RateLimited(action, retry_after=_window(window, now)[1], limit=limit, window=window)
+
+
+def rate_count(action: str, key: str) -> int:
+    """Count one `action` by `key` in the current window; returns the count."""
+    limit, window = rate_limit_of(action)
+    if limit <= 0:
+        return 0
+    return _count(action, key, window, time.time())
+
+
+def rate_hit(action: str, key: str, *, limit: int | None = None, window: int | None = None) -> None:
+    """Count one attempt of `action` by `key`, and refuse it when over the limit (every attempt
+    counts, refused ones too). `limit`/`window` override the settings (the API's per-minute limits)."""
+    if limit is None or window is None:
+        limit, window = rate_limit_of(action)
+    if limit <= 0:
+        return
+    now = time.time()
+    if _count(action, key, window, now) > limit:
+        raise RateLimited(action, retry_after=_window(window, now)[1], limit=limit, window=window)
+
+
+# --- sign-in lockout ----------------------------------------------------------------------
+
+
+def _locked_for(action: str, key: str) -> float:
+    until = _store().get(_key("lock", action, key))
+    return max(0.0, until - time.time()) if until else 0.0
+
+
+def _fail(action: str, key: str) -> None:
+    limit, window = rate_limit_of(action)
+    if limit <= 0:
+        return
+    now = time.time()
+    if _count(action, key, window, now) >= limit:
+        _store().set(_key("lock", action, key), now + window, window + 5)
+        raise RateLimited(action, retry_after=window, limit=limit, window=window)
+
+
+def signin_guard(
+    request: HttpRequest | None, username: str, authenticate: Callable[[], T], succeeded: Callable[[], bool]
+) -> T:
+    """Run `authenticate` (the login form's check) unless the account or the address is locked.
+    A failure (ValidationError) counts against both; the failure that reaches the limit locks
+    them for the window. A real success (`succeeded()`) clears the account's failures."""
+    account = username.strip().lower()
+    address = client_address(request) if request is not None else "?"
+    for action, key in (("signin-account", account), ("signin-address", address)):
+        left = _locked_for(action, key)
+        if left:
+            limit, window = rate_limit_of(action)
+            raise RateLimited(action, retry_after=left, limit=limit, window=window)
+    try:
+        result = authenticate()
+    except ValidationError:
+        _fail("signin-account", account)
+        _fail("signin-address", address)
+        raise
+    if succeeded():
+        _, window = rate_limit_of("signin-account")
+        start, _ = _window(window, time.time())
+        _store().delete(_key("n", "signin-account", account, start))
+    return result
+
+
+def rate_reset(action: str, key: str) -> None:
+    """Forget `key`'s count and lock for `action` (operators; tests)."""
+    _, window = rate_limit_of(action)
+    start, _ = _window(max(window, 1), time.time())
+    _store().delete_many([_key("n", action, key, start), _key("lock", action, key)])
+
+
+# --- the answer -------------------------------------------------------------------------
+
+SECRET_FIELDS = {"csrfmiddlewaretoken", "password", "password_confirm", "password1", "password2"}
+
+
+def retry_text(seconds: int) -> str:
+    """'3 分钟' / '40 秒' (Simplified)."""
+    if seconds < 60:
+        return f"{seconds} 秒"
+    minutes = math.ceil(seconds / 60)
+    if minutes < 120:
+        return f"{minutes} 分钟"
+    return f"{math.ceil(minutes / 60)} 小时"
+
+
+def rate_limited_page(request: HttpRequest, exc: RateLimited) -> HttpResponse:
+    """The 429 page: what happened, when to try again, and (for a form) what was typed,
+    ready to be sent again. Passwords are never sent back."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    typed = []
+    if request.method == "POST":
+        for name in request.POST:
+            if name in SECRET_FIELDS:
+                continue
+            for value in request.POST.getlist(name):
+                typed.append({"name": name, "value": value, "long": len(value) > 60 or "\n" in value})
+    context = {
+        "message": exc.message,
+        "wait": retry_text(exc.retry_after),
+        "until": timezone.localtime() + timedelta(seconds=exc.retry_after),
+        "typed": typed,
+        "visible": any(t["value"] for t in typed),
+        "action_url": request.path,
+    }
+    response = render(request, "core/ratelimited.html", context, status=429)
+    response["Retry-After"] = str(exc.retry_after)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+class RateLimitMiddleware:
+    """Answers a RateLimited error from any page with the 429 page (the API answers its own)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, RateLimited):
+            return rate_limited_page(request, exception)
+        return None
