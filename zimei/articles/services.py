@@ -153,16 +153,19 @@ def _render_variants(article: Article) -> None:
 
 
 def article_index(article: Article) -> None:
-    """Keywords and related articles, stored so that the page reads them in one query."""
-    from zimei.distribution.keywords import extract_keywords
-    from zimei.distribution.models import ArticleKeyword
-    from zimei.distribution.selectors import related_compute
+    """Keywords (inverted index and corpus statistics), SimHash fingerprint and related
+    articles, stored so that the page reads them in one query (distribution/related.py).
+    Saves the fingerprint; the caller saves keywords and related_ids."""
+    from zimei.distribution.related import related_index
 
-    keywords = extract_keywords(article.title, html_to_text(article.body_html))
-    article.keywords = [[w, s] for w, s in keywords]
-    ArticleKeyword.objects.filter(article=article).delete()
-    ArticleKeyword.objects.bulk_create(ArticleKeyword(article=article, word=w, weight=s) for w, s in keywords)
-    article.related_ids = related_compute(article)
+    related_index(article, text=html_to_text(article.body_html))
+
+
+def article_unindex(article: Article) -> None:
+    """The article leaves the keyword index and the corpus statistics (withdraw, take-down)."""
+    from zimei.distribution.related import related_unindex
+
+    related_unindex(article)
 
 
 def creator_counts_refresh(author: CreatorProfile) -> None:
@@ -216,6 +219,7 @@ def article_withdraw(*, article: Article, actor: User) -> Article:
         raise InputError.one("", "只有已发布的文章可以撤回")
     article.status = Article.Status.WITHDRAWN
     article.save(update_fields=["status", "updated_at"])
+    article_unindex(article)
     creator_counts_refresh(article.author)
     transaction.on_commit(lambda: purge_article(article))
     return article
@@ -234,6 +238,7 @@ def article_take_down(*, article: Article, actor: User, reason: str) -> Article:
     article.takedown_reason = reason
     article.save(update_fields=["status", "takedown_reason", "updated_at"])
     audit_record(actor=actor, action="article.take_down", target=article, reason=reason)
+    article_unindex(article)
     creator_counts_refresh(article.author)
     transaction.on_commit(lambda: purge_article(article))
     return article
@@ -249,6 +254,8 @@ def article_restore(*, article: Article, actor: User, reason: str) -> Article:
     article.takedown_reason = ""
     article.save(update_fields=["status", "takedown_reason", "updated_at"])
     audit_record(actor=actor, action="article.restore", target=article, reason=reason)
+    article_index(article)
+    article.save(update_fields=["keywords", "related_ids"])
     creator_counts_refresh(article.author)
     transaction.on_commit(lambda: purge_article(article))
     return article

@@ -41,6 +41,12 @@ def _idf() -> tuple[dict[str, float], float]:
     return table, median
 
 
+def jieba_idf(word: str) -> float:
+    """The word's IDF in jieba's table (its median for words the table lacks)."""
+    table, median = _idf()
+    return table.get(word, median)
+
+
 def extract_keywords(title: str, text: str, limit: int = 8) -> list[tuple[str, float]]:
     """The `limit` heaviest words of an article, as (word, weight) with weights summing to 1."""
     plain = convert(f"{title}\n{title}\n{title}\n{text[:6000]}", HANS)

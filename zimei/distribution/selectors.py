@@ -10,12 +10,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.core.cache import cache
-from django.db.models import Count, F, Q, Sum
+from django.db.models import F, Q
 from django.utils import timezone
 
 from zimei.articles.models import Article
 
-from .models import ArticleKeyword, Channel
+from .models import Channel
 
 HOT_CACHE_SECONDS = 60
 HOT_WINDOW = timedelta(days=3)
@@ -86,48 +86,6 @@ def hot_list(*, channel_id: int | None = None, limit: int = 10) -> list[Article]
     return result
 
 
-def related_compute(article: Article, *, limit: int = 6) -> list[int]:
-    """Ids of the articles most related to `article`: shared keyword weight, boosted for the
-    same channel, for freshness, and for other authors (so one back catalogue doesn't fill it)."""
-    words = dict(article.keywords or [])
-    if not words:
-        return []
-    rows = (
-        ArticleKeyword.objects.filter(word__in=list(words))
-        .exclude(article_id=article.id)
-        .filter(article__status=Article.Status.PUBLISHED)
-        .values("article_id", "article__channel_id", "article__author_id", "article__published_at")
-        .annotate(shared=Sum("weight"), n=Count("id"))
-        .filter(n__gte=1)
-        .order_by("-shared")[:200]
-    )
-    now = timezone.now()
-    scored = []
-    for row in rows:
-        s = row["shared"] * (1 + 0.25 * (row["n"] - 1))
-        if row["article__channel_id"] == article.channel_id:
-            s *= 1.5
-        if row["article__author_id"] == article.author_id:
-            s *= 0.6
-        age_days = (now - row["article__published_at"]).days if row["article__published_at"] else 30
-        s *= 1 / (1 + age_days / 30)
-        scored.append((s, row["article_id"]))
-    scored.sort(reverse=True)
-    return [aid for _, aid in scored[:limit]]
-
-
-def related_list(article: Article) -> list[Article]:
-    """The stored related articles, in their stored order, in one query."""
-    ids = list(article.related_ids or [])
-    if not ids:
-        return []
-    # By primary key alone (a status filter here lures SQLite onto the status index), then
-    # keep the ones still public.
-    rows = Article.objects.filter(id__in=ids).select_related("author").only("status", *LIST_FIELDS)
-    by_id = {a.id: a for a in rows if a.status == Article.Status.PUBLISHED}
-    return [by_id[i] for i in ids if i in by_id]
-
-
 def channel_tops(kind: str) -> list[tuple[Channel, Article | None]]:
     """Each channel of `kind` with its top story (the hottest of the last days, else the newest)."""
     key = f"channel-tops:{kind}"
@@ -160,3 +118,7 @@ def following_feed(user):
         .only(*LIST_FIELDS)
         .order_by("-published_at", "-id")
     )
+
+
+# Related articles live in related.py; these names stay importable from here.
+from .related import related_compute, related_list  # noqa: E402, F401
