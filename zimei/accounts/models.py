@@ -52,13 +52,19 @@ class CreatorProfile(models.Model):
 
     @property
     def badges(self) -> list[str]:
-        """Incentive badges shown on the author card, derived from level and standing."""
-        out = [f"Lv{self.level}"]
-        if self.trusted:
-            out.append("信")
-        if self.article_count >= 100:
-            out.append("勤")
-        return out
+        """The author card's level and incentive badges, as text: "Lv3", then the badges'
+        labels (rules in accounts/levels.py and docs/creator-index.md)."""
+        return [f"Lv{self.level}", *(b.label for b in self.badge_items)]
+
+    @property
+    def badge_items(self) -> list:
+        """The incentive badges (levels.Badge: label, accessible name, rule): those the last
+        daily recompute earned, and 信 (trusted and 信用分 ≥ 90) as it stands now."""
+        from .levels import badges_for
+
+        return badges_for(
+            level=self.level, detail=self.index_detail, trusted=self.trusted, credit=self.credit
+        )
 
 
 class CreatorApplication(models.Model):

@@ -23,9 +23,10 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control
 from django.utils.functional import SimpleLazyObject
 
-# Share buttons POST to /share/<id>/weibo/, which answers with a 303 to Weibo's share page;
-# Chromium checks form-action against the redirect target too, so Weibo is listed here.
-SHARE_FORM_TARGETS = ("https://service.weibo.com",)
+# Share buttons POST to /share/<id>/weibo|qq|email/, which answer with a 303 to Weibo's or QQ's
+# share page or a mailto: link; Chromium checks form-action against the redirect target too,
+# so those are listed here.
+SHARE_FORM_TARGETS = ("https://service.weibo.com", "https://connect.qq.com", "mailto:")
 
 PERMISSIONS_POLICY = (
     "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "

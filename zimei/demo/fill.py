@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from tqdm import tqdm
 
+from zimei.accounts.levels import creator_index_recompute_all
 from zimei.accounts.models import CreatorApplication, CreatorProfile, User
 from zimei.accounts.services import ApplicationInput, creator_application_submit, creator_create, follow_set
 from zimei.articles.models import Article, Image
@@ -227,4 +228,5 @@ def demo_fill(
         _application(applicant)
         for p in profiles[1:4]:
             follow_set(user=reader, creator=p, following=True)
+        creator_index_recompute_all()  # levels and badges for the demo authors (daily afterwards)
     return DemoResult(True, len(published), len(profiles), time.monotonic() - started)

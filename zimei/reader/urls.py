@@ -12,6 +12,7 @@ urlpatterns = [
     path("u/<int:creator_id>/", views.author, name="author"),
     path("u/<int:creator_id>/follow/", views.follow, name="follow"),
     path("accessibility/", views.accessibility, name="accessibility"),
+    path("about/creator-levels/", views.creator_levels, name="creator-levels"),
     path("following/", views.following_page, name="following"),
     # RSS and Atom, site-wide, per channel, per author (zimei/distribution/feeds.py).
     path("feed/rss.xml", public_page(feeds.SiteRss()), name="feed-rss"),

@@ -146,6 +146,15 @@ def accessibility(request: HttpRequest, care: bool = False) -> HttpResponse:
 @login_required
 def following_page(request: HttpRequest, care: bool = False) -> HttpResponse:
     """关注: the new articles of the creators this reader follows."""
+@public_page
+def creator_levels(request: HttpRequest, care: bool = False) -> HttpResponse:
+    """The public explanation of the creator index, levels and badges (accounts/levels.py)."""
+    from zimei.accounts import levels
+
+    _mark_care(request, care)
+    return render(request, "reader/creator_levels.html", {"levels": levels.explanation()})
+
+
     _mark_care(request, care)
     context = {"page": _page(request, following_feed(request.user)), "channels": channels_ordered()}
     return render(request, "reader/following.html", context)

@@ -16,4 +16,5 @@ urlpatterns = [
     path("<int:pk>/revisions/", views.revisions, name="revisions"),
     path("tokens/", tokens.tokens, name="tokens"),
     path("tokens/<int:pk>/revoke/", tokens.token_revoke_view, name="token-revoke"),
+    path("level/", views.my_level, name="level"),
 ]

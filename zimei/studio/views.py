@@ -274,3 +274,16 @@ def revisions(request: HttpRequest, pk: int) -> HttpResponse:
     rows = article.revisions.select_related("created_by")[:200]
     items = [{"rev": r, "text": html.unescape(html_to_text(r.body_html))} for r in rows]
     return render(request, "studio/revisions.html", {"article": article, "items": items})
+
+
+@creator_only()
+@require_GET
+def my_level(request: HttpRequest) -> HttpResponse:
+    """我的等级: the creator's own index, its parts and inputs, and what would raise it."""
+    from zimei.accounts.levels import creator_index_recompute, level_report
+
+    profile = request.user.creator_profile
+    if profile.index_updated_at is None:  # never computed yet (a new creator): compute it now
+        creator_index_recompute(creator=profile)
+    report = level_report(profile.index_detail)
+    return render(request, "studio/level.html", {"profile": profile, "report": report})

@@ -1,8 +1,9 @@
-"""`zimei creator add`: an approved creator in one command."""
+"""`zimei creator add`: an approved creator in one command. `zimei creator reindex`: the daily
+recompute of every creator's index, level and badges (accounts/levels.py)."""
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from zimei.accounts.services import creator_create_by_operator
 from zimei.core.errors import InputError
@@ -21,7 +22,9 @@ class Command(BaseCommand):
     help = (
         "Manage creators. `zimei creator add USERNAME --pen-name NAME --channel SLUG "
         "--password-stdin [--trusted]` creates an account that is an approved creator, as if an "
-        "editor had approved its application (kept, and recorded in the audit log)."
+        "editor had approved its application (kept, and recorded in the audit log). "
+        "`zimei creator reindex` recomputes every creator's index, level and badges (daily; "
+        "`zimei serve` runs it on its own)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -52,7 +55,42 @@ class Command(BaseCommand):
             "--password-stdin", action="store_true", help="read the password from standard input"
         )
 
+        reindex = sub.add_parser(
+            "reindex",
+            help="recompute every creator's index, level and badges",
+            description=(
+                "Recompute the creator index (originality, activity, engagement, standing over the "
+                "last 90 days), the level Lv1-Lv5 and the badges of every creator, in a few grouped "
+                "queries (docs/creator-index.md). Run it daily from cron or a systemd timer; "
+                "`zimei serve` already runs it once a day unless started with --no-daily-jobs."
+            ),
+        )
+        reindex.add_argument(
+            "--if-older-than",
+            type=float,
+            default=None,
+            metavar="HOURS",
+            help="do nothing when the last recompute is more recent than HOURS hours",
+        )
+        reindex.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
+
+        restore = sub.add_parser(
+            "credit-restore",
+            help="give back 信用分 for clean time (daily)",
+            description=(
+                "Give every creator below 100 信用分 one point back for each 3 full days since "
+                "their last violation, minus what was already given back (docs/moderation.md). "
+                "Safe to run any number of times: a second run the same day changes nothing. "
+                "Run it daily, e.g. next to `zimei creator reindex`."
+            ),
+        )
+        restore.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
+
     def handle(self, *args, **options) -> None:
+        if options["action"] == "reindex":
+            return self.reindex(options)
+        if options["action"] == "credit-restore":
+            return self.credit_restore(options)
         password = read_password(options, "creator add USERNAME --pen-name NAME --channel SLUG")
         try:
             profile = creator_create_by_operator(
@@ -72,3 +110,38 @@ class Command(BaseCommand):
                 f"{profile.channel.slug}{trusted}), user id {profile.user_id}"
             )
         )
+
+    def reindex(self, options) -> None:
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from zimei.accounts.levels import creator_index_recompute_all, index_last_run
+
+        hours = options["if_older_than"]
+        if hours is not None:
+            if hours < 0:
+                raise CommandError(f"--if-older-than must be 0 or more hours, not {hours}")
+            last = index_last_run()
+            if last is not None and timezone.now() - last < timedelta(hours=hours):
+                if not options["quiet"]:
+                    self.stdout.write(
+                        f"Creator index is recent (recomputed {last:%Y-%m-%d %H:%M %Z}); nothing to do"
+                    )
+                return
+        result = creator_index_recompute_all(progress=not options["quiet"])
+        if not options["quiet"]:
+            levels = ", ".join(f"Lv{lv}: {n}" for lv, n in result.levels.items()) or "none"
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Recomputed the index of {result.creators} creators in "
+                    f"{result.seconds_gather + result.seconds_write:.1f} s ({levels})"
+                )
+            )
+
+    def credit_restore(self, options) -> None:
+        from zimei.moderation.services import credit_restore_all
+
+        raised = credit_restore_all(progress=not options["quiet"])
+        if not options["quiet"]:
+            self.stdout.write(self.style.SUCCESS(f"信用分 restored for {raised} creators"))

@@ -5,6 +5,9 @@ from __future__ import annotations
 import hashlib
 import os
 import socket
+import subprocess
+import sys
+import threading
 from pathlib import Path
 
 from django.conf import settings
@@ -126,7 +129,46 @@ def worker_application():
     return application
 
 
-def run_server(*, host: str, port: int, workers: int, threads: int, access_log: bool = False) -> None:
+# The daily jobs (the creator index): first looked at shortly after start, then every hour;
+# the job itself does nothing unless its last run is older than DAILY_HOURS.
+DAILY_FIRST_CHECK = 30.0
+DAILY_CHECK = 3600.0
+DAILY_HOURS = 23
+
+
+def daily_jobs_command() -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "zimei",
+        "creator",
+        "reindex",
+        "--if-older-than",
+        str(DAILY_HOURS),
+        "--quiet",
+    ]
+
+
+def start_daily_jobs(stop: threading.Event, first: float = DAILY_FIRST_CHECK) -> threading.Thread:
+    """Run `zimei creator reindex` about once a day from the serving parent, so a one-laptop
+    setup needs no cron. Each run is a child process: the parent never opens a database
+    connection that granian's worker processes could inherit, and a failing run cannot take the
+    server down (the next check tries again)."""
+
+    def loop() -> None:
+        delay = first
+        while not stop.wait(delay):
+            subprocess.run(daily_jobs_command(), stdin=subprocess.DEVNULL, check=False)
+            delay = DAILY_CHECK
+
+    thread = threading.Thread(target=loop, name="zimei-daily-jobs", daemon=True)
+    thread.start()
+    return thread
+
+
+def run_server(
+    *, host: str, port: int, workers: int, threads: int, access_log: bool = False, daily_jobs: bool = True
+) -> None:
     """Serve zimei.wsgi:application with granian; /static/ straight from STATIC_ROOT."""
     from granian import Granian
     from granian.constants import Interfaces
@@ -137,6 +179,9 @@ def run_server(*, host: str, port: int, workers: int, threads: int, access_log: 
         os.environ["ZIMEI_SITE_URL"] = site
         settings.SITE_URL = site
     connections.close_all()  # the workers open their own
+    stop = threading.Event()
+    if daily_jobs:
+        start_daily_jobs(stop)
     Granian(
         f"{__name__}:worker_application",
         factory=True,
@@ -155,6 +200,7 @@ def run_server(*, host: str, port: int, workers: int, threads: int, access_log: 
         static_path_mount=[Path(settings.STATIC_ROOT)],
         static_path_expires=3600,
     ).serve()
+    stop.set()
 
 
 class Command(BaseCommand):
@@ -168,9 +214,22 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         add_server_arguments(parser)
         parser.add_argument("--access-log", action="store_true", help="log every request")
+        parser.add_argument(
+            "--no-daily-jobs",
+            action="store_true",
+            help="do not run `zimei creator reindex` once a day (when cron or a timer runs it)",
+        )
 
     def handle(
-        self, *args, host: str, port: int, workers: int, threads: int, access_log: bool, **options
+        self,
+        *args,
+        host: str,
+        port: int,
+        workers: int,
+        threads: int,
+        access_log: bool,
+        no_daily_jobs: bool = False,
+        **options,
     ) -> None:
         check_server_options(host, port, workers, threads)
         pending = pending_migrations()
@@ -185,4 +244,11 @@ class Command(BaseCommand):
             f"Serving Zimei at {url(host, port)} ({workers} workers × {threads} threads); Ctrl+C stops."
         )
         self.stdout.flush()
-        run_server(host=host, port=port, workers=workers, threads=threads, access_log=access_log)
+        run_server(
+            host=host,
+            port=port,
+            workers=workers,
+            threads=threads,
+            access_log=access_log,
+            daily_jobs=not no_daily_jobs,
+        )

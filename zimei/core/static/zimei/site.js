@@ -26,7 +26,10 @@
         if (!wechat.open && !wechat.dataset.counted) { wechat.dataset.counted = "1"; count(id, "wechat"); bump(); }
       });
     }
-    var weibo = box.querySelector(".share-weibo");
-    if (weibo) { weibo.addEventListener("click", bump); }
+    // Weibo, QQ and email are forms: their POST counts (and goes on to the share page or the
+    // mail); the figure on the page follows at once.
+    box.querySelectorAll(".share-weibo, .share-qq, .share-email").forEach(function (b) {
+      b.addEventListener("click", bump);
+    });
   });
 })();
