@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import queue, views
 
 app_name = "desk"
 urlpatterns = [
@@ -14,4 +14,9 @@ urlpatterns = [
     path("creators/<int:pk>/trusted/", views.creator_trusted, name="trusted"),
     path("channels/", views.channels, name="channels"),
     path("channels/<slug:slug>/", views.channel_edit, name="channel"),
+    # The review queue: held articles, reports, appeals, applications (desk/queue.py).
+    path("queue/", queue.queue, name="queue"),
+    path("queue/articles/<int:pk>/", queue.article_decide, name="queue-article"),
+    path("queue/articles/<int:pk>/reports/", queue.reports_decide_view, name="queue-reports"),
+    path("queue/appeals/<int:pk>/", queue.appeal_decide_view, name="queue-appeal"),
 ]

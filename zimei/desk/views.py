@@ -20,11 +20,12 @@ from zimei.accounts.forms import current_variant, ui_errors
 from zimei.accounts.models import CreatorApplication, CreatorProfile
 from zimei.accounts.services import creator_application_review, creator_set_trusted
 from zimei.articles.models import Article
-from zimei.articles.services import article_restore, article_take_down
+from zimei.articles.services import article_restore
 from zimei.conversion.variants import ui
 from zimei.core.errors import InputError
 from zimei.distribution.models import Channel
 from zimei.distribution.services import channel_update
+from zimei.moderation.services import article_review
 
 PER_PAGE = 50
 
@@ -172,7 +173,8 @@ def article_takedown(request: HttpRequest, pk: int) -> HttpResponse:
     article = get_object_or_404(Article.objects.select_related("author"), pk=pk)
     reason = request.POST.get("reason", "")
     try:
-        article_take_down(article=article, actor=request.user, reason=reason)
+        # Through the review service: audited, and the creator's 信用分 drops (docs/moderation.md).
+        article_review(article=article, actor=request.user, decision="take_down", reason=reason)
     except InputError as exc:
         return _articles(request, errors={article.id: _errors(request, exc)}, typed={article.id: reason})
     _done(request, "已下架，作者会在创作中心看到理由")

@@ -295,13 +295,16 @@ def credit_change(
     )
 
 
-def credit_restore_all(*, now=None) -> int:
+def credit_restore_all(*, now=None, progress: bool = False) -> int:
     """Give back 信用分 for clean time: +1 for every CREDIT_RESTORE_DAYS full days since the
     creator's last violation, minus what was already given back since then (so running it
     twice, or daily, or after a pause, gives the same result). Returns how many creators rose."""
     now = now or timezone.now()
     raised = 0
-    for profile in CreatorProfile.objects.filter(credit__lt=CREDIT_MAX).only("id", "credit", "created_at"):
+    from tqdm import tqdm
+
+    below = CreatorProfile.objects.filter(credit__lt=CREDIT_MAX).only("id", "credit", "created_at")
+    for profile in tqdm(below, total=below.count(), disable=not progress, unit="creator"):
         penalties = CreditEvent.objects.filter(creator=profile, delta__lt=0)
         last_penalty = penalties.values_list("created_at", flat=True).first()
         since = last_penalty or profile.created_at

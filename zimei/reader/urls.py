@@ -3,12 +3,14 @@ from django.urls import path
 from zimei.core.pagecache import public_page
 from zimei.distribution import feeds
 
-from . import views
+from . import reports, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("c/<slug:slug>/", views.channel, name="channel"),
     path("a/<int:article_id>/", views.article, name="article"),
+    path("a/<int:article_id>/report/", reports.report, name="report"),
+    path("a/<int:article_id>/report/thanks/", reports.report_thanks, name="report-thanks"),
     path("u/<int:creator_id>/", views.author, name="author"),
     path("u/<int:creator_id>/follow/", views.follow, name="follow"),
     path("accessibility/", views.accessibility, name="accessibility"),

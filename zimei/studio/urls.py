@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import tokens, views
+from . import moderation, tokens, views
 
 app_name = "studio"
 urlpatterns = [
@@ -15,6 +15,10 @@ urlpatterns = [
     path("<int:pk>/withdraw/", views.withdraw, name="withdraw"),
     path("<int:pk>/revisions/", views.revisions, name="revisions"),
     path("tokens/", tokens.tokens, name="tokens"),
-    path("tokens/<int:pk>/revoke/", tokens.token_revoke_view, name="token-revoke"),
+    # 通知, appeals and 信用分 (studio/moderation.py).
+    path("notices/", moderation.notices, name="notices"),
+    path("notices/<int:decision_id>/appeal/", moderation.appeal, name="appeal"),
+    path("credit/", moderation.credit, name="credit"),
     path("level/", views.my_level, name="level"),
+    path("tokens/<int:pk>/revoke/", tokens.token_revoke_view, name="token-revoke"),
 ]

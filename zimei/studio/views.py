@@ -35,6 +35,7 @@ from zimei.conversion.variants import convert, ui
 from zimei.core.errors import InputError, NotAllowed
 from zimei.core.ratelimit import rate_check, rate_count
 from zimei.distribution.models import Channel
+from zimei.moderation.selectors import latest_reasons
 
 from .forms import (
     article_input,
@@ -44,6 +45,10 @@ from .forms import (
 )
 
 PER_PAGE = 30
+# A publish that the spam check or 信用分 held for review (docs/moderation.md).
+HELD_MESSAGE = "已提交，文章需要编辑审核后才会发布；审核结果会显示在创作中心的通知里"
+# A publish the spam check refused (docs/spam.md): the reasons are on the edit page.
+SPAM_REJECTED_MESSAGE = "自动检查没有通过，文章未发布；请按编辑页上列出的原因修改后重新发布"
 
 
 def _deny(request: HttpRequest, template: str, api: bool) -> HttpResponse:
@@ -104,7 +109,11 @@ def _form(
 
 def _saved_message(request: HttpRequest, article: Article, action: str, raw_body: str) -> None:
     variant = current_variant()
-    if action == "publish":
+    if action == "publish" and article.status == Article.Status.REJECTED:
+        messages.error(request, ui(SPAM_REJECTED_MESSAGE, variant))
+    elif action == "publish" and article.status == Article.Status.PENDING:
+        messages.warning(request, ui(HELD_MESSAGE, variant))
+    elif action == "publish":
         messages.success(request, ui("已发布，读者现在可以看到它了", variant))
     elif article.status == Article.Status.PUBLISHED:
         messages.success(request, ui("修改已保存；点「更新发布」后读者才会看到新版本", variant))
@@ -127,7 +136,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         .order_by("-updated_at", "-id")
     )
     page = Paginator(articles, PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "studio/dashboard.html", {"page": page, "profile": request.user.creator_profile})
+    context = {
+        "page": page,
+        "profile": request.user.creator_profile,
+        # The editor's reason for each rejected / sent back / taken-down article on this page.
+        "decisions": latest_reasons([a.id for a in page.object_list]),
+    }
+    return render(request, "studio/dashboard.html", context)
 
 
 @creator_only()
@@ -247,7 +262,12 @@ def publish(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, ui("这篇文章已被编辑下架，不能重新发布", current_variant()))
         return HttpResponseRedirect(reverse("studio:dashboard"))
     rate_count("publish", str(request.user.id))
-    messages.success(request, ui("已发布，读者现在可以看到它了", current_variant()))
+    if article.status == Article.Status.REJECTED:
+        messages.error(request, ui(SPAM_REJECTED_MESSAGE, current_variant()))
+    elif article.status == Article.Status.PENDING:
+        messages.warning(request, ui(HELD_MESSAGE, current_variant()))
+    else:
+        messages.success(request, ui("已发布，读者现在可以看到它了", current_variant()))
     return HttpResponseRedirect(reverse("studio:dashboard"))
 
 

@@ -1,0 +1,28 @@
+"""`{% decision_label action %}` and `{% review_reason r %}`: moderation words in the reader's script."""
+
+from django import template
+
+from zimei.conversion.templatetags.zh import zh_filter
+from zimei.moderation.services import DECISION_LABELS
+
+register = template.Library()
+
+OTHER_LABELS = {
+    "report.uphold": "举报成立",
+    "report.dismiss": "举报不成立",
+    "appeal.grant": "采纳申诉",
+    "appeal.deny": "驳回申诉",
+}
+
+
+@register.simple_tag
+def decision_label(action: str) -> str:
+    return zh_filter(DECISION_LABELS.get(action) or OTHER_LABELS.get(action) or action)
+
+
+@register.simple_tag
+def review_reason(reason: object) -> str:
+    """One of an article's review_reasons: a sentence, or a {"text"/"reason"/"message": …} record."""
+    if isinstance(reason, dict):
+        reason = reason.get("text") or reason.get("reason") or reason.get("message") or ""
+    return zh_filter(str(reason))
