@@ -98,6 +98,30 @@ def test_near_duplicates_finds_published_reposts_only():
     assert near_duplicates(repost) == []
 
 
+@pytest.mark.django_db
+def test_exact_reposts_share_one_band_row_that_outlives_an_edit_of_the_first():
+    title, body = _body("auto/ev", 5)
+    first = published_article(creator(channel="auto"), title=title, body=body)
+    copy = published_article(
+        creator(channel="auto"), title="转载：" + title[:20], body=body, original=False, source="汽车周刊"
+    )
+    assert copy.simhash == first.simhash
+    assert SimhashBand.objects.filter(simhash=first.simhash).count() == 1
+    assert near_duplicates(first.simhash) == [first.id, copy.id]
+
+    # The first author rewrites the article entirely (更新发布): the copy is still found.
+    new_title, new_body = _body("auto/charging", 6)
+    author = first.author
+    article_save(
+        article=first,
+        actor=author.user,
+        data=ArticleInput(title=new_title, body_html=new_body, channel="auto"),
+    )
+    first = article_publish(article=first, actor=author.user)
+    assert near_duplicates(copy.simhash) == [copy.id]
+    assert near_duplicates(first.simhash) == [first.id]
+
+
 # --- related articles ----------------------------------------------------------------------
 
 
@@ -134,7 +158,11 @@ def test_a_near_duplicate_is_not_recommended(corpus):
     first = published_article(authors["tech"][0], title=title, body=body)
     # Someone else reposts it lightly edited, under a new title: not recommended beside it.
     repost = published_article(
-        authors["tech"][2], title="转载：" + title[:20], body=body.replace("。", "！", 3)
+        authors["tech"][2],
+        title="转载：" + title[:20],
+        body=body.replace("。", "！", 3),
+        original=False,
+        source="云计算周刊",
     )
     assert hamming(first.simhash, repost.simhash) <= 3
     assert first.id not in repost.related_ids

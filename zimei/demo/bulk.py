@@ -242,6 +242,7 @@ def seed_bulk(
     started = time.monotonic()
     channels = dict(Channel.objects.values_list("slug", "id"))
     start = Article.objects.count()
+    last_before = Article.objects.order_by("-id").values_list("id", flat=True).first() or 0
 
     with transaction.atomic():
         profiles = _new_creators(creators, channels, batch)
@@ -342,4 +343,10 @@ def seed_bulk(
     bar.close()
     say("recounting creators' articles …")
     _recount([p.id for p in profiles])
+    # Related articles: corpus statistics from the keyword rows, fingerprints of the new articles.
+    from zimei.distribution.related import fingerprints_rebuild, termstat_rebuild
+
+    say("corpus statistics and fingerprints …")
+    termstat_rebuild()
+    fingerprints_rebuild(after=last_before, progress=progress)
     return SeedResult(articles=done, creators=len(profiles), seconds=time.monotonic() - started)

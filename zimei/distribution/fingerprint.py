@@ -8,8 +8,9 @@ counts as often as it occurs.
 
 Finding neighbours by Hamming distance uses the pigeonhole principle: split the 64 bits into four
 16-bit bands; two fingerprints within 3 bits agree exactly on at least one band. `SimhashBand`
-keeps each article's four bands, each indexed, so `near_duplicates` reads the few articles that
-share a band (about 4 x n / 65536 of n for unrelated texts) and checks their distance.
+keeps the four bands of each distinct fingerprint, each indexed, so `near_duplicates` reads the
+few fingerprints that share a band (about 4 x n / 65536 of n for unrelated texts), checks their
+distance, and finds the articles that have the close ones by Article.simhash's index.
 """
 
 from __future__ import annotations
@@ -103,17 +104,44 @@ def bands(value: int) -> tuple[int, ...]:
     return tuple((u >> (i * BAND_BITS)) & 0xFFFF for i in range(BANDS))
 
 
-def fingerprint_store(*, article_id: int, value: int) -> None:
-    """Keep an article's fingerprint bands (insert or replace)."""
+def _band_row_exists(value: int) -> bool:
+    from .models import SimhashBand
+
+    return SimhashBand.objects.filter(b0=bands(value)[0], simhash=value).exists()
+
+
+def _band_row(article_id: int, value: int):
     from .models import SimhashBand
 
     b0, b1, b2, b3 = bands(value)
-    SimhashBand.objects.update_or_create(
-        article_id=article_id, defaults={"simhash": value, "b0": b0, "b1": b1, "b2": b2, "b3": b3}
-    )
+    return SimhashBand(article_id=article_id, simhash=value, b0=b0, b1=b1, b2=b2, b3=b3)
 
 
-CANDIDATE_CAP = 2000  # band matches read at most (identical texts can be many)
+def fingerprint_store(*, article_id: int, value: int) -> None:
+    """Record that article `article_id` now has fingerprint `value` (Article.simhash already
+    saved). The band table keeps one row per distinct fingerprint, owned by one article that
+    has it: reposts of one text (thousands of copies in a seeded corpus) cost one row, and a
+    lookup reads distinct fingerprints only; the articles come from Article.simhash's index.
+    When the owner's fingerprint changes (an edit), the row passes to another article that
+    still has the old one."""
+    from zimei.articles.models import Article
+
+    from .models import SimhashBand
+
+    row = SimhashBand.objects.filter(article_id=article_id).first()
+    if row is not None and row.simhash == value:
+        return
+    if row is not None:
+        old = row.simhash
+        row.delete()
+        heir = Article.objects.filter(simhash=old).exclude(pk=article_id).values_list("id", flat=True).first()
+        if heir is not None and not _band_row_exists(old):
+            SimhashBand.objects.bulk_create([_band_row(heir, old)], ignore_conflicts=True)
+    if not _band_row_exists(value):
+        SimhashBand.objects.bulk_create([_band_row(article_id, value)], ignore_conflicts=True)
+
+
+CANDIDATE_CAP = 5000  # distinct fingerprints sharing a band read at most
 
 
 def near_duplicates(
@@ -133,12 +161,16 @@ def near_duplicates(
     if value is None:
         return []
     b0, b1, b2, b3 = bands(value)
-    rows = (
-        SimhashBand.objects.filter(Q(b0=b0) | Q(b1=b1) | Q(b2=b2) | Q(b3=b3))
-        .filter(article__status=Article.Status.PUBLISHED)
-        .values_list("article_id", "simhash")[:CANDIDATE_CAP]
-    )
-    found = sorted(
-        (hamming(value, h), aid) for aid, h in rows if aid != exclude_id and hamming(value, h) <= max_distance
-    )
-    return [aid for _, aid in found[:limit]]
+    values = SimhashBand.objects.filter(Q(b0=b0) | Q(b1=b1) | Q(b2=b2) | Q(b3=b3)).values_list(
+        "simhash", flat=True
+    )[:CANDIDATE_CAP]
+    close = sorted({v for v in values if hamming(value, v) <= max_distance}, key=lambda v: hamming(value, v))
+    out: list[int] = []
+    for v in close:
+        # By the simhash index alone, status checked here (a status filter would lure the
+        # planner onto the status index).
+        rows = Article.objects.filter(simhash=v).order_by("id").values_list("id", "status")[: 4 * limit]
+        out += [aid for aid, status in rows if status == Article.Status.PUBLISHED and aid != exclude_id]
+        if len(out) >= limit:
+            break
+    return out[:limit]

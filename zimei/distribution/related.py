@@ -260,9 +260,10 @@ def termstat_rebuild() -> int:
     return corpus_stats([])[0]
 
 
-def fingerprints_rebuild(*, batch: int = 2000, progress: bool = False) -> int:
-    """Compute the SimHash (and its bands) of every published article, in id batches; texts
-    seen before in the run (the seed generator's pooled bodies) are fingerprinted once."""
+def fingerprints_rebuild(*, batch: int = 2000, after: int = 0, progress: bool = False) -> int:
+    """Compute the SimHash (and its bands) of every published article with an id above
+    `after`, in id batches; texts seen before in the run (the seed generator's pooled bodies)
+    are fingerprinted once."""
     import hashlib
 
     from django.db import transaction
@@ -271,13 +272,16 @@ def fingerprints_rebuild(*, batch: int = 2000, progress: bool = False) -> int:
     from zimei.articles.models import ArticleBody
     from zimei.articles.sanitize import html_to_text
 
-    from .fingerprint import bands
+    from .fingerprint import _band_row, _band_row_exists
     from .models import SimhashBand
 
-    published = Article.objects.filter(status=Article.Status.PUBLISHED)
+    published = Article.objects.filter(status=Article.Status.PUBLISHED, id__gt=after)
     total = published.count()
+    if not after:  # from scratch: one band row per distinct fingerprint, made below
+        SimhashBand.objects.all().delete()
     memo: dict[bytes, int] = {}
-    done, last = 0, 0
+    banded: set[int] = set()
+    done, last = 0, after
     bar = tqdm(total=total, desc="fingerprints", unit="art", disable=not progress)
     while True:
         ids = list(published.filter(id__gt=last).order_by("id").values_list("id", flat=True)[:batch])
@@ -285,9 +289,8 @@ def fingerprints_rebuild(*, batch: int = 2000, progress: bool = False) -> int:
             break
         last = ids[-1]
         values: dict[int, int] = {}
-        for aid, html in ArticleBody.objects.filter(article_id__in=ids).values_list(
-            "article_id", "body_html"
-        ):
+        bodies = ArticleBody.objects.filter(article_id__in=ids).values_list("article_id", "body_html")
+        for aid, html in bodies:
             key = hashlib.blake2b(html.encode(), digest_size=16).digest()
             if key not in memo:
                 if len(memo) > 100_000:
@@ -295,15 +298,16 @@ def fingerprints_rebuild(*, batch: int = 2000, progress: bool = False) -> int:
                 memo[key] = simhash(html_to_text(html))
             values[aid] = memo[key]
         with transaction.atomic():
-            SimhashBand.objects.filter(article_id__in=list(values)).delete()
-            SimhashBand.objects.bulk_create(
-                [
-                    SimhashBand(article_id=aid, simhash=v, **{f"b{i}": b for i, b in enumerate(bands(v))})
-                    for aid, v in values.items()
-                ]
+            Article.objects.bulk_update(
+                [Article(id=aid, simhash=v) for aid, v in values.items()], ["simhash"], batch_size=500
             )
-            rows = [Article(id=aid, simhash=v) for aid, v in values.items()]
-            Article.objects.bulk_update(rows, ["simhash"], batch_size=500)
+            fresh = []
+            for aid, v in values.items():
+                if v not in banded:
+                    banded.add(v)
+                    if not (after and _band_row_exists(v)):
+                        fresh.append(_band_row(aid, v))
+            SimhashBand.objects.bulk_create(fresh, ignore_conflicts=True)
         done += len(ids)
         bar.update(len(ids))
     bar.close()
