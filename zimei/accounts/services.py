@@ -118,13 +118,20 @@ def creator_create(
 
 
 @transaction.atomic
-def follow_set(*, user: User, creator: CreatorProfile, following: bool) -> CreatorProfile:
+def follow_set(
+    *, user: User, creator: CreatorProfile, following: bool, article_id: int | None = None
+) -> CreatorProfile:
+    """Follow or unfollow. A new follow counts for the hot list (distribution/hot.py): for
+    `article_id` when the reader followed from that article's page, else the newest article."""
     from zimei.articles.services import creator_counts_refresh
+    from zimei.distribution.hot import hot_follow
 
     if creator.user_id == user.id:
         raise InputError.one("", "不能关注自己")
     if following:
-        Follow.objects.get_or_create(follower=user, creator=creator)
+        _, created = Follow.objects.get_or_create(follower=user, creator=creator)
+        if created:
+            hot_follow(user=user, creator=creator, article_id=article_id)
     else:
         Follow.objects.filter(follower=user, creator=creator).delete()
     creator_counts_refresh(creator)

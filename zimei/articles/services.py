@@ -205,6 +205,8 @@ def creator_counts_refresh(author: CreatorProfile) -> None:
 @transaction.atomic
 def article_publish(*, article: Article, actor: User, when=None) -> Article:
     """Publish the working copy: validate it fully, render it in both scripts, index it."""
+    from zimei.distribution.hot import hot_publish
+
     _require_author(article, actor)
     if article.status == Article.Status.TAKEN_DOWN:
         raise NotAllowed("taken down by an editor")
@@ -225,6 +227,7 @@ def article_publish(*, article: Article, actor: User, when=None) -> Article:
     article.status = Article.Status.PUBLISHED
     if article.published_at is None:
         article.published_at = when or timezone.now()
+    hot_publish(article)  # freshness for the hot list, on the first publication only
     article.save()
     article_index(article)
     article.save(update_fields=["keywords", "related_ids"])
@@ -286,9 +289,12 @@ def article_restore(*, article: Article, actor: User, reason: str) -> Article:
 def share_record(*, article_id: int, target: str) -> None:
     from django.db.models import F
 
+    from zimei.distribution.hot import W_SHARE
+    from zimei.distribution.hot import bump as hot_bump
+
     with transaction.atomic():
         counted = Article.objects.filter(id=article_id, status=Article.Status.PUBLISHED).update(
-            share_count=F("share_count") + 1
+            share_count=F("share_count") + 1, hot_log=hot_bump(W_SHARE)
         )
         if counted:  # 关注度 counts the shares of published articles (creator_counts_refresh)
             CreatorProfile.objects.filter(articles__id=article_id).update(attention=F("attention") + 1)

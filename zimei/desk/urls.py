@@ -14,6 +14,9 @@ urlpatterns = [
     path("creators/<int:pk>/trusted/", views.creator_trusted, name="trusted"),
     path("channels/", views.channels, name="channels"),
     path("channels/<slug:slug>/", views.channel_edit, name="channel"),
+    path("hot/", views.hot, name="hot"),
+    path("hot/pin/", views.hot_pin, name="hot-pin"),
+    path("hot/<int:pk>/undo/", views.hot_undo, name="hot-undo"),
     # The review queue: held articles, reports, appeals, applications (desk/queue.py).
     path("queue/", queue.queue, name="queue"),
     path("queue/articles/<int:pk>/", queue.article_decide, name="queue-article"),

@@ -242,3 +242,70 @@ def channel_edit(request: HttpRequest, slug: str) -> HttpResponse:
         return _channels(request, errors={channel.slug: _errors(request, exc)}, typed={channel.slug: typed})
     _done(request, f"频道「{channel.name}」已保存")
     return HttpResponseRedirect(reverse("desk:channels"))
+
+
+# --- hot list (热点推荐) --------------------------------------------------------------------
+
+
+def _hot(
+    request: HttpRequest, errors: dict | None = None, typed: dict | None = None, slug: str = ""
+) -> HttpResponse:
+    from django.utils import timezone
+
+    from zimei.distribution.hot import LIMIT, hot_pins, hot_read, score_at
+
+    slug = slug or request.GET.get("channel", "")
+    channel = Channel.objects.filter(slug=slug).first() if slug else None
+    now = timezone.now()
+    context = {
+        "channel": channel,
+        "channels": Channel.objects.all(),
+        "entries": [(a, score_at(a.hot_log, now)) for a in hot_read(channel_id=channel and channel.id)],
+        "pins": hot_pins(channel),
+        "positions": range(1, LIMIT + 1),
+        "errors": errors or {},
+        "typed": typed or {},
+    }
+    return render(request, "desk/hot.html", context)
+
+
+@editor_only
+@require_GET
+def hot(request: HttpRequest) -> HttpResponse:
+    return _hot(request)
+
+
+@editor_only
+@require_POST
+def hot_pin(request: HttpRequest) -> HttpResponse:
+    from zimei.distribution.hot import hot_pin_set
+
+    slug = request.POST.get("channel", "")
+    channel = Channel.objects.filter(slug=slug).first() if slug else None
+    typed = {f: request.POST.get(f, "") for f in ("article", "position", "action")}
+    try:
+        hot_pin_set(
+            actor=request.user,
+            channel=channel,
+            article_id=typed["article"],
+            action=typed["action"],
+            position=typed["position"] or 1,
+        )
+    except InputError as exc:
+        return _hot(request, errors=_errors(request, exc), typed=typed, slug=slug)
+    _done(request, "已置顶" if typed["action"] == "pin" else "已从热点推荐移除")
+    return HttpResponseRedirect(reverse("desk:hot") + (f"?channel={channel.slug}" if channel else ""))
+
+
+@editor_only
+@require_POST
+def hot_undo(request: HttpRequest, pk: int) -> HttpResponse:
+    from zimei.distribution.hot import hot_pin_undo
+
+    slug = request.POST.get("channel", "")
+    try:
+        hot_pin_undo(actor=request.user, pin_id=pk)
+    except InputError as exc:
+        return _hot(request, errors=_errors(request, exc), slug=slug)
+    _done(request, "已撤销")
+    return HttpResponseRedirect(reverse("desk:hot") + (f"?channel={slug}" if slug else ""))

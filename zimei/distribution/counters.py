@@ -68,8 +68,10 @@ def _salt(day: str) -> bytes:
 def _apply(batch: Mapping[int, int]) -> None:
     from zimei.articles.models import Article
 
-    for article_id, n in batch.items():
-        Article.objects.filter(id=article_id).update(view_count=F("view_count") + n)
+    from .hot import W_VIEW, bump
+
+    for article_id, n in batch.items():  # the count and the hot score (hot.py) in one UPDATE
+        Article.objects.filter(id=article_id).update(view_count=F("view_count") + n, hot_log=bump(W_VIEW * n))
 
 
 class LocalCounter:

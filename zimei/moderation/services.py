@@ -56,6 +56,7 @@ DECISION_LABELS = {
     "article.request_changes": "需要修改",
     "article.take_down": "已下架",
     "article.restore": "已恢复发布",
+    "article.spam_reject": "未通过自动检查",
 }
 
 
@@ -247,7 +248,9 @@ def appeal_decide(*, appeal: Appeal, actor: User, grant: bool, answer: str) -> A
     from zimei.articles.services import article_approve, article_restore
 
     _require_editor(actor)
-    appeal = Appeal.objects.select_for_update().select_related("decision", "article").get(pk=appeal.pk)
+    # Lock the appeal row only (PostgreSQL cannot lock the nullable side of an outer join).
+    locked_appeals = Appeal.objects.select_for_update(of=("self",))
+    appeal = locked_appeals.select_related("decision", "article").get(pk=appeal.pk)
     if appeal.status != Appeal.Status.PENDING:
         raise InputError.one("", "这项申诉已经处理过了")
     answer = _reason(

@@ -20,6 +20,7 @@ from zimei.conversion.variants import ui
 from zimei.core.errors import InputError
 from zimei.core.pagecache import public_page
 from zimei.distribution.counters import view_record
+from zimei.distribution.hot import hot_stamp
 from zimei.distribution.models import Channel
 from zimei.distribution.selectors import (
     LIST_FIELDS,
@@ -49,8 +50,10 @@ def _page(request: HttpRequest, queryset, per_page: int = PER_PAGE):
 
 
 def _sidebar() -> dict:
-    # Callables: the template calls them only when its 60-second fragment cache misses.
+    # Callables: the template calls them only when its fragment cache misses (the fragments
+    # carry the hot stamp, so they change with the hot list: distribution/hot.py).
     return {
+        "hot_stamp": hot_stamp(),
         "hot": partial(hot_list, limit=10),
         "news_tops": partial(channel_tops, Channel.Kind.NEWS),
         "original_tops": partial(channel_tops, Channel.Kind.ORIGINAL),
@@ -169,7 +172,13 @@ def follow(request: HttpRequest, creator_id: int) -> HttpResponse:
     from django.contrib import messages
 
     try:
-        follow_set(user=request.user, creator=profile, following=request.POST.get("follow") != "0")
+        from_article = request.POST.get("article", "")  # the article page it was sent from (hot list)
+        follow_set(
+            user=request.user,
+            creator=profile,
+            following=request.POST.get("follow") != "0",
+            article_id=int(from_article) if from_article.isdigit() else None,
+        )
     except InputError as exc:
         variant = translation.get_language()
         for msgs in exc.errors.values():
