@@ -25,6 +25,27 @@ from .factories import UserFactory, creator, editor, published_article
 pytestmark = pytest.mark.django_db
 
 
+TOPICS = [
+    ("城市骑行", "共享单车和自行车道改变了通勤习惯，早高峰骑车的人越来越多。"),
+    ("家庭理财", "利率下行时，家庭储蓄开始转向基金和国债，风险偏好也在变化。"),
+    ("乡村教育", "山区学校引入远程课堂后，英语和音乐课终于有了专业老师。"),
+    ("新能源车", "充电桩数量增长很快，但老旧小区的安装仍然困难重重。"),
+    ("围棋人工智能", "棋手们用程序复盘对局，新的定式在职业比赛中迅速流行。"),
+    ("老年健康", "慢性病管理需要长期随访，社区医生的作用越来越重要。"),
+    ("传统手艺", "年轻人通过短视频学习竹编和木雕，老手艺有了新的买家。"),
+    ("航天科普", "空间站的实验项目向中学生开放征集，很多方案来自普通学校。"),
+    ("咖啡消费", "县城里的咖啡店数量翻了一番，价格战让小店经营艰难。"),
+    ("海洋保护", "渔民参与海底垃圾清理，珊瑚礁的恢复情况开始好转。"),
+    ("足球青训", "校园足球联赛扩大规模，教练员的培训却跟不上需求。"),
+    ("古籍修复", "修复师用传统纸张和现代扫描结合的方法抢救破损的善本。"),
+]
+
+
+def _body(k: int) -> str:
+    topic, line = TOPICS[k % len(TOPICS)]
+    return f"<p>{line}</p><p>这是关于{topic}的第{k}篇观察，记录了采访中听到的细节和数字。</p>"
+
+
 def _weekly(author, count: int, *, original: bool = True, views: int = 0, shares: int = 0) -> list[Article]:
     """`count` articles, one a week going back from today, with the given engagement."""
     now = timezone.now()
@@ -32,7 +53,8 @@ def _weekly(author, count: int, *, original: bool = True, views: int = 0, shares
     for k in range(count):
         a = published_article(
             author,
-            title=f"第{k}周的文章",
+            title=f"{TOPICS[k % len(TOPICS)][0]}：第{k}周的文章",
+            body=_body(k + author.id * 7),
             original=original,
             source="" if original else "某报",
             when=now - timedelta(days=7 * k + 1),
@@ -130,7 +152,8 @@ def test_recompute_all_makes_the_same_few_queries_for_any_number_of_creators():
 
 def test_trusted_badge_is_live_and_needs_good_credit():
     author = creator()
-    assert "信" not in author.badges
+    CreatorProfile.objects.filter(id=author.id).update(trusted=False)
+    assert "信" not in _fresh(author).badges
     CreatorProfile.objects.filter(id=author.id).update(trusted=True)
     assert "信" in _fresh(author).badges
     CreatorProfile.objects.filter(id=author.id).update(credit=80)
