@@ -42,6 +42,7 @@ from zimei.articles.models import Article, ArticleBody, Image
 from zimei.articles.sanitize import html_to_text, sanitize_body
 from zimei.articles.services import image_create
 from zimei.conversion.variants import HANS, HANT, convert, detect_script
+from zimei.distribution.hot import rebuilt_log
 from zimei.distribution.keywords import extract_keywords
 from zimei.distribution.models import ArticleKeyword, Channel
 
@@ -312,6 +313,7 @@ def seed_bulk(
                     view_count=views,
                     share_count=shares,
                     published_at=now - age,
+                    hot_log=rebuilt_log(published_at=now - age, views=views, shares=shares),
                 )
             )
             used.append(body)
