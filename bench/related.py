@@ -1,6 +1,12 @@
 """Related articles: quality (precision@5 on planted topics) and the time to compute them.
 
     ZIMEI_DATA_DIR=/tmp/seed100k .venv/bin/python bench/related.py [--sample 200] [--new 60] [--seed 1]
+    ZIMEI_DATA_DIR=/tmp/unique3k .venv/bin/python bench/related.py --build 3000
+
+`zimei seed` makes its articles from three pooled bodies per topic, so articles on one topic
+share their keywords exactly: an easy test. `--build N` instead publishes N distinct generated
+articles (every text its own) through article_create/article_publish into an empty data folder
+first, noting each one's planted topic in its import_key, and then measures on those.
 
 Needs a data folder made by `zimei seed` (one run, on an empty database, with --seed SEED) and
 its corpus statistics (the seed command makes them; else `zimei related rebuild --fingerprints`).
@@ -50,11 +56,16 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=200, help="query articles (half of each script)")
     parser.add_argument("--new", type=int, default=60, help="new articles timed")
     parser.add_argument("--seed", type=int, default=1, help="the --seed the data folder was seeded with")
+    parser.add_argument(
+        "--build", type=int, default=0, help="first publish N distinct articles (empty folder)"
+    )
     args = parser.parse_args()
 
     import django
 
     django.setup()
+    if args.build:
+        _build(args.build)
     from django.db import connection, transaction
 
     from zimei.articles.models import Article
@@ -79,7 +90,11 @@ def main() -> None:
     number = {aid: k for k, aid in enumerate(ids)}
     slugs = dict(Channel.objects.values_list("id", "slug"))
 
+    planted = dict(Article.objects.filter(import_key__startswith="topic:").values_list("id", "import_key"))
+
     def topic(aid: int) -> str:
+        if planted:
+            return planted[aid].removeprefix("topic:")
         return seeded_topics(args.seed, number[aid], 1)[0]
 
     rng = random.Random(4)
@@ -163,6 +178,49 @@ def main() -> None:
     print(f"  related_index with writes (publish) {_ms(t_index)}")
     ratio = statistics.median(t_compute) / statistics.median(t_kw)
     print(f"  compute / extract_keywords: {ratio:.2f}x")
+
+
+def _build(count: int) -> None:
+    """Publish `count` distinct generated articles (60 days, 66 trusted creators) into an
+    empty data folder, through the real services, each with its planted topic in import_key."""
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+    from tqdm import tqdm
+
+    from zimei.accounts.models import User
+    from zimei.accounts.services import creator_create
+    from zimei.articles.models import Article
+    from zimei.articles.services import ArticleInput, article_create, article_publish
+    from zimei.demo.text import CHANNEL_SLUGS, plan_article
+    from zimei.distribution.models import Channel
+
+    call_command("migrate", interactive=False, verbosity=0)
+    if Article.objects.exists():
+        sys.exit("--build needs an empty data folder")
+    channels = {c.slug: c for c in Channel.objects.all()}
+    authors: dict[str, list] = {}
+    for j in range(66):
+        slug = CHANNEL_SLUGS[j % len(CHANNEL_SLUGS)]
+        user = User.objects.create_user(f"bench{j:02d}", password=None, role=User.Role.CREATOR)
+        authors.setdefault(slug, []).append(
+            creator_create(
+                user=user, pen_name=f"作者{j:02d}", tagline="测试", channel=channels[slug], trusted=True
+            )
+        )
+    now = timezone.now()
+    rng = random.Random(9)
+    for i in tqdm(range(count), desc="publish", unit="art"):
+        plan = plan_article(31, i, days=60)
+        plan.blocks[:] = [b for b in plan.blocks if b[0] != "img"]
+        author = rng.choice(authors[plan.channel])
+        data = ArticleInput(title=plan.title, body_html=plan.body_html([]), channel=plan.channel)
+        article = article_create(author=author, data=data)
+        article_publish(
+            article=article, actor=author.user, when=now - timedelta(days=60) + timedelta(days=60 * i / count)
+        )
+        Article.objects.filter(pk=article.pk).update(import_key=f"topic:{plan.topic}")
 
 
 if __name__ == "__main__":
