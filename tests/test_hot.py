@@ -276,3 +276,27 @@ def test_rebuild_help(capsys):
     with pytest.raises(SystemExit):
         call_command("hot", "rebuild", "--help")
     assert "published_at" in capsys.readouterr().out
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_quiet_workers_views_reach_the_list_without_another_view(client):
+    """One reader reads one story and nobody else comes: the worker's flusher still writes it."""
+    import threading
+    import time
+
+    from zimei.distribution.counters import flush_in_background
+
+    article = published_article(title="安静的夜里只有一个读者")
+    before = Article.objects.get(id=article.id).hot_log
+    stop = threading.Event()
+    thread = flush_in_background(0.1, stop=stop)
+    try:
+        client.get(f"/zh-hans/a/{article.id}/", **_reader(1))
+        deadline = time.monotonic() + 5
+        while Article.objects.get(id=article.id).view_count == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        thread.join(2)
+    fresh = Article.objects.get(id=article.id)
+    assert fresh.view_count == 1 and fresh.hot_log > before

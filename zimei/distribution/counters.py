@@ -238,6 +238,30 @@ def flush() -> int:
     return counter().flush()
 
 
+def flush_in_background(
+    interval: float = FLUSH_SECONDS, *, stop: threading.Event | None = None
+) -> threading.Thread:
+    """Flush every `interval` seconds from a daemon thread (until `stop` is set), so that the
+    views a quiet worker holds reach the database (and the hot list, distribution/hot.py)
+    without waiting for the next view. Each `zimei serve` worker starts one (zimei/wsgi.py)."""
+    stop = stop or threading.Event()
+
+    def run() -> None:
+        from django.db import connection
+
+        while not stop.wait(interval):
+            try:
+                flush()
+            except Exception:  # never let the thread die; a broken connection is replaced
+                log.exception("background flush of view counts failed")
+                connection.close()
+        connection.close()
+
+    thread = threading.Thread(target=run, name="zimei-view-flush", daemon=True)
+    thread.start()
+    return thread
+
+
 def discard() -> None:
     """Drop what is buffered (tests start from a clean slate)."""
     counter().discard()
