@@ -257,3 +257,16 @@ def test_rebuild_command_restores_statistics_and_fingerprints(capsys):
         assert SimhashBand.objects.get(article=a).simhash == a.simhash
         assert set(fresh.related_ids) == {x.id for x in arts} - {a.id}
     assert "Done" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_seed_leaves_statistics_and_fingerprints_right():
+    call_command("seed", articles=40, creators=3, verbosity=0)
+    assert _termstat() == _expected()
+    assert _termstat()[""] == 40
+    arts = list(Article.objects.all())
+    assert all(a.simhash is not None for a in arts)
+    # one band row per distinct text, and every article findable by its fingerprint
+    assert SimhashBand.objects.count() == len({a.simhash for a in arts})
+    a = arts[-1]
+    assert a.id in near_duplicates(a.simhash, limit=100)
