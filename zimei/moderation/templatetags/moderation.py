@@ -26,3 +26,15 @@ def review_reason(reason: object) -> str:
     if isinstance(reason, dict):
         reason = reason.get("text") or reason.get("reason") or reason.get("message") or ""
     return zh_filter(str(reason))
+
+
+BAD = {"article.reject", "article.take_down", "article.spam_reject"}
+GOOD = {"article.approve", "article.restore"}
+
+
+@register.simple_tag
+def decision_class(action: str) -> str:
+    """A CSS class for a decision's badge: bad news red, good news green, a request yellow."""
+    if action in BAD:
+        return "status-decision-bad"
+    return "status-decision-good" if action in GOOD else "status-decision-change"
