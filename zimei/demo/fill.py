@@ -28,6 +28,7 @@ from zimei.articles.services import (
     creator_counts_refresh,
     image_create,
 )
+from zimei.distribution.hot import rebuilt_log
 from zimei.distribution.models import Channel
 from zimei.distribution.selectors import related_compute
 
@@ -216,8 +217,14 @@ def demo_fill(
         for article, plan in published:
             article.view_count, article.share_count = plan.views, plan.shares
             article.created_at = article.published_at
+            # The hot score as `zimei hot rebuild` sets it (docs/hot.md).
+            article.hot_log = rebuilt_log(
+                published_at=article.published_at, views=plan.views, shares=plan.shares
+            )
             rows.append(article)
-        Article.objects.bulk_update(rows, ["view_count", "share_count", "created_at"], batch_size=500)
+        Article.objects.bulk_update(
+            rows, ["view_count", "share_count", "created_at", "hot_log"], batch_size=500
+        )
         for article in rows:
             article.related_ids = related_compute(article)
         Article.objects.bulk_update(rows, ["related_ids"], batch_size=500)
