@@ -81,6 +81,10 @@ class World:
     tokens: dict[str, str]  # role -> API token
     image_path: str
     author_id: int
+    decision_id: int  # an editor's take-down of the creator's article, not yet appealed
+    appeal_id: int  # the creator's appeal of another take-down
+    reported: Article  # a published article with an open report
+    pin_id: int  # a hot-list pin
 
 
 def _world() -> World:
@@ -99,8 +103,27 @@ def _world() -> World:
         author=owner, data=ArticleInput(title="创作者的草稿", body_html="<p>草稿正文。</p>", channel="tech")
     )
     published = published_article(owner)
-    taken_down = published_article(owner, title="一篇被下架的文章")
-    Article.objects.filter(id=taken_down.id).update(status=Article.Status.TAKEN_DOWN)
+    from zimei.articles.services import article_take_down
+    from zimei.distribution.hot import hot_pin_set
+    from zimei.distribution.models import HotPin
+    from zimei.moderation.models import AuditEntry
+    from zimei.moderation.services import appeal_create, report_create
+
+    desk = users["editor"]
+    taken_down = article_take_down(
+        article=published_article(owner, title="一篇被下架的文章"), actor=desk, reason="违反社区规范"
+    )
+    appealed = article_take_down(
+        article=published_article(owner, title="另一篇被下架的文章"), actor=desk, reason="违反社区规范"
+    )
+    decisions = AuditEntry.objects.filter(action="article.take_down")
+    decision = decisions.get(target_id=taken_down.id)
+    appeal = appeal_create(
+        decision=decisions.get(target_id=appealed.id), creator=owner.user, text="请再看一遍"
+    )
+    reported = published_article(owner, title="一篇被举报的文章")
+    report_create(article=reported, reporter=users["other_creator"], category="spam", note="")
+    hot_pin_set(actor=desk, article_id=published.id, channel=None, action="pin", position=1)
     application = creator_application_submit(
         user=UserFactory(),
         data=ApplicationInput(
@@ -125,6 +148,10 @@ def _world() -> World:
         tokens=tokens,
         image_path=image.url.removeprefix("/media/"),
         author_id=owner.id,
+        decision_id=decision.id,
+        appeal_id=appeal.id,
+        reported=reported,
+        pin_id=HotPin.objects.latest("id").id,
     )
 
 
@@ -158,6 +185,13 @@ READER_ROUTES: dict[str, Route] = {
     "accessibility": Route(lambda w: "accessibility/", {"GET": every(200)}),
     "creator-levels": Route(lambda w: "about/creator-levels/", {"GET": every(200)}),
     "following": Route(lambda w: "following/", {"GET": SIGNED_IN_ONLY}),
+    "report": Route(
+        # 举报: signed-in readers; an author cannot report their own article (the form again, 400).
+        lambda w: f"a/{w.published.id}/report/",
+        {"GET": SIGNED_IN_ONLY, "POST": row(LOGIN, REDIRECT, 400, REDIRECT, REDIRECT, REDIRECT)},
+        data=lambda w: {"category": "spam", "note": "广告"},
+    ),
+    "report-thanks": Route(lambda w: f"a/{w.published.id}/report/thanks/", {"GET": SIGNED_IN_ONLY}),
     "feed-rss": Route(lambda w: "feed/rss.xml", {"GET": every(200)}),
     "feed-atom": Route(lambda w: "feed/atom.xml", {"GET": every(200)}),
     "channel-rss": Route(lambda w: "c/tech/rss.xml", {"GET": every(200)}),
@@ -170,6 +204,11 @@ READER_ROUTES: dict[str, Route] = {
 READER_EXTRA: dict[str, Route] = {
     "article [draft]": Route(lambda w: f"a/{w.draft.id}/", {"GET": every(404)}),
     "article [taken down]": Route(lambda w: f"a/{w.taken_down.id}/", {"GET": every(410)}),
+    "report [draft]": Route(
+        lambda w: f"a/{w.draft.id}/report/",
+        {"GET": row(LOGIN, *(404,) * 5), "POST": row(LOGIN, *(404,) * 5)},
+        data=lambda w: {"category": "spam", "note": ""},
+    ),
 }
 
 ACCOUNT_ROUTES: dict[str, Route] = {
@@ -257,6 +296,14 @@ STUDIO_ROUTES: dict[str, Route] = {
         data=lambda w: {"name": "新令牌", "scope": "read"},
     ),
     "studio:level": Route(lambda w: f"{H}/studio/level/", {"GET": STUDIO_GET}),
+    "studio:notices": Route(lambda w: f"{H}/studio/notices/", {"GET": STUDIO_GET}),
+    "studio:credit": Route(lambda w: f"{H}/studio/credit/", {"GET": STUDIO_GET}),
+    "studio:appeal": Route(
+        # One appeal per decision on the creator's own article; another creator's is a 404.
+        lambda w: f"{H}/studio/notices/{w.decision_id}/appeal/",
+        {"GET": row(LOGIN, 403, 200, 404, 403, 403), "POST": row(LOGIN, 403, REDIRECT, 404, 403, 403)},
+        data=lambda w: {"text": "我已经改正了"},
+    ),
     "studio:token-revoke": Route(
         lambda w: f"{H}/studio/tokens/{w.token.id}/revoke/",
         {"POST": row(LOGIN, 403, REDIRECT, 404, 403, 403), "GET": STUDIO_POST_ONLY_GET},
@@ -291,6 +338,33 @@ DESK_ROUTES: dict[str, Route] = {
         data=lambda w: {"trusted": "1"},
     ),
     "desk:channels": Route(lambda w: f"{H}/desk/channels/", {"GET": DESK_GET}),
+    "desk:hot": Route(lambda w: f"{H}/desk/hot/", {"GET": DESK_GET}),
+    "desk:hot-pin": Route(
+        lambda w: f"{H}/desk/hot/pin/",
+        {"POST": DESK_POST, "GET": DESK_POST_ONLY_GET},
+        data=lambda w: {"article": str(w.published.id), "action": "remove", "position": "1"},
+    ),
+    "desk:hot-undo": Route(
+        lambda w: f"{H}/desk/hot/{w.pin_id}/undo/",
+        {"POST": DESK_POST, "GET": DESK_POST_ONLY_GET},
+        data=lambda w: {},
+    ),
+    "desk:queue": Route(lambda w: f"{H}/desk/queue/", {"GET": DESK_GET}),
+    "desk:queue-article": Route(
+        lambda w: f"{H}/desk/queue/articles/{w.published.id}/",
+        {"POST": DESK_POST, "GET": DESK_POST_ONLY_GET},
+        data=lambda w: {"decision": "take_down", "reason": "违反社区规范"},
+    ),
+    "desk:queue-reports": Route(
+        lambda w: f"{H}/desk/queue/articles/{w.reported.id}/reports/",
+        {"POST": DESK_POST, "GET": DESK_POST_ONLY_GET},
+        data=lambda w: {"decision": "dismiss"},
+    ),
+    "desk:queue-appeal": Route(
+        lambda w: f"{H}/desk/queue/appeals/{w.appeal_id}/",
+        {"POST": DESK_POST, "GET": DESK_POST_ONLY_GET},
+        data=lambda w: {"decision": "deny", "answer": "维持原决定"},
+    ),
     "desk:channel": Route(
         lambda w: f"{H}/desk/channels/tech/",
         {"POST": DESK_POST, "GET": DESK_POST_ONLY_GET},

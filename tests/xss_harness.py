@@ -126,7 +126,7 @@ class Recorder:
     hits: list[tuple[str, str, str]] = field(default_factory=list)
     dialogs: list[str] = field(default_factory=list)
     foreign: list[str] = field(default_factory=list)
-    expected: set[str] = field(default_factory=set)  # pages the harness itself opens
+    going_to: str = ""  # the one navigation the harness itself makes; clicks make none
 
     def attach(self, context) -> None:
         context.expose_binding("__zimeiHit", self._hit)
@@ -155,21 +155,30 @@ class Recorder:
             pass
 
     def _route(self, route) -> None:
-        url = route.request.url
+        request, url = route.request, route.request.url
+        if self._main_navigation(request) and not self._is_expected(url):
+            # Clicks on links must not take the page away: a main-frame navigation the harness
+            # did not ask for is answered 204 No Content, which leaves the page where it is.
+            route.fulfill(status=204, body="")
+            return
         if url.startswith(("data:", "blob:", "about:")) or (self.origin and url.startswith(self.origin)):
-            if route.request.is_navigation_request() and route.request.frame.parent_frame is None:
-                # Clicks on links must not take the page away (the harness stays where it is).
-                if self.origin and not self._is_expected(url):
-                    route.abort()
-                    return
             route.continue_()
             return
-        if not route.request.is_navigation_request():
+        if not request.is_navigation_request():
             self.foreign.append(url)
         route.abort()
 
+    @staticmethod
+    def _main_navigation(request) -> bool:
+        if not request.is_navigation_request():
+            return False
+        try:
+            return request.frame.parent_frame is None
+        except Exception:  # a frame still being created (a vector's iframe): not the main one
+            return False
+
     def _is_expected(self, url: str) -> bool:
-        return url.split("#")[0] in self.expected
+        return bool(self.going_to) and url.split("#")[0] == self.going_to.split("#")[0]
 
     @property
     def executions(self) -> int:
@@ -178,8 +187,9 @@ class Recorder:
 
 def render_and_fire(page, url: str, recorder: Recorder, selector: str | None = None) -> int:
     """Load `url`, fire every event at every element under `selector`; returns elements touched."""
-    recorder.expected.add(url.split("#")[0])
+    recorder.going_to = url
     page.goto(url, wait_until="load")
+    recorder.going_to = ""
     touched = page.evaluate(FIRE_EVENTS, selector)
     page.wait_for_timeout(30)
     return touched

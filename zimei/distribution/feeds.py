@@ -9,6 +9,8 @@ Under care/ the same feeds answer with the same content (links to the standard p
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.http import Http404
@@ -25,6 +27,12 @@ from .models import Channel
 from .selectors import LIST_FIELDS, channels_by_id, public_articles
 
 FEED_ITEMS = 30
+# Characters XML 1.0 cannot carry: one typed into a title would otherwise fail the whole feed.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_text(text: str) -> str:
+    return _NOT_XML.sub("", text or "")
 SITE_NAME = "Zimei 自媒"
 # RSS <language> / Atom xml:lang per script: Traditional is rendered with Taiwan idioms.
 FEED_LANGUAGE = {HANS: "zh-cn", HANT: "zh-tw"}
@@ -104,12 +112,12 @@ class _ArticleFeed(Feed):
         return feed
 
     def item_title(self, item: Article) -> str:
-        return getattr(item, f"title_{_suffix(_variant())}")
+        return _xml_text(getattr(item, f"title_{_suffix(_variant())}"))
 
     def item_description(self, item: Article) -> str:
         # Readers take RSS descriptions (and Atom's type="html" summary) as HTML; a summary is
         # plain text, so it is escaped: a typed "<img onerror=…>" reaches them as text.
-        return escape(getattr(item, f"summary_{_suffix(_variant())}"))
+        return escape(_xml_text(getattr(item, f"summary_{_suffix(_variant())}")))
 
     def item_link(self, item: Article) -> str:
         return article_url(item.id, _variant())
