@@ -383,12 +383,13 @@ def article_publish_view(request: HttpRequest, article_id: ArticleId):
     def work():
         published = article_publish(article=article, actor=caller(request))
         rate_count("publish", str(caller(request).id))
-        # Room for the spam check (issue 5): it may hold (pending_review) or refuse (rejected),
-        # with reasons for the creator to read.
+        # The spam check (docs/spam.md) may hold it (pending_review) or refuse it (rejected):
+        # 200 either way, with the reasons the creator reads in the studio.
+        held = published.status != Article.Status.PUBLISHED
         return 200, {
             "id": published.id,
             "status": published.status,
-            "reasons": [],
+            "reasons": [str(r) for r in published.review_reasons] if held else [],
             "url": _article_url(published.id),
         }
 

@@ -120,6 +120,8 @@ def article_create(*, author: CreatorProfile, data: ArticleInput) -> Article:
     values = article_clean_input(data=data, owner=author.user, for_publish=False)
     if values["channel"] is None:
         values["channel"] = author.channel
+    verdict = _spam_verdict(data=data, author=author, article_id=None)
+    values.update(spam_score=verdict.score, review_reasons=verdict.reasons)
     article = Article.objects.create(author=author, **values)
     _snapshot(article, author.user, Revision.Kind.SAVE)
     return article
@@ -133,11 +135,67 @@ def article_save(*, article: Article, actor: User, data: ArticleInput, autosave:
     values = article_clean_input(data=data, owner=actor, for_publish=False)
     if values["channel"] is None:
         values["channel"] = article.channel
+    verdict = _spam_verdict(data=data, author=article.author, article_id=article.id)
+    values.update(spam_score=verdict.score, review_reasons=verdict.reasons)
+    if article.status == Article.Status.REJECTED and _spam_rejected_last(article):
+        values["status"] = Article.Status.DRAFT  # refused by the spam check: edit and submit again
     for field, value in values.items():
         setattr(article, field, value)
     article.save()
     _snapshot(article, actor, Revision.Kind.AUTOSAVE if autosave else Revision.Kind.SAVE)
     return article
+
+
+# --- the spam check (moderation/spam.py, docs/spam.md) --------------------------------------
+# At every save the RAW input is checked (only it shows hidden text) and the verdict stored on
+# the article, so the studio shows its reasons at once; at publish the stored body is checked
+# again (the lexicon or other articles may have changed) and the raw-only findings are kept.
+NEW_CREATOR_REASON = "新创作者的文章需经编辑审核后发布；成为信任创作者后，没有问题的文章会直接发布"
+
+
+def _spam_verdict(*, data: ArticleInput, author: CreatorProfile, article_id: int | None):
+    from zimei.moderation.spam import spam_check
+
+    return spam_check(
+        title=data.title or "",
+        summary=data.summary or "",
+        body_html_raw=data.body_html or "",
+        author=author,
+        original=data.original,
+        exclude_id=article_id,
+    )
+
+
+def _spam_verdict_publish(article: Article):
+    from zimei.moderation.spam import raw_only_findings, spam_check, verdict_of
+
+    fresh = spam_check(
+        title=article.title,
+        summary=article.summary,
+        body_html_raw=article.body_html,
+        author=article.author,
+        original=article.original,
+        exclude_id=article.id,
+    )
+    kept = [f for f in raw_only_findings(article.review_reasons) if f.rule not in fresh.rules]
+    return verdict_of([*kept, *fresh.findings]) if kept else fresh
+
+
+def _spam_rejected_last(article: Article) -> bool:
+    """Whether the article's last refusal was the spam check's (an editor's stands)."""
+    from zimei.moderation.models import AuditEntry
+
+    last = (
+        AuditEntry.objects.filter(
+            target_type=Article._meta.label_lower,
+            target_id=article.pk,
+            action__in=["article.spam_reject", "article.reject"],
+        )
+        .order_by("-created_at", "-id")
+        .values_list("action", flat=True)
+        .first()
+    )
+    return last == "article.spam_reject"
 
 
 def _render_variants(article: Article) -> None:
@@ -205,11 +263,62 @@ def creator_counts_refresh(author: CreatorProfile) -> None:
 @transaction.atomic
 def article_publish(*, article: Article, actor: User, when=None) -> Article:
     """Publish the working copy: validate it fully, render it in both scripts, index it."""
-    from zimei.distribution.hot import hot_publish
+    from zimei.moderation.services import publish_gate
 
     _require_author(article, actor)
     if article.status == Article.Status.TAKEN_DOWN:
         raise NotAllowed("taken down by an editor")
+    # 信用分 and review decisions (docs/moderation.md): may refuse, or hold for review.
+    hold_reasons = publish_gate(article=article)
+    _publish_validate(article)
+    # The spam check (docs/spam.md): refuse, hold with reasons, or publish; creators not yet
+    # trusted are always held, flagged articles whoever wrote them.
+    verdict = _spam_verdict_publish(article)
+    article.spam_score = verdict.score
+    if verdict.action == "reject":
+        from zimei.moderation.services import audit_record
+
+        was_public = article.status == Article.Status.PUBLISHED
+        article.status = Article.Status.REJECTED
+        article.review_reasons = verdict.reasons
+        article.save()
+        _snapshot(article, actor, Revision.Kind.SAVE)
+        reason = "；".join(verdict.reasons)
+        audit_record(actor=None, action="article.spam_reject", target=article, reason=reason)
+        if was_public:
+            creator_counts_refresh(article.author)
+            transaction.on_commit(lambda: purge_article(article))
+        return article
+    if verdict.action == "hold":
+        hold_reasons = [*hold_reasons, *verdict.reasons]
+    if not article.author.trusted:
+        hold_reasons = [*hold_reasons, NEW_CREATOR_REASON]
+    article.review_reasons = []
+    if hold_reasons:
+        was_public = article.status == Article.Status.PUBLISHED
+        article.status = Article.Status.PENDING
+        article.review_reasons = hold_reasons
+        article.save()
+        _snapshot(article, actor, Revision.Kind.SAVE)
+        if was_public:
+            creator_counts_refresh(article.author)
+            transaction.on_commit(lambda: purge_article(article))
+        return article
+    return _publish_now(article, actor=actor, when=when)
+
+
+@transaction.atomic
+def article_approve(*, article: Article, actor: User) -> Article:
+    """An editor publishes an article that was held for review (or refused, on appeal): the
+    same rendering and indexing as article_publish, without the author's checks."""
+    if not actor.is_editor:
+        raise NotAllowed("editors only")
+    _publish_validate(article)
+    article.review_reasons = []
+    return _publish_now(article, actor=actor)
+
+
+def _publish_validate(article: Article) -> None:
     article_clean_input(
         data=ArticleInput(
             title=article.title,
@@ -220,9 +329,14 @@ def article_publish(*, article: Article, actor: User, when=None) -> Article:
             source=article.source,
             cover_id=article.cover_id,
         ),
-        owner=actor,
+        owner=article.author.user,
         for_publish=True,
     )
+
+
+def _publish_now(article: Article, *, actor: User, when=None) -> Article:
+    from zimei.distribution.hot import hot_publish
+
     _render_variants(article)
     article.status = Article.Status.PUBLISHED
     if article.published_at is None:

@@ -89,7 +89,9 @@ def _creators(count: int) -> list[CreatorProfile]:
                 tagline=tagline(j, slug),
                 channel=channels[slug],
                 intro=f"{name}，{tagline(j, slug)}。在自媒写{channels[slug].name}。",
-                trusted=j % 4 == 0,
+                # Trusted, so their clean articles publish at once (a new creator's are held
+                # for review: docs/spam.md); _held_example leaves one flagged article for the desk.
+                trusted=True,
             )
         )
     return out
@@ -136,6 +138,20 @@ def _drafts(author: CreatorProfile, count: int, *, seed: int) -> None:
             author=author,
             data=ArticleInput(title=plan.title, body_html=plan.body_html(urls), channel=plan.channel),
         )
+
+
+def _held_example(author: CreatorProfile) -> Article:
+    """One submission the spam check holds (keywords hidden in an invisible tag, the pattern
+    the reference page was compromised with), so the desk's review queue shows its reasons."""
+    body = (
+        '<p style="display:none">低价手机 包邮 正品 特卖 秒杀 清仓</p>'
+        "<p>最近几家手机厂商都在推出新机型，价格区间比去年更宽。这篇文章整理了几款新机的屏幕、"
+        "续航和影像表现，供正在挑选手机的读者参考。</p>"
+        "<p>总体来看，中端机型的进步最大，旗舰机型的差距反而在缩小。</p>"
+    )
+    data = ArticleInput(title="几款新手机怎么选？一篇看懂", body_html=body, channel=author.channel.slug)
+    article = article_create(author=author, data=data)
+    return article_publish(article=article, actor=author.user)
 
 
 def _application(applicant: User) -> CreatorApplication:
@@ -232,6 +248,7 @@ def demo_fill(
             creator_counts_refresh(p)
 
         _drafts(profiles[0], drafts, seed=seed)
+        _held_example(profiles[-1])
         _application(applicant)
         for p in profiles[1:4]:
             follow_set(user=reader, creator=p, following=True)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import queue, views
+from . import lexicon, queue, views
 
 app_name = "desk"
 urlpatterns = [
@@ -14,6 +14,10 @@ urlpatterns = [
     path("creators/<int:pk>/trusted/", views.creator_trusted, name="trusted"),
     path("channels/", views.channels, name="channels"),
     path("channels/<slug:slug>/", views.channel_edit, name="channel"),
+    # The banned-word lexicon (desk/lexicon.py).
+    path("lexicon/", lexicon.lexicon, name="lexicon"),
+    path("lexicon/add/", lexicon.lexicon_add, name="lexicon-add"),
+    path("lexicon/<int:pk>/", lexicon.lexicon_change, name="lexicon-change"),
     path("hot/", views.hot, name="hot"),
     path("hot/pin/", views.hot_pin, name="hot-pin"),
     path("hot/<int:pk>/undo/", views.hot_undo, name="hot-undo"),

@@ -11,9 +11,12 @@ keeps what a reader sees as the same word the same:
    (妳 祂 衹 囬 …) become their common form.
 4. Gaps between two CJK characters are removed when they are only separators, punctuation,
    spaces, single ASCII letters or digits, or pinyin syllables: 澳.门, 澳 门, 澳a门, 澳ao门men
-   all read 澳门. A gap holding a real Latin word (iPhone, porn) or a number of two or more
-   digits (2024) is kept, so Latin banned words and ordinary text survive. Decision: a pinyin
-   syllable is an initial+final pair from the table below (over-generous on purpose: a gap of
+   all read 澳门. Sentence and list punctuation (，。、；：！？) is removed only next to a
+   character that stands alone (博，彩，平，台), so that two words in two clauses are not
+   read as one (无法根治，糖尿病 stays apart). A gap holding a real Latin word (iPhone,
+   porn) or a number of two or more digits (2024) is kept, so Latin banned words and ordinary
+   text survive. Decision: a pinyin syllable is an initial+final pair from the table below
+   (over-generous on purpose: a gap of
    "he" or "can" between two Chinese characters is rare in real prose and costs nothing but
    a joined match string).
 5. Traditional becomes Simplified (OpenCC t2s, character level with its phrase table), so a
@@ -95,8 +98,25 @@ def _t2s() -> opencc.OpenCC:
     return opencc.OpenCC("t2s")
 
 
+# Sentence and list punctuation (after NFKC: ，→, ；→; …). A gap holding one is removed only
+# when a character next to it stands alone (博，彩，平，台), never between two words
+# (无法根治，糖尿病 must not read 根治糖尿病).
+_CLAUSE_PUNCT = frozenset(",.;:!?。、…—")
+_CJK_CHAR = re.compile(f"[{_CJK}]")
+
+
+def _alone(text: str, before: int, after: int) -> bool:
+    """Whether the CJK character at `before` or the one at `after` has no CJK neighbour on
+    its other side."""
+    left_alone = before == 0 or not _CJK_CHAR.match(text, before - 1)
+    right_alone = after + 1 >= len(text) or not _CJK_CHAR.match(text, after + 1)
+    return left_alone or right_alone
+
+
 def _gap(match: re.Match) -> str:
     gap = match.group(1)
+    if not _CLAUSE_PUNCT.isdisjoint(gap) and not _alone(match.string, match.start() - 1, match.end()):
+        return gap
     for word in _WORD_RE.findall(gap):
         if len(word) == 1 and word.isascii():
             continue

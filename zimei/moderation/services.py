@@ -342,3 +342,91 @@ def publish_gate(*, article: Article) -> list[str]:
     if credit < CREDIT_HOLD_BELOW:
         return [f"信用分 {credit} 低于 {CREDIT_HOLD_BELOW}，文章需经编辑审核后发布"]
     return []
+
+
+# --- the banned-word lexicon (docs/spam.md) ------------------------------------------------
+#
+# Words are stored normalised (moderation/normalize.py), so that what the editor types and
+# what the spam check matches are the same string; the desk shows the stored form. Every edit
+# is audited and bumps the lexicon version, so the next check in every process sees it.
+
+BANNED_WORD_MAX = 64
+
+
+def _banned_values(*, word: str, category: str, action: str) -> tuple[str, str, str]:
+    import re
+
+    from .models import BannedWord
+    from .normalize import normalise
+
+    errors: dict[str, list[str]] = {}
+    typed = (word or "").strip()
+    # Separators and punctuation at the ends never help a match (inside a word they may).
+    normal = re.sub(r"^[\W_]+|[\W_]+$", "", normalise(typed))
+    if not typed:
+        errors["word"] = ["请填写要禁止的词语"]
+    elif not normal:
+        errors["word"] = ["这个词规范化后是空的（只有空格、标点或不可见字符），请换一个词"]
+    elif len(normal) > BANNED_WORD_MAX:
+        errors["word"] = [f"词语最多 {BANNED_WORD_MAX} 个字，现在有 {len(normal)} 个字"]
+    elif len(normal) < 2 and not normal.isascii():
+        errors["word"] = ["单个汉字会误伤大量正常文章，请填写至少两个字的词语"]
+    elif len(normal) < 3 and normal.isascii():
+        errors["word"] = ["英文词至少三个字母，太短会误伤正常文章"]
+    category = (category or "").strip()
+    if len(category) > 32:
+        errors["category"] = ["类别最多 32 个字"]
+    if action not in BannedWord.Action.values:
+        errors["action"] = ["请选择命中后的处理：送审或拒绝"]
+    if errors:
+        raise InputError(errors)
+    return normal, category, action
+
+
+@transaction.atomic
+def banned_word_add(*, actor: User, word: str, category: str = "", action: str = "hold"):
+    """Add a word to the lexicon (stored normalised). Returns the BannedWord."""
+    from .models import BannedWord
+    from .spam import lexicon_changed
+
+    _require_editor(actor)
+    normal, category, action = _banned_values(word=word, category=category, action=action)
+    if BannedWord.objects.filter(word=normal).exists():
+        raise InputError.one("word", f"「{normal}」已经在词库里了（规范化后的写法）")
+    banned = BannedWord.objects.create(word=normal, category=category, action=action, created_by=actor)
+    audit_record(
+        actor=actor, action="lexicon.add", target=banned, reason=f"{normal}（{banned.get_action_display()}）"
+    )
+    lexicon_changed()
+    return banned
+
+
+@transaction.atomic
+def banned_word_change(*, actor: User, banned, action: str, category: str | None = None):
+    """Change what a hit does (hold | reject) and, if given, the category."""
+    from .spam import lexicon_changed
+
+    _require_editor(actor)
+    _, category, action = _banned_values(
+        word=banned.word, category=banned.category if category is None else category, action=action
+    )
+    banned.action, banned.category = action, category
+    banned.save(update_fields=["action", "category"])
+    audit_record(
+        actor=actor,
+        action="lexicon.change",
+        target=banned,
+        reason=f"{banned.word}（{banned.get_action_display()}）",
+    )
+    lexicon_changed()
+    return banned
+
+
+@transaction.atomic
+def banned_word_delete(*, actor: User, banned) -> None:
+    from .spam import lexicon_changed
+
+    _require_editor(actor)
+    audit_record(actor=actor, action="lexicon.delete", target=banned, reason=banned.word)
+    banned.delete()
+    lexicon_changed()

@@ -1,0 +1,569 @@
+"""The spam check: an explainable score for what a creator submits, with reasons to read.
+
+`spam_check(...)` reads the RAW input (before sanitising: the sanitiser keeps the text of the
+tags it strips and drops the styles that hid it, so only the raw HTML shows what was hidden)
+and runs six rules. Each rule that fires adds a score and one reason, in Simplified, written
+for the creator (the editor reads the same list in the review queue):
+
+- banned: the operator's lexicon (Aho-Corasick on normalised text): 1 a hold word (at most
+  2), 3 for a reject word;
+- stuffing: long runs of separated keywords, or one term far above natural frequency: 1 or 2;
+- hidden: text made invisible (display:none, font-size:0, white on white …): 2;
+- empty_tags: text in meaningless tags (unknown elements, links without href): 1;
+- links: link farms (many external links, one domain repeated, mostly link text): 1 each,
+  at most 2;
+- repost: a near-duplicate (SimHash) of another author's article, declared original: 1.5.
+
+The verdict: score >= REJECT_AT rejects, >= HOLD_AT holds for review, else publishes. Every
+rule but a reject word is capped at 2, so rejecting takes a reject word or two rules firing
+together. Thresholds and the reasons' texts are in docs/spam.md.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
+
+HOLD_AT = 1.0
+REJECT_AT = 3.0
+RULE_CAP = 2.0
+
+PUBLISH, HOLD, REJECT = "publish", "hold", "reject"
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    score: float
+    reason: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    action: str  # publish | hold | reject
+    score: float
+    reasons: list[str]
+    findings: tuple[Finding, ...] = field(default=(), repr=False)
+
+    @property
+    def rules(self) -> set[str]:
+        return {f.rule for f in self.findings}
+
+
+def action_for(score: float) -> str:
+    return REJECT if score >= REJECT_AT else HOLD if score >= HOLD_AT else PUBLISH
+
+
+def verdict_of(findings: list[Finding]) -> Verdict:
+    score = round(sum(f.score for f in findings), 2)
+    return Verdict(action_for(score), score, [f.reason for f in findings], tuple(findings))
+
+
+# --- reading the raw HTML ---------------------------------------------------------------------
+
+VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
+KNOWN_TAGS = VOID | frozenset(
+    """a abbr address article aside audio b bdi bdo big blockquote body button canvas caption center cite
+    code data dd del details dfn dialog div dl dt em fieldset figcaption figure font footer form h1 h2 h3 h4
+    h5 h6 head header html i iframe ins kbd label legend li main mark nav object ol optgroup option output p
+    picture pre q rp rt ruby s samp section select small span strike strong sub summary sup table tbody td
+    tfoot th thead time tr tt u ul var video""".split()
+)
+# Elements whose text a reader never sees.
+UNSEEN = frozenset("template noscript noembed noframes head title textarea xmp select option".split())
+SKIP_TEXT = frozenset({"script", "style"})
+_WHITE = {"#fff", "#ffffff", "white", "rgb(255,255,255)", "rgba(255,255,255,1)", "#fffffe", "snow"}
+_NUM = re.compile(r"-?\d*\.?\d+")
+_CSS_RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
+
+
+def _declarations(style: str) -> dict[str, str]:
+    out = {}
+    for part in style.split(";"):
+        name, sep, value = part.partition(":")
+        if sep:
+            out[name.strip().lower()] = re.sub(r"\s+", "", value.lower().replace("!important", ""))
+    return out
+
+
+def _number(value: str) -> float | None:
+    m = _NUM.match(value)
+    return float(m.group()) if m else None
+
+
+def _hiding(decl: dict[str, str]) -> str | None:
+    """How a set of CSS declarations hides text, or None."""
+    get = decl.get
+    if get("display") == "none":
+        return "display:none"
+    if get("visibility") in ("hidden", "collapse"):
+        return "visibility:hidden"
+    if (n := _number(get("opacity", ""))) is not None and n <= 0.05:
+        return "opacity:0"
+    size = get("font-size", "")
+    if (n := _number(size)) is not None and (n <= 0.1 if size.endswith(("em", "rem")) else n <= 2):
+        return "font-size:0"
+    hidden_overflow = get("overflow") == "hidden"
+    for dim in ("height", "width", "max-height", "max-width", "line-height"):
+        if hidden_overflow and (n := _number(get(dim, ""))) is not None and n <= 1:
+            return f"{dim}:0"
+    if (n := _number(get("text-indent", ""))) is not None and n <= -500:
+        return "text-indent"
+    if get("position") in ("absolute", "fixed"):
+        for side in ("left", "top", "right", "bottom"):
+            if (n := _number(get(side, ""))) is not None and n <= -500:
+                return "position:off-screen"
+    if get("clip", "").startswith("rect(0") or get("clip-path", "") in (
+        "inset(50%)",
+        "inset(100%)",
+        "circle(0)",
+    ):
+        return "clip"
+    if get("transform", "") in ("scale(0)", "scale(0,0)"):
+        return "transform:scale(0)"
+    color = get("color")
+    background = get("background-color") or get("background")
+    if color in ("transparent", "rgba(0,0,0,0)"):
+        return "color:transparent"
+    if color and background and color == background:
+        return "color=background"
+    if color in _WHITE and (not background or background in _WHITE):
+        return "color=background"
+    return None
+
+
+class _Reader(HTMLParser):
+    """One pass over the raw HTML: all text (hidden too), hidden text, text in meaningless
+    tags, and links."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[tuple[str, str | None, bool, str | None]] = []  # tag, hiding, meaningless, href
+        self.text: list[str] = []
+        self.hidden: list[str] = []
+        self.hidden_how: Counter[str] = Counter()
+        self.meaningless: list[str] = []
+        self.meaningless_tags: Counter[str] = Counter()
+        self.links: list[str] = []
+        self.link_text = 0
+        self.attr_text: list[str] = []
+        self.css: dict[str, str] = {}  # ".class" / "#id" / "tag" -> how it hides
+        self._in_style = False
+        self._skip = 0
+
+    def _css_hiding(self, tag: str, attrs: dict[str, str | None]) -> str | None:
+        if not self.css:
+            return None
+        keys = [tag] + [f".{c}" for c in (attrs.get("class") or "").split()]
+        if attrs.get("id"):
+            keys.append(f"#{attrs['id']}")
+        for key in keys:
+            if key in self.css:
+                return self.css[key]
+        return None
+
+    def handle_starttag(self, tag: str, attrs_list: list[tuple[str, str | None]]) -> None:
+        attrs = {k: (v or "") for k, v in attrs_list}
+        for name in ("alt", "title"):
+            if attrs.get(name):
+                self.attr_text.append(attrs[name])
+        if tag in SKIP_TEXT:
+            self._skip += 1
+            self._in_style = tag == "style"
+            return
+        href = attrs.get("href") if tag == "a" else None
+        if href:
+            self.links.append(href.strip())
+        if tag in VOID:
+            return
+        how: str | None = None
+        if "hidden" in attrs:
+            how = "hidden"
+        elif tag in UNSEEN:
+            how = f"<{tag}>"
+        elif attrs.get("style"):
+            how = _hiding(_declarations(attrs["style"]))
+        if how is None and tag == "font":
+            color = (attrs.get("color") or "").lower()
+            if color in _WHITE or (attrs.get("size") or "").strip() == "0":
+                how = "<font>"
+        if how is None:
+            how = self._css_hiding(tag, attrs)
+        meaningless = tag not in KNOWN_TAGS or (tag == "a" and not href)
+        self.stack.append((tag, how, meaningless, href))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in SKIP_TEXT:
+            self._skip = max(0, self._skip - 1)
+            self._in_style = False
+            return
+        for i in range(len(self.stack) - 1, -1, -1):
+            if self.stack[i][0] == tag:
+                del self.stack[i:]
+                return
+
+    def handle_data(self, data: str) -> None:
+        if self._skip:
+            if self._in_style:
+                for selectors, body in _CSS_RULE.findall(data):
+                    how = _hiding(_declarations(body))
+                    if how:
+                        for sel in selectors.split(","):
+                            self.css[sel.strip().lower()] = how
+            return
+        self.text.append(data)
+        if not data.strip():
+            return
+        visible_len = len(data.strip())
+        how = next((h for _, h, _, _ in self.stack if h), None)
+        if how:
+            self.hidden.append(data)
+            self.hidden_how[how] += visible_len
+        else:
+            tag = next((t for t, _, m, _ in reversed(self.stack) if m), None)
+            if tag:
+                self.meaningless.append(data)
+                self.meaningless_tags[tag] += visible_len
+        if any(h for t, _, _, h in self.stack if t == "a"):
+            self.link_text += visible_len
+
+
+def read_html(raw: str) -> _Reader:
+    reader = _Reader()
+    reader.feed(raw or "")
+    reader.close()
+    return reader
+
+
+# --- the lexicon -------------------------------------------------------------------------------
+
+_LEXICON_VERSION_KEY = "zimei:lexicon:version"
+_lexicon_state: dict = {"key": None, "automaton": None}
+
+
+def lexicon_changed() -> None:
+    """Called by every lexicon edit: the next check in any process rebuilds its automaton."""
+    import time
+
+    from django.core.cache import cache
+
+    cache.set(_LEXICON_VERSION_KEY, time.time_ns(), None)
+
+
+def _lexicon_key() -> tuple:
+    from django.core.cache import cache
+    from django.db.models import Count, Max
+
+    from .models import BannedWord
+
+    # The cache version (bumped on every edit), and the rows' count and largest id: a fresh
+    # process, or rows written by a migration or the shell, are seen without a bump.
+    rows = BannedWord.objects.aggregate(n=Count("id"), m=Max("id"))
+    return (cache.get(_LEXICON_VERSION_KEY), rows["n"], rows["m"])
+
+
+def lexicon_automaton():
+    """The pyahocorasick automaton of the lexicon, built once per process and rebuilt when
+    the lexicon changes. Values are (word, category, action)."""
+    import ahocorasick
+
+    from .models import BannedWord
+
+    key = _lexicon_key()
+    if _lexicon_state["key"] == key and _lexicon_state["automaton"] is not None:
+        return _lexicon_state["automaton"]
+    automaton = ahocorasick.Automaton()
+    for word, category, action in BannedWord.objects.values_list("word", "category", "action"):
+        if word:
+            automaton.add_word(word, (word, category, action))
+    if len(automaton):
+        automaton.make_automaton()
+    _lexicon_state.update(key=key, automaton=automaton)
+    return automaton
+
+
+def banned_hits(normalised: str, automaton) -> dict[str, tuple[str, str, int]]:
+    """word -> (category, action, occurrences) for every lexicon word in the normalised text."""
+    hits: dict[str, tuple[str, str, int]] = {}
+    if not len(automaton) or automaton.kind != 2:  # ahocorasick.AHOCORASICK
+        return hits
+    for _, (word, category, action) in automaton.iter(normalised):
+        _, _, n = hits.get(word, (category, action, 0))
+        hits[word] = (category, action, n + 1)
+    return hits
+
+
+# --- the rules ----------------------------------------------------------------------------------
+
+CATEGORY_NAMES = {
+    "gambling": "赌博",
+    "porn": "色情",
+    "fraud": "诈骗",
+    "medicine": "虚假医药广告",
+    "spam": "垃圾广告",
+}
+
+
+def _banned(normalised: str) -> list[Finding]:
+    hits = banned_hits(normalised, lexicon_automaton())
+    if not hits:
+        return []
+    reject = sorted(w for w, (_, a, _) in hits.items() if a == "reject")
+    words = sorted(hits, key=lambda w: (-hits[w][2], w))
+    shown = "、".join(f"「{w}」" for w in (reject or words)[:5])
+    categories = "、".join(sorted({CATEGORY_NAMES.get(c, c) for c, _, _ in hits.values() if c}))
+    about = f"（{categories}）" if categories else ""
+    if reject:
+        return [Finding("banned", REJECT_AT, f"含有平台禁止的词语{shown}{about}，不能发布")]
+    score = min(RULE_CAP, 1.0 * len(hits))
+    return [Finding("banned", score, f"含有需要人工审核的词语{shown}{about}")]
+
+
+# A separated run: at least RUN_HOLD short items joined by list separators.
+_SEP = r"[,，、|｜;；/／]"
+_ITEM = r"[^,，、|｜;；/／\n。！？!?]{1,10}"
+_RUN_RE = re.compile(rf"(?:{_ITEM}{_SEP}\s*){{7,}}{_ITEM}")
+_FUNCTION_CHARS = set("的了是在着和与也就都把被我你他她这那有不会说要")
+RUN_HOLD, RUN_REJECT = 13, 24
+RUN_REPEATED = 10  # a shorter run is enough when its keywords repeat
+REPEAT_MIN = 8
+REPEAT_HOLD, REPEAT_DOUBLE = 0.08, 0.16
+_CJK_ONLY = re.compile(r"[^\u3400-\u4dbf\u4e00-\u9fff]+")
+_LATIN_WORD = re.compile(r"[a-z][a-z0-9'-]{2,}")
+_LATIN_STOP = frozenset("the and for with that this are was you your from have not but all".split())
+
+
+def _stuffing(text: str, normalised: str) -> list[Finding]:
+    out = []
+    best: list[str] = []
+    for m in _RUN_RE.finditer(text):
+        items = [i.strip() for i in re.split(_SEP, m.group()) if i.strip()]
+        # Keywords, not clauses: short on average, few function characters.
+        if sum(map(len, items)) / len(items) > 6:
+            continue
+        if sum(1 for i in items if _FUNCTION_CHARS & set(i)) > len(items) * 0.25:
+            continue
+        if len(items) > len(best):  # the longest run speaks for the article
+            best = items
+    repeated = len(set(best)) < len(best) * 0.9
+    if len(best) >= RUN_HOLD or (repeated and len(best) >= RUN_REPEATED):
+        score = 2.0 if len(best) >= RUN_REJECT or len(set(best)) < len(best) * 0.7 else 1.0
+        sample = "、".join(best[:4])
+        out.append(
+            Finding(
+                "stuffing",
+                score,
+                f"有一串 {len(best)} 个用逗号或顿号隔开的关键词（如「{sample}…」），疑似关键词堆砌",
+            )
+        )
+    # One term far above natural frequency: the most common pair of characters and what it
+    # grows to, as a share of all Chinese characters.
+    cjk = _CJK_ONLY.sub("|", normalised)
+    letters = len(cjk) - cjk.count("|")
+    if letters >= 60:
+        pairs = Counter(map(str.__add__, cjk, cjk[1:]))
+        pairs.pop("", None)
+        for pair, count in pairs.most_common(3):
+            if "|" in pair:
+                continue
+            share = 2 * count / letters
+            if count >= REPEAT_MIN and share >= REPEAT_HOLD:
+                term = _grow(cjk, pair, count)
+                score = 2.0 if share >= REPEAT_DOUBLE else 1.0
+                reason = f"「{term}」出现 {count} 次，远高于正常文章的用词频率，疑似关键词堆砌"
+                out.append(Finding("stuffing", score, reason))
+            break
+    words = [w for w in _LATIN_WORD.findall(normalised) if w not in _LATIN_STOP]
+    if len(words) >= 20:
+        word, count = Counter(words).most_common(1)[0]
+        if count >= REPEAT_MIN and count / len(words) >= 0.2:
+            out.append(
+                Finding(
+                    "stuffing", 1.0, f"「{word}」出现 {count} 次，远高于正常文章的用词频率，疑似关键词堆砌"
+                )
+            )
+    if len(out) > 1:
+        score = min(RULE_CAP, sum(f.score for f in out))
+        out = [
+            Finding("stuffing", score, out[0].reason),
+            *[Finding("stuffing", 0.0, f.reason) for f in out[1:]],
+        ]
+    return out
+
+
+def _grow(text: str, term: str, count: int) -> str:
+    """The longest string (up to 8 characters) containing `term` that occurs nearly as often."""
+    for _ in range(6):
+        grown = Counter(m.group() for m in re.finditer(re.escape(term) + r"[^|]", text)).most_common(1)
+        if not grown or grown[0][1] < count * 0.8:
+            break
+        term = grown[0][0]
+    return term
+
+
+def _hidden(reader: _Reader) -> list[Finding]:
+    out = []
+    hidden = "".join(reader.hidden).strip()
+    chars = len(re.sub(r"\s+", "", hidden))
+    if chars >= 4:
+        how = "、".join(h for h, _ in reader.hidden_how.most_common(3))
+        sample = re.sub(r"\s+", " ", hidden)[:20]
+        out.append(
+            Finding(
+                "hidden",
+                2.0,
+                f"正文里有 {chars} 个字被隐藏（{how}），读者看不到，如「{sample}」；隐藏文字常用来堆砌关键词",
+            )
+        )
+    meaningless = len(re.sub(r"\s+", "", "".join(reader.meaningless)))
+    if meaningless >= 6:
+        tags = "、".join(f"<{t}>" for t, _ in reader.meaningless_tags.most_common(3))
+        out.append(
+            Finding("empty_tags", 1.0, f"有 {meaningless} 个字放在没有意义的标签（{tags}）里，疑似夹带关键词")
+        )
+    return out
+
+
+LINKS_HOLD, LINKS_DOUBLE = 25, 50
+DOMAIN_REPEAT = 8
+LINK_TEXT_SHARE = 0.4
+_BARE_URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'，。]+", re.I)
+
+
+def _host(url: str) -> str:
+    if url.lower().startswith("www."):
+        url = "http://" + url
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
+    return host[4:] if host.startswith("www.") else host
+
+
+def _site_host() -> str:
+    from django.conf import settings
+
+    return _host(settings.SITE_URL)
+
+
+def _links(reader: _Reader, text: str) -> list[Finding]:
+    own = _site_host()
+    hosts = [h for h in map(_host, reader.links) if h and h != own]
+    hosts += [h for h in map(_host, _BARE_URL.findall(text)) if h and h != own]
+    if len(hosts) < 5:
+        return []
+    out = []
+    if len(hosts) >= LINKS_HOLD:
+        score = 2.0 if len(hosts) >= LINKS_DOUBLE else 1.0
+        out.append(
+            Finding(
+                "links",
+                score,
+                f"有 {len(hosts)} 个外部链接，疑似链接农场（正常文章很少超过 {LINKS_HOLD} 个）",
+            )
+        )
+    host, count = Counter(hosts).most_common(1)[0]
+    if count >= DOMAIN_REPEAT and count >= len(hosts) * 0.5:
+        out.append(Finding("links", 1.0, f"同一个网站（{host}）的链接出现 {count} 次，疑似为该网站引流"))
+    visible = len(re.sub(r"\s+", "", text))
+    if visible and reader.link_text / visible >= LINK_TEXT_SHARE:
+        share = round(100 * reader.link_text / visible)
+        out.append(Finding("links", 1.0, f"正文 {share}% 的文字是链接，疑似链接农场"))
+    if len(out) > 1:
+        score = min(RULE_CAP, sum(f.score for f in out))
+        out = [Finding("links", score, out[0].reason), *[Finding("links", 0.0, f.reason) for f in out[1:]]]
+    return out
+
+
+REPOST_SCORE = 1.5
+# Bits a repost's SimHash may differ from its source's: a light edit, re-punctuation or the
+# other script moves a few bits; unrelated articles differ in about 32.
+REPOST_DISTANCE = 5
+
+
+def _repost(
+    *, title: str, body_html_raw: str, author, original: bool, exclude_id: int | None
+) -> list[Finding]:
+    if not original:
+        return []
+    from zimei.articles.models import Article
+    from zimei.articles.sanitize import html_to_text, sanitize_body
+    from zimei.distribution.fingerprint import near_duplicates, simhash
+
+    text = html_to_text(sanitize_body(body_html_raw))
+    if len(text) < 200:  # too short to tell a repost from a shared phrase
+        return []
+    # The fingerprint as article_index stores it (distribution/related.py): of the body text.
+    ids = near_duplicates(simhash(text), max_distance=REPOST_DISTANCE, exclude_id=exclude_id)
+    if not ids:
+        return []
+    source = (
+        Article.objects.filter(id__in=ids)
+        .exclude(author=author)
+        .select_related("author")
+        .order_by("published_at", "id")
+        .first()
+    )
+    if source is None:
+        return []
+    reason = (
+        f"与 {source.author.pen_name} 已发布的文章《{source.title}》（#{source.id}）高度相似，"
+        "却声明为原创；转载请取消「原创」并注明来源"
+    )
+    return [Finding("repost", REPOST_SCORE, reason)]
+
+
+# --- the check ----------------------------------------------------------------------------------
+
+
+def spam_check(
+    *,
+    title: str,
+    summary: str,
+    body_html_raw: str,
+    author=None,
+    original: bool = False,
+    exclude_id: int | None = None,
+    repost: bool = True,
+) -> Verdict:
+    """Score the raw input and decide publish | hold | reject, with reasons.
+
+    `author` (a CreatorProfile) and `original` feed the repost rule (a near-duplicate of
+    another author's published article declared original); `exclude_id` is the article itself."""
+    from .normalize import normalise
+
+    reader = read_html(body_html_raw)
+    body_text = "".join(reader.text)
+    text = "\n".join([title or "", summary or "", body_text, *reader.attr_text])
+    normalised = normalise(text)
+    findings = _banned(normalised) + _stuffing(text, normalised) + _hidden(reader) + _links(reader, body_text)
+    if repost and original and author is not None:
+        findings += _repost(
+            title=title or "",
+            body_html_raw=body_html_raw,
+            author=author,
+            original=original,
+            exclude_id=exclude_id,
+        )
+    return verdict_of(findings)
+
+
+# Reasons that only the raw HTML shows (hidden text): kept from the check at save time when
+# the publish check re-reads the stored (sanitised) body.
+RAW_ONLY_RULES = ("hidden", "empty_tags")
+_RAW_ONLY_PREFIXES = ("正文里有 ", "有 ")
+_RAW_ONLY_MARKS = ("被隐藏", "没有意义的标签")
+
+
+def raw_only_findings(reasons: list[str]) -> list[Finding]:
+    """The hidden-text findings among stored reasons (their scores are fixed per rule)."""
+    out = []
+    for reason in reasons or []:
+        if "被隐藏" in reason:
+            out.append(Finding("hidden", 2.0, reason))
+        elif "没有意义的标签" in reason:
+            out.append(Finding("empty_tags", 1.0, reason))
+    return out
