@@ -130,6 +130,8 @@ def test_a_reader_reports_with_clear_messages_for_bad_input(article):
 
 def test_report_messages_in_traditional(article):
     reader = _login(UserFactory())
+    care = _text(reader.get(f"/zh-hant/care/a/{article.id}/report/"))
+    assert 'class="care"' in care and "舉報文章" in care and f'href="/zh-hant/care/a/{article.id}/"' in care
     response = reader.post(f"/zh-hant/a/{article.id}/report/", {"note": "說明"})
     from zimei.conversion.variants import ui
 
