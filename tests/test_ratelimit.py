@@ -15,6 +15,7 @@ from zimei.accounts.models import ApiToken, CreatorApplication, User
 from zimei.accounts.services import creator_application_review, token_create
 from zimei.articles.models import Article
 from zimei.articles.services import ArticleInput, article_create
+from zimei.conversion.variants import ui
 from zimei.core.ratelimit import RateLimited, rate_count, rate_hit
 from zimei.moderation.models import Report
 from zimei.moderation.services import report_create
@@ -100,6 +101,8 @@ def test_the_lockout_page_is_in_the_readers_script(client):
     page = _text(response)
     assert "這個賬號的登入失敗次數太多" in page and "分鐘" in page
     assert "操作太頻繁" in page
+    # The typed username is kept under its label in the reader's script, ready to send again.
+    assert f">{ui('用户名', 'zh-hant')}</label>" in page and 'name="username" value="zhao"' in page
 
 
 # --- registration, applications, publishing, reports, tokens -------------------------------

@@ -225,6 +225,21 @@ def rate_reset(action: str, key: str) -> None:
 # --- the answer -------------------------------------------------------------------------
 
 SECRET_FIELDS = {"csrfmiddlewaretoken", "password", "password_confirm", "password1", "password2"}
+# Fields shown on the 429 page under their form's label; any other field is carried hidden.
+FIELD_LABELS = {
+    "username": "用户名",
+    "pen_name": "笔名",
+    "tagline": "一句话介绍",
+    "intro": "简介",
+    "sample_work": "代表作",
+    "title": "标题",
+    "summary": "摘要",
+    "body_html": "正文",
+    "source": "来源",
+    "name": "名称",
+    "note": "补充说明",
+    "text": "申诉理由",
+}
 
 
 def retry_text(seconds: int) -> str:
@@ -250,13 +265,15 @@ def rate_limited_page(request: HttpRequest, exc: RateLimited) -> HttpResponse:
             if name in SECRET_FIELDS:
                 continue
             for value in request.POST.getlist(name):
-                typed.append({"name": name, "value": value, "long": len(value) > 60 or "\n" in value})
+                label = FIELD_LABELS.get(name, "")
+                long = len(value) > 60 or "\n" in value
+                typed.append({"name": name, "value": value, "label": label, "long": long})
     context = {
         "message": exc.message,
         "wait": retry_text(exc.retry_after),
         "until": timezone.localtime() + timedelta(seconds=exc.retry_after),
         "typed": typed,
-        "visible": any(t["value"] for t in typed),
+        "visible": any(t["value"] and t["label"] for t in typed),
         "action_url": request.path,
     }
     response = render(request, "core/ratelimited.html", context, status=429)
