@@ -13,6 +13,7 @@ from zimei.articles.models import Article
 from zimei.articles.sanitize import html_to_text
 from zimei.articles.services import (
     ArticleInput,
+    article_create,
     article_publish,
     article_restore,
     article_save,
@@ -270,3 +271,42 @@ def test_seed_leaves_statistics_and_fingerprints_right():
     assert SimhashBand.objects.count() == len({a.simhash for a in arts})
     a = arts[-1]
     assert a.id in near_duplicates(a.simhash, limit=100)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_publishes_keep_termstat_right():
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        # SQLite runs one writer at a time (IMMEDIATE transactions); the in-memory test
+        # database's shared cache answers a second writer "table is locked" at once instead.
+        pytest.skip("concurrent writers: PostgreSQL")
+    authors = [creator(channel="tech") for _ in range(4)]
+    drafts = []
+    for i, author in enumerate(authors):
+        title, body = _body("tech/chips" if i % 2 else "tech/cloud", 100 + i)
+        drafts.append(
+            article_create(author=author, data=ArticleInput(title=title, body_html=body, channel="tech"))
+        )
+    start = threading.Barrier(len(drafts))
+    errors = []
+
+    def publish(article):
+        try:
+            start.wait()
+            article_publish(article=Article.objects.get(pk=article.pk), actor=article.author.user)
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=publish, args=(d,)) for d in drafts]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert _termstat() == _expected()
+    assert _termstat()[""] == 4
