@@ -385,6 +385,8 @@ def test_every_decision_is_audited_and_the_log_cannot_be_edited(article):
     actions = set(AuditEntry.objects.values_list("action", flat=True))
     assert {"article.take_down", "report.uphold", "article.request_changes"} <= actions
     assert all(e.actor_id == boss.id and e.reason for e in AuditEntry.objects.all())
+    log = _text(_login(boss).get("/zh-hans/desk/queue/?tab=audit"))
+    assert "举报成立" in log and "需要修改" in log and "补充来源" in log and boss.username in log
 
     entry = AuditEntry.objects.first()
     entry.reason = "改写历史"

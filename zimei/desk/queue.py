@@ -1,9 +1,11 @@
 """The review queue (审核队列): pending applications, held articles with the spam check's reasons,
-readers' reports grouped per article, and creators' appeals. Editors only; each decision is one
-service call (zimei/moderation/services.py) that is audited and tells the creator why."""
+readers' reports grouped per article, creators' appeals, and the audit log (read-only).
+Editors only; each decision is one service call (zimei/moderation/services.py) that is
+audited and tells the creator why."""
 
 from __future__ import annotations
 
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -13,6 +15,7 @@ from zimei.articles.models import Article
 from zimei.core.errors import InputError
 from zimei.moderation.models import Appeal
 from zimei.moderation.selectors import (
+    audit_log,
     queue_appeals,
     queue_applications,
     queue_counts,
@@ -23,7 +26,7 @@ from zimei.moderation.services import appeal_decide, article_review, reports_dec
 
 from .views import _done, _errors, editor_only
 
-TABS = ("held", "reports", "appeals", "applications")
+TABS = ("held", "reports", "appeals", "applications", "audit")
 DONE = {
     "approve": "已通过，文章已发布",
     "reject": "已驳回，作者会在创作中心看到理由",
@@ -53,6 +56,8 @@ def _queue(
         context["groups"] = queue_reports()
     elif tab == "appeals":
         context["appeals"] = queue_appeals()
+    elif tab == "audit":
+        context["log"] = Paginator(audit_log(), 50).get_page(request.GET.get("page"))
     else:
         context["applications"] = queue_applications()
     return render(request, "desk/queue.html", context, status=status)

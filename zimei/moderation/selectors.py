@@ -90,8 +90,9 @@ def queue_appeals() -> QuerySet[Appeal]:
     )
 
 
-def audit_recent(limit: int = 50) -> QuerySet[AuditEntry]:
-    return AuditEntry.objects.select_related("actor")[:limit]
+def audit_log() -> QuerySet[AuditEntry]:
+    """The whole audit log, newest first (for editors; nobody can change it)."""
+    return AuditEntry.objects.select_related("actor")
 
 
 @dataclass

@@ -8,6 +8,17 @@ from zimei.moderation.services import DECISION_LABELS
 register = template.Library()
 
 OTHER_LABELS = {
+    "application.approve": "通过入驻申请",
+    "application.reject": "驳回入驻申请",
+    "creator.trust": "设为可信创作者",
+    "creator.untrust": "取消可信",
+    "channel.update": "修改频道",
+    "lexicon.add": "词库：添加",
+    "lexicon.change": "词库：修改",
+    "lexicon.delete": "词库：删除",
+    "hot.pin": "热点：置顶",
+    "hot.stamp": "热点：调整",
+    "hot.undo": "热点：撤销",
     "report.uphold": "举报成立",
     "report.dismiss": "举报不成立",
     "appeal.grant": "采纳申诉",
