@@ -85,6 +85,7 @@ class World:
     appeal_id: int  # the creator's appeal of another take-down
     reported: Article  # a published article with an open report
     pin_id: int  # a hot-list pin
+    banned_id: int  # a word in the banned-word lexicon
 
 
 def _world() -> World:
@@ -107,7 +108,7 @@ def _world() -> World:
     from zimei.distribution.hot import hot_pin_set
     from zimei.distribution.models import HotPin
     from zimei.moderation.models import AuditEntry
-    from zimei.moderation.services import appeal_create, report_create
+    from zimei.moderation.services import appeal_create, banned_word_add, report_create
 
     desk = users["editor"]
     taken_down = article_take_down(
@@ -124,6 +125,7 @@ def _world() -> World:
     reported = published_article(owner, title="一篇被举报的文章")
     report_create(article=reported, reporter=users["other_creator"], category="spam", note="")
     hot_pin_set(actor=desk, article_id=published.id, channel=None, action="pin", position=1)
+    banned = banned_word_add(actor=desk, word="角色矩阵测试词", category="", action="hold")
     application = creator_application_submit(
         user=UserFactory(),
         data=ApplicationInput(
@@ -152,6 +154,7 @@ def _world() -> World:
         appeal_id=appeal.id,
         reported=reported,
         pin_id=HotPin.objects.latest("id").id,
+        banned_id=banned.id,
     )
 
 
@@ -364,6 +367,17 @@ DESK_ROUTES: dict[str, Route] = {
         lambda w: f"{H}/desk/queue/appeals/{w.appeal_id}/",
         {"POST": DESK_POST, "GET": DESK_POST_ONLY_GET},
         data=lambda w: {"decision": "deny", "answer": "维持原决定"},
+    ),
+    "desk:lexicon": Route(lambda w: f"{H}/desk/lexicon/", {"GET": DESK_GET}),
+    "desk:lexicon-add": Route(
+        lambda w: f"{H}/desk/lexicon/add/",
+        {"POST": DESK_POST, "GET": DESK_POST_ONLY_GET},
+        data=lambda w: {"word": "另一个测试词", "category": "", "action": "hold"},
+    ),
+    "desk:lexicon-change": Route(
+        lambda w: f"{H}/desk/lexicon/{w.banned_id}/",
+        {"POST": DESK_POST, "GET": DESK_POST_ONLY_GET},
+        data=lambda w: {"action": "reject"},
     ),
     "desk:channel": Route(
         lambda w: f"{H}/desk/channels/tech/",
