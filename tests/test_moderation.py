@@ -176,6 +176,8 @@ def test_upheld_report_takes_down_and_lowers_credit_with_history(article, desk):
     reporters = [UserFactory() for _ in range(3)]
     for who, category in zip(reporters, ("spam", "spam", "fraud"), strict=True):
         report_create(article=article, reporter=who, category=category, note=f"{who.username} 的说明")
+    home = _text(desk.get("/zh-hans/desk/"))
+    assert '<dd class="count-reports">1</dd>' in home and '<dd class="count-held">0</dd>' in home
     queue = _text(desk.get("/zh-hans/desk/queue/?tab=reports"))
     assert "3 次举报" in queue and "垃圾广告 × 2" in queue and "诈骗 × 1" in queue
     assert f"{reporters[0].username} 的说明" in queue

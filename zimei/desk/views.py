@@ -25,6 +25,7 @@ from zimei.conversion.variants import ui
 from zimei.core.errors import InputError
 from zimei.distribution.models import Channel
 from zimei.distribution.services import channel_update
+from zimei.moderation.selectors import queue_counts
 from zimei.moderation.services import article_review
 
 PER_PAGE = 50
@@ -78,6 +79,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "creators": CreatorProfile.objects.count(),
         "trusted": CreatorProfile.objects.filter(trusted=True).count(),
         "channels": Channel.objects.count(),
+        "queue": queue_counts(),  # held articles, reported articles, appeals
     }
     return render(request, "desk/home.html", context)
 
