@@ -74,6 +74,7 @@ class World:
 
     users: dict[str, User | None]
     draft: Article
+    pending: Article  # held for an editor's review
     published: Article
     taken_down: Article
     application: CreatorApplication
@@ -104,6 +105,10 @@ def _world() -> World:
         author=owner, data=ArticleInput(title="创作者的草稿", body_html="<p>草稿正文。</p>", channel="tech")
     )
     published = published_article(owner)
+    pending = article_create(
+        author=owner, data=ArticleInput(title="等待审核的文章", body_html="<p>待审正文。</p>", channel="tech")
+    )
+    Article.objects.filter(id=pending.id).update(status=Article.Status.PENDING)
     from zimei.articles.services import article_take_down
     from zimei.distribution.hot import hot_pin_set
     from zimei.distribution.models import HotPin
@@ -143,6 +148,7 @@ def _world() -> World:
     return World(
         users=users,
         draft=draft,
+        pending=pending,
         published=published,
         taken_down=taken_down,
         application=application,
@@ -207,6 +213,7 @@ READER_ROUTES: dict[str, Route] = {
 READER_EXTRA: dict[str, Route] = {
     "article [draft]": Route(lambda w: f"a/{w.draft.id}/", {"GET": every(404)}),
     "article [taken down]": Route(lambda w: f"a/{w.taken_down.id}/", {"GET": every(410)}),
+    "article [pending]": Route(lambda w: f"a/{w.pending.id}/", {"GET": every(404)}),
     "report [draft]": Route(
         lambda w: f"a/{w.draft.id}/report/",
         {"GET": row(LOGIN, *(404,) * 5), "POST": row(LOGIN, *(404,) * 5)},
@@ -268,6 +275,12 @@ STUDIO_ROUTES: dict[str, Route] = {
         lambda w: f"{H}/studio/{w.published.id}/edit/",
         {"GET": row(LOGIN, 403, 200, 404, 403, 403), "POST": row(LOGIN, 403, REDIRECT, 404, 403, 403)},
         data=lambda w: ARTICLE_FORM,
+    ),
+    "studio:edit [pending]": Route(
+        lambda w: f"{H}/studio/{w.pending.id}/edit/", {"GET": row(LOGIN, 403, 200, 404, 403, 403)}
+    ),
+    "studio:preview [pending]": Route(
+        lambda w: f"{H}/studio/{w.pending.id}/preview/", {"GET": row(LOGIN, 403, 200, 404, 200, 200)}
     ),
     "studio:autosave": Route(
         lambda w: f"{H}/studio/{w.draft.id}/autosave/",
@@ -427,6 +440,9 @@ API_ROUTES: dict[str, Route] = {
         lambda w: f"{API}/articles/{w.draft.id}",
         {"GET": row(404, 404, 200, 404, 200, 200)},
         api=True,
+    ),
+    "api:article_get_view [pending]": Route(
+        lambda w: f"{API}/articles/{w.pending.id}", {"GET": row(404, 404, 200, 404, 200, 200)}, api=True
     ),
     "api:article_get_view [published]": Route(
         lambda w: f"{API}/articles/{w.published.id}", {"GET": every(200)}, api=True
