@@ -24,7 +24,8 @@ class Command(BaseCommand):
         "--password-stdin [--trusted]` creates an account that is an approved creator, as if an "
         "editor had approved its application (kept, and recorded in the audit log). "
         "`zimei creator reindex` recomputes every creator's index, level and badges (daily; "
-        "`zimei serve` runs it on its own)."
+        "`zimei serve` runs it on its own). `zimei creator credit-restore` gives back 信用分 "
+        "for clean time (daily; docs/moderation.md)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
