@@ -48,11 +48,15 @@ def normalise_image(data: bytes, *, name: str = "image") -> tuple[ContentFile, i
 
     has_alpha = probe.mode in ("RGBA", "LA", "PA") or (probe.mode == "P" and "transparency" in probe.info)
     out = io.BytesIO()
+    pixels = probe.convert("RGBA" if has_alpha else "RGB")
+    # Pillow would carry some metadata over from `info` (a JPEG comment, an ICC profile): only
+    # the pixels go on.
+    pixels.info = {}
     if has_alpha:
-        probe.convert("RGBA").save(out, "PNG", optimize=True)
+        pixels.save(out, "PNG", optimize=True)
         ext = "png"
     else:
-        probe.convert("RGB").save(out, "JPEG", quality=85, optimize=True, progressive=True)
+        pixels.save(out, "JPEG", quality=85, optimize=True, progressive=True)
         ext = "jpg"
     stem = "".join(ch for ch in name.rsplit(".", 1)[0] if ch.isalnum())[:40] or "image"
     return ContentFile(out.getvalue(), name=f"{stem}.{ext}"), width, height
