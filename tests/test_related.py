@@ -170,6 +170,17 @@ def test_a_near_duplicate_is_not_recommended(corpus):
     assert set(repost.related_ids[:2]) == {a.id for a in made["tech/cloud"]}
 
 
+def test_an_article_with_the_same_title_is_not_recommended(corpus):
+    authors, made = corpus
+    title, body = _body("ent/films", 55)
+    first = published_article(authors["ent"][0], title=title, body=body)
+    _, other_body = _body("ent/films", 56)
+    second = published_article(authors["ent"][1], title=title + "！", body=other_body)
+    assert hamming(first.simhash, second.simhash) > 3  # another text …
+    assert first.id not in second.related_ids  # … but the same headline: a repost
+    assert set(second.related_ids[:2]) == {a.id for a in made["ent/films"]}
+
+
 def test_another_authors_fresh_article_beats_the_same_authors_old_one(db):
     mine, theirs = creator(channel="money"), creator(channel="money")
     old_own = _publish(mine, "money/stocks", 60, days_ago=120)
