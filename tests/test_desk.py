@@ -169,7 +169,7 @@ def test_take_down_never_redirects_off_site(desk):
 
 
 def test_creators_trusted_toggle_with_audit(desk):
-    profile = creator(pen_name="可信的人")
+    profile = creator(pen_name="可信的人", trusted=False)
     page = _text(desk.get("/zh-hans/desk/creators/"))
     assert "可信的人" in page and "设为可信" in page
     desk.post(f"/zh-hans/desk/creators/{profile.id}/trusted/", {"trusted": "1"})
