@@ -355,9 +355,9 @@ def explanation() -> dict:
             f"+ 50 × 有发文的周数 ÷ {WEEK_CAP}（最多 {WEEK_CAP} 周）。"
         ),
         "engagement": (
-            f"100 × （0.5 × 阅读 + 0.25 × 分享 + 0.25 × 新增关注）。阅读和分享按每篇文章取对数再平均"
+            f"100 × （0.5 × 阅读 + 0.25 × 分享 + 0.25 × 新关注）。阅读和分享按每篇文章取对数再平均"
             f"（每篇阅读 {VIEWS_REF:,} 次、分享 {SHARES_REF} 次为满分），一篇爆款不会压过其他文章；"
-            f"新增关注取对数，{FOLLOWS_REF} 人为满分。"
+            f"新关注取对数，{FOLLOWS_REF} 人为满分。"
         ),
         "standing": f"信用分（最高 100）− {TAKEDOWN_PENALTY} × 被下架的篇数，最低 0。",
     }
@@ -392,7 +392,7 @@ def level_report(detail: dict) -> dict:
         f"被判为重复 {inp.get('flagged', 0)} 篇",
         "activity": f"发文 {inp.get('articles', 0)} 篇，有发文的周 {inp.get('weeks', 0)} 周",
         "engagement": f"阅读 {inp.get('views', 0)} 次，分享 {inp.get('shares', 0)} 次，"
-        f"新增关注 {inp.get('follows_gained', 0)} 人",
+        f"新关注 {inp.get('follows_gained', 0)} 人",
         "standing": f"信用分 {inp.get('credit', 100)}，被下架 {inp.get('takedowns', 0)} 篇",
     }
     formulas = {c["key"]: c["formula"] for c in explanation()["components"]}
