@@ -258,6 +258,20 @@ def test_counts_are_shared_and_exact_across_worker_processes(settings):
     assert rate_count("report", "shared-key") == 301
 
 
+def test_the_file_store_expires_and_sweeps(tmp_path):
+    from zimei.core.ratelimit import FileCounterCache
+
+    store = FileCounterCache(str(tmp_path), {})
+    assert store.add("a", 0, 60) and not store.add("a", 5, 60)
+    assert store.incr("a", 2) == 2 and store.get("a") == 2
+    store.set("gone", 1, 0)  # expired at once
+    assert store.get("gone", "none") == "none" and not store.has_key("gone")
+    with pytest.raises(ValueError):
+        store.incr("gone")
+    assert store.sweep() == 1 and store.get("a") == 2
+    assert store.delete("a") and store.get("a") is None
+
+
 def test_the_limiter_counts_in_redis_when_scaled_out(settings):
     from .test_redis import REDIS_URL, _redis_up
 

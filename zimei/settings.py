@@ -216,15 +216,11 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 
 # --- rate limits (zimei/core/ratelimit.py, docs/security-roles.md) -------------------------
 # Counters live in the "ratelimit" cache, shared by every worker: Redis when scaled out, else
-# files under the data folder (a file lock makes each count atomic across worker processes).
+# one small file per key under the data folder, locked while counted (atomic across workers).
 CACHES["ratelimit"] = (
     {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_url, "KEY_PREFIX": "rl"}
     if _redis_url
-    else {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-        "LOCATION": str(DATA_DIR / "ratelimit"),
-        "OPTIONS": {"MAX_ENTRIES": 20_000},
-    }
+    else {"BACKEND": "zimei.core.ratelimit.FileCounterCache", "LOCATION": str(DATA_DIR / "ratelimit")}
 )
 
 

@@ -1,8 +1,9 @@
 """Rate limits: how often one account, address or token may do one thing.
 
 A fixed-window counter per (action, key) in the `ratelimit` cache, which every server worker
-shares: Redis when ZIMEI_REDIS_URL is set (its INCR is atomic), otherwise a file cache under
-the data folder, where a file lock makes each count atomic across the worker processes. The
+shares: Redis when ZIMEI_REDIS_URL is set (its INCR is atomic), otherwise `FileCounterCache`
+under the data folder (one small file per key, locked while it is counted, so each count is
+atomic across the worker processes). The
 limits are settings (`ZIMEI_RATE_LIMITS`, each overridable as ZIMEI_RATE_<ACTION>="N/SECONDS";
 docs/security-roles.md).
 
@@ -22,15 +23,18 @@ from __future__ import annotations
 import hashlib
 import math
 import os
-import threading
+import pickle
+import random
+import struct
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import caches
-from django.core.cache.backends.base import BaseCache
+from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -82,35 +86,130 @@ def client_address(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR") or "?"
 
 
+# --- the store --------------------------------------------------------------------------
+
+
+_MISSING = object()
+
+
+class FileCounterCache(BaseCache):
+    """A Django cache for small values (counters, lock times) shared by every worker process
+    on one machine: one file per key under LOCATION, each read under a shared and written
+    under an exclusive lock on that file, so `add` and `incr` are atomic across processes
+    without one lock for all. (Django's FileBasedCache rewrites whole files with no lock and
+    lists its whole folder on every write.) About one write in a thousand sweeps out expired
+    files."""
+
+    # Expiry (Unix time; 0 = never) and the length of the pickled value that follows. Files are
+    # overwritten in place, never truncated (a truncate costs a journal write: ~1 ms).
+    _head = struct.Struct("<dI")
+    SWEEP_CHANCE = 0.001
+
+    def __init__(self, location: str, params: dict) -> None:
+        super().__init__(params)
+        self.root = Path(location)
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, key: str, version: int | None) -> Path:
+        key = self.make_and_validate_key(key, version=version)
+        return self.root / (hashlib.blake2b(key.encode(), digest_size=16).hexdigest() + ".rl")
+
+    @contextmanager
+    def _open(self, path: Path, write: bool) -> Iterator[int | None]:
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT if write else os.O_RDONLY, 0o600)
+        except FileNotFoundError:
+            yield None
+            return
+        try:
+            if fcntl is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX if write else fcntl.LOCK_SH)
+            yield fd
+        finally:
+            os.close(fd)  # and with it the lock
+
+    def _read(self, fd: int | None) -> tuple[object, float]:
+        data = os.pread(fd, 1 << 16, 0) if fd is not None else b""
+        if len(data) <= self._head.size:
+            return _MISSING, 0.0
+        expires, length = self._head.unpack_from(data)
+        if expires and expires < time.time():
+            return _MISSING, 0.0
+        return pickle.loads(data[self._head.size : self._head.size + length]), expires
+
+    def _write(self, fd: int, value: object, expires: float | None) -> None:
+        body = pickle.dumps(value)
+        os.pwrite(fd, self._head.pack(expires or 0.0, len(body)) + body, 0)
+        if random.random() < self.SWEEP_CHANCE:
+            self.sweep()
+
+    def get(self, key, default=None, version=None):
+        with self._open(self._path(key, version), write=False) as fd:
+            value, _ = self._read(fd)
+        return default if value is _MISSING else value
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None) -> None:
+        with self._open(self._path(key, version), write=True) as fd:
+            self._write(fd, value, self.get_backend_timeout(timeout))
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None) -> bool:
+        with self._open(self._path(key, version), write=True) as fd:
+            if self._read(fd)[0] is not _MISSING:
+                return False
+            self._write(fd, value, self.get_backend_timeout(timeout))
+            return True
+
+    def incr(self, key, delta=1, version=None):
+        with self._open(self._path(key, version), write=True) as fd:
+            value, expires = self._read(fd)
+            if value is _MISSING:
+                raise ValueError(f"Key '{key}' not found")
+            value += delta
+            self._write(fd, value, expires)
+            return value
+
+    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None) -> bool:
+        with self._open(self._path(key, version), write=True) as fd:
+            value, _ = self._read(fd)
+            if value is _MISSING:
+                return False
+            self._write(fd, value, self.get_backend_timeout(timeout))
+            return True
+
+    def delete(self, key, version=None) -> bool:
+        try:
+            self._path(key, version).unlink()
+        except FileNotFoundError:
+            return False
+        return True
+
+    def has_key(self, key, version=None) -> bool:
+        return self.get(key, _MISSING, version) is not _MISSING
+
+    def clear(self) -> None:
+        for path in self.root.glob("*.rl"):
+            path.unlink(missing_ok=True)
+
+    def sweep(self) -> int:
+        """Remove expired files; returns how many."""
+        now, removed = time.time(), 0
+        for path in self.root.glob("*.rl"):
+            try:
+                with open(path, "rb") as fh:
+                    expires, _ = self._head.unpack(fh.read(self._head.size))
+            except (OSError, struct.error):
+                continue
+            if expires and expires < now:
+                path.unlink(missing_ok=True)
+                removed += 1
+        return removed
+
+
 # --- the counter ------------------------------------------------------------------------
 
 
 def _store() -> BaseCache:
     return caches[CACHE_ALIAS]
-
-
-_thread_lock = threading.Lock()
-
-
-@contextmanager
-def _atomic() -> Iterator[None]:
-    """Make a read-modify-write on the store atomic across threads and worker processes.
-    Redis increments atomically by itself; the file cache needs the lock file."""
-    store = _store()
-    if "redis" in type(store).__module__:
-        yield
-        return
-    with _thread_lock:
-        if fcntl is None:  # pragma: no cover
-            yield
-            return
-        path = os.path.join(settings.DATA_DIR, "ratelimit.lock")
-        with open(path, "a") as fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def _key(kind: str, action: str, key: str, *parts: object) -> str:
@@ -129,15 +228,15 @@ def _count(action: str, key: str, window: int, now: float, delta: int = 1) -> in
     start, _ = _window(window, now)
     name = _key("n", action, key, start)
     store = _store()
-    with _atomic():
-        if delta == 0:
-            return int(store.get(name, 0))
-        store.add(name, 0, window + 5)
-        try:
-            return store.incr(name, delta)
-        except ValueError:  # expired between add and incr
-            store.set(name, delta, window + 5)
-            return delta
+    if delta == 0:
+        return int(store.get(name, 0))
+    # add and incr are each atomic across processes (Redis; FileCounterCache's file locks).
+    store.add(name, 0, window + 5)
+    try:
+        return store.incr(name, delta)
+    except ValueError:  # expired between add and incr
+        store.set(name, delta, window + 5)
+        return delta
 
 
 def rate_check(action: str, key: str) -> None:
