@@ -1,9 +1,10 @@
 """Nothing injected runs: the XSS corpus (tests/data/xss/, 546 vectors) goes in through every form
-a user fills (the studio, the API in HTML and Markdown, the creator application) and is rendered
-in headless Chromium wherever it shows: the article page (both scripts, care mode), the studio
-preview and editor (stored and as typed back after an error), the author page's list, the desk's
-application view and the feeds. Every element is hovered, focused and clicked; alert/confirm/
-prompt/print are hooked in every frame (tests/xss_harness.py). Nothing may run, no foreign
+a user fills (the studio, the API in HTML and Markdown, the creator application, 举报) and is
+rendered in headless Chromium wherever it shows: the article page (both scripts, care mode), the
+studio preview and editor (stored and as typed back after an error), the author page's list, the
+desk's application view, report notes in the desk's queue, and the feeds. Every element is
+hovered, focused and clicked; alert/confirm/prompt/print are hooked in every frame
+(tests/xss_harness.py). Nothing may run, no foreign
 request may leave, and no element or attribute outside the sanitiser's allowlist may be in the
 body's DOM. The calibration test renders the same corpus with no defence, to show the harness
 sees an execution when there is one.
@@ -206,10 +207,16 @@ def test_the_corpus_runs_nowhere(live_server, chromium, no_rate_limits):
     feed_markup = [d for d in descriptions if re.search(r"<\s*[A-Za-z!/?]", d)]
     assert feed_markup == [], feed_markup[:5]
 
-    # Creator applications: tagline, introduction and sample work, one vector each.
+    # Creator applications: tagline, introduction and sample work, one vector each; the same
+    # readers each report one article (举报) with a vector as the note.
+    reported = Article.objects.filter(author=titles).order_by("id").first()
     for i, vector in enumerate(vectors):
         applicant = Client()
         applicant.force_login(UserFactory())
+        response = applicant.post(
+            f"/zh-hans/a/{reported.id}/report/", {"category": "other", "note": _title(vector, 500)}
+        )
+        assert response.status_code == 302, response.content.decode()[:1500]
         text = (vector.strip() or "空白") + "。这是为了测试而写的一段介绍文字。"
         response = applicant.post(
             "/zh-hans/accounts/apply/",
@@ -284,6 +291,8 @@ def test_the_corpus_runs_nowhere(live_server, chromium, no_rate_limits):
         text_only=True,
     )
     assert desk.page.locator(".application").count() == len(vectors)
+    desk.visit("/zh-hans/desk/queue/?tab=reports", ".report-note", ".report-note", text_only=True)
+    assert desk.page.locator(".report-note").count() == len(vectors)
 
     executed = [h for s in sweeps for h in s.recorder.hits] + [d for s in sweeps for d in s.recorder.dialogs]
     foreign = [u for s in sweeps for u in s.recorder.foreign]
