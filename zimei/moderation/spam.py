@@ -255,14 +255,17 @@ def lexicon_changed() -> None:
 
 def _lexicon_key() -> tuple:
     from django.core.cache import cache
-    from django.db.models import Count, Max
+    from django.db.models import Count, Max, Q
 
     from .models import BannedWord
 
-    # The cache version (bumped on every edit), and the rows' count and largest id: a fresh
-    # process, or rows written by a migration or the shell, are seen without a bump.
-    rows = BannedWord.objects.aggregate(n=Count("id"), m=Max("id"))
-    return (cache.get(_LEXICON_VERSION_KEY), rows["n"], rows["m"])
+    # The cache version (bumped on every edit), and the rows' count, largest id and number of
+    # reject words: rows written by a migration or the shell, and edits made by another
+    # worker when the cache is per process (no Redis), are seen without a shared bump.
+    rows = BannedWord.objects.aggregate(
+        n=Count("id"), m=Max("id"), r=Count("id", filter=Q(action=BannedWord.Action.REJECT))
+    )
+    return (cache.get(_LEXICON_VERSION_KEY), rows["n"], rows["m"], rows["r"])
 
 
 def lexicon_automaton():
