@@ -82,6 +82,23 @@ def test_a_blank_password_does_not_clear_the_failures(client):
     assert _login(client, "gao", "nope-nope").status_code == 429
 
 
+def test_failures_just_before_the_window_still_count(client, settings):
+    """The sign-in count slides: failures in the previous window weigh by how much of it is
+    still within the window. (A window of 10^10 s puts now at a fixed 17.6% into it.)"""
+    import time
+
+    from zimei.core.ratelimit import _count
+
+    window = 10**10
+    _limits(settings, **{"signin-account": (5, window)})
+    UserFactory(username="liu")
+    for _ in range(3):  # three failures in the previous window, weighing 3 × 0.824
+        _count("signin-account", "liu", window, time.time() - window)
+    assert _login(client, "liu", "wrong-wrong").status_code == 200  # 1 + 2.47
+    assert _login(client, "liu", "wrong-wrong").status_code == 200  # 2 + 2.47
+    assert _login(client, "liu", "wrong-wrong").status_code == 429  # 3 + 2.47 ≥ 5
+
+
 def test_failures_from_one_address_lock_that_address(client, settings):
     _limits(settings, **{"signin-address": (3, 900)})
     UserFactory(username="ma")

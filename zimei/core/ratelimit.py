@@ -231,11 +231,12 @@ def _count(action: str, key: str, window: int, now: float, delta: int = 1) -> in
     if delta == 0:
         return int(store.get(name, 0))
     # add and incr are each atomic across processes (Redis; FileCounterCache's file locks).
-    store.add(name, 0, window + 5)
+    # Kept for two windows: sign-in weighs the previous window's count too.
+    store.add(name, 0, 2 * window + 5)
     try:
         return store.incr(name, delta)
     except ValueError:  # expired between add and incr
-        store.set(name, delta, window + 5)
+        store.set(name, delta, 2 * window + 5)
         return delta
 
 
@@ -279,11 +280,15 @@ def _locked_for(action: str, key: str) -> float:
 
 
 def _fail(action: str, key: str) -> None:
+    """Count a failure; lock at the limit. The count slides: this window's failures plus the
+    previous window's, weighed by how much of it is still within `window` seconds."""
     limit, window = rate_limit_of(action)
     if limit <= 0:
         return
     now = time.time()
-    if _count(action, key, window, now) >= limit:
+    start, left = _window(window, now)
+    previous = int(_store().get(_key("n", action, key, start - window), 0))
+    if _count(action, key, window, now) + previous * left / window >= limit:
         _store().set(_key("lock", action, key), now + window, window + 5)
         raise RateLimited(action, retry_after=window, limit=limit, window=window)
 
@@ -308,17 +313,21 @@ def signin_guard(
         _fail("signin-address", address)
         raise
     if succeeded():
-        _, window = rate_limit_of("signin-account")
-        start, _ = _window(window, time.time())
-        _store().delete(_key("n", "signin-account", account, start))
+        _forget("signin-account", account, lock=False)
     return result
+
+
+def _forget(action: str, key: str, *, lock: bool) -> None:
+    _, window = rate_limit_of(action)
+    window = max(window, 1)
+    start, _ = _window(window, time.time())
+    names = [_key("n", action, key, start), _key("n", action, key, start - window)]
+    _store().delete_many([*names, _key("lock", action, key)] if lock else names)
 
 
 def rate_reset(action: str, key: str) -> None:
     """Forget `key`'s count and lock for `action` (operators; tests)."""
-    _, window = rate_limit_of(action)
-    start, _ = _window(max(window, 1), time.time())
-    _store().delete_many([_key("n", action, key, start), _key("lock", action, key)])
+    _forget(action, key, lock=True)
 
 
 # --- the answer -------------------------------------------------------------------------
