@@ -1,8 +1,8 @@
 """Nothing injected runs: the XSS corpus (tests/data/xss/, 546 vectors) goes in through every form
-a user fills (the studio, the API in HTML and Markdown, the creator application, 举报) and is
+a user fills (the studio, the API in HTML and Markdown, the creator application, 举报, 申诉) and is
 rendered in headless Chromium wherever it shows: the article page (both scripts, care mode), the
 studio preview and editor (stored and as typed back after an error), the author page's list, the
-desk's application view, report notes in the desk's queue, and the feeds. Every element is
+desk's application view, report notes and appeals in the desk's queue, and the feeds. Every element is
 hovered, focused and clicked; alert/confirm/prompt/print are hooked in every frame
 (tests/xss_harness.py). Nothing may run, no foreign
 request may leave, and no element or attribute outside the sanitiser's allowlist may be in the
@@ -230,6 +230,26 @@ def test_the_corpus_runs_nowhere(live_server, chromium, no_rate_limits):
         )
         assert response.status_code == 302, response.content.decode()[:1500]
 
+    # Appeals (申诉): the title author appeals take-downs, the corpus packed into the texts.
+    from zimei.articles.services import article_take_down
+    from zimei.moderation.models import AuditEntry
+
+    texts, current = [], ""
+    for vector in vectors:
+        piece = vector.strip() or "空白"
+        if current and len(current) + 1 + len(piece) > 2000:
+            texts.append(current)
+            current = ""
+        current = f"{current}\n{piece}" if current else piece
+    texts.append(current)
+    appealed = Article.objects.filter(author=titles).exclude(id=reported.id).order_by("-id")[: len(texts)]
+    desk_user = _editor()
+    for article, text in zip(appealed, texts, strict=True):
+        article_take_down(article=article, actor=desk_user, reason="测试下架")
+        decision = AuditEntry.objects.get(action="article.take_down", target_id=article.id)
+        response = titled.post(f"/zh-hans/studio/notices/{decision.id}/appeal/", {"text": text})
+        assert response.status_code == 302, response.content.decode()[:1500]
+
     submitted = time.perf_counter()
     sweeps = []
     # Readers: article pages in both scripts and care mode, the author's list, feed descriptions.
@@ -293,6 +313,8 @@ def test_the_corpus_runs_nowhere(live_server, chromium, no_rate_limits):
     assert desk.page.locator(".application").count() == len(vectors)
     desk.visit("/zh-hans/desk/queue/?tab=reports", ".report-note", ".report-note", text_only=True)
     assert desk.page.locator(".report-note").count() == len(vectors)
+    desk.visit("/zh-hans/desk/queue/?tab=appeals", ".appeal-text", ".appeal-text", text_only=True)
+    assert desk.page.locator(".appeal-text").count() == len(texts)
 
     executed = [h for s in sweeps for h in s.recorder.hits] + [d for s in sweeps for d in s.recorder.dialogs]
     foreign = [u for s in sweeps for u in s.recorder.foreign]
