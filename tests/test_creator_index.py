@@ -350,3 +350,15 @@ def test_clicking_share_to_qq_posts_and_counts(live_server, page):
         assert box["width"] >= 60 and box["height"] >= 60, (name, box)
     badges = page.locator("a.badges").bounding_box()
     assert badges["height"] >= 60
+
+
+def test_api_counts_qq_and_email_shares_and_attention_follows(client):
+    import json
+
+    article = published_article()
+    for n, target in enumerate(("qq", "email"), start=1):
+        body = json.dumps({"target": target})
+        url = f"/api/v1/articles/{article.id}/shares"
+        response = client.post(url, body, content_type="application/json")
+        assert response.status_code == 201 and response.json() == {"share_count": n}
+    assert _fresh(article.author).attention == 2
