@@ -82,6 +82,20 @@ def test_ranking_is_the_decayed_score_ranking(six, events):
         assert math.isclose(hot.score_at(a.hot_log, now), direct[a.id], rel_tol=1e-6, abs_tol=1e-12)
 
 
+def test_a_flushs_batch_adds_what_the_formula_says(six):
+    """The batched SQL (counters._apply → hot.views_apply) is logaddexp, with no events too."""
+    when = timezone.now()
+    Article.objects.filter(id=six[0].id).update(hot_log=hot.NO_EVENTS)
+    before = {a.id: a.hot_log for a in Article.objects.filter(id__in=[x.id for x in six])}
+    hot.views_apply({six[0].id: 3, six[1].id: 1, six[2].id: 250}, when=when)
+    after = {a.id: a for a in Article.objects.filter(id__in=[x.id for x in six])}
+    for article, n in ((six[0], 3), (six[1], 1), (six[2], 250)):
+        expected = hot.logaddexp(before[article.id], hot.event_log(n, when))
+        assert after[article.id].hot_log == pytest.approx(expected, rel=1e-12)
+        assert after[article.id].view_count == n
+    assert after[six[0].id].hot_log == pytest.approx(hot.event_log(3, when), rel=1e-12)
+
+
 def test_publish_adds_freshness_once(six):
     article = six[0]
     first = Article.objects.get(id=article.id).hot_log

@@ -33,7 +33,6 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
 
 log = logging.getLogger(__name__)
 
@@ -66,12 +65,9 @@ def _salt(day: str) -> bytes:
 
 
 def _apply(batch: Mapping[int, int]) -> None:
-    from zimei.articles.models import Article
+    from .hot import views_apply
 
-    from .hot import W_VIEW, bump
-
-    for article_id, n in batch.items():  # the count and the hot score (hot.py) in one UPDATE
-        Article.objects.filter(id=article_id).update(view_count=F("view_count") + n, hot_log=bump(W_VIEW * n))
+    views_apply(batch)  # the counts and the hot scores (hot.py), one statement per article
 
 
 class LocalCounter:

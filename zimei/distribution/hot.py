@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -91,6 +91,32 @@ def bump(weight: float, when: datetime | None = None) -> Expression:
     x = Value(event_log(weight, when or timezone.now()), output_field=FloatField())
     gap = Greatest(-Abs(F("hot_log") - x), Value(-50.0, output_field=FloatField()))
     return Greatest(F("hot_log"), x) + Ln(Value(1.0, output_field=FloatField()) + Exp(gap))
+
+
+# logaddexp(hot_log, x) in plain SQL that SQLite (3.35+, math functions) and PostgreSQL both
+# run, with the exponent clamped as in `bump`; x is bound six times.
+_LOGADDEXP_SQL = (
+    "CASE WHEN hot_log >= %s"
+    " THEN hot_log + LN(1 + EXP(CASE WHEN %s - hot_log < -50 THEN -50 ELSE %s - hot_log END))"
+    " ELSE %s + LN(1 + EXP(CASE WHEN hot_log - %s < -50 THEN -50 ELSE hot_log - %s END)) END"
+)
+
+
+def views_apply(batch: Mapping[int, int], when: datetime | None = None) -> None:
+    """Count a flush's views ({article id: views}) and add them to the hot scores: one
+    statement per article, sent in one executemany (no ORM compile per row). The caller holds
+    the transaction (counters._apply runs inside the flush's)."""
+    if not batch:
+        return
+    t = event_log(W_VIEW, when or timezone.now())
+    table = connection.ops.quote_name(Article._meta.db_table)
+    sql = f"UPDATE {table} SET view_count = view_count + %s, hot_log = {_LOGADDEXP_SQL} WHERE id = %s"
+    rows = []
+    for article_id, n in sorted(batch.items()):  # in id order: fewer page switches, no deadlocks
+        x = t + math.log(n)
+        rows.append((n, x, x, x, x, x, x, article_id))
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def rebuilt_log(*, published_at: datetime | None, views: int, shares: int) -> float:
