@@ -153,6 +153,13 @@ def _letters(word: str, rng: random.Random) -> str:
     return "".join(ch + rng.choice("abcdefghjkmnpqrstuvwxyz0123456789") for ch in word[:-1]) + word[-1]
 
 
+def _pinyin_for(word: str, rng: random.Random) -> str:
+    """Pinyin *instead of* a character (博cai平台): the normaliser does not undo this, so the
+    corpus measures what that costs (docs/spam.md, known limits)."""
+    k = next((i for i, ch in enumerate(word) if ch in _PINYIN), None)
+    return word if k is None else word[:k] + _PINYIN[word[k]] + word[k + 1 :]
+
+
 def _traditional(word: str, rng: random.Random) -> str:
     return convert(word, HANT)
 
@@ -306,7 +313,8 @@ def _spam(seed: int, rng: random.Random, per_kind: int, sources: list[Sample]) -
 
     names = list(OBFUSCATIONS)
     for i in range(per_kind):  # the same, every lexicon word obfuscated
-        how = OBFUSCATIONS[names[i % len(names)]]
+        # Every 13th sample replaces a character by its pinyin, which nothing undoes.
+        how = _pinyin_for if i % 13 == 12 else OBFUSCATIONS[names[i % len(names)]]
         pool = pools[i % 4]
         words = rng.sample(pool, 2)
         text = rng.choice(FILLER) + f"{how(words[0], rng)}，{how(words[1], rng)}，详情咨询客服。"
