@@ -401,6 +401,8 @@ def test_no_policy_violation_on_any_page(live_server, chromium):
     )
     # The article page's own script still works: copying the link and the WeChat QR box.
     page.goto(f"{live_server.url}/zh-hans/a/{article.id}/")
+    page.locator(".share-link").click()
+    page.wait_for_selector(".share-link.done")
     page.locator(".share-wechat summary").click()
     assert page.locator(".share-wechat img").evaluate("(i) => i.complete && i.naturalWidth") > 0
     # The Weibo button posts to /share/ and is redirected to Weibo: form-action must allow the
