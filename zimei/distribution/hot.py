@@ -13,7 +13,8 @@ publication (freshness). Instead of the score, `Article.hot_log` stores
 The second term is the same for every article at a given moment, so ordering by hot_log is
 ordering by score(now), at every moment, and time passing changes nothing stored. An event
 touches only its own article: hot_log ← logaddexp(hot_log, ln w + (t − EPOCH)/HALF_LIFE · ln 2),
-one UPDATE in SQL (see `bump`); the list is an index range scan over (status, −hot_log) or
+in the UPDATE that counts it (`views_apply` for a flush's views, `bump` for a share or a
+follow); the list is an index range scan over (status, −hot_log) or
 (channel, status, −hot_log). 0.0 means "no events": every event after EPOCH has a log above 0
 (a publication weighs more than 1, and views happen now), and logaddexp(0, x) = x to double
 precision for x in the thousands (which hot_log is: about 760 per year since EPOCH).
