@@ -316,6 +316,22 @@ def test_the_corpus_runs_nowhere(live_server, chromium, no_rate_limits):
     desk.visit("/zh-hans/desk/queue/?tab=appeals", ".appeal-text", ".appeal-text", text_only=True)
     assert desk.page.locator(".appeal-text").count() == len(texts)
 
+    # Approved applicants' taglines on their author pages (the author card), a spread of the
+    # corpus: approved through the desk's form, as an editor does.
+    from zimei.accounts.models import CreatorApplication, CreatorProfile
+
+    desk_client = Client()
+    desk_client.force_login(desk_user)
+    for i in range(0, len(vectors), 18):
+        application = CreatorApplication.objects.get(pen_name=f"申请者{i}")
+        response = desk_client.post(
+            f"/zh-hans/desk/applications/{application.id}/review/", {"decision": "approve"}
+        )
+        assert response.status_code == 302
+        profile = CreatorProfile.objects.get(user=application.user)
+        assert profile.tagline == _title(vectors[i], 60)
+        reader.visit(f"/zh-hant/u/{profile.id}/", ".card .tagline", ".card .tagline", text_only=True)
+
     executed = [h for s in sweeps for h in s.recorder.hits] + [d for s in sweeps for d in s.recorder.dialogs]
     foreign = [u for s in sweeps for u in s.recorder.foreign]
     problems = [p for s in sweeps for p in s.problems]
@@ -351,3 +367,21 @@ def test_calibration_the_same_corpus_runs_without_defences(chromium):
     # The classics are among them.
     assert vectors.index("<script>alert(123)</script>") in executed
     assert vectors.index("<img src=x onerror=alert(123) />") in executed
+
+
+def test_the_dom_checks_can_fail():
+    """The allowlist check on the rendered DOM sees what it should."""
+    html = "http://www.w3.org/1999/xhtml"
+    assert _dom_problems([["p", html, []], ["a", html, [["href", "https://e.org/"], ["rel", "x"]]]]) == []
+    assert _dom_problems([["svg", "http://www.w3.org/2000/svg", []]]) == [
+        "<svg> (http://www.w3.org/2000/svg)"
+    ]
+    assert _dom_problems([["img", html, [["src", "x"], ["onerror", "alert(1)"]]]]) == [
+        "<img src='x'>",
+        "<img onerror='alert(1)'>",
+    ]
+    assert _dom_problems([["a", html, [["href", " javascript:alert(1)"]]]]) == [
+        "<a href=' javascript:alert(1)'>"
+    ]
+    assert _text_only([["p", html, []], ["br", html, []]]) == []
+    assert _text_only([["img", html, [["src", "x"]]]]) == ["<img>"]
