@@ -186,16 +186,15 @@ def test_seed_adds_articles_in_batches_and_twice_adds_twice():
         for url in FIGURE.findall(a.body_html):
             assert media_file(url).is_file()
     assert ArticleKeyword.objects.count() == sum(len(a.keywords) for a in articles)
-    # Related articles: earlier articles sharing keywords, those with the same body first.
+    # Related articles: earlier articles sharing keywords, never a copy of the same body.
     by_id = {a.id: a for a in articles}
-    pairs = 0
-    for i, a in enumerate(articles):
+    with_related = 0
+    for a in articles:
         words = {w for w, _ in a.keywords}
         assert all(r < a.id and words & {w for w, _ in by_id[r].keywords} for r in a.related_ids)
-        same = [b.id for b in articles[:i] if b.keywords == a.keywords]
-        assert set(same[-6:]) <= set(a.related_ids)
-        pairs += bool(same)
-    assert pairs >= 3
+        assert not any(by_id[r].keywords == a.keywords for r in a.related_ids)
+        with_related += bool(a.related_ids)
+    assert with_related >= 5
     # The planted topics can be replayed: each article carries its topic's pooled body.
     for a, label in zip(articles, seeded_topics(1, 0, 60), strict=True):
         topic = TOPIC_BY_LABEL[label]

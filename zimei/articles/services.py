@@ -229,6 +229,12 @@ def article_unindex(article: Article) -> None:
 
 
 def creator_counts_refresh(author: CreatorProfile) -> None:
+    """Recount one creator's figures (see creators_counts_refresh)."""
+    creators_counts_refresh(ids=[author.pk])
+    author.refresh_from_db(fields=["article_count", "follower_count", "attention"])
+
+
+def creators_counts_refresh(*, ids: list[int]) -> None:
     """文章数, 粉丝 and 关注度, recounted from the data in one statement, so they are always true.
 
     关注度 = 10 × followers + the shares of the creator's published articles (docs/creator-index.md).
@@ -254,12 +260,11 @@ def creator_counts_refresh(author: CreatorProfile) -> None:
     zero = Value(0)
     articles_n = Coalesce(articles, zero, output_field=IntegerField())
     followers_n = Coalesce(followers, zero, output_field=IntegerField())
-    CreatorProfile.objects.filter(pk=author.pk).update(
+    CreatorProfile.objects.filter(pk__in=ids).update(
         article_count=articles_n,
         follower_count=followers_n,
         attention=followers_n * 10 + Coalesce(shares, zero, output_field=IntegerField()),
     )
-    author.refresh_from_db(fields=["article_count", "follower_count", "attention"])
 
 
 @transaction.atomic

@@ -13,7 +13,7 @@ flat whatever the size. Per-article work is kept cheap by pooling the expensive 
 * Related articles (related_ids), computed cheaply and honestly from the same signal as
   `related_compute` (shared keyword weight, ×1.5 for the same channel): the pooled bodies
   are ranked against each other once by that score, and an article's related list is the most
-  recently seeded articles of the best-ranked pooled bodies, its own body first, as
+  recently seeded articles of the best-ranked other pooled bodies (never a copy of its own), as
   `article_publish` would see it (only articles written before it). It ignores articles that
   existed before the run and the freshness and same-author factors.
 
@@ -32,8 +32,6 @@ from datetime import timedelta
 from itertools import accumulate
 
 from django.db import connections, transaction
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from tqdm import tqdm
 
@@ -161,10 +159,12 @@ def _related_ranking(entries: list[PooledBody]) -> list[list[int]]:
                 n[j] += 1
         scored = []
         for j, s in shared.items():
+            if j == i:  # the same pooled body: a copy of the article, never recommended
+                continue
             score = s * (1 + 0.25 * (n[j] - 1)) * (1.5 if entries[j].channel_id == e.channel_id else 1.0)
-            scored.append((j != i, -score, j))
+            scored.append((-score, j))
         scored.sort()
-        ranking.append([j for _, _, j in scored[:RELATED_POOL]])
+        ranking.append([j for _, j in scored[:RELATED_POOL]])
     return ranking
 
 
@@ -208,18 +208,11 @@ def _new_creators(count: int, channels: dict[str, int], batch: int) -> list[Crea
 
 
 def _recount(creator_ids: list[int]) -> None:
-    """article_count and attention, recounted from the data (as creator_counts_refresh does)."""
-    published = Article.objects.filter(author=OuterRef("pk"), status=Article.Status.PUBLISHED)
-
-    def count_of(qs):
-        sub = qs.order_by().values("author").annotate(c=Count("id")).values("c")
-        return Coalesce(Subquery(sub, output_field=IntegerField()), Value(0))
+    """文章数 and 关注度, recounted from the data by the service publishing uses."""
+    from zimei.articles.services import creators_counts_refresh
 
     for start in range(0, len(creator_ids), 500):
-        CreatorProfile.objects.filter(id__in=creator_ids[start : start + 500]).update(
-            article_count=count_of(published),
-            attention=count_of(published.filter(Q(share_count__gt=0))),
-        )
+        creators_counts_refresh(ids=creator_ids[start : start + 500])
 
 
 def seed_bulk(
