@@ -63,6 +63,20 @@ def test_five_failures_lock_the_account_even_for_the_right_password(client):
     assert int(client.session["_auth_user_id"]) != user.id
 
 
+def test_the_admin_login_is_locked_out_too(client):
+    """/admin/login/ is another way to try passwords: the same lockout applies."""
+    from zimei.accounts.services import user_create
+
+    user_create(username="boss", password="a-long-passphrase", role=User.Role.ADMIN)
+    for _ in range(4):
+        assert client.post("/admin/login/", {"username": "boss", "password": "guess-1"}).status_code == 200
+    assert client.post("/admin/login/", {"username": "boss", "password": "guess-1"}).status_code == 429
+    right = client.post("/admin/login/", {"username": "boss", "password": "a-long-passphrase"})
+    assert right.status_code == 429 and "_auth_user_id" not in client.session
+    # The site's own sign-in sees the same lock.
+    assert _login(client, "boss", "a-long-passphrase").status_code == 429
+
+
 def test_a_success_clears_the_accounts_failures(client):
     UserFactory(username="wen")
     for _ in range(4):

@@ -2,10 +2,13 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
+from zimei.accounts.forms import AdminLoginForm
 from zimei.api.api import api
 from zimei.core import views as core_views
 from zimei.distribution import sitemaps
 from zimei.reader import urls as reader_urls
+
+admin.site.login_form = AdminLoginForm  # the sign-in lockout covers the admin's login too
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -5,6 +5,7 @@ Validation lives in the services; these helpers only read the POST and convert m
 
 from __future__ import annotations
 
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import QueryDict
 from django.utils import translation
@@ -53,5 +54,13 @@ class LoginForm(AuthenticationForm):
             self.fields[name].error_messages["required"] = ui(f"请填写{label}", variant)
 
     def clean(self):  # locked accounts and addresses are refused before the password is checked
+        username = self.cleaned_data.get("username") or ""
+        return signin_guard(self.request, username, super().clean, lambda: self.user_cache is not None)
+
+
+class AdminLoginForm(AdminAuthenticationForm):
+    """/admin/login/ with the same lockout as the site's sign-in (zimei/urls.py sets it)."""
+
+    def clean(self):
         username = self.cleaned_data.get("username") or ""
         return signin_guard(self.request, username, super().clean, lambda: self.user_cache is not None)
