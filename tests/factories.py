@@ -62,6 +62,14 @@ BODY = (
     "<blockquote>引用一句话。</blockquote><ul><li>第一点</li><li>第二点</li></ul>"
 )
 
+# Another article on BODY's subject (chips, software ecosystems) in other words: related to
+# it, and far from being a near-duplicate.
+CHIP_BODY = (
+    "<p>芯片工艺走到三纳米以后，每一代的进步都更昂贵，厂商开始把目光转向封装和软件。</p>"
+    "<p>业内人士说，芯片产业真正的壁垒是软件生态：开发工具、驱动和框架决定了开发者愿不愿意迁移。</p>"
+    "<p>几家新公司选择开放指令集，希望用社区的力量补上生态的短板。</p>"
+)
+
 
 def published_article(
     author: CreatorProfile | None = None,

@@ -13,7 +13,7 @@ from zimei.accounts.services import token_create, token_revoke
 from zimei.articles.models import Article, Image
 from zimei.core.models import IdempotencyRecord
 
-from .factories import UserFactory, creator, editor, png_bytes, png_declaring, published_article
+from .factories import CHIP_BODY, UserFactory, creator, editor, png_bytes, png_declaring, published_article
 
 pytestmark = pytest.mark.django_db
 
@@ -284,7 +284,7 @@ def test_channels_authors_hot_related(client, writer, other):
     ]  # fmt: skip
     assert channels[1]["name_hant"] == "頭條"
     first = published_article(writer, title="芯片产业的下一步")
-    second = published_article(other, title="芯片工艺进入新阶段", channel="tech")
+    second = published_article(other, title="芯片工艺进入新阶段", channel="tech", body=CHIP_BODY)
     card = get(client, f"/authors/{writer.id}").json()
     assert card["pen_name"] == "林间笔记" and card["article_count"] == 1 and "Lv1" in card["badges"]
     assert {"tagline", "channel", "level", "attention", "follower_count"} <= set(card)

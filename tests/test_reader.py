@@ -12,7 +12,7 @@ from zimei.articles.models import Article
 from zimei.articles.services import ArticleInput, article_publish, article_save, article_withdraw
 from zimei.distribution.counters import flush
 
-from .factories import UserFactory, creator, published_article
+from .factories import CHIP_BODY, UserFactory, creator, published_article
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +58,7 @@ def article():
     author = creator(channel="tech", pen_name="林间笔记")
     published_article(author, title="旧文：手机续航为何越来越好？", when=timezone.now() - timedelta(days=2))
     other = creator(channel="tech", pen_name="芯片观察")
-    published_article(other, title="芯片工艺进入新阶段：软件生态成关键！")
+    published_article(other, title="芯片工艺进入新阶段：软件生态成关键！", body=CHIP_BODY)
     return published_article(author, title="人工智能芯片大战：谁的软件生态更强？")
 
 
