@@ -238,8 +238,7 @@ def test_serve_runs_the_daily_job_in_a_child_process(tmp_path, monkeypatch):
 
     marker = tmp_path / "ran"
     code = f"open({str(marker)!r}, 'a').write('x')"
-    monkeypatch.setattr(serve, "daily_jobs_command", lambda: [sys.executable, "-c", code])
-    assert serve.daily_jobs_command is not None
+    monkeypatch.setattr(serve, "daily_jobs_commands", lambda: [[sys.executable, "-c", code]])
     stop = threading.Event()
     thread = serve.start_daily_jobs(stop, first=0.01)
     for _ in range(200):
@@ -251,11 +250,12 @@ def test_serve_runs_the_daily_job_in_a_child_process(tmp_path, monkeypatch):
     assert marker.read_text() == "x" and not thread.is_alive()  # once; the next check is an hour on
 
 
-def test_daily_job_command_is_the_reindex_command():
+def test_daily_jobs_are_reindex_and_credit_restore():
     from zimei.core.management.commands import serve
 
-    cmd = serve.daily_jobs_command()
-    assert cmd[1:6] == ["-m", "zimei", "creator", "reindex", "--if-older-than"] and "--quiet" in cmd
+    reindex, restore = serve.daily_jobs_commands()
+    assert reindex[1:6] == ["-m", "zimei", "creator", "reindex", "--if-older-than"] and "--quiet" in reindex
+    assert restore[1:] == ["-m", "zimei", "creator", "credit-restore", "--quiet"]
 
 
 def test_attention_and_article_count_stay_true(client):
