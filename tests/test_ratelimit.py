@@ -3,6 +3,7 @@ API tokens), the shared counter under several worker processes, and Argon2 passw
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -75,6 +76,19 @@ def test_the_admin_login_is_locked_out_too(client):
     assert right.status_code == 429 and "_auth_user_id" not in client.session
     # The site's own sign-in sees the same lock.
     assert _login(client, "boss", "a-long-passphrase").status_code == 429
+
+
+def test_an_operator_unlocks_an_account(client):
+    from django.core.management import call_command
+
+    UserFactory(username="xu")
+    for _ in range(5):
+        _login(client, "xu", "wrong-wrong")
+    assert _login(client, "xu", PASSWORD).status_code == 429
+    out = io.StringIO()
+    call_command("user", "unlock", "XU", stdout=out)
+    assert "Unlocked XU" in out.getvalue()
+    assert _login(client, "xu", PASSWORD).status_code == 302
 
 
 def test_a_success_clears_the_accounts_failures(client):

@@ -1,4 +1,5 @@
-"""`zimei user add`: accounts for readers, editors and admins."""
+"""`zimei user add`: accounts for readers, editors and admins; `zimei user unlock`: lift a
+sign-in lockout."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ LABELS = {"username": "USERNAME", "password": "password", "role": "--role"}
 class Command(BaseCommand):
     help = (
         "Manage accounts. `zimei user add USERNAME --role reader|editor|admin --password-stdin` "
-        "creates an account (creators: `zimei creator add`)."
+        "creates an account (creators: `zimei creator add`). `zimei user unlock USERNAME` lifts "
+        "a sign-in lockout."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -36,8 +38,26 @@ class Command(BaseCommand):
         add.add_argument(
             "--password-stdin", action="store_true", help="read the password from standard input"
         )
+        unlock = sub.add_parser(
+            "unlock",
+            help="lift a sign-in lockout",
+            description=(
+                "Forget an account's failed sign-ins and lift its lockout (docs/security-roles.md); "
+                "with --address, that address's too."
+            ),
+        )
+        unlock.add_argument("username", metavar="USERNAME")
+        unlock.add_argument("--address", default="", help="also unlock this client address")
 
     def handle(self, *args, **options) -> None:
+        if options["action"] == "unlock":
+            from zimei.core.ratelimit import rate_reset
+
+            rate_reset("signin-account", options["username"].strip().lower())
+            if options["address"]:
+                rate_reset("signin-address", options["address"])
+            self.stdout.write(self.style.SUCCESS(f"Unlocked {options['username']}"))
+            return
         password = read_password(options, "user add USERNAME")
         try:
             user = user_create(username=options["username"], password=password, role=options["role"])
