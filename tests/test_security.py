@@ -25,7 +25,7 @@ from zimei.articles.sanitize import (
 )
 from zimei.core.security import SHARE_FORM_TARGETS, SecurityHeadersMiddleware, content_security_policy
 
-from .factories import creator, editor, png_bytes, published_article
+from .factories import UserFactory, creator, editor, png_bytes, published_article
 
 HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -395,8 +395,12 @@ def test_no_policy_violation_on_any_page(live_server, chromium):
             f"/zh-hans/a/{article.id}/",
             f"/zh-hant/care/a/{article.id}/",
             f"/zh-hans/u/{author.id}/",
+            "/zh-hans/c/tech/",
+            "/zh-hans/accessibility/",
+            "/zh-hans/about/creator-levels/",
             "/zh-hans/accounts/login/",
             "/zh-hans/accounts/register/",
+            "/zh-hans/accounts/apply/",
         ],
     )
     # The article page's own script still works: copying the link and the WeChat QR box.
@@ -418,7 +422,19 @@ def test_no_policy_violation_on_any_page(live_server, chromium):
     anonymous.close()
 
     writer = context_for(author.user)
-    page = sweep(writer, ["/zh-hans/studio/", f"/zh-hans/studio/{article.id}/preview/"])
+    page = sweep(
+        writer,
+        [
+            "/zh-hans/studio/",
+            f"/zh-hans/studio/{article.id}/preview/",
+            f"/zh-hans/studio/{article.id}/edit/",
+            f"/zh-hans/studio/{article.id}/revisions/",
+            "/zh-hans/studio/tokens/",
+            "/zh-hans/studio/notices/",
+            "/zh-hans/studio/credit/",
+            "/zh-hans/studio/level/",
+        ],
+    )
     # The editor: its toolbar and autosave run from studio.js under the policy.
     page.goto(f"{live_server.url}/zh-hans/studio/new/")
     page.fill("#id_title", "策略下的草稿")
@@ -430,6 +446,26 @@ def test_no_policy_violation_on_any_page(live_server, chromium):
     writer.close()
 
     desk = context_for(editor())
-    sweep(desk, ["/zh-hans/desk/", "/zh-hans/desk/applications/", "/zh-hans/desk/articles/"])
+    queue = [f"/zh-hans/desk/queue/?tab={t}" for t in ("held", "reports", "appeals", "applications", "audit")]
+    sweep(
+        desk,
+        [
+            "/zh-hans/desk/",
+            "/zh-hans/desk/applications/",
+            "/zh-hans/desk/articles/",
+            "/zh-hans/desk/creators/",
+            "/zh-hans/desk/channels/",
+            "/zh-hans/desk/lexicon/",
+            "/zh-hans/desk/hot/",
+            *queue,
+        ],
+    )
+    # A signed-in reader: the following feed and the report form (举报).
+    reader = context_for(UserFactory())
+    sweep(
+        reader,
+        ["/zh-hans/following/", f"/zh-hans/a/{article.id}/report/", f"/zh-hant/care/a/{article.id}/report/"],
+    )
+    reader.close()
     desk.close()
     assert violations == []
