@@ -294,7 +294,7 @@ def article_publish(*, article: Article, actor: User, when=None) -> Article:
         audit_record(actor=None, action="article.spam_reject", target=article, reason=reason)
         if was_public:
             creator_counts_refresh(article.author)
-            transaction.on_commit(lambda: purge_article(article))
+            _left_public(article)
         return article
     if verdict.action == "hold":
         hold_reasons = [*hold_reasons, *verdict.reasons]
@@ -309,7 +309,7 @@ def article_publish(*, article: Article, actor: User, when=None) -> Article:
         _snapshot(article, actor, Revision.Kind.SAVE)
         if was_public:
             creator_counts_refresh(article.author)
-            transaction.on_commit(lambda: purge_article(article))
+            _left_public(article)
         return article
     return _publish_now(article, actor=actor, when=when)
 
@@ -358,6 +358,14 @@ def _publish_now(article: Article, *, actor: User, when=None) -> Article:
     return article
 
 
+def _left_public(article: Article) -> None:
+    """Once committed: purge the article's pages and take it off every hot list at once."""
+    from zimei.distribution.hot import hot_expire
+
+    transaction.on_commit(lambda: purge_article(article))
+    transaction.on_commit(hot_expire)
+
+
 @transaction.atomic
 def article_withdraw(*, article: Article, actor: User) -> Article:
     _require_author(article, actor)
@@ -367,7 +375,7 @@ def article_withdraw(*, article: Article, actor: User) -> Article:
     article.save(update_fields=["status", "updated_at"])
     article_unindex(article)
     creator_counts_refresh(article.author)
-    transaction.on_commit(lambda: purge_article(article))
+    _left_public(article)
     return article
 
 
@@ -386,7 +394,7 @@ def article_take_down(*, article: Article, actor: User, reason: str) -> Article:
     audit_record(actor=actor, action="article.take_down", target=article, reason=reason)
     article_unindex(article)
     creator_counts_refresh(article.author)
-    transaction.on_commit(lambda: purge_article(article))
+    _left_public(article)
     return article
 
 
