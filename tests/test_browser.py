@@ -136,7 +136,8 @@ def test_care_mode_is_large_high_contrast_and_single_column(live_server, page, a
 
 def test_apply_review_write_publish_read_in_the_browser(live_server, chromium):
     """The whole journey, each person in their own browser: a reader registers and applies, an
-    editor approves, the new creator writes and publishes, an anonymous reader reads it."""
+    editor approves, the new creator writes and publishes, the editor approves the new creator's
+    first article, an anonymous reader reads it."""
     from .factories import UserFactory, ensure_channels
 
     ensure_channels()
@@ -187,7 +188,19 @@ def test_apply_review_write_publish_read_in_the_browser(live_server, chromium):
 
     from zimei.articles.models import Article
 
+    # A new creator's first article waits for an editor (they are not trusted yet), and the
+    # dashboard says so.
     article = Article.objects.get(title="老街早市：豆花阿姨的二十年！")
+    assert article.status == Article.Status.PENDING
+    row = applicant.locator("tr", has_text="老街早市：豆花阿姨的二十年！")
+    assert row.get_by_text("待审核").first.is_visible()
+    desk.goto(f"{url}/zh-hans/desk/queue/?tab=held")
+    held = desk.locator(f"#held-{article.id}")
+    assert held.get_by_text("老街早市：豆花阿姨的二十年！").is_visible()
+    held.get_by_role("button", name="通过并发布").click()
+    desk.wait_for_load_state()
+    screenshot(desk, "desk-queue-approved")
+    article.refresh_from_db()
     assert article.status == Article.Status.PUBLISHED
 
     reader = person()
