@@ -5,7 +5,8 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zimei.settings")
 
 from zimei.core.pagecache import PageCacheApp
-from zimei.distribution.counters import flush_in_background
 
+# A server running this application should also start the view counters' background flush in
+# each worker process (`zimei serve` does: zimei.distribution.counters.flush_in_background), so
+# views reach the hot list within FLUSH_SECONDS even on a quiet site.
 application = PageCacheApp(get_wsgi_application())
-flush_in_background()  # views reach the hot list within FLUSH_SECONDS even on a quiet site

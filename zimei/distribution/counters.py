@@ -239,7 +239,7 @@ def flush_in_background(
 ) -> threading.Thread:
     """Flush every `interval` seconds from a daemon thread (until `stop` is set), so that the
     views a quiet worker holds reach the database (and the hot list, distribution/hot.py)
-    without waiting for the next view. Each `zimei serve` worker starts one (zimei/wsgi.py)."""
+    without waiting for the next view. Each `zimei serve` worker starts one (serve.worker_application)."""
     stop = stop or threading.Event()
 
     def run() -> None:
