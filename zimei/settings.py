@@ -88,6 +88,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "zimei.core.ratelimit.RateLimitMiddleware",  # a RateLimited error becomes the 429 page
+    "zimei.core.views.UnstorableTextMiddleware",  # NUL refused by PostgreSQL becomes a 400 page
 ]
 
 ROOT_URLCONF = "zimei.urls"

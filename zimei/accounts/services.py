@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from zimei.core.errors import InputError, NotAllowed
+from zimei.core.errors import InputError, NotAllowed, control_characters_check
 from zimei.core.ratelimit import rate_hit
 from zimei.distribution.models import Channel
 
@@ -60,6 +60,9 @@ def creator_application_submit(*, user: User, data: ApplicationInput) -> Creator
         errors.setdefault("sample_work", []).append("代表作至少 50 个字")
     elif len(sample) > 20000:
         errors.setdefault("sample_work", []).append("代表作最多 20000 个字")
+    control_characters_check(
+        errors, {"pen_name": data.pen_name, "tagline": tagline, "intro": intro, "sample_work": sample}
+    )
     if errors:
         raise InputError(errors)
     rate_hit("apply", str(user.id))

@@ -16,7 +16,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from zimei.accounts.models import CreatorProfile, User
-from zimei.core.errors import InputError, NotAllowed
+from zimei.core.errors import InputError, NotAllowed, control_characters_check
 from zimei.core.pagecache import purge_article
 from zimei.distribution.models import Channel
 
@@ -69,6 +69,7 @@ def article_clean_input(*, data: ArticleInput, owner: User, for_publish: bool) -
         errors.setdefault("source", []).append("非原创文章请注明来源")
     if len(source) > 100:
         errors.setdefault("source", []).append("来源最多 100 个字")
+    control_characters_check(errors, {"title": title, "summary": summary, "source": source})
     cover = None
     if data.cover_id:
         cover = Image.objects.filter(id=data.cover_id, owner=owner).first()

@@ -147,6 +147,31 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
     return _error(request, 400, "请求有误", "请求无法处理，请检查后重试。")
 
 
+class UnstorableTextMiddleware:
+    """The safety net behind `control_characters_check`: a NUL character in any field the
+    services do not check reaches PostgreSQL, which refuses it (DataError). Answer that
+    with a 400 page saying what to do (the typed text is still on the previous page), never a
+    500. SQLite stores NUL, so there is nothing to catch there."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        from django.db import DataError
+
+        if isinstance(exception, ValueError | DataError) and "NUL (0x00)" in str(exception):
+            return _error(
+                request,
+                400,
+                "提交的内容无法保存",
+                "提交的文字里有无法保存的控制字符（常见于从别处粘贴的文字）。请返回上一页，删去后再提交。",
+            )
+        return None
+
+
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     return _error(
         request,

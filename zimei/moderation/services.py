@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from zimei.accounts.models import CreatorProfile, User
 from zimei.articles.models import Article
-from zimei.core.errors import InputError, NotAllowed
+from zimei.core.errors import InputError, NotAllowed, control_characters_check
 from zimei.core.ratelimit import rate_hit
 
 from .models import Appeal, AuditEntry, CreditEvent, Report
@@ -94,6 +94,7 @@ def report_create(*, article: Article, reporter: User, category: str, note: str)
         errors["note"] = ["选择「其他」时，请在补充说明里写明原因"]
     if len(note) > REPORT_NOTE_MAX:
         errors["note"] = [f"补充说明最多 {REPORT_NOTE_MAX} 个字，现在有 {len(note)} 个字"]
+    control_characters_check(errors, {"note": note})
     if errors:
         raise InputError(errors)
     locked = _locked_article(article)
