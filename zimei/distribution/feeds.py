@@ -33,6 +33,8 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 def _xml_text(text: str) -> str:
     return _NOT_XML.sub("", text or "")
+
+
 SITE_NAME = "Zimei 自媒"
 # RSS <language> / Atom xml:lang per script: Traditional is rendered with Taiwan idioms.
 FEED_LANGUAGE = {HANS: "zh-cn", HANT: "zh-tw"}

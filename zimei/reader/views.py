@@ -146,9 +146,6 @@ def accessibility(request: HttpRequest, care: bool = False) -> HttpResponse:
     return render(request, "reader/accessibility.html", {})
 
 
-@login_required
-def following_page(request: HttpRequest, care: bool = False) -> HttpResponse:
-    """关注: the new articles of the creators this reader follows."""
 @public_page
 def creator_levels(request: HttpRequest, care: bool = False) -> HttpResponse:
     """The public explanation of the creator index, levels and badges (accounts/levels.py)."""
@@ -158,6 +155,9 @@ def creator_levels(request: HttpRequest, care: bool = False) -> HttpResponse:
     return render(request, "reader/creator_levels.html", {"levels": levels.explanation()})
 
 
+@login_required
+def following_page(request: HttpRequest, care: bool = False) -> HttpResponse:
+    """关注: the new articles of the creators this reader follows."""
     _mark_care(request, care)
     context = {"page": _page(request, following_feed(request.user)), "channels": channels_ordered()}
     return render(request, "reader/following.html", context)
