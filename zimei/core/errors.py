@@ -10,7 +10,7 @@ import re
 
 # C0 control characters other than tab, newline and carriage return, and DEL: nobody types
 # them, PostgreSQL cannot store NUL, and a feed cannot carry any of them.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 CONTROL_MESSAGE = "含有无法显示的控制字符（常见于从别处粘贴的文字），请删去后再提交"
 
 
@@ -33,5 +33,5 @@ class NotAllowed(PermissionError):
 def control_characters_check(errors: dict[str, list[str]], fields: dict[str, str]) -> None:
     """Add a message to `errors` for each plain-text field holding a control character."""
     for name, value in fields.items():
-        if value and _CONTROL.search(value):
+        if value and CONTROL_CHARACTERS.search(value):
             errors.setdefault(name, []).append(CONTROL_MESSAGE)

@@ -234,6 +234,10 @@ def appeal_create(*, decision: AuditEntry, creator: User, text: str) -> Appeal:
         raise InputError.one("text", "请写明申诉理由")
     if len(text) > APPEAL_TEXT_MAX:
         raise InputError.one("text", f"申诉理由最多 {APPEAL_TEXT_MAX} 个字，现在有 {len(text)} 个字")
+    errors: dict[str, list[str]] = {}
+    control_characters_check(errors, {"text": text})
+    if errors:
+        raise InputError(errors)
     try:
         with transaction.atomic():
             return Appeal.objects.create(decision=decision, article=article, creator=creator, text=text)
