@@ -118,7 +118,8 @@ def test_views_and_shares_move_an_article_up_on_the_reader_page(client, six):
     # Read by 20 readers (through the page, the counter and its flush), shared 5 times.
     for n in range(20):
         assert client.get(f"/zh-hans/a/{climber.id}/", **_reader(n)).status_code == 200
-    assert flush() >= 20
+    flush()  # (a view may already have gone out with a timed flush of its own)
+    assert Article.objects.get(id=climber.id).view_count == climber.view_count + 20
     for _ in range(5):
         assert client.post(f"/share/{climber.id}/weibo/").status_code == 303
     _next_slot()
