@@ -257,6 +257,12 @@ def test_follow_updates_the_card(client, article):
     assert article.author.follower_count == 1 and article.author.attention >= 10
     page = _text(client.get(f"/zh-hans/u/{article.author_id}/"))
     assert "已关注" in page
+    # From care mode (the card's form posts to the care URL) back to the care author page; an
+    # article id too large for any row is ignored, not a 500.
+    care = client.post(f"/zh-hant/care/u/{article.author_id}/follow/", {"follow": "0", "article": "9" * 30})
+    assert care.status_code == 302 and care["Location"] == f"/zh-hant/care/u/{article.author_id}/"
+    article.author.refresh_from_db()
+    assert article.author.follower_count == 0
 
 
 def test_every_reader_page_has_hreflang_alternates(client, article):

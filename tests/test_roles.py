@@ -616,9 +616,7 @@ class Tally:
 
 
 # Known faults, each to be fixed in its view (then the strict xfail fails and is removed here).
-KNOWN = {
-    "care:follow": "reader.views.follow takes no `care` argument: a POST to /<v>/care/u/N/follow/ is a 500",
-}
+KNOWN: dict[str, str] = {}
 
 
 @pytest.mark.parametrize(

@@ -165,7 +165,7 @@ def following_page(request: HttpRequest, care: bool = False) -> HttpResponse:
 
 @login_required
 @require_POST
-def follow(request: HttpRequest, creator_id: int) -> HttpResponse:
+def follow(request: HttpRequest, creator_id: int, care: bool = False) -> HttpResponse:
     profile = CreatorProfile.objects.filter(id=creator_id).first()
     if profile is None:
         raise Http404
@@ -177,7 +177,7 @@ def follow(request: HttpRequest, creator_id: int) -> HttpResponse:
             user=request.user,
             creator=profile,
             following=request.POST.get("follow") != "0",
-            article_id=int(from_article) if from_article.isdigit() else None,
+            article_id=int(from_article) if from_article.isdigit() and len(from_article) < 16 else None,
         )
     except InputError as exc:
         variant = translation.get_language()
@@ -186,5 +186,5 @@ def follow(request: HttpRequest, creator_id: int) -> HttpResponse:
                 messages.error(request, ui(m, variant))
     nxt = request.POST.get("next", "")
     if not nxt.startswith("/") or nxt.startswith("//"):
-        nxt = f"/{translation.get_language()}/u/{profile.id}/"
+        nxt = f"/{translation.get_language()}/{'care/' if care else ''}u/{profile.id}/"
     return HttpResponseRedirect(nxt)
