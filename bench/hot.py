@@ -34,13 +34,9 @@ from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from timing import ms_summary
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zimei.settings")
-
-
-def _ms(times: list[float]) -> str:
-    times = sorted(times)
-    p90 = times[min(len(times) - 1, int(len(times) * 0.9))]
-    return f"median {statistics.median(times) * 1e3:7.2f} ms   p90 {p90 * 1e3:7.2f} ms"
 
 
 def _timed(fn, n: int) -> list[float]:
@@ -113,16 +109,16 @@ def main() -> None:
 
     for fn in (pk_read, cold(None)):  # warm the page cache of the database file
         _timed(fn, 3)
-    print(f"\nbaseline: primary-key read of one article       {_ms(_timed(pk_read, args.reads * 10))}")
-    print(f"hot list, site-wide, cold (pins + index scan)  {_ms(_timed(cold(None), args.reads))}")
+    print(f"\nbaseline: primary-key read of one article       {ms_summary(_timed(pk_read, args.reads * 10))}")
+    print(f"hot list, site-wide, cold (pins + index scan)  {ms_summary(_timed(cold(None), args.reads))}")
     per_channel: list[float] = []
     for channel in Channel.objects.all():
         per_channel += _timed(cold(channel.id), max(3, args.reads // 3))
-    print(f"hot list, per channel (all 11), cold            {_ms(per_channel)}")
+    print(f"hot list, per channel (all 11), cold            {ms_summary(per_channel)}")
     few = max(3, args.reads // 5)
-    print(f"first version's query, site-wide (3-day scan)  {_ms(_timed(first_version(None), few))}")
+    print(f"first version's query, site-wide (3-day scan)  {ms_summary(_timed(first_version(None), few))}")
     tech = Channel.objects.filter(slug="tech").values_list("id", flat=True).first()
-    print(f"first version's query, 科技 (3-day scan)        {_ms(_timed(first_version(tech), few))}")
+    print(f"first version's query, 科技 (3-day scan)        {ms_summary(_timed(first_version(tech), few))}")
     stamp = _timed(hot.hot_stamp, 10_000)
     print(f"hot_stamp() per page render                     {statistics.median(stamp) * 1e6:7.2f} µs")
 

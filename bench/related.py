@@ -36,17 +36,13 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from timing import ms_summary
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zimei.settings")
 
 
 class Rollback(Exception):
     pass
-
-
-def _ms(samples: list[float]) -> str:
-    s = sorted(samples)
-    p90 = s[min(len(s) - 1, int(len(s) * 0.9))]
-    return f"median {statistics.median(s) * 1000:7.2f} ms   p90 {p90 * 1000:7.2f} ms"
 
 
 def main() -> None:
@@ -172,10 +168,10 @@ def main() -> None:
             t_compute.append(t3 - t2)
             t_index.append(t5 - t4)
     print(f"\ntime for one new article ({len(t_kw)} articles after 5 warm-up, in-process)")
-    print(f"  baseline: primary-key read          {_ms(t_read)}")
-    print(f"  baseline: extract_keywords alone    {_ms(t_kw)}")
-    print(f"  keywords+simhash+near-dups+related  {_ms(t_compute)}")
-    print(f"  related_index with writes (publish) {_ms(t_index)}")
+    print(f"  baseline: primary-key read          {ms_summary(t_read)}")
+    print(f"  baseline: extract_keywords alone    {ms_summary(t_kw)}")
+    print(f"  keywords+simhash+near-dups+related  {ms_summary(t_compute)}")
+    print(f"  related_index with writes (publish) {ms_summary(t_index)}")
     ratio = statistics.median(t_compute) / statistics.median(t_kw)
     print(f"  compute / extract_keywords: {ratio:.2f}x")
 

@@ -25,6 +25,8 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from timing import ms_summary
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zimei.settings")
 
 
@@ -34,14 +36,8 @@ def _times(fn, repeat: int) -> list[float]:
     for _ in range(repeat):
         start = time.perf_counter()
         fn()
-        out.append((time.perf_counter() - start) * 1000)
+        out.append(time.perf_counter() - start)
     return out
-
-
-def _ms(values: list[float]) -> str:
-    values = sorted(values)
-    p95 = values[min(len(values) - 1, int(len(values) * 0.95))]
-    return f"median {statistics.median(values):.2f} ms, p95 {p95:.2f} ms"
 
 
 def main() -> None:
@@ -145,13 +141,13 @@ def main() -> None:
         lambda: spam_check(title="标题", summary="", body_html_raw=body, author=author, original=True),
         args.repeat,
     )
-    print(f"  whole check (all rules, repost lookup included)  {_ms(full)}")
+    print(f"  whole check (all rules, repost lookup included)  {ms_summary(full)}")
     automaton = lexicon_automaton()
     lex = _times(lambda: banned_hits(normalise(body), automaton), args.repeat)
-    print(f"  lexicon part (normalise + Aho-Corasick)          {_ms(lex)}  (goal < 5 ms)")
+    print(f"  lexicon part (normalise + Aho-Corasick)          {ms_summary(lex)}  (goal < 5 ms)")
     norm = normalise(body)
     ac = _times(lambda: banned_hits(norm, automaton), args.repeat)
-    print(f"    of which Aho-Corasick alone                    {_ms(ac)}")
+    print(f"    of which Aho-Corasick alone                    {ms_summary(ac)}")
     import random
 
     import ahocorasick
@@ -164,9 +160,9 @@ def main() -> None:
         big.add_word(_bytes_key(word), (word, "bench", "hold"))
     big.make_automaton()
     lex_big = _times(lambda: banned_hits(normalise(body), big), args.repeat)
-    print(f"  lexicon part with a 10,000-word lexicon          {_ms(lex_big)}")
+    print(f"  lexicon part with a 10,000-word lexicon          {ms_summary(lex_big)}")
     base = _times(lambda: sanitize_body(body), args.repeat)
-    print(f"  baseline: the sanitiser (nh3) on the same text   {_ms(base)}")
+    print(f"  baseline: the sanitiser (nh3) on the same text   {ms_summary(base)}")
     print(
         f"  ratios to the sanitiser: whole check {statistics.median(full) / statistics.median(base):.1f}x, "
         f"lexicon part {statistics.median(lex) / statistics.median(base):.1f}x"
