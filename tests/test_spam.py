@@ -10,6 +10,7 @@ import pytest
 
 from zimei.articles.models import Article
 from zimei.articles.services import NEW_CREATOR_REASON, ArticleInput, article_create, article_publish
+from zimei.core.errors import InputError
 from zimei.moderation.models import AuditEntry, BannedWord
 from zimei.moderation.normalize import normalise
 from zimei.moderation.services import banned_word_add, banned_word_change, banned_word_delete
@@ -170,6 +171,9 @@ def test_a_rejected_article_can_be_edited_and_submitted_again(client):
     assert article.status == Article.Status.REJECTED
     assert "首存送彩金" in article.review_reasons[0]
     assert AuditEntry.objects.filter(action="article.spam_reject", target_id=article.id).exists()
+    # Publishing it again unchanged says what to do (edit), not the editor's wording (appeal).
+    with pytest.raises(InputError, match="未通过自动检查：请按列出的原因修改"):
+        article_publish(article=article, actor=author.user)
     client.force_login(author.user)
     page = client.get(f"/zh-hans/studio/{article.id}/edit/").content.decode()
     assert "自动检查没有通过" in page and "首存送彩金" in page

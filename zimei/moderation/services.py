@@ -337,6 +337,10 @@ def publish_gate(*, article: Article) -> list[str]:
     review); returns the reasons it must be held for review (信用分 below CREDIT_HOLD_BELOW)."""
     credit = article.author.credit
     if article.status == Article.Status.REJECTED:
+        from zimei.articles.services import _spam_rejected_last
+
+        if _spam_rejected_last(article):
+            raise InputError.one("", "这篇文章未通过自动检查：请按列出的原因修改并保存，再提交发布")
         raise InputError.one("", "这篇文章未通过审核，不能再次发布；如有异议，可以在创作中心的通知里申诉")
     if credit < CREDIT_BLOCK_BELOW:
         raise InputError.one(
