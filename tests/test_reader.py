@@ -245,6 +245,11 @@ def test_only_published_articles_are_public(client):
     )
     assert client.get(f"/zh-hans/a/{draft.id}/").status_code == 404
     assert Article.objects.filter(status="published").count() == 0
+    # Held, refused, or sent back for changes: none of them is public either.
+    for status in (Article.Status.PENDING, Article.Status.REJECTED, Article.Status.CHANGES):
+        Article.objects.filter(id=draft.id).update(status=status, title_hans="草稿", title_hant="草稿")
+        for path in (f"/zh-hans/a/{draft.id}/", f"/zh-hant/care/a/{draft.id}/"):
+            assert client.get(path).status_code == 404, (status, path)
 
 
 def test_follow_updates_the_card(client, article):

@@ -33,14 +33,10 @@ def article_get_for_reader(article_id: int) -> Article:
     except Article.DoesNotExist:
         raise Http404 from None
     article.channel = channels_by_id().get(article.channel_id) or article.channel
-    if article.status in (
-        Article.Status.DRAFT,
-        Article.Status.PENDING,
-        Article.Status.REJECTED,
-    ):
-        raise Http404
     if article.status in GONE:
         raise ArticleGone(article)
+    if article.status != Article.Status.PUBLISHED:  # draft, held, rejected, sent back for changes
+        raise Http404
     return article
 
 
