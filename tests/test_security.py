@@ -470,3 +470,12 @@ def test_no_policy_violation_on_any_page(live_server, chromium):
     reader.close()
     desk.close()
     assert violations == []
+
+
+def test_the_script_cookie_is_secure_when_the_other_cookies_are(client, settings):
+    settings.LANGUAGE_COOKIE_SECURE = True
+    response = client.get("/switch/zh-hant/?next=/zh-hans/", HTTP_HOST="127.0.0.1")
+    cookie = response.cookies[settings.LANGUAGE_COOKIE_NAME]
+    assert cookie.value == "zh-hant" and cookie["secure"] and cookie["samesite"] == "Lax"
+    settings.LANGUAGE_COOKIE_SECURE = False
+    assert not client.get("/switch/zh-hans/").cookies[settings.LANGUAGE_COOKIE_NAME]["secure"]

@@ -52,7 +52,11 @@ def variant_switch(request: HttpRequest, variant: str) -> HttpResponseRedirect:
         nxt = "/"
     response = HttpResponseRedirect(with_variant(nxt, variant))
     response.set_cookie(
-        settings.LANGUAGE_COOKIE_NAME, variant, max_age=settings.LANGUAGE_COOKIE_AGE, samesite="Lax"
+        settings.LANGUAGE_COOKIE_NAME,
+        variant,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        samesite="Lax",
+        secure=settings.LANGUAGE_COOKIE_SECURE,
     )
     return response
 
