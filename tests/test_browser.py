@@ -4,6 +4,7 @@ mode. Screenshots go to test-artifacts/."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from .browser import screenshot
 from .factories import creator, png_bytes, published_article
@@ -162,7 +163,7 @@ def test_apply_review_write_publish_read_in_the_browser(live_server, chromium):
     applicant.fill("#id_intro", "我在本地跑了十年新闻，想写写街巷里的人和事。")
     applicant.fill("#id_sample_work", "老街的早市六点开张，卖豆花的阿姨已经在这里摆了二十年摊。" * 3)
     applicant.get_by_role("button", name="提交申请").click()
-    assert applicant.get_by_text("待审核").first.is_visible()
+    expect(applicant.get_by_text("待审核").first).to_be_visible()
 
     desk = person()
     desk.goto(f"{url}/zh-hans/accounts/login/?next=/zh-hans/desk/applications/")
@@ -170,13 +171,13 @@ def test_apply_review_write_publish_read_in_the_browser(live_server, chromium):
     desk.fill("#id_password", "correct-horse-battery")
     desk.get_by_role("button", name="登录").click()
     desk.wait_for_url("**/desk/applications/")
-    assert desk.get_by_text("山海手记").first.is_visible()
-    desk.get_by_role("button", name="通过").click()
-    desk.wait_for_load_state()
+    expect(desk.get_by_text("山海手记").first).to_be_visible()
+    with desk.expect_navigation():  # the approval is saved before the applicant looks
+        desk.get_by_role("button", name="通过").click()
     screenshot(desk, "desk-applications")
 
     applicant.reload()
-    assert applicant.get_by_text("已通过").first.is_visible()
+    expect(applicant.get_by_text("已通过").first).to_be_visible()
     applicant.goto(f"{url}/zh-hans/studio/new/")
     applicant.fill("#id_title", "老街早市：豆花阿姨的二十年！")
     area = applicant.locator(".editor-area")
@@ -193,12 +194,12 @@ def test_apply_review_write_publish_read_in_the_browser(live_server, chromium):
     article = Article.objects.get(title="老街早市：豆花阿姨的二十年！")
     assert article.status == Article.Status.PENDING
     row = applicant.locator("tr", has_text="老街早市：豆花阿姨的二十年！")
-    assert row.get_by_text("待审核").first.is_visible()
+    expect(row.get_by_text("待审核").first).to_be_visible()
     desk.goto(f"{url}/zh-hans/desk/queue/?tab=held")
     held = desk.locator(f"#held-{article.id}")
-    assert held.get_by_text("老街早市：豆花阿姨的二十年！").is_visible()
-    held.get_by_role("button", name="通过并发布").click()
-    desk.wait_for_load_state()
+    expect(held.get_by_text("老街早市：豆花阿姨的二十年！")).to_be_visible()
+    with desk.expect_navigation():
+        held.get_by_role("button", name="通过并发布").click()
     screenshot(desk, "desk-queue-approved")
     article.refresh_from_db()
     assert article.status == Article.Status.PUBLISHED

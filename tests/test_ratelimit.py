@@ -291,9 +291,9 @@ WORKER = textwrap.dedent(
 
 def test_counts_are_shared_and_exact_across_worker_processes(settings):
     """Two server processes counting at once: the store is shared and no count is lost."""
-    _limits(settings, report=(10_000, 3600))
+    _limits(settings, report=(10_000, 10**10))  # one window for the whole run, whatever the hour
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="zimei.settings", ZIMEI_DATA_DIR=str(settings.DATA_DIR))
-    env["ZIMEI_RATE_REPORT"] = "10000/3600"
+    env["ZIMEI_RATE_REPORT"] = f"10000/{10**10}"
     workers = [
         subprocess.Popen([sys.executable, "-c", WORKER, "150"], env=env, stderr=subprocess.PIPE)
         for _ in range(2)

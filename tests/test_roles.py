@@ -652,4 +652,4 @@ def test_the_matrix_size():
     pairs = sum(len(route.expect) for route in MATRIX.values()) + len(ADMIN_PAGES)
     cells = pairs * len(ROLES)
     print(f"role matrix: {len(ROLES)} roles × {pairs} route-methods = {cells} cells")
-    assert cells == len(ROLES) * pairs and pairs > 80
+    assert pairs > 80

@@ -183,12 +183,16 @@ def public_page(view: Callable) -> Callable:
     return wrapper
 
 
+LOOKED_UP = "zimei.page_cache_missed"  # set in the WSGI environ by PageCacheApp on a miss
+
+
 class PageCacheMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        hit = lookup(request.META)
+        # Under `zimei serve`, PageCacheApp has already looked and missed: don't look twice.
+        hit = None if request.META.get(LOOKED_UP) else lookup(request.META)
         if hit is not None:
             response = HttpResponse(hit[0], content_type=hit[1])
             response["X-Cache"] = "HIT"
@@ -218,6 +222,7 @@ class PageCacheApp:
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         hit = lookup(environ)
         if hit is None:
+            environ[LOOKED_UP] = True
             return self.app(environ, start_response)
         body, content_type, _ = hit
         start_response(

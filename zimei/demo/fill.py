@@ -25,7 +25,7 @@ from zimei.articles.services import (
     ArticleInput,
     article_create,
     article_publish,
-    creator_counts_refresh,
+    creators_counts_refresh,
     image_create,
 )
 from zimei.distribution.hot import rebuilt_log
@@ -244,8 +244,7 @@ def demo_fill(
         for article in rows:
             article.related_ids = related_compute(article)
         Article.objects.bulk_update(rows, ["related_ids"], batch_size=500)
-        for p in profiles:
-            creator_counts_refresh(p)
+        creators_counts_refresh(ids=[p.id for p in profiles])
 
         _drafts(profiles[0], drafts, seed=seed)
         _held_example(profiles[-1])

@@ -237,15 +237,13 @@ def hot_expire() -> None:
         before = 0
     stamp = max(time.time_ns(), before + 1)  # always a new value, even within one clock tick
     os.utime(path, ns=(stamp, stamp))
+    slugs = list(Channel.objects.values_list("slug", flat=True))
     paths = []
     for variant in ("zh-hans", "zh-hant"):
         with translation.override(variant):
             for ns in ("reader", "care"):
                 paths.append(reverse(f"{ns}:home"))
-                paths.extend(
-                    reverse(f"{ns}:channel", args=[slug])
-                    for slug in Channel.objects.values_list("slug", flat=True)
-                )
+                paths.extend(reverse(f"{ns}:channel", args=[slug]) for slug in slugs)
     purge_paths(paths)
 
 

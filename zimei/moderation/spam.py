@@ -565,11 +565,6 @@ def spam_check(
 
 # Reasons that only the raw HTML shows (hidden text): kept from the check at save time when
 # the publish check re-reads the stored (sanitised) body.
-RAW_ONLY_RULES = ("hidden", "empty_tags")
-_RAW_ONLY_PREFIXES = ("正文里有 ", "有 ")
-_RAW_ONLY_MARKS = ("被隐藏", "没有意义的标签")
-
-
 def raw_only_findings(reasons: list[str]) -> list[Finding]:
     """The hidden-text findings among stored reasons (their scores are fixed per rule)."""
     out = []

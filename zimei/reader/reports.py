@@ -14,6 +14,8 @@ from zimei.core.errors import InputError
 from zimei.moderation.models import Report
 from zimei.moderation.services import REPORT_NOTE_MAX, report_create, report_open_exists
 
+from .views import _mark_care
+
 
 def _form(request: HttpRequest, article, values: dict, errors: dict | None = None) -> HttpResponse:
     context = {
@@ -30,7 +32,7 @@ def _form(request: HttpRequest, article, values: dict, errors: dict | None = Non
 @login_required
 @require_http_methods(["GET", "POST"])
 def report(request: HttpRequest, article_id: int, care: bool = False) -> HttpResponse:
-    request.care = care
+    _mark_care(request, care)
     try:
         article = article_get_for_reader(article_id)
     except ArticleGone as gone:
@@ -47,5 +49,5 @@ def report(request: HttpRequest, article_id: int, care: bool = False) -> HttpRes
 
 @login_required
 def report_thanks(request: HttpRequest, article_id: int, care: bool = False) -> HttpResponse:
-    request.care = care
+    _mark_care(request, care)
     return render(request, "reader/report_thanks.html", {"article_id": article_id})

@@ -262,12 +262,7 @@ def publish(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, ui("这篇文章已被编辑下架，不能重新发布", current_variant()))
         return HttpResponseRedirect(reverse("studio:dashboard"))
     rate_count("publish", str(request.user.id))
-    if article.status == Article.Status.REJECTED:
-        messages.error(request, ui(SPAM_REJECTED_MESSAGE, current_variant()))
-    elif article.status == Article.Status.PENDING:
-        messages.warning(request, ui(HELD_MESSAGE, current_variant()))
-    else:
-        messages.success(request, ui("已发布，读者现在可以看到它了", current_variant()))
+    _saved_message(request, article, "publish", "")
     return HttpResponseRedirect(reverse("studio:dashboard"))
 
 
