@@ -65,3 +65,20 @@ def test_only_the_owner_can_revoke_and_readers_have_no_tokens_page(client, studi
     assert row.revoked_at is None
     client.force_login(UserFactory())
     assert client.get("/zh-hans/studio/tokens/").status_code == 403
+
+
+def test_last_use_is_recorded_again_a_whole_day_later():
+    """`last_used_at` is refreshed at most once a minute, and a day later too (not only when the
+    seconds part of the gap passes a minute)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from zimei.accounts.services import token_create
+
+    author = creator()
+    row, token = token_create(user=author.user, name="t")
+    day_ago = timezone.now() - timedelta(days=1, seconds=5)
+    ApiToken.objects.filter(id=row.id).update(last_used_at=day_ago)
+    token_authenticate(token)
+    assert ApiToken.objects.get(id=row.id).last_used_at > day_ago + timedelta(days=1)
