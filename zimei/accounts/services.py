@@ -228,8 +228,9 @@ def token_authenticate(token: str) -> ApiToken | None:
         .filter(token_hash=_token_hash(token), revoked_at__isnull=True, user__is_active=True)
         .first()
     )
-    if row is not None and (row.last_used_at is None or (timezone.now() - row.last_used_at).total_seconds() > 60):
-        ApiToken.objects.filter(id=row.id).update(last_used_at=timezone.now())
+    now = timezone.now()
+    if row is not None and (row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60):
+        ApiToken.objects.filter(id=row.id).update(last_used_at=now)
     return row
 
 
