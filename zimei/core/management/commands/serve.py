@@ -19,6 +19,12 @@ from django.db.migrations.executor import MigrationExecutor
 
 STAMP_NAME = ".zimei-collected"
 KILL_TIMEOUT = 5
+# Connections each worker holds open at once (idle keep-alive ones included), and the kernel's
+# queue of connections not yet accepted.
+BACKLOG = 2048
+# A client that has not sent its whole request head in this time is cut off (slow-header
+# clients); browsers send it in one packet.
+HEADER_READ_TIMEOUT_MS = 10_000
 
 
 def default_workers() -> int:
@@ -171,6 +177,7 @@ def run_server(
     """Serve zimei.wsgi:application with granian; /static/ straight from STATIC_ROOT."""
     from granian import Granian
     from granian.constants import Interfaces
+    from granian.http import HTTP1Settings
 
     if "ZIMEI_SITE_URL" not in os.environ:
         # Absolute links (share, QR codes, canonical) name the address actually served.
@@ -189,7 +196,12 @@ def run_server(
         interface=Interfaces.WSGI,
         workers=workers,
         blocking_threads=threads,
-        backpressure=threads,  # no more requests in Python at once than there are threads
+        # Connections are cheap tasks in granian's Rust loop; only requests wait for a thread.
+        # Granian counts backpressure per connection, so a low value lets idle keep-alive
+        # sockets (a browser opens six) starve fresh requests: see docs/deploy.md.
+        backlog=BACKLOG,
+        backpressure=BACKLOG,
+        http1_settings=HTTP1Settings(header_read_timeout=HEADER_READ_TIMEOUT_MS),
         websockets=False,
         log_access=access_log,
         respawn_failed_workers=True,
