@@ -1,0 +1,195 @@
+"""A real `zimei serve` in a child process, on a loopback port, with its own data folder.
+
+The tests that need what a browser, a front cache or an outage sees (tests/test_serving.py and
+friends) start the server the way an operator does: `python -m zimei migrate`, `seed`, then
+`serve`. With `database_url` the server uses that database instead of SQLite in its folder;
+`pg_database()` makes a fresh PostgreSQL database for one server (CI runs PostgreSQL)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_URL = os.environ.get("ZIMEI_TEST_DATABASE_URL", "")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, *, timeout: float = 60, proc: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            if proc is not None and proc.poll() is not None:
+                out = proc.stdout.read() if proc.stdout else ""
+                raise RuntimeError(f"the server exited with {proc.returncode}:\n{out}") from None
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"nothing listening on 127.0.0.1:{port} after {timeout} s") from None
+            time.sleep(0.2)
+
+
+def stop_group(proc: subprocess.Popen, *, timeout: float = 20) -> str:
+    """Ctrl+C for a process started with start_new_session, then SIGKILL if it lingers."""
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGINT)
+        except ProcessLookupError:
+            pass
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, _ = proc.communicate()
+    # granian's workers leave the parent's group (serve.worker_application): kill any left over.
+    return out or ""
+
+
+class LiveServer:
+    """One data folder, one environment; `manage()` runs a `zimei` command in it, `start()`
+    serves it. Use `live_server(...)` (below) rather than this class directly."""
+
+    def __init__(self, data_dir: Path, *, database_url: str = "", redis_url: str = "", **env: str) -> None:
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.env = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("ZIMEI_DATABASE_URL", "ZIMEI_REDIS_URL", "DJANGO_SETTINGS_MODULE")
+        }
+        self.env.update(ZIMEI_DATA_DIR=str(data_dir), PYTHONUNBUFFERED="1", **env)
+        self.env.setdefault("ZIMEI_SITE_URL", self.base)
+        if database_url:
+            self.env["ZIMEI_DATABASE_URL"] = database_url
+        if redis_url:
+            self.env["ZIMEI_REDIS_URL"] = redis_url
+        self.proc: subprocess.Popen | None = None
+
+    def manage(self, *args: str, input: str | None = None, timeout: float = 300) -> str:
+        """Run `zimei ARGS` (this checkout's code) against this server's data; returns stdout."""
+        done = subprocess.run(
+            [sys.executable, "-m", "zimei", *args],
+            cwd=ROOT,
+            env=self.env,
+            input=input,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"zimei {' '.join(args)} failed ({done.returncode}):\n{done.stdout}{done.stderr}")
+        return done.stdout
+
+    def start(self, *serve_args: str) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "zimei", "serve", "--port", str(self.port), "--no-daily-jobs", *serve_args],
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+        wait_for_port(self.port, proc=self.proc)
+        self.wait_ready()
+
+    def wait_ready(self, path: str = "/zh-hans/", timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(self.base + path, timeout=5) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.3)
+
+    def worker_pids(self) -> list[int]:
+        """granian's worker processes (children of the serving process)."""
+        assert self.proc is not None
+        out = subprocess.run(
+            ["ps", "-o", "pid=", "--ppid", str(self.proc.pid)], capture_output=True, text=True
+        ).stdout
+        return [int(p) for p in out.split()]
+
+    def stop(self) -> str:
+        if self.proc is None:
+            return ""
+        workers = self.worker_pids() if self.proc.poll() is None else []
+        out = stop_group(self.proc)
+        for pid in workers:  # workers left the group; make sure none outlives the test
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.proc = None
+        return out
+
+
+@contextmanager
+def pg_database() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database on the test server (ZIMEI_TEST_DATABASE_URL), dropped
+    afterwards; yields its URL."""
+    import psycopg
+
+    assert PG_URL, "ZIMEI_TEST_DATABASE_URL is not set"
+    name = f"zimei_live_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield PG_URL.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with psycopg.connect(PG_URL, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def uses_pg() -> bool:
+    """Whether this pass of the suite runs on PostgreSQL (`./dev test` second pass, CI)."""
+    return os.environ.get("ZIMEI_TEST_DB") == "pg" and bool(PG_URL)
+
+
+@contextmanager
+def live_server(
+    tmp_path: Path,
+    *,
+    articles: int = 20,
+    serve_args: tuple[str, ...] = (),
+    database_url: str | None = None,
+    env: Mapping[str, str] | None = None,
+    start: bool = True,
+) -> Iterator[LiveServer]:
+    """A migrated, seeded Zimei serving on a free loopback port. On the suite's PostgreSQL
+    pass (and unless database_url is given) it runs on a fresh PostgreSQL database."""
+    with pg_database() if database_url is None and uses_pg() else _nothing(database_url or "") as url:
+        server = LiveServer(tmp_path / "data", database_url=url, **dict(env or {}))
+        server.manage("migrate", "-v0")
+        if articles:
+            server.manage("seed", "--articles", str(articles), "--creators", str(max(2, articles // 10)))
+        try:
+            if start:
+                server.start(*serve_args)
+            yield server
+        finally:
+            server.stop()
+
+
+@contextmanager
+def _nothing(value: str) -> Iterator[str]:
+    yield value

@@ -1,0 +1,107 @@
+"""`zimei serve` under connections that behave like the real world's: browsers keep idle
+keep-alive sockets open (about six per page), slow clients trickle their request heads. None of
+them may keep a fresh request from being answered (docs/deploy.md says how the server is set)."""
+
+from __future__ import annotations
+
+import http.client
+import re
+import socket
+import time
+from contextlib import ExitStack
+
+import pytest
+
+from tests.live import live_server
+
+IDLE_KEEPALIVE = 200
+SLOW_HEADERS = 20
+
+
+def _idle_keepalive(port: int, path: str) -> socket.socket:
+    """A connection that made one request, read the answer and now sits idle, as a browser's."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    sock.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: idle-tab\r\n\r\n".encode())
+    return sock
+
+
+def _slow_header(port: int) -> socket.socket:
+    """A connection that has sent only part of its request head (and will send no more)."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    sock.sendall(b"GET /zh-hans/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+    return sock
+
+
+def _timed_get(port: int, path: str) -> tuple[int, float, bytes]:
+    started = time.monotonic()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        conn.request("GET", path, headers={"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/156"})
+        response = conn.getresponse()
+        body = response.read()
+        return response.status, time.monotonic() - started, body
+    finally:
+        conn.close()
+
+
+def test_idle_and_slow_connections_never_keep_a_fresh_request_waiting(tmp_path):
+    """200 idle keep-alive connections and 20 slow-header ones stay open; an article page and
+    everything it loads (CSS, JS, pictures) still answer in under a second each. Before the
+    fix, four idle sockets were enough to stall every further request."""
+    with live_server(tmp_path, articles=10) as server, ExitStack() as held:
+        status, _, home = _timed_get(server.port, "/zh-hans/")
+        assert status == 200
+        article = re.search(r'href="(/zh-hans/a/\d+/)"', home.decode()).group(1)
+
+        sockets = [_idle_keepalive(server.port, "/static/zimei/site.js") for _ in range(IDLE_KEEPALIVE)]
+        for sock in sockets:
+            held.callback(sock.close)
+        for sock in sockets:  # each got its answer, and the connection stays open afterwards
+            assert sock.recv(64).startswith(b"HTTP/1.1 200")
+        for _ in range(SLOW_HEADERS):
+            held.callback(_slow_header(server.port).close)
+        time.sleep(0.5)
+
+        status, elapsed, page = _timed_get(server.port, article)
+        assert status == 200 and elapsed < 1.0, f"{article}: {status} after {elapsed:.2f} s"
+        html = page.decode()
+        assets = set(re.findall(r'(?:src|href)="(/(?:static|media|qr)/[^"]+)"', html))
+        assert any(a.endswith(".css") for a in assets) and any(a.endswith(".js") for a in assets)
+        assert any(a.startswith("/media/") for a in assets), "the seeded article has a picture"
+        for asset in sorted(assets):
+            status, elapsed, _ = _timed_get(server.port, asset)
+            assert status == 200 and elapsed < 1.0, f"{asset}: {status} after {elapsed:.2f} s"
+        # The idle connections were never closed by the server for the fresh requests' sake.
+        assert sum(_still_open(s) for s in sockets) == IDLE_KEEPALIVE
+
+
+def _still_open(sock: socket.socket) -> bool:
+    sock.setblocking(False)
+    try:
+        return sock.recv(1, socket.MSG_PEEK) != b""
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.browser
+def test_fifty_article_pages_in_a_row_all_finish_loading_in_chromium(tmp_path, chromium):
+    """A reader clicks through 50 articles in one tab: Chromium keeps its keep-alive
+    connections open between pages, and every page's load event fires within 5 s."""
+    with live_server(tmp_path, articles=60) as server:
+        ids = range(1, 51)  # a fresh database: the seeded articles are 1 to 60
+        context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+        try:
+            page = context.new_page()
+            slow = []
+            for article_id in ids:
+                started = time.monotonic()
+                response = page.goto(f"{server.base}/zh-hans/a/{article_id}/", wait_until="load", timeout=5000)
+                took = time.monotonic() - started
+                assert response is not None and response.status == 200
+                if took >= 5:
+                    slow.append((article_id, took))
+            assert not slow, f"pages whose load event came after 5 s: {slow}"
+        finally:
+            context.close()
