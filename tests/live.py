@@ -93,12 +93,23 @@ class LiveServer:
             timeout=timeout,
         )
         if done.returncode != 0:
-            raise RuntimeError(f"zimei {' '.join(args)} failed ({done.returncode}):\n{done.stdout}{done.stderr}")
+            raise RuntimeError(
+                f"zimei {' '.join(args)} failed ({done.returncode}):\n{done.stdout}{done.stderr}"
+            )
         return done.stdout
 
     def start(self, *serve_args: str) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "zimei", "serve", "--port", str(self.port), "--no-daily-jobs", *serve_args],
+            [
+                sys.executable,
+                "-m",
+                "zimei",
+                "serve",
+                "--port",
+                str(self.port),
+                "--no-daily-jobs",
+                *serve_args,
+            ],
             cwd=ROOT,
             env=self.env,
             stdout=subprocess.PIPE,

@@ -97,7 +97,9 @@ def test_fifty_article_pages_in_a_row_all_finish_loading_in_chromium(tmp_path, c
             slow = []
             for article_id in ids:
                 started = time.monotonic()
-                response = page.goto(f"{server.base}/zh-hans/a/{article_id}/", wait_until="load", timeout=5000)
+                response = page.goto(
+                    f"{server.base}/zh-hans/a/{article_id}/", wait_until="load", timeout=5000
+                )
                 took = time.monotonic() - started
                 assert response is not None and response.status == 200
                 if took >= 5:
