@@ -40,6 +40,8 @@ VIEW_WINDOW = 30 * 60
 FLUSH_SECONDS = 10.0
 FLUSH_EVENTS = 500
 BOTS = re.compile(
+from zimei.core.ratelimit import client_address
+
     r"bot|crawl|spider|slurp|scrapy|preview|facebookexternalhit|embedly|curl|wget|"
     r"python-requests|python-urllib|go-http-client|okhttp|httpclient|headless|lighthouse",
     re.IGNORECASE,
@@ -55,7 +57,7 @@ def viewer_key(meta: Mapping[str, str]) -> str | None:
     if any(word in meta.get(h, "").lower() for h in PREFETCH_HEADERS for word in ("prefetch", "preview")):
         return None
     salt = _salt(date.today().isoformat())
-    raw = f"{meta.get('REMOTE_ADDR', '')}|{agent}".encode()
+    raw = f"{client_address(meta)}|{agent}".encode()
     return hashlib.blake2b(raw, key=salt, digest_size=12).hexdigest()
 
 
