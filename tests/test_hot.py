@@ -100,6 +100,20 @@ def test_publish_adds_freshness_once(six):
     article = six[0]
     first = Article.objects.get(id=article.id).hot_log
     assert first == pytest.approx(hot.event_log(hot.W_PUBLISH, article.published_at))
+def test_a_flush_counts_published_articles_only(six):
+    """The view beacon takes any id without a query: the flush drops what is not published."""
+    withdrawn, taken_down = six[4], six[5]
+    article_withdraw(article=withdrawn, actor=withdrawn.author.user)
+    article_take_down(article=taken_down, actor=editor(), reason="违规")
+    before = {a.id: (a.view_count, a.hot_log) for a in Article.objects.all()}
+    hot.views_apply({withdrawn.id: 4, taken_down.id: 2, 987_654: 1, six[0].id: 1})
+    after = {a.id: (a.view_count, a.hot_log) for a in Article.objects.all()}
+    assert after[six[0].id][0] == before[six[0].id][0] + 1
+    assert {k: v for k, v in after.items() if k != six[0].id} == {
+        k: v for k, v in before.items() if k != six[0].id
+    }
+
+
     article.refresh_from_db()
     article.title = "第0篇：芯片产业观察（更新）"
     article.save()
