@@ -43,7 +43,11 @@ def _hot_ids(html: str) -> list[int]:
 
 
 def _reader(n: int) -> dict:
-    return {"REMOTE_ADDR": f"10.0.{n // 250}.{n % 250}", "HTTP_USER_AGENT": "Mozilla/5.0 Firefox/140.0"}
+    return {
+        "REMOTE_ADDR": f"10.0.{n // 250}.{n % 250}",
+        "HTTP_USER_AGENT": "Mozilla/5.0 Firefox/140.0",
+        "HTTP_SEC_FETCH_SITE": "same-origin",  # what a browser sends with the page's beacon
+    }
 
 
 @pytest.fixture
@@ -96,6 +100,20 @@ def test_a_flushs_batch_adds_what_the_formula_says(six):
     assert after[six[0].id].hot_log == pytest.approx(hot.event_log(3, when), rel=1e-12)
 
 
+def test_a_flush_counts_published_articles_only(six):
+    """The view beacon takes any id without a query: the flush drops what is not published."""
+    withdrawn, taken_down = six[4], six[5]
+    article_withdraw(article=withdrawn, actor=withdrawn.author.user)
+    article_take_down(article=taken_down, actor=editor(), reason="违规")
+    before = {a.id: (a.view_count, a.hot_log) for a in Article.objects.all()}
+    hot.views_apply({withdrawn.id: 4, taken_down.id: 2, 987_654: 1, six[0].id: 1})
+    after = {a.id: (a.view_count, a.hot_log) for a in Article.objects.all()}
+    assert after[six[0].id][0] == before[six[0].id][0] + 1
+    assert {k: v for k, v in after.items() if k != six[0].id} == {
+        k: v for k, v in before.items() if k != six[0].id
+    }
+
+
 def test_publish_adds_freshness_once(six):
     article = six[0]
     first = Article.objects.get(id=article.id).hot_log
@@ -115,9 +133,10 @@ def test_views_and_shares_move_an_article_up_on_the_reader_page(client, six):
     assert _hot_ids(home)[0] == old.id
     climber = six[3]
     assert _hot_ids(home).index(climber.id) > 0
-    # Read by 20 readers (through the page, the counter and its flush), shared 5 times.
+    # Read by 20 readers (the page, its view beacon, the counter and its flush), shared 5 times.
     for n in range(20):
         assert client.get(f"/zh-hans/a/{climber.id}/", **_reader(n)).status_code == 200
+        assert client.post(f"/views/{climber.id}/", **_reader(n)).status_code == 204
     flush()  # (a view may already have gone out with a timed flush of its own)
     assert Article.objects.get(id=climber.id).view_count == climber.view_count + 20
     for _ in range(5):
@@ -311,7 +330,7 @@ def test_a_quiet_workers_views_reach_the_list_without_another_view(client):
     stop = threading.Event()
     thread = flush_in_background(0.1, stop=stop)
     try:
-        client.get(f"/zh-hans/a/{article.id}/", **_reader(1))
+        client.post(f"/views/{article.id}/", **_reader(1))  # the page's view beacon
         deadline = time.monotonic() + 5
         while Article.objects.get(id=article.id).view_count == 0 and time.monotonic() < deadline:
             time.sleep(0.05)

@@ -189,12 +189,20 @@ def test_article_page_query_count(client, article, django_assert_num_queries):
 
 
 def test_views_and_shares_are_counted(client, article):
+    """A view is the page's beacon (tests/test_beacon.py), sent when a reader's browser shows it."""
+
+    def read(path: str, **meta) -> None:
+        assert client.get(path, **meta).status_code == 200
+        assert (
+            client.post(f"/views/{article.id}/", HTTP_SEC_FETCH_SITE="same-origin", **meta).status_code == 204
+        )
+
     firefox = {"HTTP_USER_AGENT": "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Firefox/140.0"}
     for _ in range(3):  # one reader, three times within 30 minutes: one view
-        client.get(f"/zh-hans/a/{article.id}/", **firefox)
-    client.get(f"/zh-hant/a/{article.id}/", HTTP_USER_AGENT="Mozilla/5.0 (iPhone) Safari/605.1")
-    client.get(f"/zh-hans/a/{article.id}/", HTTP_USER_AGENT="Mozilla/5.0 (compatible; Googlebot/2.1)")
-    client.get(f"/zh-hans/a/{article.id}/", HTTP_SEC_PURPOSE="prefetch", HTTP_USER_AGENT="Mozilla/5.0 Edge")
+        read(f"/zh-hans/a/{article.id}/", **firefox)
+    read(f"/zh-hant/a/{article.id}/", HTTP_USER_AGENT="Mozilla/5.0 (iPhone) Safari/605.1")
+    read(f"/zh-hans/a/{article.id}/", HTTP_USER_AGENT="Mozilla/5.0 (compatible; Googlebot/2.1)")
+    read(f"/zh-hans/a/{article.id}/", HTTP_SEC_PURPOSE="prefetch", HTTP_USER_AGENT="Mozilla/5.0 Edge")
     flush()
     article.refresh_from_db()
     assert article.view_count == 2

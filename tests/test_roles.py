@@ -409,6 +409,16 @@ SITE_ROUTES: dict[str, Route] = {
     ),
     "share [draft]": Route(lambda w: f"/share/{w.draft.id}/link/", {"POST": every(404)}, data=lambda w: {}),
     "qr": Route(lambda w: f"/qr/{w.published.id}.svg", {"GET": every(200)}),
+    # The view beacon: the same answer for everyone, signed in or not (no session is read), and
+    # for any id (one that is not published is dropped by the flush, not looked up).
+    "view-beacon": Route(
+        lambda w: f"/views/{w.published.id}/", {"POST": every(204), "GET": every(405)}, data=lambda w: {}
+    ),
+    "view-beacon [draft]": Route(lambda w: f"/views/{w.draft.id}/", {"POST": every(204)}, data=lambda w: {}),
+    "view-beacon-gif": Route(
+        lambda w: f"/views/{w.published.id}.gif", {"GET": every(200), "POST": every(405)}, data=lambda w: {}
+    ),
+    "view-beacon-gif [taken down]": Route(lambda w: f"/views/{w.taken_down.id}.gif", {"GET": every(200)}),
     "robots": Route(lambda w: "/robots.txt", {"GET": every(200)}),
     "sitemap": Route(lambda w: "/sitemap.xml", {"GET": every(200)}),
     "sitemap-section": Route(lambda w: "/sitemap-articles.xml", {"GET": every(200)}),

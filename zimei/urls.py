@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from zimei.accounts.forms import AdminLoginForm
 from zimei.api.api import api
+from zimei.core import beacon
 from zimei.core import views as core_views
 from zimei.distribution import sitemaps
 from zimei.reader import urls as reader_urls
@@ -17,6 +18,9 @@ urlpatterns = [
     path("switch/<str:variant>/", core_views.variant_switch, name="variant-switch"),
     path("share/<int:article_id>/<str:target>/", core_views.share, name="share"),
     path("qr/<int:article_id>.svg", core_views.qr_code, name="qr"),
+    # The view beacon (core/beacon.py; under `zimei serve` BeaconApp answers these first).
+    path("views/<int:article_id>/", beacon.beacon_post, name="view-beacon"),
+    path("views/<int:article_id>.gif", beacon.beacon_gif, name="view-beacon-gif"),
     path("robots.txt", sitemaps.robots_txt, name="robots"),
     path("sitemap.xml", sitemaps.sitemap_index, name="sitemap"),
     path("sitemap-<slug:section>.xml", sitemaps.sitemap_section, name="sitemap-section"),

@@ -144,7 +144,8 @@ def _anonymous_cookie(cookie_header: str) -> bool:
 
 def lookup(meta: Mapping[str, str]) -> Page | None:
     """The cached page for this request (a WSGI environ or request.META), if it is an anonymous
-    GET of a reader page. A hit on an article page counts the view."""
+    GET of a reader page. Serving a page counts nothing: the page's view beacon does, as it does
+    behind a front cache (core/beacon.py)."""
     path = meta.get("PATH_INFO", "")
     if not (
         settings.ZIMEI_PAGE_CACHE
@@ -154,12 +155,7 @@ def lookup(meta: Mapping[str, str]) -> Page | None:
     ):
         return None
     query = meta.get("QUERY_STRING", "")
-    page = page_store().get(_key(f"{path}?{query}" if query else path))
-    if page is not None and page[2]:
-        from zimei.distribution.counters import view_record
-
-        view_record(page[2], meta)
-    return page
+    return page_store().get(_key(f"{path}?{query}" if query else path))
 
 
 def _cache_control() -> str:

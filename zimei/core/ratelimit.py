@@ -27,7 +27,7 @@ import pickle
 import random
 import struct
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
@@ -81,9 +81,13 @@ def rate_limit_of(action: str) -> tuple[int, int]:
     return tuple(settings.ZIMEI_RATE_LIMITS.get(action, (0, 60)))  # type: ignore[return-value]
 
 
-def client_address(request: HttpRequest) -> str:
-    """The caller's address, as the server saw it (put a proxy's real-IP handling in front)."""
-    return request.META.get("REMOTE_ADDR") or "?"
+def client_address(request: HttpRequest | Mapping[str, str]) -> str:
+    """The caller's address, as the server saw it (put a proxy's real-IP handling in front).
+    The one place that says who the client is: for rate limits, the API's anonymous quota and
+    the view counters' reader key. Takes a request, its META or a WSGI environ (the view
+    beacon's fast path has no request)."""
+    meta = request.META if isinstance(request, HttpRequest) else request
+    return meta.get("REMOTE_ADDR") or "?"
 
 
 # --- the store --------------------------------------------------------------------------

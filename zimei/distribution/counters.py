@@ -1,6 +1,12 @@
 """View counting: one view per reader per article per 30 minutes, bots and prefetches left out,
 without slowing the page.
 
+Views arrive by the view beacon (core/beacon.py: POST /views/<id>/ from site.js when the page
+is shown, GET /views/<id>.gif without JavaScript), not with the page itself: pages may be
+served by the page store, a front cache or a CDN that never reaches the app, and the beacon
+counts them all alike. A view of an id that is not a published article is dropped by the
+flush (hot.views_apply), so the request path needs no query.
+
 A reader is a salted hash of address and user agent (the salt is derived from the secret key
 and changes daily); the raw address is never stored. The request path does one cheap step:
 
@@ -34,6 +40,8 @@ from functools import lru_cache
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from zimei.core.ratelimit import client_address
+
 log = logging.getLogger(__name__)
 
 VIEW_WINDOW = 30 * 60
@@ -55,7 +63,7 @@ def viewer_key(meta: Mapping[str, str]) -> str | None:
     if any(word in meta.get(h, "").lower() for h in PREFETCH_HEADERS for word in ("prefetch", "preview")):
         return None
     salt = _salt(date.today().isoformat())
-    raw = f"{meta.get('REMOTE_ADDR', '')}|{agent}".encode()
+    raw = f"{client_address(meta)}|{agent}".encode()
     return hashlib.blake2b(raw, key=salt, digest_size=12).hexdigest()
 
 
@@ -223,8 +231,9 @@ def counter() -> LocalCounter | RedisCounter:
 
 
 def view_record(article_id: int, meta: Mapping[str, str]) -> None:
-    """Count a page view of `article_id` by the client described by `meta` (WSGI environ or
-    request.META), if it is a reader's first view of it in 30 minutes."""
+    """Count a view of `article_id` by the client described by `meta` (WSGI environ or
+    request.META), if it is a reader's first view of it in 30 minutes. Called by the view
+    beacon (core/beacon.py) only; the id is checked at the flush (published articles only)."""
     viewer = viewer_key(meta)
     if viewer is not None:
         counter().record(article_id, viewer)

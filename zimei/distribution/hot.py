@@ -106,16 +106,23 @@ _LOGADDEXP_SQL = (
 def views_apply(batch: Mapping[int, int], when: datetime | None = None) -> None:
     """Count a flush's views ({article id: views}) and add them to the hot scores: one
     statement per article, sent in one executemany (no ORM compile per row). The caller holds
-    the transaction (counters._apply runs inside the flush's)."""
+    the transaction (counters._apply runs inside the flush's).
+
+    Only published articles count: the view beacon takes any id without a query (core/beacon.py),
+    so an unknown, draft, withdrawn or taken-down id is dropped here, by its primary-key row."""
     if not batch:
         return
     t = event_log(W_VIEW, when or timezone.now())
     table = connection.ops.quote_name(Article._meta.db_table)
-    sql = f"UPDATE {table} SET view_count = view_count + %s, hot_log = {_LOGADDEXP_SQL} WHERE id = %s"
+    sql = (
+        f"UPDATE {table} SET view_count = view_count + %s, hot_log = {_LOGADDEXP_SQL} "
+        "WHERE id = %s AND status = %s"
+    )
+    published = Article.Status.PUBLISHED.value
     rows = []
     for article_id, n in sorted(batch.items()):  # in id order: fewer page switches, no deadlocks
         x = t + math.log(n)
-        rows.append((n, x, x, x, x, x, x, article_id))
+        rows.append((n, x, x, x, x, x, x, article_id, published))
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
 

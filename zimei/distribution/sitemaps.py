@@ -169,6 +169,7 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
         "Allow: /api/v1/docs",
         "Allow: /api/v1/openapi.json",
         "Disallow: /switch/",
+        "Disallow: /views/",  # the view beacon (a crawler's fetch is not counted anyway)
         "",
         f"Sitemap: {settings.SITE_URL}/sitemap.xml",
         f"Sitemap: {settings.SITE_URL}/news-sitemap.xml",

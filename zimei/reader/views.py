@@ -19,7 +19,6 @@ from zimei.articles.selectors import ArticleGone, article_get_for_reader
 from zimei.conversion.variants import ui
 from zimei.core.errors import InputError
 from zimei.core.pagecache import public_page
-from zimei.distribution.counters import view_record
 from zimei.distribution.hot import hot_stamp
 from zimei.distribution.models import Channel
 from zimei.distribution.selectors import (
@@ -115,7 +114,8 @@ def article(request: HttpRequest, article_id: int, care: bool = False) -> HttpRe
     }
     if request.user.is_authenticated:  # signed-in pages are private, never cached
         context["following"] = Follow.objects.filter(follower=request.user, creator_id=art.author_id).exists()
-    view_record(art.id, request.META)
+    # The view is counted by the page's beacon when the reader sees it (core/beacon.py), not
+    # here: a page-store, front-cache or CDN copy never reaches this view.
     response = render(request, "reader/article.html", context)
     response.zimei_article_id = art.id
     return response

@@ -1,7 +1,36 @@
-// Zimei reader script: share counting and copying the link. Everything works without it
-// except copying to the clipboard.
+// Zimei reader script: the view beacon, share counting and copying the link. Everything works
+// without it except copying to the clipboard (without it, the page's <noscript> image counts
+// the view).
 (function () {
   "use strict";
+  // The view beacon (core/beacon.py): an article page says once per page load that it was
+  // shown, so a view counts whoever served the page (the app, its page store, a front cache).
+  // Not while the page is prerendered or in a hidden tab: then when it is first shown.
+  var viewed = document.querySelector("[data-view]");
+  if (viewed) {
+    var url = "/views/" + encodeURIComponent(viewed.getAttribute("data-view")) + "/";
+    var sent = false;
+    var send = function () {
+      if (sent || document.prerendering || document.visibilityState === "hidden") { return; }
+      sent = true;
+      document.removeEventListener("visibilitychange", send);
+      document.removeEventListener("prerenderingchange", send);
+      // No cookies go with it (credentials omitted; sendBeacon would always send them);
+      // keepalive lets it finish if the reader leaves at once. Older browsers: sendBeacon, else
+      // the image the page has for readers without JavaScript.
+      if (window.fetch) {
+        fetch(url, { method: "POST", credentials: "omit", keepalive: true, cache: "no-store" })
+          .catch(function () {});
+      } else if (navigator.sendBeacon) {
+        navigator.sendBeacon(url);
+      } else {
+        new Image().src = url.replace(/\/$/, ".gif");
+      }
+    };
+    document.addEventListener("visibilitychange", send);
+    document.addEventListener("prerenderingchange", send);
+    send();
+  }
   function count(articleId, target) {
     return fetch("/share/" + articleId + "/" + target + "/", { method: "POST", credentials: "omit" })
       .catch(function () {});
