@@ -171,6 +171,19 @@ ZIMEI_PAGE_STORE = os.environ.get("ZIMEI_PAGE_STORE", "cache" if _redis_url else
 # Seconds a whole anonymous page may be served from cache (and by a CDN) before re-render.
 ZIMEI_PAGE_CACHE_SECONDS = int(os.environ.get("ZIMEI_PAGE_CACHE_SECONDS", "60"))
 ZIMEI_PAGE_CACHE = _env_bool("ZIMEI_PAGE_CACHE", True)
+# --- behind a proxy (zimei/core/proxies.py) ------------------------------------------------
+# Addresses (or networks, CIDR) of the proxies in front of Zimei, comma-separated, e.g.
+# "127.0.0.1,::1" for nginx on the same machine. Only a request whose direct peer is one of them
+# has its X-Forwarded-For read (the last address in it that is not a trusted proxy is the
+# reader's: view counting and rate limits use it) and its X-Forwarded-Proto believed. Empty =
+# no proxy: the peer's address is the reader's and those headers are ignored.
+ZIMEI_TRUSTED_PROXIES = [
+    p.strip() for p in os.environ.get("ZIMEI_TRUSTED_PROXIES", "").split(",") if p.strip()
+]
+if ZIMEI_TRUSTED_PROXIES:
+    MIDDLEWARE.insert(0, "zimei.core.proxies.ProxyHeadersMiddleware")
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
 
 # --- accounts -------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

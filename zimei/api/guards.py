@@ -15,7 +15,7 @@ from ninja.security import HttpBearer
 from zimei.accounts.models import ApiToken, User
 from zimei.accounts.services import token_authenticate
 from zimei.core.models import IdempotencyRecord
-from zimei.core.ratelimit import RateLimited, rate_hit
+from zimei.core.ratelimit import RateLimited, client_address, rate_hit
 
 from .problems import Problem
 
@@ -75,7 +75,7 @@ class TokenAuth(HttpBearer):
                     message="需要登录：请在 Authorization 中提供令牌",
                     headers={"WWW-Authenticate": "Bearer"},
                 )
-            _rate_limit(request, "ip:" + request.META.get("REMOTE_ADDR", "?"))
+            _rate_limit(request, "ip:" + client_address(request))
             return ANONYMOUS
         scheme, _, token = header.partition(" ")
         row = token_authenticate(token.strip()) if scheme.lower() == "bearer" else None

@@ -39,6 +39,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from .proxies import client_ip
+
 try:  # POSIX; elsewhere one process is assumed
     import fcntl
 except ImportError:  # pragma: no cover
@@ -82,8 +84,9 @@ def rate_limit_of(action: str) -> tuple[int, int]:
 
 
 def client_address(request: HttpRequest) -> str:
-    """The caller's address, as the server saw it (put a proxy's real-IP handling in front)."""
-    return request.META.get("REMOTE_ADDR") or "?"
+    """The caller's address: the peer's, or behind a trusted proxy the one it forwarded
+    (ZIMEI_TRUSTED_PROXIES, core/proxies.py)."""
+    return client_ip(request.META) or "?"
 
 
 # --- the store --------------------------------------------------------------------------

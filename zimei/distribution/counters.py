@@ -34,6 +34,8 @@ from functools import lru_cache
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from zimei.core.proxies import client_ip
+
 log = logging.getLogger(__name__)
 
 VIEW_WINDOW = 30 * 60
@@ -55,7 +57,7 @@ def viewer_key(meta: Mapping[str, str]) -> str | None:
     if any(word in meta.get(h, "").lower() for h in PREFETCH_HEADERS for word in ("prefetch", "preview")):
         return None
     salt = _salt(date.today().isoformat())
-    raw = f"{meta.get('REMOTE_ADDR', '')}|{agent}".encode()
+    raw = f"{client_ip(meta)}|{agent}".encode()  # the reader's address, behind a proxy too
     return hashlib.blake2b(raw, key=salt, digest_size=12).hexdigest()
 
 
