@@ -746,3 +746,22 @@ def test_forwarded_proto_is_believed_from_the_proxy_only(settings):
     factory = RequestFactory()
     assert middleware(factory.get("/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_PROTO="https")) is True
     assert middleware(factory.get("/", REMOTE_ADDR="198.51.100.9", HTTP_X_FORWARDED_PROTO="https")) is False
+
+
+@pytest.mark.django_db
+def test_the_frontcache_command(settings, capsys):
+    from django.core.management import CommandError, call_command
+
+    call_command("frontcache", "config", "--server-name", "news.example.cn", "--cache-dir", "/srv/cache")
+    out = capsys.readouterr().out
+    assert "server_name news.example.cn;" in out and "proxy_cache_path /srv/cache levels=1:2" in out
+    assert f"alias {settings.STATIC_ROOT}/;" in out
+    settings.ZIMEI_PURGE_BACKENDS = ["zimei.core.frontcache.DummyBackend"]
+    DummyBackend.reset()
+    call_command("frontcache", "purge", "/zh-hans/", "/zh-hans/c/tech/?page=2")
+    assert DummyBackend.purged == ["/zh-hans/", "/zh-hans/c/tech/?page=2"]
+    with pytest.raises(CommandError, match="paths start with /"):
+        call_command("frontcache", "purge", "zh-hans/")
+    with pytest.raises(CommandError, match="no article 999999"):
+        call_command("frontcache", "purge", "--article", "999999")
+    DummyBackend.reset()

@@ -59,9 +59,10 @@ def site_config(
     return text
 
 
-def standalone_config(*, prefix: Path, site: Path, workers: int = 1) -> str:
+def standalone_config(*, prefix: Path, site: Path, workers: int = 1, access_log: bool = True) -> str:
     """A main nginx.conf that runs the site file in the foreground with everything (pid, logs,
     temporary files) under `prefix`, as whoever starts it."""
+    log = f"{prefix}/access.log" if access_log else "off"
     user = f"user {pwd.getpwuid(os.geteuid()).pw_name};\n" if os.geteuid() == 0 else ""
     return (
         f"{user}worker_processes {workers};\n"
@@ -74,7 +75,7 @@ def standalone_config(*, prefix: Path, site: Path, workers: int = 1) -> str:
         "    sendfile on;\n"
         "    tcp_nopush on;\n"
         "    keepalive_requests 100000;\n"
-        f"    access_log {prefix}/access.log;\n"
+        f"    access_log {log};\n"
         + "".join(
             f"    {kind}_temp_path {prefix}/tmp/{kind};\n"
             for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
@@ -120,7 +121,13 @@ def _free_port() -> int:
 
 @contextmanager
 def running_nginx(
-    prefix: Path, *, upstream: str, port: int | None = None, workers: int = 1, **site
+    prefix: Path,
+    *,
+    upstream: str,
+    port: int | None = None,
+    workers: int = 1,
+    access_log: bool = True,
+    **site,
 ) -> Iterator[Nginx]:
     """nginx in front of `upstream` on 127.0.0.1:`port` (a free one by default), everything
     under `prefix`; stopped (and waited for) on exit."""
@@ -135,7 +142,7 @@ def running_nginx(
     site.setdefault("cache_dir", prefix / "cache")
     site_file.write_text(site_config(listen=f"127.0.0.1:{port}", upstream=upstream, **site))
     main = prefix / "nginx.conf"
-    main.write_text(standalone_config(prefix=prefix, site=site_file, workers=workers))
+    main.write_text(standalone_config(prefix=prefix, site=site_file, workers=workers, access_log=access_log))
     binary = nginx_binary()
     check = subprocess.run(
         [binary, "-t", "-q", "-p", str(prefix), "-c", str(main), "-e", str(prefix / "error.log")],
