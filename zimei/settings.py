@@ -171,6 +171,38 @@ ZIMEI_PAGE_STORE = os.environ.get("ZIMEI_PAGE_STORE", "cache" if _redis_url else
 # Seconds a whole anonymous page may be served from cache (and by a CDN) before re-render.
 ZIMEI_PAGE_CACHE_SECONDS = int(os.environ.get("ZIMEI_PAGE_CACHE_SECONDS", "60"))
 ZIMEI_PAGE_CACHE = _env_bool("ZIMEI_PAGE_CACHE", True)
+# --- behind a proxy (zimei/core/proxies.py) ------------------------------------------------
+# Addresses (or networks, CIDR) of the proxies in front of Zimei, comma-separated, e.g.
+# "127.0.0.1,::1" for nginx on the same machine. Only a request whose direct peer is one of them
+# has its X-Forwarded-For read (the last address in it that is not a trusted proxy is the
+# reader's: view counting and rate limits use it) and its X-Forwarded-Proto believed. Empty =
+# no proxy: the peer's address is the reader's and those headers are ignored.
+ZIMEI_TRUSTED_PROXIES = [
+    p.strip() for p in os.environ.get("ZIMEI_TRUSTED_PROXIES", "").split(",") if p.strip()
+]
+if ZIMEI_TRUSTED_PROXIES:
+    MIDDLEWARE.insert(0, "zimei.core.proxies.ProxyHeadersMiddleware")
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# --- the front cache (zimei/core/frontcache.py, deploy/nginx/zimei.conf, docs/deploy.md) ----
+# Publishing, editing, withdrawing and taking down purge every page that shows the article from
+# the page store and from the front cache, which is one of:
+# nginx on this machine (deploy/nginx/zimei.conf): its proxy_cache folder, e.g.
+# /var/cache/nginx/zimei; Zimei deletes the pages' files there (run as nginx's workers' user).
+ZIMEI_NGINX_CACHE_DIR = os.environ.get("ZIMEI_NGINX_CACHE_DIR", "").strip()
+# A cache that accepts `PURGE <path>` (Varnish), e.g. http://127.0.0.1:6081; empty = none.
+ZIMEI_FRONT_CACHE_PURGE_URL = os.environ.get("ZIMEI_FRONT_CACHE_PURGE_URL", "").strip().rstrip("/")
+# Seconds a purge request may take before it is given up (logged; the publish goes on).
+ZIMEI_FRONT_CACHE_PURGE_TIMEOUT = float(os.environ.get("ZIMEI_FRONT_CACHE_PURGE_TIMEOUT", "2"))
+# Full control: the purge backends, as dotted paths (comma-separated in the environment) or,
+# in a settings file, {"BACKEND": dotted path, **keyword arguments}.
+ZIMEI_PURGE_BACKENDS = [
+    b.strip() for b in os.environ.get("ZIMEI_PURGE_BACKENDS", "").split(",") if b.strip()
+] or [
+    "zimei.core.frontcache.PageStoreBackend",
+    *(["zimei.core.frontcache.NginxCacheBackend"] if ZIMEI_NGINX_CACHE_DIR else []),
+    *(["zimei.core.frontcache.HTTPPurgeBackend"] if ZIMEI_FRONT_CACHE_PURGE_URL else []),
+]
+
 
 # --- accounts -------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -136,6 +136,8 @@ def article_save(*, article: Article, actor: User, data: ArticleInput, autosave:
     values = article_clean_input(data=data, owner=actor, for_publish=False)
     if values["channel"] is None:
         values["channel"] = article.channel
+    new_channel_id = values["channel"].id if values["channel"] else None
+    moved_from = article.channel_id if new_channel_id != article.channel_id else None
     # Autosaves (every few seconds) leave out the repost lookup; saves and publishes make it.
     verdict = _spam_verdict(data=data, author=article.author, article_id=article.id, repost=not autosave)
     values.update(spam_score=verdict.score, review_reasons=verdict.reasons)
@@ -145,6 +147,10 @@ def article_save(*, article: Article, actor: User, data: ArticleInput, autosave:
         setattr(article, field, value)
     article.save()
     _snapshot(article, actor, Revision.Kind.AUTOSAVE if autosave else Revision.Kind.SAVE)
+    if moved_from is not None and article.status == Article.Status.PUBLISHED:
+        # The channel is not part of the working copy: a published article moves at once, so
+        # its old channel's pages and its new one's are purged now (its text waits for publish).
+        transaction.on_commit(lambda: purge_article(article, channel_ids=[moved_from]))
     return article
 
 
@@ -360,11 +366,9 @@ def _publish_now(article: Article, *, actor: User, when=None) -> Article:
 
 
 def _left_public(article: Article) -> None:
-    """Once committed: purge the article's pages and take it off every hot list at once."""
-    from zimei.distribution.hot import hot_expire
-
+    """Once committed: purge every page that shows the article and take it off every hot list
+    at once (a new hot stamp: core/frontcache.purge_article)."""
     transaction.on_commit(lambda: purge_article(article))
-    transaction.on_commit(hot_expire)
 
 
 @transaction.atomic

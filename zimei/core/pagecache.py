@@ -4,7 +4,7 @@ Every reader page has one URL per script variant and care mode, and renders the 
 anonymous reader, so its rendered bytes are kept in a page store and served again without
 touching sessions, the database or templates. A CDN in front can keep them too: responses say
 `Cache-Control: public, max-age=N`. Publishing, editing, withdrawing or taking down an article
-purges its pages at once; lists (home, channels) expire after ZIMEI_PAGE_CACHE_SECONDS.
+purges every page that shows it at once, here and in a front cache (frontcache.py).
 
 Two ways in, one store:
 - `PageCacheApp` wraps the WSGI application and answers hits before Django builds a request
@@ -134,8 +134,12 @@ def page_store() -> FilePageStore | CachePageStore:
     return import_string(settings.ZIMEI_PAGE_STORE)()
 
 
-def _key(path: str) -> str:
+def page_key(path: str) -> str:
+    """The page store's key for a path (with its query string, if any)."""
     return "page:" + path
+
+
+_key = page_key
 
 
 def _anonymous_cookie(cookie_header: str) -> bool:
@@ -234,21 +238,24 @@ class PageCacheApp:
         return [] if environ.get("REQUEST_METHOD") == "HEAD" else [body]
 
 
+# Purging goes through the backends in settings (the page store, a front cache): frontcache.py.
+
+
 def article_paths(article_id: int) -> list[str]:
-    from django.urls import reverse
-    from django.utils import translation
+    from .frontcache import article_paths
 
-    paths = []
-    for variant in ("zh-hans", "zh-hant"):
-        with translation.override(variant):
-            paths.append(reverse("reader:article", args=[article_id]))
-            paths.append(reverse("care:article", args=[article_id]))
-    return paths
+    return article_paths(article_id)
 
 
-def purge_paths(paths: list[str]) -> None:
-    page_store().delete_many(_key(p) for p in paths)
+def purge_paths(paths: Iterable[str]) -> None:
+    """Purge these pages from the page store and any front cache (frontcache.purge)."""
+    from .frontcache import purge
+
+    purge(paths)
 
 
-def purge_article(article) -> None:
-    purge_paths(article_paths(article.id))
+def purge_article(article, *, channel_ids: Iterable[int] = ()) -> None:
+    """Purge every page that shows the article, everywhere (frontcache.purge_article)."""
+    from .frontcache import purge_article
+
+    purge_article(article, channel_ids=channel_ids)

@@ -39,6 +39,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from .proxies import client_ip
+
 try:  # POSIX; elsewhere one process is assumed
     import fcntl
 except ImportError:  # pragma: no cover
@@ -82,12 +84,12 @@ def rate_limit_of(action: str) -> tuple[int, int]:
 
 
 def client_address(request: HttpRequest | Mapping[str, str]) -> str:
-    """The caller's address, as the server saw it (put a proxy's real-IP handling in front).
-    The one place that says who the client is: for rate limits, the API's anonymous quota and
-    the view counters' reader key. Takes a request, its META or a WSGI environ (the view
-    beacon's fast path has no request)."""
+    """The caller's address: the peer's, or behind a trusted proxy the one it forwarded
+    (ZIMEI_TRUSTED_PROXIES, core/proxies.py). The one place that says who the client is: for
+    rate limits, the API's anonymous quota and the view counters' reader key. Takes a request,
+    its META or a WSGI environ (the view beacon's fast path has no request)."""
     meta = request.META if isinstance(request, HttpRequest) else request
-    return meta.get("REMOTE_ADDR") or "?"
+    return client_ip(meta) or "?"
 
 
 # --- the store --------------------------------------------------------------------------

@@ -63,7 +63,7 @@ def viewer_key(meta: Mapping[str, str]) -> str | None:
     if any(word in meta.get(h, "").lower() for h in PREFETCH_HEADERS for word in ("prefetch", "preview")):
         return None
     salt = _salt(date.today().isoformat())
-    raw = f"{client_address(meta)}|{agent}".encode()
+    raw = f"{client_address(meta)}|{agent}".encode()  # the reader's address, behind a proxy too
     return hashlib.blake2b(raw, key=salt, digest_size=12).hexdigest()
 
 

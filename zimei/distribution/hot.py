@@ -222,14 +222,10 @@ def hot_stamp() -> str:
     return f"{_generation()}.{int(time.time() // HOT_SECONDS)}"
 
 
-def hot_expire() -> None:
-    """Make every worker recompute its hot lists now, and drop the home and channel pages
-    from the page store (article and author pages follow within their page cache time)."""
-    from django.urls import reverse
-    from django.utils import translation
-
-    from zimei.core.pagecache import purge_paths
-
+def hot_generation_bump() -> None:
+    """Make every worker recompute its hot lists and the fragments that show them now (a new
+    hot stamp). Publishing, withdrawing and taking down do this on commit too
+    (core/frontcache.purge_article), so the article's new title, or its absence, shows at once."""
     if _shared_cache():
         try:
             cache.incr("hot:generation")
@@ -244,13 +240,19 @@ def hot_expire() -> None:
         before = 0
     stamp = max(time.time_ns(), before + 1)  # always a new value, even within one clock tick
     os.utime(path, ns=(stamp, stamp))
-    slugs = list(Channel.objects.values_list("slug", flat=True))
-    paths = []
-    for variant in ("zh-hans", "zh-hant"):
-        with translation.override(variant):
-            for ns in ("reader", "care"):
-                paths.append(reverse(f"{ns}:home"))
-                paths.extend(reverse(f"{ns}:channel", args=[slug]) for slug in slugs)
+
+
+def hot_expire() -> None:
+    """An editor changed a list: every worker recomputes its hot lists now, and the home and
+    channel pages are purged from the page store and any front cache (article and author pages
+    follow within their page cache time)."""
+    from zimei.core.frontcache import list_paths
+    from zimei.core.pagecache import purge_paths
+
+    hot_generation_bump()
+    paths = list_paths("home", pages=0)
+    for slug in Channel.objects.values_list("slug", flat=True):
+        paths += list_paths("channel", slug)
     purge_paths(paths)
 
 
