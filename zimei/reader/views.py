@@ -115,8 +115,8 @@ def article(request: HttpRequest, article_id: int, care: bool = False) -> HttpRe
     }
     if request.user.is_authenticated:  # signed-in pages are private, never cached
         context["following"] = Follow.objects.filter(follower=request.user, creator_id=art.author_id).exists()
-    view_record(art.id, request.META)
     response = render(request, "reader/article.html", context)
+    view_record(art.id, request.META)  # once rendered: a page that failed (503) is no view
     response.zimei_article_id = art.id
     return response
 
