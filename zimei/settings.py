@@ -121,6 +121,7 @@ TEMPLATES = [
 
 # --- database -------------------------------------------------------------------------
 _db_url = os.environ.get("ZIMEI_DATABASE_URL")
+SQLITE_BUSY_SECONDS = 20
 if _db_url:
     # Connections are kept (CONN_MAX_AGE) and checked before each request's first query
     # (CONN_HEALTH_CHECKS): after a database restart a worker drops its dead connection and
@@ -146,11 +147,19 @@ else:
             # the five PRAGMAs below, and closing it throws away its 64 MB page cache, about a
             # fifth of an uncached article page's time (bench/throughput.py).
             "CONN_MAX_AGE": None,
+            # One writer at a time, and writers queue rather than fail: every transaction takes
+            # the write lock at BEGIN (IMMEDIATE: no deadlocked read-to-write upgrade, and a
+            # wait happens before anything was done), and waits up to 20 s for it (busy_timeout;
+            # `timeout` says the same to Python's driver), far more than all the serving threads'
+            # other writes take (docs/deploy-faults.md: 16 writers for 60 s, none refused).
+            # A lock still not had after that is a 503 page (core/outage.py), never a 500.
             "OPTIONS": {
                 "init_command": (
                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                    "PRAGMA busy_timeout=5000; PRAGMA cache_size=-64000; PRAGMA mmap_size=268435456;"
+                    f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}; PRAGMA cache_size=-64000; "
+                    "PRAGMA mmap_size=268435456;"
                 ),
+                "timeout": SQLITE_BUSY_SECONDS,
                 "transaction_mode": "IMMEDIATE",
             },
         }

@@ -84,6 +84,8 @@ def unavailable_response(request: HttpRequest, exc: BaseException) -> HttpRespon
     else:
         response = unavailable_page(request)
     response["Cache-Control"] = "no-store"
+    # Django would log an error line for every 503; _log above says it once every few seconds.
+    response._has_been_logged = True
     return response
 
 

@@ -43,7 +43,7 @@ class _Breaker:
             was_up = not self.is_open()
             self.down_until = time.monotonic() + cooldown
         if was_up:
-            log.warning("Redis at %s unreachable (%s): cache misses for %.0f s", location, exc, cooldown)
+            log.warning("Redis at %s unreachable (%s): cache misses for %g s", location, exc, cooldown)
 
 
 _breakers: dict[str, _Breaker] = {}
