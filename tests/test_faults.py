@@ -216,6 +216,7 @@ def test_a_database_that_never_answers_is_given_up_on_within_the_connect_timeout
         )
     timeout, waited = done.stdout.split()
     assert timeout == "3" and 2 <= float(waited) <= 6, (done.stdout, done.stderr[-2000:])
+    print(f"\nsilent database: gave up after {waited} s")
 
 
 # --- live servers, real faults ---------------------------------------------------------------
@@ -282,7 +283,10 @@ def test_a_killed_worker_loses_no_acknowledged_write(tmp_path):
         acked = results.acknowledged()
         assert acked["publishes"] > 5 and acked["shares"] > 10 and acked["follow ops"] > 5, acked
         resets = sum(1 for a in results.answers if a.status == 0)
-        print(f"\nkill -9 worker: {acked}, {counted} views counted, {resets} connections reset")
+        print(
+            f"\nkill -9 worker: {acked}, {counted} views counted ({len(results.views) - counted} lost "
+            f"with the killed worker), {resets} connections reset"
+        )
 
 
 def _unavailable_text(variant: str) -> str:
@@ -345,10 +349,11 @@ def test_postgresql_down_then_back_under_load(tmp_path):
         before = Counts.read(server)
         load = WriteLoad(server.port, token=token, articles=articles, creators=creators, threads=6).start()
         time.sleep(4)
-        recovery, probes = {}, 0
+        recovery, probes, outages = {}, 0, []
         for how in ("stop", "kill"):
             pg.stop() if how == "stop" else pg.kill()
-            down_until = time.monotonic() + 5
+            down_at = time.monotonic()
+            down_until = down_at + 5
             problems = []
             while time.monotonic() < down_until:
                 probes += 1
@@ -356,6 +361,7 @@ def test_postgresql_down_then_back_under_load(tmp_path):
                 time.sleep(0.2)
             assert not problems, problems[:5]
             pg.start()
+            outages.append((down_at, time.monotonic()))
             recovery[how] = _wait_recovered(server.port, articles)
             assert recovery[how] <= 10, recovery
             time.sleep(3)  # the load goes on against the database that is back
@@ -369,9 +375,13 @@ def test_postgresql_down_then_back_under_load(tmp_path):
         assert slowest < 10, f"a request took {slowest:.1f} s"
         statuses = Counter(a.status for a in results.answers)
         assert statuses[503] > 0, statuses  # the load did meet the outage
+        # Anonymous readers kept getting the pages in the page store while the database was down.
+        cached = sum(1 for t, _ in results.views if any(a <= t <= b for a, b in outages))
+        assert cached > 0
         print(
             f"\nPostgreSQL outage: recovered in {recovery} s; {results.acknowledged()}; "
-            f"answers {dict(statuses)}; slowest {slowest:.2f} s; {probes} probes"
+            f"answers {dict(statuses)}; {cached} cached article pages served while down; "
+            f"slowest {slowest:.2f} s; {probes} probes"
         )
 
 

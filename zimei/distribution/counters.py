@@ -16,6 +16,17 @@ and changes daily); the raw address is never stored. The request path does one c
   then deletes the batch key. A crash loses nothing that reached Redis; a batch applied but not
   deleted is recognised by its id and never applied twice. If Redis is down, the view is
   counted straight in the database instead of failing the page.
+
+Faults (docs/deploy-faults.md). A view is acknowledged once flushed to the database; the page's
+200 promises nothing about the count. A flush that fails (database down) puts its counts back
+and requests leave the retry to the background flush, so no page fails and nothing is lost
+while the database is down (a flush whose commit went through but whose answer was lost
+counts twice). A worker stopped gracefully (SIGTERM, SIGINT) flushes on its way out; a worker
+killed outright loses what it held: at most FLUSH_SECONDS (or FLUSH_EVENTS) of its views, or
+with Redis the views not yet sent (0.2 s). Redis down: views go straight to the database
+(without the 30-minute de-duplication) and Redis is left alone for REDIS_COOLDOWN seconds;
+Redis and the database both down: they wait in memory. Views pending in a Redis that dies
+without persistence are lost with it (at most FLUSH_SECONDS' worth).
 """
 
 from __future__ import annotations
