@@ -66,4 +66,4 @@ def test_the_settings_switch_to_redis_when_asked(redis_cache, tmp_path):
         ZIMEI_DATA_DIR=str(tmp_path),
     )
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["RedisCache", "RedisCache", "cache"]
+    assert out.stdout.split() == ["ResilientRedisCache", "ResilientRedisCache", "cache"]

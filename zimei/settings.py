@@ -88,6 +88,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "zimei.core.ratelimit.RateLimitMiddleware",  # a RateLimited error becomes the 429 page
+    "zimei.core.outage.DatabaseUnavailableMiddleware",  # a lost database becomes the 503 page
     "zimei.core.views.UnstorableTextMiddleware",  # NUL refused by PostgreSQL becomes a 400 page
 ]
 
@@ -120,8 +121,23 @@ TEMPLATES = [
 
 # --- database -------------------------------------------------------------------------
 _db_url = os.environ.get("ZIMEI_DATABASE_URL")
+SQLITE_BUSY_SECONDS = 20
 if _db_url:
+    # Connections are kept (CONN_MAX_AGE) and checked before each request's first query
+    # (CONN_HEALTH_CHECKS): after a database restart a worker drops its dead connection and
+    # connects again by itself; while the database is down, pages answer 503 (core/outage.py).
     DATABASES = {"default": dj_database_url.parse(_db_url, conn_max_age=600, conn_health_checks=True)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # No request waits long on a database that does not answer (docs/deploy-faults.md):
+        # a connect gives up after ZIMEI_DB_CONNECT_TIMEOUT seconds, data sent and not
+        # acknowledged within 10 s (a vanished host) breaks the connection, and idle kept
+        # connections are probed. Options in ZIMEI_DATABASE_URL (?connect_timeout=…) win.
+        _pg_options = DATABASES["default"].setdefault("OPTIONS", {})
+        _pg_options.setdefault("connect_timeout", int(os.environ.get("ZIMEI_DB_CONNECT_TIMEOUT", "3")))
+        _pg_options.setdefault("tcp_user_timeout", 10_000)
+        _pg_options.setdefault("keepalives_idle", 30)
+        _pg_options.setdefault("keepalives_interval", 10)
+        _pg_options.setdefault("keepalives_count", 3)
 else:
     DATABASES = {
         "default": {
@@ -131,11 +147,19 @@ else:
             # the five PRAGMAs below, and closing it throws away its 64 MB page cache, about a
             # fifth of an uncached article page's time (bench/throughput.py).
             "CONN_MAX_AGE": None,
+            # One writer at a time, and writers queue rather than fail: every transaction takes
+            # the write lock at BEGIN (IMMEDIATE: no deadlocked read-to-write upgrade, and a
+            # wait happens before anything was done), and waits up to 20 s for it (busy_timeout;
+            # `timeout` says the same to Python's driver), far more than all the serving threads'
+            # other writes take (docs/deploy-faults.md: 16 writers for 60 s, none refused).
+            # A lock still not had after that is a 503 page (core/outage.py), never a 500.
             "OPTIONS": {
                 "init_command": (
                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                    "PRAGMA busy_timeout=5000; PRAGMA cache_size=-64000; PRAGMA mmap_size=268435456;"
+                    f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}; PRAGMA cache_size=-64000; "
+                    "PRAGMA mmap_size=268435456;"
                 ),
+                "timeout": SQLITE_BUSY_SECONDS,
                 "transaction_mode": "IMMEDIATE",
             },
         }
@@ -145,14 +169,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- cache ----------------------------------------------------------------------------
 _redis_url = os.environ.get("ZIMEI_REDIS_URL")
 ZIMEI_REDIS_URL = _redis_url or ""  # also the view counters' store (zimei/distribution/counters.py)
+# Redis caches never fail a request: an unreachable Redis is a miss (short socket timeouts,
+# then left alone for a few seconds; zimei/core/rediscache.py).
+REDIS_CACHE = "zimei.core.rediscache.ResilientRedisCache"
 if _redis_url:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_url},
-        "pages": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": _redis_url,
-            "KEY_PREFIX": "pages",
-        },
+        "default": {"BACKEND": REDIS_CACHE, "LOCATION": _redis_url},
+        "pages": {"BACKEND": REDIS_CACHE, "LOCATION": _redis_url, "KEY_PREFIX": "pages"},
     }
 else:
     CACHES = {
@@ -214,6 +237,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# Sessions live in the database, never in Redis: a Redis outage signs nobody out (and while the
+# database is down, signed-in pages answer 503 like every other page that needs it).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "/"
 
@@ -255,7 +281,7 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 # Counters live in the "ratelimit" cache, shared by every worker: Redis when scaled out, else
 # one small file per key under the data folder, locked while counted (atomic across workers).
 CACHES["ratelimit"] = (
-    {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_url, "KEY_PREFIX": "rl"}
+    {"BACKEND": REDIS_CACHE, "LOCATION": _redis_url, "KEY_PREFIX": "rl"}
     if _redis_url
     else {"BACKEND": "zimei.core.ratelimit.FileCounterCache", "LOCATION": str(DATA_DIR / "ratelimit")}
 )

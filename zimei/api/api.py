@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -36,6 +37,7 @@ from zimei.articles.services import (
 )
 from zimei.conversion.variants import HANS, HANT, convert
 from zimei.core.errors import InputError, NotAllowed
+from zimei.core.outage import database_unavailable, unavailable_response
 from zimei.core.ratelimit import RateLimited, rate_check, rate_count
 from zimei.distribution.models import Channel
 from zimei.distribution.selectors import channels_by_id, hot_list, public_articles, related_list
@@ -75,7 +77,7 @@ class ZimeiAPI(NinjaAPI):
         components["ProblemOut"] = s.ProblemOut.model_json_schema(ref_template="#/components/schemas/{model}")
         for path_item in schema["paths"].values():
             for method, operation in path_item.items():
-                codes = ["400", "401", "404", "422", "429"]
+                codes = ["400", "401", "404", "422", "429", "503"]
                 if method != "get":
                     codes += ["403", "409"]
                 if "image" in operation.get("operationId", ""):
@@ -161,6 +163,13 @@ def _authentication_error(request: HttpRequest, exc: AuthenticationError):
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError):
     return problem_response(Problem(exc.status_code, str(exc)))
+
+
+@api.exception_handler(DatabaseError)
+def _database_error(request: HttpRequest, exc: DatabaseError):
+    if database_unavailable(exc):  # the database is down or restarting: 503, Retry-After
+        return unavailable_response(request, exc)
+    return _unexpected(request, exc)
 
 
 @api.exception_handler(Exception)

@@ -18,6 +18,7 @@ TITLES = {
     422: "Unprocessable Content",
     429: "Too Many Requests",
     500: "Internal Server Error",
+    503: "Service Unavailable",
 }
 MEDIA_TYPE = "application/problem+json"
 

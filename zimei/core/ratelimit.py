@@ -1,10 +1,10 @@
 """Rate limits: how often one account, address or token may do one thing.
 
 A fixed-window counter per (action, key) in the `ratelimit` cache, which every server worker
-shares: Redis when ZIMEI_REDIS_URL is set (its INCR is atomic), otherwise `FileCounterCache`
-under the data folder (one small file per key, locked while it is counted, so each count is
-atomic across the worker processes). The
-limits are settings (`ZIMEI_RATE_LIMITS`, each overridable as ZIMEI_RATE_<ACTION>="N/SECONDS";
+shares: Redis when ZIMEI_REDIS_URL is set (its INCR is atomic; while Redis is down nobody is
+limited, core/rediscache.py), otherwise `FileCounterCache` under the data folder (one small
+file per key, locked while it is counted, so each count is atomic across the worker
+processes). The limits are settings (`ZIMEI_RATE_LIMITS`, each overridable as ZIMEI_RATE_<ACTION>="N/SECONDS";
 docs/security-roles.md).
 
 Interfaces hook in with one line: `rate_check(action, key)` before the action (refuses once

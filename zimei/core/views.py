@@ -186,4 +186,9 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    from .outage import current_database_error, unavailable_response
+
+    lost = current_database_error()  # raised outside a view (a middleware, the lazy user)
+    if lost is not None:
+        return unavailable_response(request, lost)
     return _error(request, 500, "出错了", "服务器出了点问题，我们会尽快修复。")

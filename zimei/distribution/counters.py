@@ -22,6 +22,17 @@ and changes daily); the raw address is never stored. The request path does one c
   then deletes the batch key. A crash loses nothing that reached Redis; a batch applied but not
   deleted is recognised by its id and never applied twice. If Redis is down, the view is
   counted straight in the database instead of failing the page.
+
+Faults (docs/deploy-faults.md). A view is acknowledged once flushed to the database; the page's
+200 promises nothing about the count. A flush that fails (database down) puts its counts back
+and requests leave the retry to the background flush, so no page fails and nothing is lost
+while the database is down (a flush whose commit went through but whose answer was lost
+counts twice). A worker stopped gracefully (SIGTERM, SIGINT) flushes on its way out; a worker
+killed outright loses what it held: at most FLUSH_SECONDS (or FLUSH_EVENTS) of its views, or
+with Redis the views not yet sent (0.2 s). Redis down: views go straight to the database
+(without the 30-minute de-duplication) and Redis is left alone for REDIS_COOLDOWN seconds;
+Redis and the database both down: they wait in memory. Views pending in a Redis that dies
+without persistence are lost with it (at most FLUSH_SECONDS' worth).
 """
 
 from __future__ import annotations
@@ -38,7 +49,7 @@ from datetime import date
 from functools import lru_cache
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 
 from zimei.core.ratelimit import client_address
 
@@ -47,6 +58,7 @@ log = logging.getLogger(__name__)
 VIEW_WINDOW = 30 * 60
 FLUSH_SECONDS = 10.0
 FLUSH_EVENTS = 500
+REDIS_COOLDOWN = 5.0  # after a Redis error, views go straight to the database this long
 BOTS = re.compile(
     r"bot|crawl|spider|slurp|scrapy|preview|facebookexternalhit|embedly|curl|wget|"
     r"python-requests|python-urllib|go-http-client|okhttp|httpclient|headless|lighthouse",
@@ -85,6 +97,7 @@ class LocalCounter:
         self.events = 0  # sum of pending, kept as it grows (not re-added per view)
         self.seen: dict[tuple[str, int], float] = {}
         self.last_flush = time.monotonic()
+        self.hold_until = 0.0  # after a failed flush, requests leave it to the background thread
 
     def record(self, article_id: int, viewer: str) -> None:
         now = time.monotonic()
@@ -94,11 +107,18 @@ class LocalCounter:
             self.seen[(viewer, article_id)] = now + VIEW_WINDOW
             self.pending[article_id] += 1
             self.events += 1
-            due = self.events >= FLUSH_EVENTS or now - self.last_flush >= FLUSH_SECONDS
+            due = now >= self.hold_until and (
+                self.events >= FLUSH_EVENTS or now - self.last_flush >= FLUSH_SECONDS
+            )
         if due:
-            self.flush()
+            try:
+                self.flush()
+            except DatabaseError as exc:  # the database is down: never fail the page for it
+                log.warning("view counts kept in memory until the database is back: %s", exc)
 
     def flush(self) -> int:
+        """Write the pending counts in one transaction. If that fails they are pending again
+        (nothing is lost while the database is down) and the error is raised."""
         now = time.monotonic()
         with self.lock:
             batch = dict(self.pending)
@@ -108,8 +128,15 @@ class LocalCounter:
             if len(self.seen) > 100_000:  # forget pairs whose window has passed
                 self.seen = {k: v for k, v in self.seen.items() if v > now}
         if batch:
-            with transaction.atomic():
-                _apply(batch)
+            try:
+                with transaction.atomic():
+                    _apply(batch)
+            except BaseException:
+                with self.lock:
+                    self.pending.update(batch)
+                    self.events += sum(batch.values())
+                    self.hold_until = time.monotonic() + FLUSH_SECONDS
+                raise
         return sum(batch.values())
 
     def discard(self) -> None:
@@ -141,6 +168,8 @@ class RedisCounter:
         self.script = self.client.register_script(self._RECORD)
         self.lock = threading.Lock()
         self.queue: list[tuple[int, str]] = []
+        self.unsent: Counter[int] = Counter()  # Redis and the database both down: kept here
+        self.down_until = 0.0  # Redis failed: straight to the database until then
         self.last_send = self.last_flush = time.monotonic()
 
     def record(self, article_id: int, viewer: str) -> None:
@@ -153,7 +182,10 @@ class RedisCounter:
         if due:
             self.send()
         if now - self.last_flush >= FLUSH_SECONDS:
-            self.flush()
+            try:
+                self.flush()
+            except DatabaseError as exc:  # the batch stays listed in Redis for the next flush
+                log.warning("view counts stay in Redis until the database is back: %s", exc)
 
     def send(self) -> None:
         import redis
@@ -161,7 +193,10 @@ class RedisCounter:
         with self.lock:
             queue, self.queue = self.queue, []
             self.last_send = time.monotonic()
-        if not queue:
+        if not queue and not self.unsent:
+            return
+        if time.monotonic() < self.down_until:  # Redis failed a moment ago: not again yet
+            self._apply_directly(queue)
             return
         try:
             pipe = self.client.pipeline(transaction=False)
@@ -173,8 +208,23 @@ class RedisCounter:
                 )
             pipe.execute()
         except redis.RedisError as exc:  # Redis down: count straight in the database
+            self.down_until = time.monotonic() + REDIS_COOLDOWN
             log.warning("view counting falls back to the database: %s", exc)
-            _apply(Counter(article_id for article_id, _ in queue))
+            self._apply_directly(queue)
+
+    def _apply_directly(self, queue: list[tuple[int, str]]) -> None:
+        """Count queued views in the database (Redis is down), or keep them for the next try
+        if the database is down too."""
+        with self.lock:
+            self.unsent.update(article_id for article_id, _ in queue)
+            batch, self.unsent = self.unsent, Counter()
+        try:
+            with transaction.atomic():
+                _apply(batch)
+        except DatabaseError as exc:
+            log.warning("view counts kept in memory until the database is back: %s", exc)
+            with self.lock:
+                self.unsent.update(batch)
 
     def flush(self) -> int:
         """Move pending counts to the database; safe to run anywhere, any number of times."""
@@ -182,6 +232,10 @@ class RedisCounter:
 
         self.send()
         self.last_flush = time.monotonic()
+        if self.unsent:
+            self._apply_directly([])
+        if time.monotonic() < self.down_until:
+            return 0
         try:
             batch_key = f"{self.prefix}{self.BATCH}{uuid.uuid4().hex}"
             # Listed before the rename: a crash in between leaves an empty batch, not a lost one.
@@ -194,6 +248,7 @@ class RedisCounter:
                 self._apply_batch(key.decode()) for key in self.client.smembers(self.prefix + self.BATCHES)
             )
         except redis.RedisError as exc:
+            self.down_until = time.monotonic() + REDIS_COOLDOWN
             log.warning("view counts stay in Redis until the next flush: %s", exc)
             return 0
 
@@ -257,6 +312,9 @@ def flush_in_background(
         while not stop.wait(interval):
             try:
                 flush()
+            except DatabaseError as exc:  # the database is down: the counts wait in memory
+                log.warning("background flush of view counts failed: %s", exc)
+                connection.close()
             except Exception:  # never let the thread die; a broken connection is replaced
                 log.exception("background flush of view counts failed")
                 connection.close()
@@ -265,6 +323,23 @@ def flush_in_background(
     thread = threading.Thread(target=run, name="zimei-view-flush", daemon=True)
     thread.start()
     return thread
+
+
+def flush_at_exit() -> None:
+    """Flush once more when this process ends normally (a `zimei serve` worker stopped with
+    SIGTERM or SIGINT, a restart), so a graceful stop loses no counted view. A worker killed
+    outright (SIGKILL, OOM) cannot: it loses the views it held, at most FLUSH_SECONDS' worth
+    (docs/deploy-faults.md). Registered with multiprocessing's finalizers, which granian's
+    worker processes run on their way out (they skip `atexit`)."""
+    from multiprocessing.util import Finalize
+
+    def final_flush() -> None:
+        try:
+            flush()
+        except Exception as exc:  # the database is gone too: nothing more to do
+            log.warning("view counts lost at exit: %s", exc)
+
+    Finalize(None, final_flush, exitpriority=10)
 
 
 def discard() -> None:

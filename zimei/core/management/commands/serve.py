@@ -130,10 +130,11 @@ def worker_application():
         os.setpgid(0, 0)
     except OSError:  # not allowed here (e.g. a session leader): keep the group
         pass
-    from zimei.distribution.counters import flush_in_background
+    from zimei.distribution.counters import flush_at_exit, flush_in_background
     from zimei.wsgi import application
 
     flush_in_background()  # views reach the hot list within FLUSH_SECONDS even on a quiet site
+    flush_at_exit()  # and a worker stopped gracefully flushes what it holds
     return application
 
 
