@@ -771,3 +771,50 @@ def test_the_frontcache_command(settings, capsys):
     with pytest.raises(CommandError, match="no article 999999"):
         call_command("frontcache", "purge", "--article", "999999")
     DummyBackend.reset()
+
+
+# --- views behind the front cache -----------------------------------------------------------
+
+HOT_RANKS = (
+    "import json; from zimei.distribution.hot import hot_read; from zimei.articles.models import Article;"
+    "print(json.dumps([a.id for a in hot_read(limit=100)]));"
+    "print(json.dumps({a.id: a.view_count for a in Article.objects.only('view_count')}))"
+)
+
+
+def _hot_and_views(server: LiveServer) -> tuple[list[int], dict[int, int]]:
+    """The site-wide hot list and every article's view count, read afresh from the database."""
+    ranks, counts = server.manage("shell", "-c", HOT_RANKS).strip().splitlines()[-2:]
+    return json.loads(ranks), {int(k): v for k, v in json.loads(counts).items()}
+
+
+def test_views_behind_the_front_cache_move_the_counts_and_the_hot_list(front):
+    """nginx answers the article page from its cache, so the app never renders it for these
+    readers; the page's beacon passes through nginx uncached and is what counts. 30 readers
+    (each its own browser) lift the last article of the hot list up the list."""
+    ranks, counts = _hot_and_views(front.server)
+    article = ranks[-1]
+    path = f"/zh-hans/a/{article}/"
+    front.get(path)  # now in nginx's cache
+    seen_before = front.app_saw(path)
+    readers = [FIREFOX.replace("rv:140.0", f"rv:140.{n}") for n in range(30)]
+    for agent in readers:
+        page = front.get(path, headers={"User-Agent": agent})
+        assert (page.status, page.cache) == (200, "HIT")
+        assert f'data-view="{article}"' in page.text
+        beacon = front.get(
+            f"/views/{article}/",
+            method="POST",
+            headers={"User-Agent": agent, "Sec-Fetch-Site": "same-origin"},
+        )
+        assert beacon.status == 204 and beacon.headers["cache-control"] == "no-store"
+        assert beacon.cache in ("", "BYPASS")  # never kept by nginx
+    assert front.app_saw(path) == seen_before  # every page came from nginx
+    deadline = time.monotonic() + 40  # each worker flushes every 10 s
+    while True:
+        new_ranks, new_counts = _hot_and_views(front.server)
+        if new_counts[article] >= counts[article] + len(readers) or time.monotonic() > deadline:
+            break
+        time.sleep(2)
+    assert new_counts[article] == counts[article] + len(readers)
+    assert new_ranks.index(article) < ranks.index(article), (ranks, new_ranks)
