@@ -58,7 +58,7 @@ MEDIA_DIR = "media"
 SUFFIXES = {".tar": "", ".tar.gz": "gz", ".tgz": "gz", ".tar.xz": "xz"}
 CHUNK = 1024 * 1024
 COPY_BATCH = 1000
-SQLITE_STEP_PAGES = 4096
+SQLITE_STEP_PAGES = 1024  # 4 MB a step with 4 KB pages
 SOURCE_ALIAS = "zimei_backup_source"
 # Tables a fresh `zimei migrate` fills by itself: rows there do not make a target "not empty".
 FILLED_BY_MIGRATE = {"django_migrations", "django_content_type", "auth_permission"}
