@@ -302,7 +302,7 @@ def _media_files(root: Path, *, exclude: Path | None = None) -> list[tuple[str, 
             path = Path(dirpath) / name
             if path.is_symlink() or not path.is_file():
                 continue
-            if exclude is not None and path == exclude:
+            if exclude is not None and path.resolve() == exclude:
                 continue
             rel = path.relative_to(root).as_posix()
             found.append((f"{MEDIA_DIR}/{rel}", path))
@@ -509,7 +509,11 @@ def backup_create(
         else:
             counts, migrations = _snapshot_postgresql(snapshot)
         media_root = Path(settings.MEDIA_ROOT)
-        media = _media_files(media_root, exclude=out.resolve())
+        media = [  # not the archive itself, should --out be inside the media folder
+            (name, path)
+            for name, path in _media_files(media_root, exclude=out.resolve())
+            if not path.resolve().is_relative_to(work.resolve())
+        ]
         total = snapshot.stat().st_size + sum(p.stat().st_size for _, p in media if p.exists())
         files: list[dict[str, Any]] = []
         skipped: list[str] = []
@@ -599,7 +603,9 @@ def _read_archive(archive: Path, staging: Path | None, *, progress: bool) -> Man
             counted = _Hashing(raw, bar, hashing=False)
             with tarfile.open(fileobj=counted, mode="r|*") as tar:  # type: ignore[call-overload]
                 for member in tar:
-                    name = member.name
+                    name = member.name.removeprefix("./")
+                    if member.isdir() and (name in ("", ".") or _safe_member(name.rstrip("/"))):
+                        continue  # an archive unpacked and packed again by hand (tar -C dir .)
                     if not member.isfile() or not _safe_member(name):
                         raise _damaged(archive, f"unexpected entry {name!r} (not a Zimei backup?)")
                     if (
@@ -617,8 +623,6 @@ def _read_archive(archive: Path, staging: Path | None, *, progress: bool) -> Man
                         else:
                             manifest_sum = data
                         continue
-                    if manifest_bytes is not None:
-                        raise _damaged(archive, f"{name} comes after the manifest")
                     sha, length = hashlib.sha256(), 0
                     out = None
                     if staging is not None:
@@ -637,6 +641,11 @@ def _read_archive(archive: Path, staging: Path | None, *, progress: bool) -> Man
                     seen[name] = (length, sha.hexdigest())
     except (tarfile.TarError, EOFError, zlib.error, lzma.LZMAError, gzip.BadGzipFile) as exc:
         raise _damaged(archive, f"it cannot be read to the end ({exc or type(exc).__name__})") from exc
+    except OSError as exc:  # a read error, or the staging folder full or not writable
+        where = f" or write {staging}" if staging is not None else ""
+        raise BackupError(
+            f"无法读取备份，未做任何改动。Cannot read {archive}{where}: {exc}. Nothing was changed."
+        ) from exc
     finally:
         bar.close()
     if manifest_bytes is None:
@@ -663,9 +672,11 @@ def _read_archive(archive: Path, staging: Path | None, *, progress: bool) -> Man
     try:
         listed = manifest.files
         vendor, db_member = manifest.vendor, manifest.database_member
-        manifest.tables, manifest.migrations  # noqa: B018 (shape check)
-    except (KeyError, TypeError, AttributeError) as exc:
-        raise _damaged(archive, f"{MANIFEST} lacks {exc}") from exc
+        manifest.migrations  # noqa: B018 (shape check)
+        if not all(isinstance(t, str) and isinstance(n, int) for t, n in manifest.tables.items()):
+            raise TypeError("row counts")
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        raise _damaged(archive, f"{MANIFEST} lacks {exc} or has it in the wrong shape") from exc
     if vendor not in DB_MEMBERS or db_member != DB_MEMBERS[vendor] or db_member not in listed:
         raise _damaged(archive, f"{MANIFEST} names no database file")
     for name, entry in listed.items():
@@ -675,7 +686,7 @@ def _read_archive(archive: Path, staging: Path | None, *, progress: bool) -> Man
             raise _damaged(archive, f"{name} is listed in the manifest but not in the archive")
         length, sha = seen[name]
         if length != entry.get("size"):
-            raise _damaged(archive, f"{name} has {length:,} bytes, the manifest says {entry.get('size'):,}")
+            raise _damaged(archive, f"{name} has {length:,} bytes, the manifest says {entry.get('size')!r}")
         if sha != entry.get("sha256"):
             raise _damaged(archive, f"{name} does not match its SHA-256 checksum")
     extra = sorted(set(seen) - set(listed))
@@ -726,7 +737,10 @@ def _describe_target(vendor: str) -> tuple[list[str], list[Path]]:
         counts = _target_database_counts(vendor)
     except (DatabaseError, sqlite3.Error) as exc:
         where = _sqlite_path() if vendor == "sqlite" else _pg_target()
-        raise BackupError(f"无法读取目标数据库。Cannot read the database {where}: {exc}") from exc
+        raise BackupError(
+            f"无法读取目标数据库。Cannot read the database {where}: {exc}."
+            + (" Give --force to replace it with the backup." if vendor == "sqlite" else "")
+        ) from exc
     held = []
     content = _content_rows(counts)
     if content:
@@ -864,7 +878,7 @@ def copy_rows(*, source: str, target: str, progress: bool = False) -> int:
     return copied
 
 
-def _move_media(staging: Path, *, log: Log) -> tuple[int, int]:
+def _move_media(staging: Path, *, archive: Path, log: Log) -> tuple[int, int]:
     """Move the staged media files into MEDIA_ROOT (rename, atomic per file) and remove the
     files there that the backup does not have. Returns (placed, removed)."""
     root = Path(settings.MEDIA_ROOT)
@@ -882,7 +896,7 @@ def _move_media(staging: Path, *, log: Log) -> tuple[int, int]:
         keep.add(rel)
         placed += 1
     removed = 0
-    for name, path in _media_files(root):
+    for name, path in _media_files(root, exclude=archive.resolve()):
         if name[len(MEDIA_DIR) + 1 :] not in keep:
             path.unlink(missing_ok=True)
             removed += 1
@@ -987,7 +1001,12 @@ def backup_restore(
     target_vendor = _vendor()
     if target_vendor not in DB_MEMBERS:
         raise BackupError(f"Backups support SQLite and PostgreSQL, not {target_vendor}.")
-    held, _ = _describe_target(target_vendor)
+    try:
+        held, _ = _describe_target(target_vendor)
+    except BackupError:
+        if not (force and target_vendor == "sqlite"):
+            raise
+        held = []  # a damaged SQLite file, about to be replaced: what backups are for
     if held and not force:
         raise TargetNotEmpty(
             "目标已有数据，未做任何改动。This site already holds data, which the restore would "
@@ -1025,7 +1044,7 @@ def backup_restore(
         else:  # a SQLite backup into PostgreSQL
             expected = _copy_into_database(staged_db, manifest, progress=progress, log=log)
             copied, pending = True, []
-        placed, removed = _move_media(staging, log=log)
+        placed, removed = _move_media(staging, archive=archive, log=log)
         try:
             _drop_caches()
         except Exception as exc:  # a cache that cannot be reached does not undo a restore
