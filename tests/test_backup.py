@@ -409,3 +409,41 @@ def test_a_backup_from_a_newer_zimei_is_refused(site, tmp_path, change, message)
         call_command("restore", str(newer), "--check", verbosity=0)
     assert "请先升级" in str(refused.value) and "upgrade Zimei" in str(refused.value)
     assert message in str(refused.value)
+
+
+def test_pg_tools_get_the_password_in_the_environment_never_on_the_command_line(monkeypatch):
+    from django.conf import settings
+
+    from zimei.core import backup
+
+    monkeypatch.setattr(
+        settings,
+        "DATABASES",
+        {
+            "default": {
+                "ENGINE": "django.db.backends.postgresql",
+                "NAME": "zimei",
+                "USER": "zimei",
+                "PASSWORD": "s3cret-pass",
+                "HOST": "db.internal",
+                "PORT": 5433,
+                "OPTIONS": {"sslmode": "require"},
+            }
+        },
+    )
+    calls = []
+    monkeypatch.setattr(
+        backup.subprocess,
+        "run",
+        lambda args, env, **kw: calls.append((args, env)) or subprocess.CompletedProcess(args, 0, "", ""),
+    )
+    backup._run_pg(["pg_dump", "--format=custom", "--file=/tmp/x"], "pg_dump")
+    ((args, env),) = calls
+    assert not any("s3cret" in a for a in args)
+    assert env["PGPASSWORD"] == "s3cret-pass" and env["PGSSLMODE"] == "require"
+    assert (env["PGHOST"], env["PGPORT"], env["PGUSER"], env["PGDATABASE"]) == (
+        "db.internal",
+        "5433",
+        "zimei",
+        "zimei",
+    )
