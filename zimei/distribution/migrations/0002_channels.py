@@ -17,8 +17,11 @@ CHANNELS = [
 
 def create(apps, schema_editor):
     Channel = apps.get_model("distribution", "Channel")
+    db = schema_editor.connection.alias  # the database being migrated (zimei backup --sqlite)
     for position, (slug, name, kind) in enumerate(CHANNELS):
-        Channel.objects.get_or_create(slug=slug, defaults={"name": name, "kind": kind, "position": position})
+        Channel.objects.using(db).get_or_create(
+            slug=slug, defaults={"name": name, "kind": kind, "position": position}
+        )
 
 
 class Migration(migrations.Migration):

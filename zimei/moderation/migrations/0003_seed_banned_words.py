@@ -67,8 +67,9 @@ def seed(apps, schema_editor):
     from zimei.moderation.normalize import normalise
 
     BannedWord = apps.get_model("moderation", "BannedWord")
+    db = schema_editor.connection.alias  # the database being migrated
     for word, category, action in SEED:
-        BannedWord.objects.get_or_create(
+        BannedWord.objects.using(db).get_or_create(
             word=normalise(word), defaults={"category": category, "action": action}
         )
 
