@@ -1,4 +1,4 @@
-"""Faults survived, nothing acknowledged lost (docs/deploy-faults.md).
+"""Faults survived, nothing acknowledged lost (docs/deploy.md, "Faults and outages").
 
 Against real processes: a live `zimei serve` (tests/live.py) under a write load made over HTTP
 as real clients make it (tests/writeload.py), and our own PostgreSQL and Redis servers
@@ -422,7 +422,7 @@ def test_redis_down_readers_never_see_it(tmp_path):
         _no_server_errors(results)
         assert not lost_writes(server, results, start)
         # Views that were in Redis (no persistence here) when it died are lost with it: at most
-        # the FLUSH_SECONDS before the kill (docs/deploy-faults.md).
+        # the FLUSH_SECONDS before the kill (docs/deploy.md, "Faults and outages").
         _views_within_loss_window(results, views_counted(server, start), killed_at)
         print(
             f"\nRedis outage: {results.acknowledged()}; {views_while_down} views counted in the database "

@@ -128,7 +128,7 @@ if _db_url:
     # connects again by itself; while the database is down, pages answer 503 (core/outage.py).
     DATABASES = {"default": dj_database_url.parse(_db_url, conn_max_age=600, conn_health_checks=True)}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        # No request waits long on a database that does not answer (docs/deploy-faults.md):
+        # No request waits long on a database that does not answer (docs/deploy.md, "Faults and outages"):
         # a connect gives up after ZIMEI_DB_CONNECT_TIMEOUT seconds, data sent and not
         # acknowledged within 10 s (a vanished host) breaks the connection, and idle kept
         # connections are probed. Options in ZIMEI_DATABASE_URL (?connect_timeout=…) win.
@@ -151,7 +151,7 @@ else:
             # the write lock at BEGIN (IMMEDIATE: no deadlocked read-to-write upgrade, and a
             # wait happens before anything was done), and waits up to 20 s for it (busy_timeout;
             # `timeout` says the same to Python's driver), far more than all the serving threads'
-            # other writes take (docs/deploy-faults.md: 16 writers for 60 s, none refused).
+            # other writes take (docs/deploy.md, "Faults and outages": 16 writers for 60 s, none refused).
             # A lock still not had after that is a 503 page (core/outage.py), never a 500.
             "OPTIONS": {
                 "init_command": (

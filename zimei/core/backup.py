@@ -1,4 +1,4 @@
-"""Backups: the database and the media folder in one archive with a manifest (docs/deploy-backups.md).
+"""Backups: the database and the media folder in one archive with a manifest (docs/deploy.md, "Backups").
 
 An archive is a tar file (plain, gzip or xz, chosen by the file name) holding, in this order:
 

@@ -12,7 +12,7 @@ messages, which would need the database again. Two ways in, one answer:
 
 Anonymous page-cache hits never reach the database, so they keep being served while it is down.
 How a worker recovers by itself once the database is back (connect timeout, health checks):
-settings.py and docs/deploy-faults.md.
+settings.py and docs/deploy.md, "Faults and outages".
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ and changes daily); the raw address is never stored. The request path does one c
   deleted is recognised by its id and never applied twice. If Redis is down, the view is
   counted straight in the database instead of failing the page.
 
-Faults (docs/deploy-faults.md). A view is acknowledged once flushed to the database; the page's
+Faults (docs/deploy.md, "Faults and outages"). A view is acknowledged once flushed to the database; the page's
 200 promises nothing about the count. A flush that fails (database down) puts its counts back
 and requests leave the retry to the background flush, so no page fails and nothing is lost
 while the database is down (a flush whose commit went through but whose answer was lost
@@ -329,7 +329,7 @@ def flush_at_exit() -> None:
     """Flush once more when this process ends normally (a `zimei serve` worker stopped with
     SIGTERM or SIGINT, a restart), so a graceful stop loses no counted view. A worker killed
     outright (SIGKILL, OOM) cannot: it loses the views it held, at most FLUSH_SECONDS' worth
-    (docs/deploy-faults.md). Registered with multiprocessing's finalizers, which granian's
+    (docs/deploy.md, "Faults and outages"). Registered with multiprocessing's finalizers, which granian's
     worker processes run on their way out (they skip `atexit`)."""
     from multiprocessing.util import Finalize
 

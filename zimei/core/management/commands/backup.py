@@ -1,4 +1,4 @@
-"""`zimei backup`: the database and the media folder in one archive (docs/deploy-backups.md)."""
+"""`zimei backup`: the database and the media folder in one archive (docs/deploy.md, "Backups")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`zimei restore FILE`: put back a backup made by `zimei backup` (docs/deploy-backups.md)."""
+"""`zimei restore FILE`: put back a backup made by `zimei backup` (docs/deploy.md, "Backups")."""
 
 from __future__ import annotations
 
