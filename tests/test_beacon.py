@@ -326,7 +326,7 @@ def test_under_zimei_serve_shown_pages_reach_the_count(tmp_path, chromium):
 
     from .live import live_server
 
-    with live_server(tmp_path, articles=2) as server:
+    with live_server(tmp_path, articles=2, env={"ZIMEI_VIEW_FLUSH_SECONDS": "1"}) as server:
         before = _api_views(server, 1)
         for n, agent in enumerate([CHROME_AGENT, CHROME_AGENT.replace("Linux x86_64", "Windows NT 10.0")]):
             context = chromium.new_context(user_agent=agent, locale="zh-CN")
@@ -338,7 +338,7 @@ def test_under_zimei_serve_shown_pages_reach_the_count(tmp_path, chromium):
                 assert answered.value.status == 204 and answered.value.headers["cache-control"] == "no-store"
             finally:
                 context.close()
-        deadline = time.monotonic() + 30  # the workers flush every 10 s
+        deadline = time.monotonic() + 30  # the workers flush every second here
         while _api_views(server, 1) < before + 2 and time.monotonic() < deadline:
             time.sleep(0.5)
         assert _api_views(server, 1) == before + 2

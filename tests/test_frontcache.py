@@ -170,6 +170,7 @@ def front(tmp_path_factory) -> Iterator[Front]:
         "ZIMEI_NGINX_CACHE_DIR": str(cache_dir),
         "ZIMEI_TRUSTED_PROXIES": "127.0.0.1",  # nginx; readers come from 127.0.0.2, .3 …
         "ZIMEI_API_RATE_READ": "5",  # anonymous API reads per minute per address
+        "ZIMEI_VIEW_FLUSH_SECONDS": "1",  # views reach the database within a second
     }
     with live_server(tmp, articles=20, env=env, serve_args=("--access-log",)) as server:
         app_log: list[str] = []
@@ -810,7 +811,7 @@ def test_views_behind_the_front_cache_move_the_counts_and_the_hot_list(front):
         assert beacon.status == 204 and beacon.headers["cache-control"] == "no-store"
         assert beacon.cache in ("", "BYPASS")  # never kept by nginx
     assert front.app_saw(path) == seen_before  # every page came from nginx
-    deadline = time.monotonic() + 40  # each worker flushes every 10 s
+    deadline = time.monotonic() + 40  # each worker flushes every second here
     while True:
         new_ranks, new_counts = _hot_and_views(front.server)
         if new_counts[article] >= counts[article] + len(readers) or time.monotonic() > deadline:

@@ -193,6 +193,9 @@ else:
 ZIMEI_PAGE_STORE = os.environ.get("ZIMEI_PAGE_STORE", "cache" if _redis_url else "file")
 # Seconds a whole anonymous page may be served from cache (and by a CDN) before re-render.
 ZIMEI_PAGE_CACHE_SECONDS = int(os.environ.get("ZIMEI_PAGE_CACHE_SECONDS", "60"))
+# How often each `zimei serve` worker writes the views it holds, even when no new view comes
+# (zimei/distribution/counters.py): the hot list and view counts are at most this far behind.
+ZIMEI_VIEW_FLUSH_SECONDS = float(os.environ.get("ZIMEI_VIEW_FLUSH_SECONDS", "10"))
 ZIMEI_PAGE_CACHE = _env_bool("ZIMEI_PAGE_CACHE", True)
 # --- behind a proxy (zimei/core/proxies.py) ------------------------------------------------
 # Addresses (or networks, CIDR) of the proxies in front of Zimei, comma-separated, e.g.

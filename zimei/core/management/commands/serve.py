@@ -133,7 +133,8 @@ def worker_application():
     from zimei.distribution.counters import flush_at_exit, flush_in_background
     from zimei.wsgi import application
 
-    flush_in_background()  # views reach the hot list within FLUSH_SECONDS even on a quiet site
+    # Views reach the hot list within ZIMEI_VIEW_FLUSH_SECONDS even on a quiet site.
+    flush_in_background(settings.ZIMEI_VIEW_FLUSH_SECONDS)
     flush_at_exit()  # and a worker stopped gracefully flushes what it holds
     return application
 
