@@ -107,3 +107,26 @@ def test_fifty_article_pages_in_a_row_all_finish_loading_in_chromium(tmp_path, c
             assert not slow, f"pages whose load event came after 5 s: {slow}"
         finally:
             context.close()
+
+
+def test_serve_says_so_when_the_database_cannot_be_reached(tmp_path):
+    """An operator starting the server while PostgreSQL is down gets one line, not a traceback."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.live import ROOT, free_port
+
+    env = dict(os.environ, ZIMEI_DATA_DIR=str(tmp_path), ZIMEI_DB_CONNECT_TIMEOUT="2")
+    env["ZIMEI_DATABASE_URL"] = f"postgres://postgres@127.0.0.1:{free_port()}/zimei"
+    done = subprocess.run(
+        [sys.executable, "-m", "zimei", "serve", "--port", str(free_port()), "--no-daily-jobs"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert "cannot reach the database" in done.stderr and "ZIMEI_DATABASE_URL" in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
