@@ -16,6 +16,7 @@ from tests.live import live_server
 
 IDLE_KEEPALIVE = 200
 SLOW_HEADERS = 20
+SLOW_BODIES = 10  # more than all the server's request threads together
 
 
 def _idle_keepalive(port: int, path: str) -> socket.socket:
@@ -32,6 +33,17 @@ def _slow_header(port: int) -> socket.socket:
     return sock
 
 
+def _slow_body(port: int) -> socket.socket:
+    """A form post whose head is complete but whose body has barely begun (and will not go on):
+    a phone on a bad network. With a thread per request, each would hold one."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    sock.sendall(
+        b"POST /zh-hans/accounts/login/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nusername=a"
+    )
+    return sock
+
+
 def _timed_get(port: int, path: str) -> tuple[int, float, bytes]:
     started = time.monotonic()
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
@@ -45,8 +57,8 @@ def _timed_get(port: int, path: str) -> tuple[int, float, bytes]:
 
 
 def test_idle_and_slow_connections_never_keep_a_fresh_request_waiting(tmp_path):
-    """200 idle keep-alive connections and 20 slow-header ones stay open; an article page and
-    everything it loads (CSS, JS, pictures) still answer in under a second each. Before the
+    """200 idle keep-alive connections, 20 slow-header and 10 slow-body ones stay open; an
+    article page and everything it loads (CSS, JS, pictures) still answer in under a second each. Before the
     fix, four idle sockets were enough to stall every further request."""
     with live_server(tmp_path, articles=10) as server, ExitStack() as held:
         status, _, home = _timed_get(server.port, "/zh-hans/")
@@ -60,6 +72,8 @@ def test_idle_and_slow_connections_never_keep_a_fresh_request_waiting(tmp_path):
             assert sock.recv(64).startswith(b"HTTP/1.1 200")
         for _ in range(SLOW_HEADERS):
             held.callback(_slow_header(server.port).close)
+        for _ in range(SLOW_BODIES):
+            held.callback(_slow_body(server.port).close)
         time.sleep(0.5)
 
         status, elapsed, page = _timed_get(server.port, article)
