@@ -144,3 +144,48 @@ def test_serve_says_so_when_the_database_cannot_be_reached(tmp_path):
     assert done.returncode == 1
     assert "cannot reach the database" in done.stderr and "ZIMEI_DATABASE_URL" in done.stderr
     assert "Traceback" not in done.stderr + done.stdout
+
+
+def test_workers_go_when_the_serving_process_is_killed_and_the_port_is_free_again(tmp_path):
+    """kill -9 of `zimei serve` itself (the OOM killer, an impatient operator): its workers,
+    which left its process group, notice within seconds and stop, so the port is free and a
+    new `zimei serve` starts on it. Before, the orphaned workers kept the port for ever."""
+    import os
+    import signal
+
+    from tests.live import LiveServer
+
+    with live_server(tmp_path, articles=2) as server:
+        workers = server.worker_pids()
+        assert workers, "granian started no workers"
+        os.kill(server.proc.pid, signal.SIGKILL)
+        server.proc.wait(timeout=10)
+        deadline = time.monotonic() + 15
+        alive = workers
+        while alive and time.monotonic() < deadline:
+            time.sleep(0.3)
+            alive = [pid for pid in workers if _running(pid)]
+        assert not alive, f"workers {alive} outlived the serving process"
+        again = LiveServer(server.data_dir, **_same_database(server))
+        again.port, again.base = server.port, server.base
+        try:
+            again.start()  # binds the same port
+            status, _, _ = _timed_get(server.port, "/zh-hans/")
+            assert status == 200
+        finally:
+            again.stop()
+        server.proc = None  # already gone
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().split(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _same_database(server) -> dict:
+    url = server.env.get("ZIMEI_DATABASE_URL")
+    return {"database_url": url} if url else {}
