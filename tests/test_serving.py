@@ -189,3 +189,25 @@ def _running(pid: int) -> bool:
 def _same_database(server) -> dict:
     url = server.env.get("ZIMEI_DATABASE_URL")
     return {"database_url": url} if url else {}
+
+
+def test_a_graceful_stop_loses_no_counted_view(tmp_path):
+    """SIGTERM to `zimei serve` (systemd's stop, a deploy): the workers write the views they
+    hold on their way out. Before, a stop lost every view counted since the last flush."""
+    import os
+    import signal
+
+    env = {"ZIMEI_VIEW_FLUSH_SECONDS": "3600"}  # no timed flush: only the stop can write them
+    with live_server(tmp_path, articles=2, env=env) as server:
+        count = "from zimei.articles.models import Article; print(Article.objects.get(id=1).view_count)"
+        before = int(server.manage("shell", "-c", count).split()[-1])
+        for n in range(100):
+            conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
+            agent = f"Mozilla/5.0 (X11; Linux x86_64) Firefox/140.{n}"
+            conn.request("POST", "/views/1/", headers={"User-Agent": agent, "Sec-Fetch-Site": "same-origin"})
+            assert conn.getresponse().status == 204
+            conn.close()
+        os.kill(server.proc.pid, signal.SIGTERM)
+        server.proc.wait(timeout=30)
+        server.proc = None
+        assert int(server.manage("shell", "-c", count).split()[-1]) == before + 100
