@@ -75,6 +75,39 @@ KNOWN_TAGS = VOID | frozenset(
 # Elements whose text a reader never sees.
 UNSEEN = frozenset("template noscript noembed noframes head title textarea xmp select option".split())
 SKIP_TEXT = frozenset({"script", "style"})
+# Block-level elements: text outside all of them sits directly in the body (an editor never
+# writes that; an injection prepended to a page does).
+BLOCK = frozenset(
+    """address article aside blockquote center dd details dialog div dl dt fieldset figcaption figure
+    footer form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section summary table tbody td tfoot th
+    thead tr ul caption""".split()
+)
+# Elements that mean nothing outside their parent (an <li> outside a list, a <track> outside
+# a video ...): the parents any of which makes them meaningful.
+CONTEXT = {
+    "li": {"ul", "ol", "menu"},
+    "track": {"video", "audio"},
+    "source": {"video", "audio", "picture"},
+    "legend": {"fieldset"},
+    "dt": {"dl"},
+    "dd": {"dl"},
+    "figcaption": {"figure"},
+    "summary": {"details"},
+    "caption": {"table"},
+    "tr": {"table", "tbody", "thead", "tfoot"},
+    "td": {"tr"},
+    "th": {"tr"},
+    "option": {"select", "datalist", "optgroup"},
+    "param": {"object"},
+    "area": {"map"},
+}
+# Elements that are meaningless when empty (they exist to mark up text) yet carry an id or a
+# class: the husks an injection leaves. (Empty <p>, <div>, <span> and <a id> are common in
+# pasted rich text and anchors, so they are not counted.)
+TEXT_ELEMENTS = frozenset(
+    "cite legend li dt dd q abbr dfn var samp kbd em strong b i u s small big tt font mark label "
+    "caption figcaption summary code sub sup del ins bdi bdo time data output strike".split()
+)
 _WHITE = {"#fff", "#ffffff", "white", "rgb(255,255,255)", "rgba(255,255,255,1)", "#fffffe", "snow"}
 _NUM = re.compile(r"-?\d*\.?\d+")
 _CSS_RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
@@ -141,7 +174,8 @@ class _Reader(HTMLParser):
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.stack: list[tuple[str, str | None, bool, str | None]] = []  # tag, hiding, meaningless, href
+        # tag, hiding, meaningless, href, [characters of text inside, id or class]
+        self.stack: list[tuple[str, str | None, bool, str | None, list]] = []
         self.text: list[str] = []
         self.hidden: list[str] = []
         self.hidden_how: Counter[str] = Counter()
@@ -153,6 +187,21 @@ class _Reader(HTMLParser):
         self.css: dict[str, str] = {}  # ".class" / "#id" / "tag" -> how it hides
         self._in_style = False
         self._skip = 0
+        # The structure an injection leaves: ids, misplaced or empty marked elements, text
+        # directly in the body, and the text as lines (a block or a <br> ends one).
+        self.ids: Counter[str] = Counter()
+        self.misplaced: Counter[str] = Counter()  # tag -> times (outside its parent, or empty)
+        self.blocks = 0
+        self.bare: list[str] = []
+        self.lines: list[list[str]] = [[]]
+
+    def _break(self) -> None:
+        if self.lines[-1]:
+            self.lines.append([])
+
+    def _misplaced(self, tag: str, attrs: dict[str, str]) -> bool:
+        parents = CONTEXT.get(tag)
+        return parents is not None and not any(t in parents for t, *_ in self.stack)
 
     def _css_hiding(self, tag: str, attrs: dict[str, str | None]) -> str | None:
         if not self.css:
@@ -177,6 +226,15 @@ class _Reader(HTMLParser):
         href = attrs.get("href") if tag == "a" else None
         if href:
             self.links.append(href.strip())
+        if attrs.get("id", "").strip():
+            self.ids[attrs["id"].strip()] += 1
+        marked = bool(attrs.get("id", "").strip() or attrs.get("class", "").strip())
+        if self._misplaced(tag, attrs):
+            self.misplaced[tag] += 1
+            marked = False  # counted already; not again when it is empty
+        if tag in BLOCK or tag == "br":
+            self.blocks += tag in BLOCK
+            self._break()
         if tag in VOID:
             return
         how: str | None = None
@@ -193,15 +251,20 @@ class _Reader(HTMLParser):
         if how is None:
             how = self._css_hiding(tag, attrs)
         meaningless = tag not in KNOWN_TAGS or (tag == "a" and not href)
-        self.stack.append((tag, how, meaningless, href))
+        self.stack.append((tag, how, meaningless, href, [0, marked and tag in TEXT_ELEMENTS]))
 
     def handle_endtag(self, tag: str) -> None:
         if tag in SKIP_TEXT:
             self._skip = max(0, self._skip - 1)
             self._in_style = False
             return
+        if tag in BLOCK:
+            self._break()
         for i in range(len(self.stack) - 1, -1, -1):
             if self.stack[i][0] == tag:
+                for t, *_, (chars, marked) in self.stack[i:]:
+                    if marked and not chars:
+                        self.misplaced[t] += 1
                 del self.stack[i:]
                 return
 
@@ -218,16 +281,21 @@ class _Reader(HTMLParser):
         if not data.strip():
             return
         visible_len = len(data.strip())
-        how = next((h for _, h, _, _ in self.stack if h), None)
+        for entry in self.stack:
+            entry[4][0] += visible_len
+        how = next((h for _, h, _, _, _ in self.stack if h), None)
         if how:
             self.hidden.append(data)
             self.hidden_how[how] += visible_len
         else:
-            tag = next((t for t, _, m, _ in reversed(self.stack) if m), None)
+            self.lines[-1].append(data)
+            if not any(t in BLOCK for t, *_ in self.stack):
+                self.bare.append(data)
+            tag = next((t for t, _, m, _, _ in reversed(self.stack) if m), None)
             if tag:
                 self.meaningless.append(data)
                 self.meaningless_tags[tag] += visible_len
-        if any(h for t, _, _, h in self.stack if t == "a"):
+        if any(h for t, _, _, h, _ in self.stack if t == "a"):
             self.link_text += visible_len
 
 
@@ -235,6 +303,9 @@ def read_html(raw: str) -> _Reader:
     reader = _Reader()
     reader.feed(raw or "")
     reader.close()
+    for t, *_, (chars, marked) in reader.stack:  # elements never closed
+        if marked and not chars:
+            reader.misplaced[t] += 1
     return reader
 
 
@@ -316,6 +387,9 @@ CATEGORY_NAMES = {
     "fraud": "诈骗",
     "medicine": "虚假医药广告",
     "spam": "垃圾广告",
+    "drugs": "毒品",
+    "weapons": "枪支弹药",
+    "illegal_service": "违法服务",
 }
 
 
@@ -439,6 +513,111 @@ def _hidden(reader: _Reader) -> list[Finding]:
     return out
 
 
+# --- the injection: structure that needs no words ---------------------------------------------
+#
+# A page compromised the way the reference page was starts with husks of elements (empty
+# <cite>, <track>, <legend>, a stray <li>, several with the same id), then a line of a few
+# keywords separated by commas as bare text, then the real article. Each piece is weak alone
+# (0.5, below HOLD_AT: an editor's paste can leave one of them), two together hold, and three
+# or more are the injection (2.0, or refused with a banned word).
+
+PIECE = 0.5
+INJECTION = 2.0
+SHORT_LIST_MIN = 4  # items in a line that is nothing but a list of keywords
+_LIST_SEP = re.compile(r"\s*[,，、|｜;；/／]\s*|\s+")
+_LIST_ITEM = re.compile(r"^[^\s,，、|｜;；/／。！？!?：:]{1,8}$")
+_HAN_WORD = re.compile(r"^[\u4e00-\u9fff]{2,}$|^[a-z][a-z0-9]{2,}$")
+
+
+def _words(normalised: str) -> set[str]:
+    import rjieba
+
+    from zimei.distribution.keywords import STOPWORDS
+
+    return {w for w in rjieba.cut(normalised) if _HAN_WORD.match(w) and w not in STOPWORDS}
+
+
+def _short_list(line: str) -> list[str]:
+    """The items when the whole line is a short list of keywords (4 to 12 of up to 8
+    characters, few function characters), else []."""
+    items = [i for i in _LIST_SEP.split(line.strip()) if i]
+    if not SHORT_LIST_MIN <= len(items) <= 12 or not all(_LIST_ITEM.match(i) for i in items):
+        return []
+    if not re.search(r"[,，、|｜;；/／]", line):  # words separated by spaces only: a phrase
+        return []
+    if sum(1 for i in items if _FUNCTION_CHARS & set(i)) > len(items) * 0.25:
+        return []
+    if sum(map(len, items)) / len(items) > 6:
+        return []
+    return items
+
+
+def _structure(reader: _Reader, title: str, summary: str) -> list[Finding]:
+    from .normalize import _invisible_re, normalise
+
+    def clean(parts: list[str]) -> str:
+        return re.sub(r"\s+", " ", _invisible_re().sub("", "".join(parts))).strip()
+
+    pieces: list[Finding] = []
+    # 1. Empty or misplaced elements, and ids used more than once.
+    dup = {i: n for i, n in reader.ids.items() if n > 1}
+    husks = sum(reader.misplaced.values())
+    if husks >= 2 or dup:
+        tags = "、".join(f"<{t}>" for t, _ in reader.misplaced.most_common(4))
+        what = []
+        if husks:
+            what.append(f" {husks} 个空的或放错位置的标签（{tags}）")
+        if dup:
+            i, n = max(dup.items(), key=lambda kv: kv[1])
+            what.append(f"同一个 id「{i[:20]}」用了 {n} 次")
+        reason = "正文里有" + "，".join(what) + "，像是被注入的网页留下的痕迹"
+        pieces.append(Finding("structure", PIECE, reason))
+    # 2. Text directly in the body, outside any paragraph, in a body that has paragraphs.
+    bare = clean(reader.bare)
+    if reader.blocks and len(re.sub(r"\s", "", bare)) >= 4:
+        pieces.append(
+            Finding(
+                "structure", PIECE, f"有文字不在任何段落里，直接放在正文中（如「{bare[:20]}」），疑似注入"
+            )
+        )
+    lines = [clean(line) for line in reader.lines]
+    lines = [line for line in lines if line]
+    # 3. A line that is only a short list of keywords.
+    for line in lines:
+        items = _short_list(line)
+        if items:
+            sample = "、".join(items[:4])
+            pieces.append(
+                Finding(
+                    "structure",
+                    PIECE,
+                    f"有一行只是 {len(items)} 个用逗号隔开的词（「{sample}…」），疑似关键词列表",
+                )
+            )
+            break
+    # 4. The first line shares no vocabulary with the title and the rest of the article.
+    if len(lines) >= 2:
+        lead = _words(normalise(lines[0]))
+        rest_text = normalise("\n".join([title, summary, *lines[1:]]))
+        if len(lead) >= 3 and len(rest_text) >= 60 and not lead & _words(rest_text):
+            sample = lines[0][:20]
+            pieces.append(
+                Finding(
+                    "structure",
+                    PIECE,
+                    f"正文开头（「{sample}」）与标题和正文其余部分没有一个共同的词，像是夹带的内容",
+                )
+            )
+    if len(pieces) >= 3:
+        head = Finding(
+            "injection",
+            INJECTION,
+            f"正文有网页注入的特征（{len(pieces)} 项同时出现，见下），读者会在页面上看到夹带的内容",
+        )
+        return [head, *[Finding("structure", 0.0, f.reason) for f in pieces]]
+    return pieces
+
+
 LINKS_HOLD, LINKS_DOUBLE = 25, 50
 DOMAIN_REPEAT = 8
 LINK_TEXT_SHARE = 0.4
@@ -552,6 +731,7 @@ def spam_check(
     text = "\n".join([title or "", summary or "", body_text, *reader.attr_text])
     normalised = normalise(text)
     findings = _banned(normalised) + _stuffing(text, normalised) + _hidden(reader) + _links(reader, body_text)
+    findings += _structure(reader, title or "", summary or "")
     if repost and original and author is not None:
         findings += _repost(
             title=title or "",
@@ -563,13 +743,18 @@ def spam_check(
     return verdict_of(findings)
 
 
-# Reasons that only the raw HTML shows (hidden text): kept from the check at save time when
-# the publish check re-reads the stored (sanitised) body.
+# Reasons that only the raw HTML shows (hidden text, the injection's structure): kept from the
+# check at save time when the publish check re-reads the stored (sanitised) body.
 def raw_only_findings(reasons: list[str]) -> list[Finding]:
     """The hidden-text findings among stored reasons (their scores are fixed per rule)."""
     out = []
+    injection = any("网页注入的特征" in r for r in reasons or [])
     for reason in reasons or []:
-        if "被隐藏" in reason:
+        if "网页注入的特征" in reason:
+            out.append(Finding("injection", INJECTION, reason))
+        elif reason.endswith(("像是被注入的网页留下的痕迹", "疑似注入")):
+            out.append(Finding("structure", 0.0 if injection else PIECE, reason))
+        elif "被隐藏" in reason:
             out.append(Finding("hidden", 2.0, reason))
         elif "没有意义的标签" in reason:
             out.append(Finding("empty_tags", 1.0, reason))
