@@ -599,7 +599,8 @@ def _structure(reader: _Reader, title: str, summary: str) -> list[Finding]:
     if len(lines) >= 2:
         lead = _words(normalise(lines[0]))
         rest_text = normalise("\n".join([title, summary, *lines[1:]]))
-        if len(lead) >= 3 and len(rest_text) >= 60 and not lead & _words(rest_text):
+        # A lead word found anywhere in the rest is shared (no need to segment the rest).
+        if len(lead) >= 3 and len(rest_text) >= 60 and not any(w in rest_text for w in lead):
             sample = lines[0][:20]
             pieces.append(
                 Finding(
