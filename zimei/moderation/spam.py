@@ -416,7 +416,12 @@ _FUNCTION_CHARS = set("的了是在着和与也就都把被我你他她这那有
 RUN_HOLD, RUN_REJECT = 13, 24
 RUN_REPEATED = 10  # a shorter run is enough when its keywords repeat
 REPEAT_MIN = 8
+REPEAT_SHORT, REPEAT_MIN_SHORT = 400, 15
 REPEAT_HOLD, REPEAT_DOUBLE = 0.08, 0.16
+# Pairs every narrative repeats (他们 eight times in a short story is prose, not stuffing).
+_PRONOUN_PAIRS = frozenset(
+    "他们 我们 你们 她们 它们 什么 这个 那个 一个 没有 可以 自己 这些 那些 因为 所以".split()
+)
 _CJK_ONLY = re.compile(r"[^\u3400-\u4dbf\u4e00-\u9fff]+")
 _LATIN_WORD = re.compile(r"[a-z][a-z0-9'-]{2,}")
 _LATIN_STOP = frozenset("the and for with that this are was you your from have not but all".split())
@@ -453,10 +458,13 @@ def _stuffing(text: str, normalised: str) -> list[Finding]:
         pairs = Counter(map(str.__add__, cjk, cjk[1:]))
         pairs.pop("", None)
         for pair, count in pairs.most_common(3):
-            if "|" in pair:
+            if "|" in pair or pair in _PRONOUN_PAIRS:
                 continue
             share = 2 * count / letters
-            if count >= REPEAT_MIN and share >= REPEAT_HOLD:
+            # A short text repeats its subject naturally (「节点」 8 times in 150 characters of
+            # an answer about trees): under REPEAT_SHORT letters, more repetitions are needed.
+            least = REPEAT_MIN if letters >= REPEAT_SHORT else REPEAT_MIN_SHORT
+            if count >= least and share >= REPEAT_HOLD:
                 term = _grow(cjk, pair, count)
                 score = 2.0 if share >= REPEAT_DOUBLE else 1.0
                 reason = f"「{term}」出现 {count} 次，远高于正常文章的用词频率，疑似关键词堆砌"
@@ -708,6 +716,58 @@ def _repost(
     return [Finding("repost", REPOST_SCORE, reason)]
 
 
+# --- solicitation: a post that asks the reader to make contact for money, sex or betting -------
+#
+# Short spam posts rarely use a lexicon word: they give a contact (a WeChat/QQ id, a phone
+# number, a betting site's bare domain), promise money (日入500, 0投资, 充500送500), call the
+# reader to get in touch (加我, 私我, 滴滴), or use betting and sex-advert slang (炸金花, 约p).
+# One of these is ordinary; two kinds together hold.
+
+_CONTACT_RE = re.compile(
+    r"(?:微信|威信|薇信|徽信|vx|v信|wx|加v|\+v|v:|扣扣|qq|q号|企鹅|飞机|tg)[\s:：号]*[a-z0-9_-]{5,}"
+    r"|(?<!\d)1[3-9]\d{9}(?!\d)"
+    r"|(?<![a-z0-9.])[a-z0-9-]{2,}\.(?:top|vip|cc|xyz|club|bet|app|live|fun|icu)(?![a-z0-9])"
+)
+_MONEY_RE = re.compile(
+    r"(?:日入|月入|日赚|月赚|日收入|稳入|保底|日结|躺赚|一天|一小时|每天|一单|时薪)\s*[\d一二三四五六七八九十百千万几]+"
+    r"\s*(?:元|块|r|米|k|w|万|千|百|\+)"
+    r"|[0零]投资|[0零]风险|[0零]门槛|不要本|无需投资|不用交一分钱|充\s*\d+\s*送\s*\d+|首充|首存|彩金|返水"
+    r"|赚米|赚r|缺米|兼职|代发|跑单|刷单|变现|引流"
+)
+_CALL_RE = re.compile(
+    r"加我|私我|私聊|私信|q我|滴滴我|dd我|找我|联系我|联系方式|需要联系|有意者|感兴趣|了解一下|要的加|的加|带你"
+    r"|上车|代收|上岸|想做的|真心想做|要玩|玩的加|关注我|拿链接|邀请码"
+)
+SOLICIT_SPAN = 40
+# Words of betting and sex adverts that ordinary prose does not use (compounds, not 金花 or 龙虎).
+_SLANG_RE = re.compile(
+    r"炸金花|砸金花|金花牛牛|牛牛金花|牛牛三公|红包接龙|棋牌|包赢|稳赢|彩金|竞彩|球料|网投|大放水|真人视讯"
+    r"|pg电子|电子游戏pg|上下分|回血|德州有局|盘口|色色|涩涩|瑟瑟|约p|月炮|原味|海角社区|糖心vlog|🔞|文爱|裸聊"
+)
+
+
+def _solicitation(normalised: str) -> list[Finding]:
+    """Two kinds of solicitation within SOLICIT_SPAN characters of each other (one sentence of
+    a post, not an article's contact line and a job article's 兼职 far apart)."""
+    kinds = (
+        ("联系方式", _CONTACT_RE),
+        ("赚钱许诺", _MONEY_RE),
+        ("招揽", _CALL_RE),
+        ("赌博色情用语", _SLANG_RE),
+    )
+    hits = sorted(
+        (m.start(), kind, m.group().strip()) for kind, regex in kinds for m in regex.finditer(normalised)
+    )
+    for i, (start, kind, text) in enumerate(hits):
+        for other_start, other_kind, other_text in hits[i + 1 :]:
+            if other_start - start > SOLICIT_SPAN:
+                break
+            if other_kind != kind:
+                shown = f"{kind}「{text[:16]}」、{other_kind}「{other_text[:16]}」"
+                return [Finding("solicit", 1.0, f"有{shown}，像是招揽读者私下联系的广告")]
+    return []
+
+
 # --- the check ----------------------------------------------------------------------------------
 
 
@@ -732,7 +792,7 @@ def spam_check(
     text = "\n".join([title or "", summary or "", body_text, *reader.attr_text])
     normalised = normalise(text)
     findings = _banned(normalised) + _stuffing(text, normalised) + _hidden(reader) + _links(reader, body_text)
-    findings += _structure(reader, title or "", summary or "")
+    findings += _structure(reader, title or "", summary or "") + _solicitation(normalised)
     if repost and original and author is not None:
         findings += _repost(
             title=title or "",
