@@ -2,7 +2,7 @@
 
 `spam_check(...)` reads the RAW input (before sanitising: the sanitiser keeps the text of the
 tags it strips and drops the styles that hid it, so only the raw HTML shows what was hidden)
-and runs six rules. Each rule that fires adds a score and one reason, in Simplified, written
+and runs its rules. Each rule that fires adds a score and one reason, in Simplified, written
 for the creator (the editor reads the same list in the review queue):
 
 - banned: the operator's lexicon (Aho-Corasick on normalised text): 1 a hold word (at most
@@ -12,7 +12,12 @@ for the creator (the editor reads the same list in the review queue):
 - empty_tags: text in meaningless tags (unknown elements, links without href): 1;
 - links: link farms (many external links, one domain repeated, mostly link text): 1 each,
   at most 2;
-- repost: a near-duplicate (SimHash) of another author's article, declared original: 1.5.
+- repost: a near-duplicate (SimHash) of another author's article, declared original: 1.5;
+- structure / injection: the reference page's injection, no words needed (empty or misplaced
+  elements and duplicate ids, bare text in the body, a short keyword line, a first line
+  unrelated to the rest): 0.5 a piece, 2 for three or more together;
+- solicit: two kinds of contact, money promise, call to get in touch or advert slang in one
+  sentence: 1.
 
 The verdict: score >= REJECT_AT rejects, >= HOLD_AT holds for review, else publishes. Every
 rule but a reject word is capped at 2, so rejecting takes a reject word or two rules firing
