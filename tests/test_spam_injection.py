@@ -204,3 +204,13 @@ def test_loading_the_default_lexicon_keeps_the_operators_entries():
     assert added == 1 and BannedWord.objects.filter(word="成人电影").exists()
     assert BannedWord.objects.get(word=word).action == "hold"  # the operator's choice stays
     assert BannedWord.objects.get(word=word).category == "mine"
+
+
+def test_the_default_lexicon_leaves_ordinary_text_alone():
+    """Words an honest article uses, and short words normalising would make of obfuscated
+    entries (要k粉 reads 要粉, in 需要粉丝), are not in the default lexicon."""
+    body = (
+        "<p>这家店提供粉丝福利，主播需要粉丝支持，她是他唯一情感寄托。按揉这个小穴位能缓解疲劳，"
+        "洞穴口有一条小溪。插电混动车型被插电用户追捧，记得让商家开发票，儿童定位器卖得很好。</p>"
+    )
+    assert check(body, title="生活小记").action == PUBLISH

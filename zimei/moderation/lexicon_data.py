@@ -12,7 +12,8 @@ DEFAULT_LEXICON = Path(__file__).resolve().parent / "data" / "default_lexicon.ts
 
 def default_entries() -> list[tuple[str, str, str]]:
     """(normalised word, category, action) for every entry of the default lexicon, first
-    spelling kept when two normalise to the same word."""
+    spelling kept when two normalise to the same word, short words that normalising
+    shortened left out."""
     from .normalize import normalise
 
     out: dict[str, tuple[str, str, str]] = {}
@@ -21,6 +22,11 @@ def default_entries() -> list[tuple[str, str, str]]:
             continue
         word, category, action = line.split("\t")
         normal = normalise(word).strip()
+        # Normalising drops a letter between two Chinese characters (k粉 is read 粉): a short
+        # word that lost one would match ordinary text (供应k粉 → 供应粉 in 供应粉丝), so it
+        # is left out.
+        if len(normal) < len(word) and len(normal) < 6:
+            continue
         if normal and len(normal) <= 64:
             out.setdefault(normal, (normal, category, action))
     return list(out.values())

@@ -74,7 +74,7 @@ EXCLUDE = re.compile(
 )
 # Ordinary, medical and legal words a news, health or film article uses: not in the lexicon.
 ORDINARY = set(
-    """开发票 发票出 发票销 发票代 定位器 定位仪 性器官 手答案 级答案 考答案
+    """小穴 穴口 开发票 发票出 发票销 发票代 定位器 定位仪 性器官 手答案 级答案 考答案
     枪的制 枪械制 炸药制 狗卵子 替考试 理证件 文凭证 答案包 证件办 刻章办 博彩娱
     发生关系 性伴侣 性伙伴 精神药品 麻醉药 花花公子 爱女人 学生妹 寂寞女
     寂寞男 封面女郎 adult amateur anal incest

@@ -1,4 +1,4 @@
-"""The default lexicon (~1,640 entries: pornography, gambling, fraud, drugs, weapons, illegal
+"""The default lexicon (~1,600 words: pornography, gambling, fraud, drugs, weapons, illegal
 services), from konsheng/Sensitive-lexicon (MIT), credited in moderation/data/README.md. Adds
 only words not yet in the lexicon, so operators' entries (and their chosen actions) stay."""
 
