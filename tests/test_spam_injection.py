@@ -214,3 +214,27 @@ def test_the_default_lexicon_leaves_ordinary_text_alone():
         "洞穴口有一条小溪。插电混动车型被插电用户追捧，记得让商家开发票，儿童定位器卖得很好。</p>"
     )
     assert check(body, title="生活小记").action == PUBLISH
+
+
+def test_a_held_injection_is_explained_to_the_creator_and_the_editor_in_their_script(client):
+    from .factories import editor
+
+    author = creator(trusted=True)
+    client.force_login(author.user)
+    client.post(
+        "/zh-hant/studio/new/",
+        {
+            "title": TITLE,
+            "body_html": injected(zero_width(LIST_LINE)),
+            "channel": "tech",
+            "original": "on",
+            "action": "publish",
+        },
+    )
+    article = Article.objects.get(title=TITLE)
+    assert article.status == Article.Status.PENDING
+    edit = client.get(f"/zh-hant/studio/{article.id}/edit/").content.decode()
+    assert "網頁注入的特徵" in edit and "空的或放錯位置的標籤" in edit
+    client.force_login(editor())
+    queue = client.get("/zh-hant/desk/queue/").content.decode()
+    assert "網頁注入的特徵" in queue and "沒有一個共同的詞" in queue
