@@ -204,7 +204,7 @@ class _Reader(HTMLParser):
         if self.lines[-1]:
             self.lines.append([])
 
-    def _misplaced(self, tag: str, attrs: dict[str, str]) -> bool:
+    def _misplaced(self, tag: str) -> bool:
         parents = CONTEXT.get(tag)
         return parents is not None and not any(t in parents for t, *_ in self.stack)
 
@@ -234,7 +234,7 @@ class _Reader(HTMLParser):
         if attrs.get("id", "").strip():
             self.ids[attrs["id"].strip()] += 1
         marked = bool(attrs.get("id", "").strip() or attrs.get("class", "").strip())
-        if self._misplaced(tag, attrs):
+        if self._misplaced(tag):
             self.misplaced[tag] += 1
             marked = False  # counted already; not again when it is empty
         if tag in BLOCK or tag == "br":
