@@ -565,7 +565,9 @@ def _short_list(line: str) -> list[str]:
     return items
 
 
-def _structure(reader: _Reader, title: str, summary: str) -> list[Finding]:
+def _structure(reader: _Reader, normalised: str) -> list[Finding]:
+    """The injection's pieces; `normalised` is the whole submission's normalised text (title,
+    summary, body, image text)."""
     from .normalize import _invisible_re, normalise
 
     def clean(parts: list[str]) -> str:
@@ -610,10 +612,12 @@ def _structure(reader: _Reader, title: str, summary: str) -> list[Finding]:
             break
     # 4. The first line shares no vocabulary with the title and the rest of the article.
     if len(lines) >= 2:
-        lead = _words(normalise(lines[0]))
-        rest_text = normalise("\n".join([title, summary, *lines[1:]]))
-        # A lead word found anywhere in the rest is shared (no need to segment the rest).
-        if len(lead) >= 3 and len(rest_text) >= 60 and not any(w in rest_text for w in lead):
+        lead_text = normalise(lines[0])
+        lead = _words(lead_text)
+        # A lead word found anywhere else is shared (no need to segment the rest): it occurs
+        # more often in the whole normalised text than in the lead.
+        rest = len(normalised) - len(lead_text)
+        if len(lead) >= 3 and rest >= 60 and not any(normalised.count(w) > lead_text.count(w) for w in lead):
             sample = lines[0][:20]
             pieces.append(
                 Finding(
@@ -797,7 +801,7 @@ def spam_check(
     text = "\n".join([title or "", summary or "", body_text, *reader.attr_text])
     normalised = normalise(text)
     findings = _banned(normalised) + _stuffing(text, normalised) + _hidden(reader) + _links(reader, body_text)
-    findings += _structure(reader, title or "", summary or "") + _solicitation(normalised)
+    findings += _structure(reader, normalised) + _solicitation(normalised)
     if repost and original and author is not None:
         findings += _repost(
             title=title or "",
