@@ -186,7 +186,12 @@ def _spam_verdict_publish(article: Article):
         original=article.original,
         exclude_id=article.id,
     )
-    kept = [f for f in raw_only_findings(article.review_reasons) if f.rule not in fresh.rules]
+    # Structure pieces are kept one by one (the sanitised body still shows some of them).
+    kept = [
+        f
+        for f in raw_only_findings(article.review_reasons)
+        if (f.reason not in fresh.reasons if f.rule == "structure" else f.rule not in fresh.rules)
+    ]
     return verdict_of([*kept, *fresh.findings]) if kept else fresh
 
 
