@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
-from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
 from zimei.core.adminforms import PlainTextAdmin, check_plain_text
 
@@ -26,8 +26,8 @@ class _UsernameChecks:
         return cleaned
 
 
-class ZimeiUserCreationForm(_UsernameChecks, UserCreationForm):
-    class Meta(UserCreationForm.Meta):
+class ZimeiUserCreationForm(_UsernameChecks, AdminUserCreationForm):
+    class Meta(AdminUserCreationForm.Meta):
         model = User
 
 

@@ -20,6 +20,8 @@ def check_plain_text(form: forms.BaseForm) -> None:
         value = form.cleaned_data.get(name)
         if name in NOT_PLAIN or not isinstance(value, str) or not isinstance(field, forms.CharField):
             continue
+        if isinstance(field.widget, forms.PasswordInput):  # a password is kept exactly as typed
+            continue
         message = plain_text_message(value)
         if message:
             form.add_error(name, message)
