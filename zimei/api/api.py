@@ -100,7 +100,8 @@ class Renderer(JSONRenderer):
 
 class ObjectParser(Parser):
     """A JSON body must be one object (`{"title": …}`): a bare string, number or list is
-    refused with a problem document. A body over DATA_UPLOAD_MAX_MEMORY_SIZE is a 413."""
+    refused with a 422 problem document (not JSON at all: 400). A body over
+    DATA_UPLOAD_MAX_MEMORY_SIZE is a 413."""
 
     def parse_body(self, request: HttpRequest):
         try:
@@ -112,8 +113,11 @@ class ObjectParser(Parser):
         except (ValueError, UnicodeDecodeError):
             raise Problem(400, "The body is not valid JSON.", message="请求内容不是有效的 JSON") from None
         if not isinstance(data, dict):
-            raise Problem(
-                400, "The body must be a JSON object.", message="请求内容必须是一个 JSON 对象（{…}）"
+            raise Problem(  # valid JSON of the wrong shape: 422, as any other schema mismatch
+                422,
+                "The body must be a JSON object.",
+                message="请求内容必须是一个 JSON 对象（{…}）",
+                errors=[{"field": "", "message": "请求内容必须是一个 JSON 对象（{…}）"}],
             )
         return data
 
