@@ -1,6 +1,7 @@
 """The admin's forms check plain text as the services do: no control characters, surrogates or
 noncharacters in any text field (zimei.core.errors), and one-line fields without line breaks.
-Every ModelAdmin in Zimei uses `PlainTextAdmin` (or its form)."""
+Every ModelAdmin of a model with text fields uses `PlainTextAdmin` (the user forms call
+`check_plain_text`)."""
 
 from __future__ import annotations
 
