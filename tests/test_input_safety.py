@@ -295,3 +295,25 @@ def test_admin_refuses_a_look_alike_username():
     )
     assert response.status_code == 200 and CONFUSABLE in _text(response)
     assert not User.objects.filter(username="r\u0435ader").exists()
+
+
+def test_a_renamed_user_keeps_its_skeleton_and_the_admin_refuses_a_look_alike_rename():
+    UserFactory(username="reader")
+    other = UserFactory(username="writer")
+    other.username = "Ｗriter2"
+    other.save(update_fields=["username"])
+    other.refresh_from_db()
+    assert other.username_skeleton == "writer2"
+    admin = UserFactory(is_staff=True, is_superuser=True, role=User.Role.ADMIN)
+    response = _as(admin).post(
+        f"/admin/accounts/user/{other.id}/change/",
+        {
+            "username": "r\u0435ader",
+            "role": "reader",
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "00:00:00",
+        },
+    )
+    assert response.status_code == 200 and CONFUSABLE in _text(response)
+    other.refresh_from_db()
+    assert other.username == "Ｗriter2"
