@@ -86,6 +86,11 @@ def test_every_feed_and_sitemap_is_well_formed_whatever_is_stored(client):
         _well_formed(client, parts.path + (f"?{parts.query}" if parts.query else ""))
     news = _well_formed(client, "/news-sitemap.xml")
     assert "标题一" in ElementTree.tostring(news, encoding="unicode")
+    # The pages that show the same values answer as usual, and so does the API.
+    for path in ("/zh-hans/", f"/zh-hant/a/{article.id}/", "/zh-hans/c/tech/", f"/zh-hans/u/{author.id}/"):
+        assert client.get(path).status_code == 200, path
+    for path in ("/api/v1/articles", f"/api/v1/articles/{article.id}", f"/api/v1/authors/{author.id}"):
+        assert client.get(path).status_code == 200, path
 
 
 # --- forms, the desk, the API, the CLI and the admin refuse such input ----------------------
