@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from zimei.core.adminforms import PlainTextAdmin
+
 from .models import Article, Image, Revision
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(PlainTextAdmin):
     list_display = ("title", "author", "channel", "status", "published_at", "view_count", "share_count")
     list_filter = ("status", "channel")
     search_fields = ("title",)
@@ -14,5 +16,5 @@ class ArticleAdmin(admin.ModelAdmin):
     readonly_fields = ("status", "published_at", "takedown_reason", "view_count", "share_count")
 
 
-admin.site.register(Image)
-admin.site.register(Revision)
+admin.site.register(Image, PlainTextAdmin)
+admin.site.register(Revision, PlainTextAdmin)

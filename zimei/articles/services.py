@@ -16,7 +16,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from zimei.accounts.models import CreatorProfile, User
-from zimei.core.errors import InputError, NotAllowed, control_characters_check
+from zimei.core.errors import InputError, NotAllowed, control_characters_check, one_line, plain_text_message
 from zimei.core.pagecache import purge_article
 from zimei.distribution.models import Channel
 
@@ -41,7 +41,7 @@ def article_clean_input(*, data: ArticleInput, owner: User, for_publish: bool) -
 
     Drafts may be incomplete (an empty title is kept as typed); publishing needs everything."""
     errors: dict[str, list[str]] = {}
-    title = (data.title or "").strip()
+    title = one_line(data.title)
     if for_publish and not title:
         errors.setdefault("title", []).append("请填写标题")
     if len(title) > settings.ZIMEI_MAX_TITLE_CHARS:
@@ -64,7 +64,7 @@ def article_clean_input(*, data: ArticleInput, owner: User, for_publish: bool) -
     summary = (data.summary or "").strip()
     if len(summary) > 200:
         errors.setdefault("summary", []).append(f"摘要最多 200 个字，现在有 {len(summary)} 个字")
-    source = (data.source or "").strip()
+    source = one_line(data.source)
     if not data.original and for_publish and not source:
         errors.setdefault("source", []).append("非原创文章请注明来源")
     if len(source) > 100:
@@ -398,6 +398,8 @@ def article_take_down(*, article: Article, actor: User, reason: str) -> Article:
     reason = (reason or "").strip()
     if not reason:
         raise InputError.one("reason", "请写明下架理由，作者会看到它")
+    if plain_text_message(reason):
+        raise InputError.one("reason", plain_text_message(reason))
     article.status = Article.Status.TAKEN_DOWN
     article.takedown_reason = reason
     article.save(update_fields=["status", "takedown_reason", "updated_at"])
@@ -414,6 +416,8 @@ def article_restore(*, article: Article, actor: User, reason: str) -> Article:
 
     if not actor.is_editor:
         raise NotAllowed("editors only")
+    if plain_text_message(reason):
+        raise InputError.one("reason", plain_text_message(reason))
     article.status = Article.Status.PUBLISHED
     article.takedown_reason = ""
     article.save(update_fields=["status", "takedown_reason", "updated_at"])

@@ -30,10 +30,15 @@ SHARE_TARGETS = ("link", "wechat", "weibo", "qq", "email")
 def media(request: HttpRequest, path: str) -> FileResponse:
     """Uploaded images, only from the media folder and only as images (never as HTML)."""
     root = Path(settings.MEDIA_ROOT).resolve()
-    target = (root / path).resolve()
-    content_type = IMAGE_TYPES.get(target.suffix.lower())
-    if content_type is None or root not in target.parents or not target.is_file():
+    if "\x00" in path:  # no file name holds NUL; the file system calls would raise ValueError
         raise Http404
+    try:
+        target = (root / path).resolve()
+        content_type = IMAGE_TYPES.get(target.suffix.lower())
+        if content_type is None or root not in target.parents or not target.is_file():
+            raise Http404
+    except (ValueError, OSError):  # a name the file system cannot take (too long, invalid)
+        raise Http404 from None
     response = FileResponse(target.open("rb"), content_type=content_type)
     response["Cache-Control"] = "public, max-age=31536000, immutable"
     response["X-Content-Type-Options"] = "nosniff"
