@@ -313,3 +313,44 @@ def test_redis_applies_the_address_allowance_and_the_burst_weight(redis_counter)
 
     refused = CountAnomaly.objects.get(article=article, kind="view", reason="address")
     assert refused.events == 35
+
+
+def _ratelimit_cache_at(settings, location: str) -> None:
+    """The shares' shared counters (the `ratelimit` cache) in Redis, as ZIMEI_REDIS_URL sets them."""
+    from django.conf import settings as django_settings
+    from django.core.cache import caches
+
+    settings.CACHES = {
+        **django_settings.CACHES,
+        "ratelimit": {
+            "BACKEND": "zimei.core.rediscache.ResilientRedisCache",
+            "LOCATION": location,
+            "KEY_PREFIX": f"zimei-test-share-{uuid.uuid4().hex[:8]}",
+        },
+    }
+    caches["ratelimit"].clear()
+
+
+def test_shares_are_guarded_across_workers_with_redis(client, settings):
+    from django.core.cache import caches
+
+    _ratelimit_cache_at(settings, _redis_url())
+    article = published_article()
+    try:
+        for n in range(20):  # one address, twenty agents
+            assert client.post(f"/share/{article.id}/link/", **_browser(ATTACKER, n)).status_code == 204
+        client.post(f"/share/{article.id}/link/", **_browser("198.51.100.77"))
+        client.post(f"/share/{article.id}/link/", **_browser("198.51.100.77"))  # the same reader again
+        assert Article.objects.get(id=article.id).share_count == 5 + 1
+    finally:
+        caches["ratelimit"].clear()
+
+
+def test_with_redis_down_shares_still_count(client, settings):
+    """The shared counters are unreachable: shares count without the reader and address checks
+    (the page never fails for it; docs/hot.md)."""
+    _ratelimit_cache_at(settings, "redis://127.0.0.1:1/0")  # nothing listens there
+    article = published_article()
+    for _ in range(3):  # one reader, three times
+        assert client.post(f"/share/{article.id}/link/", **_browser(ATTACKER)).status_code == 204
+    assert Article.objects.get(id=article.id).share_count == 3
