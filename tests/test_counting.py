@@ -286,6 +286,8 @@ def test_a_burst_of_shares_weighs_less_and_the_editor_sees_it(client):
     table = desk.get("/zh-hans/desk/hot/").content.decode().split('class="list count-anomalies"', 1)[1]
     assert "一分钟内被分享了二十次" in table.split("</table>", 1)[0]
     assert f'class="anomaly-share-burst" data-article="{article.id}"' in table
+    hant = desk.get("/zh-hant/desk/hot/").content.decode().split('class="list count-anomalies"', 1)[1]
+    assert "一分鐘內激增，熱度打折" in hant.split("</table>", 1)[0]  # the reason in the editor's script
 
 
 def test_redis_applies_the_address_allowance_and_the_burst_weight(redis_counter):
