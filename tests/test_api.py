@@ -314,7 +314,11 @@ def test_shares(client, writer):
     article = published_article(writer)
     response = post(client, f"/articles/{article.id}/shares", {"target": "weibo"})
     assert response.status_code == 201 and response.json() == {"share_count": 1}
-    assert post(client, f"/articles/{article.id}/shares", {"target": "qq"}).json() == {"share_count": 2}
+    # One share per reader per article (docs/hot.md): the same reader again counts nothing,
+    # another reader (another address) counts.
+    assert post(client, f"/articles/{article.id}/shares", {"target": "qq"}).json() == {"share_count": 1}
+    other = post(client, f"/articles/{article.id}/shares", {"target": "qq"}, REMOTE_ADDR="198.51.100.9")
+    assert other.json() == {"share_count": 2}
     assert_problem(post(client, f"/articles/{article.id}/shares", {"target": "myspace"}), 422, "target")
     draft = create(client, writer.token)
     assert_problem(post(client, f"/articles/{draft['id']}/shares", {"target": "link"}), 404)

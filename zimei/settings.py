@@ -307,6 +307,7 @@ ZIMEI_RATE_LIMITS = {
     "publish": _rate("publish", "30/3600"),  # publishes per creator (studio and API)
     "report": _rate("report", "20/3600"),  # reports per reader
     "token": _rate("token", "10/3600"),  # API tokens made per user
+    "share": _rate("share", "30/600"),  # share posts per address (counted or not: distribution/guard.py)
 }
 
 # --- security -------------------------------------------------------------------------

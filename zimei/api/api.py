@@ -475,7 +475,7 @@ def article_share_view(request: HttpRequest, article_id: ArticleId, payload: s.S
     article_get_for_viewer(article_id, None)  # public articles only
 
     def work():
-        share_record(article_id=article_id, target=payload.target)
+        share_record(article_id=article_id, target=payload.target, meta=request.META)
         count = Article.objects.filter(id=article_id).values_list("share_count", flat=True).first() or 0
         return 201, {"share_count": count}
 

@@ -93,8 +93,10 @@ def _share_target_url(article: Article, target: str, variant: str) -> str:
 @csrf_exempt  # a counter, reached from cached anonymous pages that carry no CSRF token
 @require_POST
 def share(request: HttpRequest, article_id: int, target: str) -> HttpResponse:
-    """Count one share (one per click: every button is one POST), then, for Weibo, QQ and
-    email, go on to the share page or the mail (303). Copy link and WeChat answer 204."""
+    """Count one share (one per click: every button is one POST; one per reader per article per
+    30 minutes, a few per address: distribution/guard.py), then, for Weibo, QQ and email, go on
+    to the share page or the mail (303). Copy link and WeChat answer 204. Too many shares from
+    one address: the 429 page (ZIMEI_RATE_SHARE)."""
     if target not in SHARE_TARGETS:
         raise Http404
     article = (
@@ -104,7 +106,7 @@ def share(request: HttpRequest, article_id: int, target: str) -> HttpResponse:
     )
     if article is None:
         raise Http404
-    share_record(article_id=article.id, target=target)
+    share_record(article_id=article.id, target=target, meta=request.META)
     if target in ("link", "wechat"):
         return HttpResponse(status=204)
     variant = request.POST.get("v") or request.GET.get("v") or translation.get_language()
