@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django.contrib.sitemaps",
+    "ninja",  # the API docs' Swagger UI from ninja's own static files, not a CDN (docs/api.md)
     "zimei.core",
     "zimei.conversion",
     "zimei.accounts",
