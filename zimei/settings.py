@@ -77,7 +77,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "django.contrib.staticfiles",
+    "zimei.core.apps.StaticFilesConfig",  # django.contrib.staticfiles, without ninja's source maps
     "django.contrib.humanize",
     "django.contrib.sitemaps",
     "ninja",  # the API docs' Swagger UI from ninja's own static files, not a CDN (docs/api.md)
