@@ -360,3 +360,28 @@ def test_the_tls_config(capsys):
     assert "listen 80;" in code and not any("ssl" in line or "return 301" in line for line in code)
     with pytest.raises(CommandError, match="both a certificate and its key"):
         call_command("frontcache", "config", "--tls-cert", "/etc/ssl/zimei.pem")
+
+
+@pytest.mark.browser
+def test_the_api_docs_work_over_https_through_nginx_in_chromium(tls_front, chromium):
+    """The whole real stack: `zimei serve` collected ninja's Swagger UI files, nginx sends them
+    from the data folder over https, the page keeps to the CSP."""
+    context = chromium.new_context(ignore_https_errors=True)
+    problems: list[str] = []
+    try:
+        context.add_init_script(
+            "document.addEventListener('securitypolicyviolation', (e) => "
+            "console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI));"
+        )
+        page = context.new_page()
+        page.on("console", lambda m: m.type == "error" and problems.append(m.text))
+        page.on("pageerror", lambda e: problems.append(str(e)))
+        page.on("response", lambda r: r.status >= 400 and problems.append(f"{r.status} {r.url}"))
+        response = page.goto(f"{tls_front.nginx.base}/api/v1/docs", wait_until="load")
+        assert response.status == 200 and "strict-transport-security" in response.headers
+        path = page.locator('.opblock-summary-path[data-path="/api/v1/articles"]').first
+        path.wait_for(timeout=15_000)
+        assert path.is_visible()
+    finally:
+        context.close()
+    assert not problems, problems
