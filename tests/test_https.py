@@ -349,7 +349,7 @@ def test_hsts_for_page_store_hits_believes_only_trusted_proxies(settings):
 def test_the_tls_config(capsys):
     from django.core.management import CommandError, call_command
 
-    call_command("frontcache", "config", "--listen", "443", "--tls-cert", "/etc/ssl/zimei.pem",
+    call_command("frontcache", "config", "--tls-cert", "/etc/ssl/zimei.pem",
                  "--tls-key", "/etc/ssl/zimei.key", "--server-name", "news.example.cn")  # fmt: skip
     code = [line.split("#", 1)[0].strip() for line in capsys.readouterr().out.splitlines()]
     assert "listen 443 ssl;" in code and "listen 80;" in code

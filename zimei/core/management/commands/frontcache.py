@@ -28,7 +28,7 @@ class Command(BaseCommand):
                 "name filled in. Save it as /etc/nginx/conf.d/zimei.conf and run `nginx -t`."
             ),
         )
-        config.add_argument("--listen", default="80", help="nginx's listen address (default: 80)")
+        config.add_argument("--listen", help="nginx's listen address (default: 80, or 443 with --tls-cert)")
         config.add_argument("--server-name", default="_", help="the site's host name(s) (default: _)")
         config.add_argument(
             "--upstream",
@@ -45,7 +45,7 @@ class Command(BaseCommand):
             "--tls-cert",
             metavar="FILE",
             help="serve https with this certificate (PEM, the full chain): --listen then takes TLS "
-            "(use --listen 443) and --http-listen redirects to it (docs/deploy.md, TLS)",
+            "(443 unless given) and --http-listen redirects to it (docs/deploy.md, TLS)",
         )
         config.add_argument("--tls-key", metavar="FILE", help="the certificate's private key (PEM)")
         config.add_argument(
@@ -71,7 +71,7 @@ class Command(BaseCommand):
     def handle_config(
         self,
         *,
-        listen: str,
+        listen: str | None,
         server_name: str,
         upstream: str,
         cache_dir: str,
@@ -84,7 +84,7 @@ class Command(BaseCommand):
 
         try:
             text = site_config(
-                listen=listen,
+                listen=listen or ("443" if tls_cert else "80"),
                 server_name=server_name,
                 upstream=upstream,
                 cache_dir=cache_dir,
