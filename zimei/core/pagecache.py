@@ -34,7 +34,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control
 from django.utils.module_loading import import_string
 
-from .security import page_headers
+from .security import hsts_headers, page_headers
 
 VARIANT_PREFIXES = ("/zh-hans/", "/zh-hant/")
 # A cached page: (body, content type, article id or 0).
@@ -233,6 +233,7 @@ class PageCacheApp:
                 ("Cache-Control", _cache_control()),
                 ("X-Cache", "HIT"),
                 *page_headers(),
+                *hsts_headers(environ),  # Django's SecurityMiddleware sends it on the render
             ],
         )
         return [] if environ.get("REQUEST_METHOD") == "HEAD" else [body]
