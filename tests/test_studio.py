@@ -353,6 +353,88 @@ def test_image_over_50_megapixels_and_a_decompression_bomb(studio):
     assert not Image.objects.exists()
 
 
+def test_images_over_24_megapixels_are_refused_from_the_header_before_decoding(studio):
+    import time
+
+    # The issue's 49-megapixel PNG (a few KB: blank rows compress to nothing) cost 3–5 s and
+    # ~1 GB in a worker when it was decoded; now its header is enough to refuse it.
+    started = time.monotonic()
+    issue = _upload(studio, png_declaring(7000, 7000))
+    assert issue.status_code == 400 and "图片像素过多" in issue.json()["error"]
+    over = _upload(studio, png_declaring(6000, 5000), variant="zh-hant")  # 30 MP: over, not a bomb
+    assert over.status_code == 400
+    assert (
+        over.json()["error"] == "圖片不能超過 2400 萬畫素（這張是 6000×5000，約 3000 萬畫素）；請縮小後再上傳"
+    )
+    assert time.monotonic() - started < 2  # nothing was decoded
+    assert not Image.objects.exists()
+
+
+def test_image_uploads_are_rate_limited_per_creator(studio, settings):
+    settings.ZIMEI_RATE_LIMITS = {**settings.ZIMEI_RATE_LIMITS, "image-upload": (2, 3600)}
+    assert _upload(studio, b"not an image").status_code == 415  # refused files do not count
+    assert _upload(studio, png_bytes(40, 30)).status_code == 200
+    assert _upload(studio, png_bytes(41, 30)).status_code == 200
+    refused = _upload(studio, png_bytes(42, 30), variant="zh-hant")
+    assert refused.status_code == 429 and 0 < int(refused["Retry-After"]) <= 3600
+    assert refused.json()["error"].startswith("你上傳圖片太頻繁了。請 ")
+    assert Image.objects.count() == 2
+    other = Client()
+    other.force_login(creator(channel="local").user)
+    assert _upload(other, png_bytes(43, 30)).status_code == 200  # per creator
+
+
+def test_an_image_named_in_chinese_stays_in_the_published_article(
+    studio, author, django_capture_on_commit_callbacks
+):
+    upload = _upload(studio, png_bytes(640, 360), name="截图.png")
+    assert upload.status_code == 200
+    url = upload.json()["url"]
+    assert url.isascii() and re.fullmatch(r"/media/img/\d{4}/\d{2}/[0-9a-f]{16}\.jpg", url), url
+    assert "截图" not in Image.objects.get().file.name
+    figure = f'<figure><img src="{url}" alt="截图"><figcaption>截图说明</figcaption></figure>'
+    with django_capture_on_commit_callbacks(execute=True):
+        response = studio.post(
+            "/zh-hans/studio/new/", _form(title="带截图的文章", body_html=BODY + figure, action="publish")
+        )
+    assert response.status_code == 302
+    article = Article.objects.get()
+    assert article.status == Article.Status.PUBLISHED and f'src="{url}"' in article.body_html
+    page = _text(Client().get(f"/zh-hans/a/{article.id}/"))
+    assert f'<img src="{url}" alt="截图">' in page
+    assert Client().get(url).status_code == 200
+
+
+def test_an_image_stored_under_a_chinese_name_before_gets_an_ascii_name(author):
+    """Uploads made before kept their own name (img/…/截图.jpg): the migration gives them an
+    ASCII one, so they can go into an article; the old URL still answers (cached pages)."""
+    import importlib
+
+    from django.apps import apps
+    from django.core.files.base import ContentFile
+
+    from zimei.articles.sanitize import sanitize_body
+
+    old = Image(owner=author.user, width=64, height=48)
+    old.file.save("截图.jpg", ContentFile(png_bytes(64, 48)), save=False)
+    old.save()
+    ascii_old = Image(owner=author.user, width=64, height=48)
+    ascii_old.file.save("photo.jpg", ContentFile(png_bytes(64, 48)), save=False)
+    ascii_old.save()
+    old_url, ascii_url = old.url, ascii_old.url
+    assert "%E6%88%AA" in old_url and sanitize_body(f'<img src="{old_url}">') == "<img>"
+
+    migration = importlib.import_module("zimei.articles.migrations.0005_ascii_image_names")
+    migration.ascii_names(apps, None)
+    old.refresh_from_db()
+    ascii_old.refresh_from_db()
+    assert re.fullmatch(r"/media/img/\d{4}/\d{2}/[0-9a-f]{16}\.jpg", old.url), old.url
+    assert sanitize_body(f'<img src="{old.url}">') == f'<img src="{old.url}">'
+    assert ascii_old.url == ascii_url  # ASCII names are left as they are
+    for url in (old.url, old_url, ascii_url):
+        assert Client().get(url).status_code == 200, url
+
+
 def _with_cover(data: bytes, name: str = "cover.png", **overrides) -> dict:
     return {**_form(**overrides), "cover_file": SimpleUploadedFile(name, data, "image/png")}
 

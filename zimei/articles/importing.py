@@ -536,6 +536,27 @@ def _zip_check(path: Path, archive: zipfile.ZipFile) -> None:
         raise _refused(path, f"{total:,} bytes uncompressed, over the limit of {_size(MAX_ZIP_TOTAL_BYTES)}")
 
 
+def _zip_verify(path: Path, archive: zipfile.ZipFile) -> None:
+    """Read every entry once, 1 MB at a time, before anything is imported: an entry that holds
+    more than its limit, or more or other than its directory says (its CRC), refuses the zip."""
+    for info in archive.infolist():
+        if info.is_dir():
+            continue
+        limit, read = _entry_limit(info.filename), 0
+        try:
+            with archive.open(info) as f:
+                while piece := f.read(1024 * 1024):
+                    read += len(piece)
+                    if read > limit:
+                        raise _refused(
+                            path,
+                            f"{info.filename} holds more than its limit of {_size(limit)} "
+                            f"(more than the zip's directory says)",
+                        )
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError) as exc:
+            raise _refused(path, f"{info.filename} is damaged ({exc})") from exc
+
+
 def _zip_read(path: Path, archive: zipfile.ZipFile, name: str) -> bytes:
     """One entry, read at most to its limit whatever the directory said (and checked against it)."""
     limit = _entry_limit(name)
@@ -548,9 +569,7 @@ def _zip_read(path: Path, archive: zipfile.ZipFile, name: str) -> bytes:
                     f"{name} holds more than its limit of {_size(limit)} "
                     f"(more than the zip's directory says)",
                 )
-            if f.read(1):  # zipfile stops at the declared size; this only reaches the CRC check
-                raise _refused(path, f"{name} holds more than the zip's directory says")
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError) as exc:
         raise _refused(path, f"{name} is damaged ({exc})") from exc
     return data
 
@@ -565,6 +584,7 @@ def read_export_zip(path: Path) -> list[ImportItem]:
         raise ImportFailed(f"{path}: not a valid zip file ({exc})") from exc
     with archive:
         _zip_check(path, archive)
+        _zip_verify(path, archive)
         names = set(archive.namelist())
         if "index.json" not in names:
             raise ImportFailed(f"{path}: not a zip made by `zimei export` (no index.json)")
