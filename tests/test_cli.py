@@ -566,9 +566,9 @@ def test_import_refuses_a_yaml_alias_bomb_and_imports_the_other_files(author, tm
     ("front", "message"),
     [
         ("title: [一, 二]", "front matter: title must be plain text, not a list"),
-        ("title: " + "长" * 65, "front matter: title is 65 characters, over the limit of 64"),
+        ("title: " + "长" * 1001, "front matter: title is 1,001 characters, over the limit of 1,000"),
         ("source: " + "x" * 1001, "front matter: source is 1,001 characters, over the limit of 1,000"),
-        ("summary: " + "x" * 70_000, "front matter is 70,010 bytes, over the limit of 65,536 bytes"),
+        ("summary: " + "x" * 70_000, "front matter is 70,011 bytes, over the limit of 65,536 bytes"),
     ],
     ids=["list-title", "long-title", "long-field", "huge-front-matter"],
 )
@@ -584,7 +584,7 @@ def test_import_refuses_an_article_file_over_2_mb(author, tmp_path):
     path = tmp_path / "huge.md"
     path.write_bytes(b"# t\n\n" + b"x" * (2 * 1024 * 1024))
     with pytest.raises(
-        CommandError, match=r"huge\.md: 2,097,158 bytes, over the limit of 2 MB for one article"
+        CommandError, match=r"huge\.md: 2,097,157 bytes, over the limit of 2 MB for one article"
     ):
         run("article", "import", str(path), "--author", "laowang")
     (tmp_path / "dir").mkdir()

@@ -59,7 +59,7 @@ MAX_ZIP_TOTAL_BYTES = 2 * 1024 * 1024 * 1024  # everything in a zip, uncompresse
 MAX_ZIP_RATIO = 100  # uncompressed ÷ compressed, for entries over RATIO_FROM bytes (text is ~3–10)
 RATIO_FROM = 1024 * 1024
 MAX_FRONT_MATTER_BYTES = 64 * 1024
-MAX_FIELD_CHARS = 1000  # any front-matter field but the title (the title's own limit is the studio's)
+MAX_FIELD_CHARS = 1000  # any front-matter field (the title's and summary's are then the studio's)
 
 
 class ImportFailed(ValueError):
@@ -178,7 +178,7 @@ def _file_item(path: Path, relative: str) -> ImportItem:
             return ImportItem(
                 key="",
                 label=relative,
-                error=f"larger than the limit of {_size(MAX_TEXT_BYTES)} for one article file",
+                error=f"over the limit of {_size(MAX_TEXT_BYTES)} for one article file",
             )
         text = data.decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
@@ -264,7 +264,7 @@ def _fill_from_markdown(item: ImportItem, text: str) -> None:
         raise ItemFailed(f"invalid front matter ({exc})") from exc
     meta = post.metadata if isinstance(post.metadata, dict) else {}
     body = post.content
-    title = _meta_text(meta, "title", settings.ZIMEI_MAX_TITLE_CHARS)
+    title = _meta_text(meta, "title")  # the studio's own limit (64) is checked by article_create
     if not title:
         match = _H1_MD.match(body)
         if match:
