@@ -412,16 +412,22 @@ def test_an_image_stored_under_a_chinese_name_before_gets_an_ascii_name(author):
     import importlib
 
     from django.apps import apps
+    import io
+
     from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from PIL import Image as PILImage
 
     from zimei.articles.sanitize import sanitize_body
 
-    old = Image(owner=author.user, width=64, height=48)
-    old.file.save("截图.jpg", ContentFile(png_bytes(64, 48)), save=False)
-    old.save()
-    ascii_old = Image(owner=author.user, width=64, height=48)
-    ascii_old.file.save("photo.jpg", ContentFile(png_bytes(64, 48)), save=False)
-    ascii_old.save()
+    def stored(name: str) -> Image:  # as image_create stored them then
+        name = default_storage.save(f"img/2026/11/{name}", ContentFile(jpeg))
+        return Image.objects.create(owner=author.user, file=name, width=64, height=48)
+
+    buf = io.BytesIO()
+    PILImage.new("RGB", (64, 48), "#2a6f97").save(buf, "JPEG")
+    jpeg = buf.getvalue()
+    old, ascii_old = stored("截图.jpg"), stored("photo.jpg")
     old_url, ascii_url = old.url, ascii_old.url
     assert "%E6%88%AA" in old_url and sanitize_body(f'<img src="{old_url}">') == "<img>"
 
