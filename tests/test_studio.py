@@ -410,10 +410,9 @@ def test_an_image_stored_under_a_chinese_name_before_gets_an_ascii_name(author):
     """Uploads made before kept their own name (img/…/截图.jpg): the migration gives them an
     ASCII one, so they can go into an article; the old URL still answers (cached pages)."""
     import importlib
-
-    from django.apps import apps
     import io
 
+    from django.apps import apps
     from django.core.files.base import ContentFile
     from django.core.files.storage import default_storage
     from PIL import Image as PILImage
