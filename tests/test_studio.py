@@ -382,6 +382,10 @@ def test_image_uploads_are_rate_limited_per_creator(studio, settings):
     other = Client()
     other.force_login(creator(channel="local").user)
     assert _upload(other, png_bytes(43, 30)).status_code == 200  # per creator
+    # A cover uploaded with the article form counts too: the 429 page, what was typed kept.
+    page = studio.post("/zh-hans/studio/new/", _with_cover(png_bytes(44, 30), title="带封面的文章"))
+    assert page.status_code == 429 and "你上传图片太频繁了。" in _text(page) and "带封面的文章" in _text(page)
+    assert not Article.objects.exists() and Image.objects.count() == 3
 
 
 def test_an_image_named_in_chinese_stays_in_the_published_article(

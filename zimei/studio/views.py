@@ -154,16 +154,21 @@ def edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     action = request.POST.get("action", "save")
     if action == "publish":
         rate_check("publish", str(request.user.id))
+    cover_file = request.FILES.get("cover_file")
+    if cover_file is not None:  # an uploaded cover counts as an image upload
+        rate_check("image-upload", str(request.user.id))
     try:
         article = article_submit(
             actor=request.user,
             article=article,
             data=article_input(request.POST),
-            cover_upload=upload_from(request.FILES.get("cover_file")),
+            cover_upload=upload_from(cover_file),
             publish=action == "publish",
         )
     except InputError as exc:
         return _form(request, article, typed_values(request.POST), ui_errors(exc))
+    if cover_file is not None:
+        rate_count("image-upload", str(request.user.id))
     _saved_message(request, article, action, request.POST.get("body_html", ""))
     if action == "preview":
         return HttpResponseRedirect(reverse("studio:preview", args=[article.id]))
