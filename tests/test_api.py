@@ -348,6 +348,15 @@ def test_image_upload(client, writer, other, settings):
     assert Image.objects.filter(owner=other.user).count() == 0
 
 
+def test_image_uploads_are_rate_limited_per_creator(client, writer, settings):
+    settings.ZIMEI_RATE_LIMITS = {**settings.ZIMEI_RATE_LIMITS, "image-upload": (1, 3600)}
+    assert upload(client, writer.token, png_bytes()).status_code == 201
+    refused = upload(client, writer.token, png_bytes(65, 48))
+    problem = assert_problem(refused, 429)
+    assert problem["message"] == "你上传图片太频繁了。" and int(refused["Retry-After"]) > 0
+    assert Image.objects.count() == 1
+
+
 # --- the document ---------------------------------------------------------------------
 
 

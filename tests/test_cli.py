@@ -428,6 +428,171 @@ def _write(path: Path, text: str) -> Path:
     return path
 
 
+# --- bombs -----------------------------------------------------------------------------------
+
+
+def _peak_memory(work) -> tuple[int, object]:
+    """(peak bytes Python allocated while `work` ran, what it raised or returned)."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        try:
+            outcome = work()
+        except Exception as exc:
+            outcome = exc
+        return tracemalloc.get_traced_memory()[1], outcome
+    finally:
+        tracemalloc.stop()
+
+
+def _export_zip(path: Path, extra=None) -> Path:
+    """A zip shaped like `zimei export`'s: index.json, one article, and what `extra` adds."""
+    index = {"format": "zimei-export", "articles": [{"id": 1, "file": "articles/1.md", "title": "正常"}]}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("index.json", json.dumps(index))
+        archive.writestr("articles/1.md", "---\ntitle: 正常的文章\n---\n\n![图](images/big.png)\n\n正文。\n")
+        if extra:
+            extra(archive)
+    return path
+
+
+def _stream_zeros(archive: zipfile.ZipFile, name: str, size: int) -> None:
+    """An entry of `size` zero bytes, written in 1 MB pieces (never held in memory at once)."""
+    piece = b"\0" * (1024 * 1024)
+    with archive.open(name, "w") as entry:
+        for _ in range(size // len(piece)):
+            entry.write(piece)
+
+
+def _run_import(path: Path) -> tuple[int, object]:
+    return _peak_memory(lambda: run("article", "import", str(path), "--author", "laowang"))
+
+
+@pytest.mark.parametrize("name", ["images/big.png", "articles/1.md", "junk.bin"])
+def test_import_refuses_a_zip_bomb_from_its_directory_and_imports_nothing(author, tmp_path, name):
+    mb200 = 200 * 1024 * 1024
+    path = tmp_path / "bomb.zip"
+    if name == "articles/1.md":  # the article itself is the bomb
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("index.json", json.dumps({"articles": [{"id": 1, "file": name}]}))
+            _stream_zeros(archive, name, mb200)
+    else:
+        _export_zip(path, lambda archive: _stream_zeros(archive, name, mb200))
+    assert path.stat().st_size < 1024 * 1024  # 200 MB in a few hundred KB
+    peak, outcome = _run_import(path)
+    assert isinstance(outcome, CommandError), outcome
+    limit = "20 MB" if name.startswith("images/") else "2 MB"
+    assert str(outcome) == (
+        f"{path}: {name} is 209,715,200 bytes uncompressed, over the limit of {limit} for one entry; "
+        "nothing imported"
+    )
+    assert peak < 20 * 1024 * 1024, peak  # nothing was inflated
+    assert not Article.objects.exists() and not Image.objects.exists()
+
+
+def test_import_refuses_a_zip_whose_directory_lies_about_a_size(author, tmp_path):
+    """The directory says 1,000 bytes; the entry inflates to 200 MB. Reading stops at what
+    the directory said and the check of the whole entry fails: damaged, nothing imported."""
+    path = _export_zip(tmp_path / "liar.zip", lambda a: _stream_zeros(a, "images/big.png", 200 * 1024 * 1024))
+    data = bytearray(path.read_bytes())
+    entry = data.rfind(b"PK\x01\x02", 0, data.rfind(b"images/big.png"))  # its central-directory record
+    assert entry > 0 and int.from_bytes(data[entry + 24 : entry + 28], "little") == 200 * 1024 * 1024
+    data[entry + 24 : entry + 28] = (1000).to_bytes(4, "little")  # uncompressed size
+    path.write_bytes(bytes(data))
+    peak, outcome = _run_import(path)
+    assert isinstance(outcome, CommandError), outcome
+    assert "images/big.png" in str(outcome) and "Bad CRC-32" in str(outcome), outcome
+    assert peak < 20 * 1024 * 1024, peak
+    assert not Article.objects.exists() and not Image.objects.exists()
+
+
+def test_import_refuses_compression_ratios_entry_counts_and_other_methods(author, tmp_path):
+    ratio = _export_zip(
+        tmp_path / "ratio.zip", lambda a: a.writestr("images/big.png", b"\0" * (3 * 1024 * 1024))
+    )
+    with pytest.raises(
+        CommandError, match=r"images/big\.png is compressed [\d,]+ to 1, over the limit of 100 to 1"
+    ):
+        run("article", "import", str(ratio), "--author", "laowang")
+
+    def many(archive):
+        for number in range(20_001):
+            archive.writestr(f"images/{number}.png", b"")
+
+    crowded = _export_zip(tmp_path / "crowded.zip", many)
+    with pytest.raises(
+        CommandError, match=r"crowded\.zip: 20,003 entries, over the limit of 20,000; nothing"
+    ):
+        run("article", "import", str(crowded), "--author", "laowang")
+
+    bz2 = _export_zip(
+        tmp_path / "bz2.zip",
+        lambda a: a.writestr("images/big.png", b"x", compress_type=zipfile.ZIP_BZIP2),
+    )
+    with pytest.raises(CommandError, match=r"images/big\.png is compressed with method 12; only stored"):
+        run("article", "import", str(bz2), "--author", "laowang")
+    assert not Article.objects.exists()
+
+
+def _laughs(levels: int) -> str:
+    """A "billion laughs" in YAML: each anchor is a list of ten aliases of the one before."""
+    lines = ['l0: &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for n in range(1, levels + 1):
+        lines.append(f"l{n}: &l{n} [" + ", ".join([f"*l{n - 1}"] * 10) + "]")
+    lines.append(f"title: *l{levels}")
+    return "---\n" + "\n".join(lines) + "\n---\n\n正文。\n"
+
+
+def test_import_refuses_a_yaml_alias_bomb_and_imports_the_other_files(author, tmp_path):
+    folder = tmp_path / "posts"
+    folder.mkdir()
+    bomb = _laughs(6)  # ten million "lol"s in a title, from 600 bytes
+    assert len(bomb) < 1000
+    (folder / "bomb.md").write_text(bomb, encoding="utf-8")
+    (folder / "good.md").write_text("---\ntitle: 好文章\n---\n\n正文。\n", encoding="utf-8")
+    peak, outcome = _run_import(folder)
+    assert not isinstance(outcome, Exception), outcome
+    out, err = outcome
+    assert "bomb.md: not imported: front matter uses a YAML alias (*l0); aliases are not accepted" in err
+    assert (
+        "Imported 1 article(s) for laowang (0 published, 1 not); skipped 0 already imported; 1 failed" in out
+    )
+    assert peak < 20 * 1024 * 1024, peak
+    assert list(Article.objects.values_list("title", flat=True)) == ["好文章"]
+
+
+@pytest.mark.parametrize(
+    ("front", "message"),
+    [
+        ("title: [一, 二]", "front matter: title must be plain text, not a list"),
+        ("title: " + "长" * 1001, "front matter: title is 1,001 characters, over the limit of 1,000"),
+        ("source: " + "x" * 1001, "front matter: source is 1,001 characters, over the limit of 1,000"),
+        ("summary: " + "x" * 70_000, "front matter is 70,011 bytes, over the limit of 65,536 bytes"),
+    ],
+    ids=["list-title", "long-title", "long-field", "huge-front-matter"],
+)
+def test_import_limits_front_matter_fields(author, tmp_path, front, message):
+    path = tmp_path / "post.md"
+    path.write_text(f"---\n{front}\n---\n\n正文。\n", encoding="utf-8")
+    with pytest.raises(CommandError, match=re.escape(f"post.md: not imported: {message}")):
+        run("article", "import", str(path), "--author", "laowang")
+    assert not Article.objects.exists()
+
+
+def test_import_refuses_an_article_file_over_2_mb(author, tmp_path):
+    path = tmp_path / "huge.md"
+    path.write_bytes(b"# t\n\n" + b"x" * (2 * 1024 * 1024))
+    with pytest.raises(
+        CommandError, match=r"huge\.md: 2,097,157 bytes, over the limit of 2 MB for one article"
+    ):
+        run("article", "import", str(path), "--author", "laowang")
+    (tmp_path / "dir").mkdir()
+    path.rename(tmp_path / "dir" / "huge.md")
+    with pytest.raises(CommandError, match=r"huge\.md: not imported: over the limit of 2 MB for one article"):
+        run("article", "import", str(tmp_path / "dir"), "--author", "laowang")
+
+
 # --- zimei export, and back --------------------------------------------------------------
 
 

@@ -353,6 +353,98 @@ def test_image_over_50_megapixels_and_a_decompression_bomb(studio):
     assert not Image.objects.exists()
 
 
+def test_images_over_24_megapixels_are_refused_from_the_header_before_decoding(studio):
+    import time
+
+    # The issue's 49-megapixel PNG (a few KB: blank rows compress to nothing) cost 3–5 s and
+    # ~1 GB in a worker when it was decoded; now its header is enough to refuse it.
+    started = time.monotonic()
+    issue = _upload(studio, png_declaring(7000, 7000))
+    assert issue.status_code == 400 and "图片像素过多" in issue.json()["error"]
+    over = _upload(studio, png_declaring(6000, 5000), variant="zh-hant")  # 30 MP: over, not a bomb
+    assert over.status_code == 400
+    assert (
+        over.json()["error"] == "圖片不能超過 2400 萬畫素（這張是 6000×5000，約 3000 萬畫素）；請縮小後再上傳"
+    )
+    assert time.monotonic() - started < 2  # nothing was decoded
+    assert not Image.objects.exists()
+
+
+def test_image_uploads_are_rate_limited_per_creator(studio, settings):
+    settings.ZIMEI_RATE_LIMITS = {**settings.ZIMEI_RATE_LIMITS, "image-upload": (2, 3600)}
+    assert _upload(studio, b"not an image").status_code == 415  # refused files do not count
+    assert _upload(studio, png_bytes(40, 30)).status_code == 200
+    assert _upload(studio, png_bytes(41, 30)).status_code == 200
+    refused = _upload(studio, png_bytes(42, 30), variant="zh-hant")
+    assert refused.status_code == 429 and 0 < int(refused["Retry-After"]) <= 3600
+    assert refused.json()["error"].startswith("你上傳圖片太頻繁了。請 ")
+    assert Image.objects.count() == 2
+    other = Client()
+    other.force_login(creator(channel="local").user)
+    assert _upload(other, png_bytes(43, 30)).status_code == 200  # per creator
+    # A cover uploaded with the article form counts too: the 429 page, what was typed kept.
+    page = studio.post("/zh-hans/studio/new/", _with_cover(png_bytes(44, 30), title="带封面的文章"))
+    assert page.status_code == 429 and "你上传图片太频繁了。" in _text(page) and "带封面的文章" in _text(page)
+    assert not Article.objects.exists() and Image.objects.count() == 3
+
+
+def test_an_image_named_in_chinese_stays_in_the_published_article(
+    studio, author, django_capture_on_commit_callbacks
+):
+    upload = _upload(studio, png_bytes(640, 360), name="截图.png")
+    assert upload.status_code == 200
+    url = upload.json()["url"]
+    # (a second file of the same content in the same month gets Django's _abcdefg after the hash)
+    assert url.isascii() and re.fullmatch(r"/media/img/\d{4}/\d{2}/[0-9a-f]{16}(_\w{7})?\.jpg", url), url
+    assert "截图" not in Image.objects.get().file.name
+    figure = f'<figure><img src="{url}" alt="截图"><figcaption>截图说明</figcaption></figure>'
+    with django_capture_on_commit_callbacks(execute=True):
+        response = studio.post(
+            "/zh-hans/studio/new/", _form(title="带截图的文章", body_html=BODY + figure, action="publish")
+        )
+    assert response.status_code == 302
+    article = Article.objects.get()
+    assert article.status == Article.Status.PUBLISHED and f'src="{url}"' in article.body_html
+    page = _text(Client().get(f"/zh-hans/a/{article.id}/"))
+    assert re.search(rf'<img [^>]*src="{re.escape(url)}"', page) and 'alt="截图"' in page
+    assert Client().get(url).status_code == 200
+
+
+def test_an_image_stored_under_a_chinese_name_before_gets_an_ascii_name(author):
+    """Uploads made before kept their own name (img/…/截图.jpg): the migration gives them an
+    ASCII one, so they can go into an article; the old URL still answers (cached pages)."""
+    import importlib
+    import io
+
+    from django.apps import apps
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from PIL import Image as PILImage
+
+    from zimei.articles.sanitize import sanitize_body
+
+    def stored(name: str) -> Image:  # as image_create stored them then
+        name = default_storage.save(f"img/2026/11/{name}", ContentFile(jpeg))
+        return Image.objects.create(owner=author.user, file=name, width=64, height=48)
+
+    buf = io.BytesIO()
+    PILImage.new("RGB", (64, 48), "#2a6f97").save(buf, "JPEG")
+    jpeg = buf.getvalue()
+    old, ascii_old = stored("截图.jpg"), stored("photo.jpg")
+    old_url, ascii_url = old.url, ascii_old.url
+    assert "%E6%88%AA" in old_url and sanitize_body(f'<img src="{old_url}">') == "<img>"
+
+    migration = importlib.import_module("zimei.articles.migrations.0005_ascii_image_names")
+    migration.ascii_names(apps, None)
+    old.refresh_from_db()
+    ascii_old.refresh_from_db()
+    assert re.fullmatch(r"/media/img/\d{4}/\d{2}/[0-9a-f]{16}(_\w{7})?\.jpg", old.url), old.url
+    assert sanitize_body(f'<img src="{old.url}">') == f'<img src="{old.url}">'
+    assert ascii_old.url == ascii_url  # ASCII names are left as they are
+    for url in (old.url, old_url, ascii_url):
+        assert Client().get(url).status_code == 200, url
+
+
 def _with_cover(data: bytes, name: str = "cover.png", **overrides) -> dict:
     return {**_form(**overrides), "cover_file": SimpleUploadedFile(name, data, "image/png")}
 
@@ -512,7 +604,8 @@ def test_rich_editor_image_autosave_and_local_copy_in_chromium(live_server, chro
         page.keyboard.press("Enter")
         page.keyboard.type("第一段正文，写在浏览器里。")
         # 插入图片: the upload goes through fetch and a figure lands after the current paragraph.
-        image_file = tmp_path / "photo.png"
+        # A Chinese file name (截图.png) is stored under an ASCII one, so the sanitiser keeps it.
+        image_file = tmp_path / "截图.png"
         image_file.write_bytes(png_bytes(400, 300))
         with page.expect_file_chooser() as chooser:
             page.get_by_role("button", name="插入图片").click()

@@ -290,7 +290,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 3 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # Limits on what creators may submit; forms, the studio and the API all read these.
 ZIMEI_MAX_IMAGE_BYTES = 20 * 1024 * 1024
-ZIMEI_MAX_IMAGE_PIXELS = 50_000_000
+# 24 million pixels (2400 万像素): a 24-MP camera photo (6000×4000), any 12-MP phone photo and a long
+# phone screenshot (长截图, 1080×22,000) fit; a 48/50-MP full-resolution phone shot must be shrunk
+# first. An article shows an image at most ~1,500 device pixels wide, so nothing a reader sees
+# needs more; decoding is what costs: a 24-MP PNG takes ~0.9 s and ~160 MB in a worker (measured,
+# RGB), where the 49-MP one of issue 10 took 3–5 s and ~1 GB. Checked from the header before decoding.
+ZIMEI_MAX_IMAGE_PIXELS = 24_000_000
 ZIMEI_MAX_TITLE_CHARS = 64
 ZIMEI_MAX_BODY_CHARS = 100_000
 # API rate limits: requests per minute per token (anonymous callers: per address); 0 = none.
@@ -327,6 +332,7 @@ ZIMEI_RATE_LIMITS = {
     "report": _rate("report", "20/3600"),  # reports per reader
     "token": _rate("token", "10/3600"),  # API tokens made per user
     "share": _rate("share", "30/600"),  # share posts per address (counted or not: distribution/guard.py)
+    "image-upload": _rate("image-upload", "60/3600"),  # images uploaded per creator (studio and API)
 }
 
 # --- security -------------------------------------------------------------------------

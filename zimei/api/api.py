@@ -545,6 +545,7 @@ def image_create(request: HttpRequest, file: File[UploadedFile]):
     from zimei.articles.services import looks_like_image, upload_from
 
     user = _creator_of(request).user
+    rate_check("image-upload", str(user.id))
     if file.size > settings.ZIMEI_MAX_IMAGE_BYTES:
         status = 413
     elif not looks_like_image(file):
@@ -563,6 +564,7 @@ def image_create(request: HttpRequest, file: File[UploadedFile]):
                 message=" ".join(messages),
                 errors=[{"field": "file", "message": m} for m in messages],
             ) from None
+        rate_count("image-upload", str(user.id))
         return 201, {"id": image.id, "url": image.url, "width": image.width, "height": image.height}
 
     return idempotent(request, work)

@@ -10,6 +10,15 @@ already has is skipped, so importing the same file twice adds nothing.
 Images are never fetched from the network: an <img> whose file is found locally (next to the
 file, in the WXR's uploads folder, in the zip's images/) is imported with `image_create` and
 its src rewritten; any other <img> is dropped and reported.
+
+Nothing an import reads can grow without bound (bombs; docs/cli.md): a text file or zip entry
+is at most `MAX_TEXT_BYTES`; a zip is refused as a whole, before anything is imported, when it
+holds more than `MAX_ZIP_ENTRIES` entries, an entry larger than its limit or compressed more
+than `MAX_ZIP_RATIO` times, more than `MAX_ZIP_TOTAL_BYTES` in all, or a compression other than
+stored or deflated; sizes are checked in the zip's directory and again while reading (a
+directory can lie). YAML front matter is read by a safe loader that refuses aliases (a few
+bytes of `&a [*b, *b, …]` expand to hundreds of millions of characters), at most
+`MAX_FRONT_MATTER_BYTES`, and each field must be plain text of a bounded length.
 """
 
 from __future__ import annotations
@@ -18,7 +27,9 @@ import datetime as dt
 import hashlib
 import json
 import re
+import struct
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -38,6 +49,17 @@ from .services import ArticleInput, article_create, article_publish, article_wit
 SUPPORTED = (".md", ".markdown", ".html", ".htm", ".xml", ".zip")
 FOLDER_SUFFIXES = (".md", ".markdown", ".html", ".htm")
 MAX_FILE_BYTES = 50 * 1024 * 1024
+# Bomb limits (see the module's docstring).
+# One Markdown or HTML file or zip entry (a body is at most 100,000 characters).
+MAX_TEXT_BYTES = 2 * 1024 * 1024
+MAX_INDEX_BYTES = 20 * 1024 * 1024  # a zip's index.json
+MAX_ZIP_ENTRIES = 20_000
+MAX_ZIP_TEXT_BYTES = 256 * 1024 * 1024  # all of a zip's text entries together (they are read at once)
+MAX_ZIP_TOTAL_BYTES = 2 * 1024 * 1024 * 1024  # everything in a zip, uncompressed (images are read one by one)
+MAX_ZIP_RATIO = 100  # uncompressed ÷ compressed, for entries over RATIO_FROM bytes (text is ~3–10)
+RATIO_FROM = 1024 * 1024
+MAX_FRONT_MATTER_BYTES = 64 * 1024
+MAX_FIELD_CHARS = 1000  # any front-matter field (the title's and summary's are then the studio's)
 
 
 class ImportFailed(ValueError):
@@ -97,11 +119,20 @@ def read_source(path: Path) -> list[ImportItem]:
         )
     if path.stat().st_size > MAX_FILE_BYTES:
         raise ImportFailed(f"{path}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+    if suffix in FOLDER_SUFFIXES and path.stat().st_size > MAX_TEXT_BYTES:
+        raise ImportFailed(
+            f"{path}: {path.stat().st_size:,} bytes, over the limit of {_size(MAX_TEXT_BYTES)} "
+            f"for one article file; nothing imported"
+        )
     if suffix == ".xml":
         return read_wxr(path)
     if suffix == ".zip":
         return read_export_zip(path)
     return [_file_item(path, path.name)]
+
+
+def _size(n: int) -> str:
+    return f"{n // (1024 * 1024)} MB" if n >= 1024 * 1024 else f"{n:,} bytes"
 
 
 def _digest(data: bytes) -> str:
@@ -141,7 +172,14 @@ def _local_resolver(base: Path, roots: Iterable[Path] = ()) -> Callable[[str], t
 
 def _file_item(path: Path, relative: str) -> ImportItem:
     try:
-        data = path.read_bytes()
+        with path.open("rb") as f:
+            data = f.read(MAX_TEXT_BYTES + 1)
+        if len(data) > MAX_TEXT_BYTES:
+            return ImportItem(
+                key="",
+                label=relative,
+                error=f"over the limit of {_size(MAX_TEXT_BYTES)} for one article file",
+            )
         text = data.decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         return ImportItem(key="", label=relative, error=f"cannot read it as UTF-8 text ({exc})")
@@ -162,32 +200,89 @@ def _file_item(path: Path, relative: str) -> ImportItem:
 _H1_MD = re.compile(r"\A\s*#[ \t]+(.+?)[ \t#]*(?:\n|\Z)")
 
 
+class _AliasRefused(ValueError):
+    pass
+
+
+_yaml_handler = None
+
+
+def _front_matter_handler():
+    """python-frontmatter's YAML handler with a safe loader that refuses aliases and a size limit."""
+    global _yaml_handler
+    if _yaml_handler is None:
+        import yaml
+        from frontmatter.default_handlers import YAMLHandler
+
+        class NoAliasLoader(yaml.SafeLoader):
+            def compose_node(self, parent, index):
+                if self.check_event(yaml.AliasEvent):
+                    raise _AliasRefused(self.peek_event().anchor)
+                return super().compose_node(parent, index)
+
+        class Handler(YAMLHandler):
+            def load(self, fm: str, **kwargs):
+                if len(fm.encode()) > MAX_FRONT_MATTER_BYTES:
+                    raise ItemFailed(
+                        f"front matter is {len(fm.encode()):,} bytes, over the limit of "
+                        f"{_size(MAX_FRONT_MATTER_BYTES)}"
+                    )
+                return yaml.load(fm, Loader=NoAliasLoader)  # a SafeLoader
+
+        _yaml_handler = Handler()
+    return _yaml_handler
+
+
+def _meta_text(meta: dict, name: str, limit: int = MAX_FIELD_CHARS) -> str:
+    """A front-matter field as text: a scalar (text, number, date, yes/no) of bounded length."""
+    value = meta.get(name)
+    if value is None or value == "":
+        return ""
+    if isinstance(value, (list, dict, set, tuple, bytes)):
+        raise ItemFailed(f"front matter: {name} must be plain text, not a {type(value).__name__}")
+    text = str(value).strip()
+    if len(text) > limit:
+        raise ItemFailed(f"front matter: {name} is {len(text):,} characters, over the limit of {limit:,}")
+    return text
+
+
 def _fill_from_markdown(item: ImportItem, text: str) -> None:
     import frontmatter
     import yaml
 
+    handler = _front_matter_handler()
     try:
-        post = frontmatter.loads(text)
-    except (yaml.YAMLError, ValueError) as exc:
+        post = frontmatter.loads(text, handler=handler if handler.detect(text) else None)
+    except _AliasRefused as exc:
+        raise ItemFailed(
+            f"front matter uses a YAML alias (*{exc}); aliases are not accepted in front matter "
+            f"(a few of them can expand into millions of characters)"
+        ) from exc
+    except (yaml.YAMLError, ValueError, RecursionError) as exc:
+        if isinstance(exc, ItemFailed):
+            raise
         raise ItemFailed(f"invalid front matter ({exc})") from exc
     meta = post.metadata if isinstance(post.metadata, dict) else {}
     body = post.content
-    title = str(meta.get("title") or "").strip()
+    title = _meta_text(meta, "title")  # the studio's own limit (64) is checked by article_create
     if not title:
         match = _H1_MD.match(body)
         if match:
             title, body = match.group(1).strip(), body[match.end() :]
     item.title = title
     item.body_html = markdown_render(body)
-    item.summary = str(meta.get("summary") or "").strip()
-    item.channel = str(meta.get("channel") or "").strip()
-    item.source = str(meta.get("source") or "").strip()
+    item.summary = _meta_text(meta, "summary")
+    item.channel = _meta_text(meta, "channel")
+    item.source = _meta_text(meta, "source")
     if "original" in meta:
         item.original = _boolean(meta["original"])
-    item.status = str(meta.get("status") or "").strip()
-    item.cover = str(meta.get("cover") or "").strip()
+    item.status = _meta_text(meta, "status")
+    item.cover = _meta_text(meta, "cover")
     if meta.get("date"):
-        item.date = _parse_date(meta["date"])
+        date = meta["date"]
+        item.date = _parse_date(
+            date if isinstance(date, (dt.date, dt.datetime)) else _meta_text(meta, "date")
+        )
 
 
 def _boolean(value) -> bool:
@@ -376,34 +471,152 @@ def read_wxr(path: Path) -> list[ImportItem]:
 # --- zips made by `zimei export` -------------------------------------------------------------
 
 
+def _zip_entry_count(path: Path) -> int | None:
+    """How many entries the zip's end record declares, read before zipfile builds one object per
+    entry (a zip of a million empty entries would take hundreds of MB just to list)."""
+    try:
+        with path.open("rb") as f:
+            end = zipfile._EndRecData(f)  # the stdlib's own reader of the end record
+    except (OSError, ValueError, struct.error):
+        return None
+    return end[zipfile._ECD_ENTRIES_TOTAL] if end else None
+
+
+def _entry_limit(name: str) -> int:
+    if name == "index.json":
+        return MAX_INDEX_BYTES
+    if name.startswith("images/"):
+        return settings.ZIMEI_MAX_IMAGE_BYTES
+    return MAX_TEXT_BYTES
+
+
+def _refused(path: Path, what: str) -> ImportFailed:
+    return ImportFailed(f"{path}: {what}; nothing imported")
+
+
+def _zip_check(path: Path, archive: zipfile.ZipFile) -> None:
+    """Refuse (ImportFailed) a zip whose directory declares a bomb; nothing is read yet."""
+    infos = archive.infolist()
+    if len(infos) > MAX_ZIP_ENTRIES:
+        raise _refused(path, f"{len(infos):,} entries, over the limit of {MAX_ZIP_ENTRIES:,}")
+    total = text = 0
+    for info in infos:
+        name = info.filename
+        if info.is_dir():
+            continue
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise _refused(
+                path,
+                f"{name} is compressed with method {info.compress_type}; only stored and deflated "
+                f"entries are accepted (as `zimei export` writes them)",
+            )
+        limit = _entry_limit(name)
+        if info.file_size > limit:
+            raise _refused(
+                path,
+                f"{name} is {info.file_size:,} bytes uncompressed, over the limit of {_size(limit)} "
+                f"for one entry",
+            )
+        if info.file_size > RATIO_FROM and info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1):
+            raise _refused(
+                path,
+                f"{name} is compressed {info.file_size // max(info.compress_size, 1):,} to 1, over the "
+                f"limit of {MAX_ZIP_RATIO} to 1 (a zip bomb?)",
+            )
+        total += info.file_size
+        if not name.startswith("images/"):
+            text += info.file_size
+    if text > MAX_ZIP_TEXT_BYTES:
+        raise _refused(
+            path,
+            f"its text entries hold {text:,} bytes uncompressed, over the limit of "
+            f"{_size(MAX_ZIP_TEXT_BYTES)}",
+        )
+    if total > MAX_ZIP_TOTAL_BYTES:
+        raise _refused(path, f"{total:,} bytes uncompressed, over the limit of {_size(MAX_ZIP_TOTAL_BYTES)}")
+
+
+def _zip_verify(path: Path, archive: zipfile.ZipFile) -> None:
+    """Read every entry once, 1 MB at a time, before anything is imported: an entry that holds
+    more than its limit, or more or other than its directory says (its CRC), refuses the zip."""
+    for info in archive.infolist():
+        if info.is_dir():
+            continue
+        limit, read = _entry_limit(info.filename), 0
+        try:
+            with archive.open(info) as f:
+                while piece := f.read(1024 * 1024):
+                    read += len(piece)
+                    if read > limit:
+                        raise _refused(
+                            path,
+                            f"{info.filename} holds more than its limit of {_size(limit)} "
+                            f"(more than the zip's directory says)",
+                        )
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError) as exc:
+            raise _refused(path, f"{info.filename} is damaged ({exc})") from exc
+
+
+def _zip_read(path: Path, archive: zipfile.ZipFile, name: str) -> bytes:
+    """One entry, read at most to its limit whatever the directory said (and checked against it)."""
+    limit = _entry_limit(name)
+    try:
+        with archive.open(name) as f:
+            data = f.read(limit + 1)
+            if len(data) > limit:
+                raise _refused(
+                    path,
+                    f"{name} holds more than its limit of {_size(limit)} "
+                    f"(more than the zip's directory says)",
+                )
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError) as exc:
+        raise _refused(path, f"{name} is damaged ({exc})") from exc
+    return data
+
+
 def read_export_zip(path: Path) -> list[ImportItem]:
+    count = _zip_entry_count(path)
+    if count is not None and count > MAX_ZIP_ENTRIES:
+        raise _refused(path, f"{count:,} entries, over the limit of {MAX_ZIP_ENTRIES:,}")
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
         raise ImportFailed(f"{path}: not a valid zip file ({exc})") from exc
     with archive:
+        _zip_check(path, archive)
+        _zip_verify(path, archive)
         names = set(archive.namelist())
         if "index.json" not in names:
             raise ImportFailed(f"{path}: not a zip made by `zimei export` (no index.json)")
         try:
-            index = json.loads(archive.read("index.json"))
+            index = json.loads(_zip_read(path, archive, "index.json"))
             entries = list(index["articles"] if isinstance(index, dict) else index)
         except (ValueError, KeyError, TypeError) as exc:
             raise ImportFailed(f"{path}: index.json is not valid ({exc})") from exc
-        images = {
-            name: archive.read(name)
-            for name in names
-            if name.startswith("images/") and not name.endswith("/")
-        }
+        if len(entries) > MAX_ZIP_ENTRIES:
+            raise _refused(
+                path, f"index.json lists {len(entries):,} articles, over the limit of {MAX_ZIP_ENTRIES:,}"
+            )
+        images = {name for name in names if name.startswith("images/") and not name.endswith("/")}
         texts: dict[str, bytes] = {}
         for entry in entries:
             name = str(entry.get("file", "")) if isinstance(entry, dict) else ""
-            if name in names:
-                texts[name] = archive.read(name)
+            if name in names and name not in texts and not name.startswith("images/"):
+                texts[name] = _zip_read(path, archive, name)
+
+    opened: list[zipfile.ZipFile] = []  # the zip again, opened at the first image, closed with the items
 
     def resolve(src: str) -> tuple[bytes, str] | None:
+        # Images are read one at a time, when an article uses them, each within its limit.
         name = PurePosixPath(unquote(urlsplit(src).path)).as_posix().removeprefix("./")
-        return (images[name], PurePosixPath(name).name) if name in images else None
+        if name not in images:
+            return None
+        try:
+            if not opened:
+                opened.append(zipfile.ZipFile(path))
+            return _zip_read(path, opened[0], name), PurePosixPath(name).name
+        except (zipfile.BadZipFile, OSError, ImportFailed) as exc:
+            raise ItemFailed(str(exc).removesuffix("; nothing imported")) from exc
 
     items = []
     for number, entry in enumerate(entries, start=1):
@@ -459,7 +672,11 @@ def _media_file(url: str) -> Path:
 
 
 def _import_image(item: ImportItem, author: CreatorProfile, src: str, result: ImportResult) -> Image | None:
-    found = item.resolve(src) if src else None
+    try:
+        found = item.resolve(src) if src else None
+    except ItemFailed as exc:
+        result.dropped_images.append((item.label, f"{src} ({exc})"))
+        return None
     if found is None:
         result.dropped_images.append((item.label, src or "(no src)"))
         return None

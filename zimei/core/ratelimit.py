@@ -59,6 +59,7 @@ MESSAGES = {
     "report": "你举报太频繁了。",
     "token": "你创建 API 令牌太频繁了。",
     "share": "这个网络地址分享太频繁了。",
+    "image-upload": "你上传图片太频繁了。",
 }
 DEFAULT_MESSAGE = "操作太频繁了。"
 

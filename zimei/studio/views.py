@@ -33,7 +33,7 @@ from zimei.articles.services import (
 )
 from zimei.conversion.variants import convert, ui
 from zimei.core.errors import InputError, NotAllowed
-from zimei.core.ratelimit import rate_check, rate_count
+from zimei.core.ratelimit import RateLimited, rate_check, rate_count, retry_text
 from zimei.distribution.models import Channel
 from zimei.moderation.selectors import latest_reasons
 
@@ -154,16 +154,21 @@ def edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     action = request.POST.get("action", "save")
     if action == "publish":
         rate_check("publish", str(request.user.id))
+    cover_file = request.FILES.get("cover_file")
+    if cover_file is not None:  # an uploaded cover counts as an image upload
+        rate_check("image-upload", str(request.user.id))
     try:
         article = article_submit(
             actor=request.user,
             article=article,
             data=article_input(request.POST),
-            cover_upload=upload_from(request.FILES.get("cover_file")),
+            cover_upload=upload_from(cover_file),
             publish=action == "publish",
         )
     except InputError as exc:
         return _form(request, article, typed_values(request.POST), ui_errors(exc))
+    if cover_file is not None:
+        rate_count("image-upload", str(request.user.id))
     _saved_message(request, article, action, request.POST.get("body_html", ""))
     if action == "preview":
         return HttpResponseRedirect(reverse("studio:preview", args=[article.id]))
@@ -201,11 +206,19 @@ def autosave(request: HttpRequest, pk: int | None = None) -> JsonResponse:
 @creator_only(api=True)
 @require_POST
 def image_upload_view(request: HttpRequest) -> JsonResponse:
-    """An image for the body: {id, url, width, height}, or {error} in the reader's script."""
+    """An image for the body: {id, url, width, height}, or {error} in the reader's script.
+    Uploads are limited per creator (ZIMEI_RATE_IMAGE_UPLOAD): over it, 429 with Retry-After."""
     variant = current_variant()
     file = request.FILES.get("image")
     if file is None:
         return JsonResponse({"error": ui("请选择一张图片", variant)}, status=400)
+    try:
+        rate_check("image-upload", str(request.user.id))
+    except RateLimited as exc:
+        message = ui(f"{exc.message}请 {retry_text(exc.retry_after)}后再试。", variant)
+        response = JsonResponse({"error": message}, status=429)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
     if file.size > settings.ZIMEI_MAX_IMAGE_BYTES:
         status = 413
     elif not looks_like_image(file):
@@ -217,6 +230,7 @@ def image_upload_view(request: HttpRequest) -> JsonResponse:
     except InputError as exc:
         errors = ui_errors(exc, variant)
         return JsonResponse({"error": " ".join(m for ms in errors.values() for m in ms)}, status=status)
+    rate_count("image-upload", str(request.user.id))
     return JsonResponse({"id": image.id, "url": image.url, "width": image.width, "height": image.height})
 
 
