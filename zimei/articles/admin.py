@@ -21,4 +21,11 @@ class ArticleAdmin(admin.ModelAdmin):
 
 
 admin.site.register(Image)
-admin.site.register(Revision)
+
+
+@admin.register(Revision)
+class RevisionAdmin(admin.ModelAdmin):
+    def get_queryset(self, request):
+        # A draft's revisions are its author's too (ArticleAdmin.get_queryset).
+        qs = super().get_queryset(request)
+        return qs if request.user.is_superuser else qs.exclude(article__status=Article.Status.DRAFT)
