@@ -163,11 +163,17 @@ def test_another_creators_published_article_is_read_only(client, writer, other):
     assert_problem(post(client, f"/articles/{article.id}/withdraw", {}, other.token), 403)
 
 
-def test_editor_reads_drafts_but_cannot_edit_them(client, writer):
+def test_editor_reads_submitted_articles_not_drafts_and_cannot_edit_them(client, writer):
     aid = create(client, writer.token)["id"]
     _, token = token_create(user=editor(), scope="read")
-    assert get(client, f"/articles/{aid}", token).json()["status"] == "draft"
     _, write_token = token_create(user=editor())
+    # A draft is its author's until it is submitted: not even editors see it.
+    assert_problem(get(client, f"/articles/{aid}", token), 404)
+    assert_problem(patch(client, f"/articles/{aid}", {"title": "x"}, write_token), 404)
+    writer.trusted = False
+    writer.save(update_fields=["trusted"])
+    assert post(client, f"/articles/{aid}/publish", {}, writer.token).json()["status"] == "pending_review"
+    assert get(client, f"/articles/{aid}", token).json()["status"] == "pending_review"
     assert_problem(patch(client, f"/articles/{aid}", {"title": "x"}, write_token), 403)
 
 
@@ -435,9 +441,15 @@ def test_an_edit_held_for_review_leaves_the_published_version_public(
         assert get(client, f"/articles/{article.id}").json()["title"] == title  # anonymous
         assert article.id in [a["id"] for a in get(client, "/articles").json()["items"]]
         page_store().clear()
-        for path in (page, f"/zh-hant/a/{article.id}/", f"/zh-hans/care/a/{article.id}/"):
+        from zimei.conversion.variants import HANT, convert
+
+        for path, shown in (
+            (page, title),
+            (f"/zh-hant/a/{article.id}/", convert(title, HANT)),
+            (f"/zh-hans/care/a/{article.id}/", title),
+        ):
             response = public.get(path)
-            assert response.status_code == 200 and title in response.content.decode(), path
+            assert response.status_code == 200 and shown in response.content.decode(), path
 
     shows("旧版：软件生态的未来")
     assert Article.objects.get(pk=article.pk).status == Article.Status.PUBLISHED
