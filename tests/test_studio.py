@@ -597,9 +597,9 @@ def test_an_edit_held_for_review_keeps_the_published_version_public(django_captu
             f"/zh-hans/studio/{article.id}/edit/", _form(title="山里的傍晚：改过的新版", action="publish")
         )
     assert response.status_code == 302
+    readers_see("山里的清晨", "山里的傍晚")
     article.refresh_from_db()
     assert (article.status, article.edit_pending) == (Article.Status.PUBLISHED, True)
-    readers_see("山里的清晨", "山里的傍晚")
     dashboard = _text(studio.get("/zh-hans/studio/", follow=True))
     assert "修改待审核" in dashboard and "审核通过前，读者看到的仍是已发布的版本" in dashboard
 
