@@ -12,6 +12,11 @@ Two ways in, one store:
 - `PageCacheMiddleware` answers hits for anything that reaches Django another way (the test
   client) and stores the misses.
 
+A page is kept with the headers its render sent, so a hit sends what the miss sent; it is keyed
+by path and list page number only (as the nginx front cache keys it), so stray query strings
+neither make new entries nor change what is served; a hit is answered only for a host Django
+would accept (ALLOWED_HOSTS), any other gets Django's 400.
+
 Stores: `FilePageStore` (embedded default: one plain file per page under the data folder,
 shared by all worker processes, so a purge reaches every worker) and `CachePageStore` (any
 Django cache, Redis when ZIMEI_REDIS_URL is set).
