@@ -310,8 +310,14 @@ def test_email_share_counts_once_and_opens_a_mail_in_the_readers_script(client):
     query = parse_qs(urlsplit(location).query)
     assert unquote(location.split("subject=")[1].split("&")[0]) == "芯片产业的下一步会怎样？"
     assert query["body"][0].rstrip().endswith(f"/zh-hans/a/{article.id}/")
-    hant = client.post(f"/share/{article.id}/email/", {"v": "zh-hant"})["Location"]
+    # Another reader (one share per reader per article counts: docs/hot.md).
+    hant = client.post(f"/share/{article.id}/email/", {"v": "zh-hant"}, REMOTE_ADDR="198.51.100.9")[
+        "Location"
+    ]
     assert "晶片產業" in unquote(hant)
+    article.refresh_from_db()
+    assert article.share_count == 2
+    client.post(f"/share/{article.id}/email/", {"v": "zh-hans"})  # the first reader again
     article.refresh_from_db()
     assert article.share_count == 2
     assert client.post("/share/999999/email/").status_code == 404
@@ -356,9 +362,9 @@ def test_api_counts_qq_and_email_shares_and_attention_follows(client):
     import json
 
     article = published_article()
-    for n, target in enumerate(("qq", "email"), start=1):
+    for n, target in enumerate(("qq", "email"), start=1):  # two readers (one share each counts)
         body = json.dumps({"target": target})
         url = f"/api/v1/articles/{article.id}/shares"
-        response = client.post(url, body, content_type="application/json")
+        response = client.post(url, body, content_type="application/json", REMOTE_ADDR=f"198.51.100.{n}")
         assert response.status_code == 201 and response.json() == {"share_count": n}
     assert _fresh(article.author).attention == 2

@@ -178,6 +178,8 @@ def test_seed_adds_articles_in_batches_and_twice_adds_twice():
     articles = list(Article.objects.order_by("id"))
     assert len(articles) == 60
     assert CreatorProfile.objects.count() == 3
+    # Bulk-made accounts carry their username's skeleton like any other (look-alike check).
+    assert not User.objects.filter(username_skeleton="").exists()
     ids = {a.id for a in articles}
     for a in articles:
         assert a.status == Article.Status.PUBLISHED and a.published_at

@@ -29,6 +29,7 @@ from tests.writeload import Client, Counts, WriteLoad, lost_writes, query, views
 UNLIMITED = {
     "ZIMEI_RATE_PUBLISH": "0/60",
     "ZIMEI_RATE_REGISTER": "0/60",
+    "ZIMEI_RATE_SHARE": "0/60",
     "ZIMEI_API_RATE_WRITE": "0",
     "ZIMEI_API_RATE_READ": "0",
 }

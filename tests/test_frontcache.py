@@ -798,15 +798,18 @@ def test_views_behind_the_front_cache_move_the_counts_and_the_hot_list(front):
     path = f"/zh-hans/a/{article}/"
     front.get(path)  # now in nginx's cache
     seen_before = front.app_saw(path)
-    readers = [FIREFOX.replace("rv:140.0", f"rv:140.{n}") for n in range(30)]
-    for agent in readers:
-        page = front.get(path, headers={"User-Agent": agent})
+    # Each reader its own browser and address (nginx forwards it; one address counts only a few
+    # readers of an article: distribution/guard.py).
+    readers = [(FIREFOX.replace("rv:140.0", f"rv:140.{n}"), f"127.0.1.{n + 1}") for n in range(30)]
+    for agent, source in readers:
+        page = front.get(path, headers={"User-Agent": agent}, source=source)
         assert (page.status, page.cache) == (200, "HIT")
         assert f'data-view="{article}"' in page.text
         beacon = front.get(
             f"/views/{article}/",
             method="POST",
             headers={"User-Agent": agent, "Sec-Fetch-Site": "same-origin"},
+            source=source,
         )
         assert beacon.status == 204 and beacon.headers["cache-control"] == "no-store"
         assert beacon.cache in ("", "BYPASS")  # never kept by nginx

@@ -270,6 +270,23 @@ def test_api_tokens_per_user_in_the_studio(client, settings):
     assert ApiToken.objects.filter(user=author.user).count() == 2
 
 
+def test_shares_per_address(client, settings):
+    """ZIMEI_RATE_SHARE: share posts per address, counted or not; the form answers 429."""
+    _limits(settings, share=(3, 600))
+    article = published_article()
+    for n in range(3):
+        agent = {"HTTP_USER_AGENT": f"Mozilla/5.0 Firefox/{130 + n}.0"}
+        assert client.post(f"/share/{article.id}/link/", **agent).status_code == 204
+    refused = client.post(f"/share/{article.id}/weibo/", HTTP_USER_AGENT="Mozilla/5.0 Firefox/139.0")
+    assert refused.status_code == 429 and "分享太频繁" in _text(refused) and refused["Retry-After"]
+    article.refresh_from_db()
+    assert article.share_count == 3
+    elsewhere = client.post(f"/share/{article.id}/link/", REMOTE_ADDR="198.51.100.40")
+    assert elsewhere.status_code == 204
+    article.refresh_from_db()
+    assert article.share_count == 4
+
+
 def test_settings_turn_a_limit_off(settings):
     _limits(settings, publish=(0, 3600))
     for _ in range(100):

@@ -207,8 +207,9 @@ def test_views_and_shares_are_counted(client, article):
     article.refresh_from_db()
     assert article.view_count == 2
     assert client.post(f"/share/{article.id}/link/").status_code == 204
-    weibo = client.post(f"/share/{article.id}/weibo/")
+    weibo = client.post(f"/share/{article.id}/weibo/", REMOTE_ADDR="198.51.100.9")  # another reader
     assert weibo.status_code == 303 and weibo["Location"].startswith("https://service.weibo.com/share/")
+    assert client.post(f"/share/{article.id}/weibo/").status_code == 303  # the first again: not counted
     assert client.post(f"/share/{article.id}/fax/").status_code == 404
     assert client.get(f"/share/{article.id}/link/").status_code == 405
     article.refresh_from_db()

@@ -144,3 +144,70 @@ def test_serve_says_so_when_the_database_cannot_be_reached(tmp_path):
     assert done.returncode == 1
     assert "cannot reach the database" in done.stderr and "ZIMEI_DATABASE_URL" in done.stderr
     assert "Traceback" not in done.stderr + done.stdout
+
+
+def test_workers_go_when_the_serving_process_is_killed_and_the_port_is_free_again(tmp_path):
+    """kill -9 of `zimei serve` itself (the OOM killer, an impatient operator): its workers,
+    which left its process group, notice within seconds and stop, so the port is free and a
+    new `zimei serve` starts on it. Before, the orphaned workers kept the port for ever."""
+    import os
+    import signal
+
+    from tests.live import LiveServer
+
+    with live_server(tmp_path, articles=2) as server:
+        workers = server.worker_pids()
+        assert workers, "granian started no workers"
+        os.kill(server.proc.pid, signal.SIGKILL)
+        server.proc.wait(timeout=10)
+        deadline = time.monotonic() + 15
+        alive = workers
+        while alive and time.monotonic() < deadline:
+            time.sleep(0.3)
+            alive = [pid for pid in workers if _running(pid)]
+        assert not alive, f"workers {alive} outlived the serving process"
+        again = LiveServer(server.data_dir, **_same_database(server))
+        again.port, again.base = server.port, server.base
+        try:
+            again.start()  # binds the same port
+            status, _, _ = _timed_get(server.port, "/zh-hans/")
+            assert status == 200
+        finally:
+            again.stop()
+        server.proc = None  # already gone
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().split(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _same_database(server) -> dict:
+    url = server.env.get("ZIMEI_DATABASE_URL")
+    return {"database_url": url} if url else {}
+
+
+def test_a_graceful_stop_loses_no_counted_view(tmp_path):
+    """SIGTERM to `zimei serve` (systemd's stop, a deploy): the workers write the views they
+    hold on their way out. Before, a stop lost every view counted since the last flush."""
+    import os
+    import signal
+
+    env = {"ZIMEI_VIEW_FLUSH_SECONDS": "3600"}  # no timed flush: only the stop can write them
+    with live_server(tmp_path, articles=2, env=env) as server:
+        count = "from zimei.articles.models import Article; print(Article.objects.get(id=1).view_count)"
+        before = int(server.manage("shell", "-c", count).split()[-1])
+        for n in range(100):
+            conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
+            agent = f"Mozilla/5.0 (X11; Linux x86_64) Firefox/140.{n}"
+            conn.request("POST", "/views/1/", headers={"User-Agent": agent, "Sec-Fetch-Site": "same-origin"})
+            assert conn.getresponse().status == 204
+            conn.close()
+        os.kill(server.proc.pid, signal.SIGTERM)
+        server.proc.wait(timeout=30)
+        server.proc = None
+        assert int(server.manage("shell", "-c", count).split()[-1]) == before + 100

@@ -4,7 +4,8 @@ ones were acknowledged, so a fault test can check that every one of them is in t
 What counts as an acknowledgement (the answer a client acts on):
 - publish: the API's 201 to `POST /api/v1/articles` (the draft exists) and its 200 to
   `POST /api/v1/articles/{id}/publish` (the article has the status the answer gave);
-- share: the 204 to `POST /share/{id}/link/` (counted once more on that article);
+- share: the 204 to `POST /share/{id}/link/` by a new reader from its own address (counted once
+  more on that article);
 - follow / unfollow: the 302 to `POST /zh-hans/u/{id}/follow/` (the follow exists or not);
 - register: the 302 to `POST /zh-hans/accounts/register/` (the account exists);
 - view: the article page, then its view beacon (`POST /views/{id}/`, as the page's script
@@ -52,10 +53,11 @@ class Answer:
 class Client:
     """One browser-like client: its own cookies, a fresh connection per request."""
 
-    def __init__(self, port: int, *, timeout: float = 15, agent: str = BROWSER) -> None:
+    def __init__(self, port: int, *, timeout: float = 15, agent: str = BROWSER, source: str = "") -> None:
         self.port = port
         self.timeout = timeout
         self.agent = agent
+        self.source = source  # the address it connects from (any 127.x.y.z is this machine)
         self.cookies: dict[str, str] = {}
 
     def request(
@@ -65,7 +67,8 @@ class Client:
         if self.cookies:
             all_headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         started = time.monotonic()
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
+        source = (self.source, 0) if self.source else None
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout, source_address=source)
         try:
             conn.request(method, path, body=body, headers=all_headers)
             response = conn.getresponse()
@@ -194,7 +197,9 @@ class WriteLoad:
 
     def share(self, client: Client) -> list[Answer]:
         article_id = random.choice(self.articles)
-        answer = client.request("share", "POST", f"/share/{article_id}/link/")
+        # Each share a new reader from its own address: one reader's repeats, and more than a
+        # few readers from one address, are not counted (distribution/guard.py).
+        answer = self._reader().request("share", "POST", f"/share/{article_id}/link/")
         if answer.status == 204:
             with self._lock:
                 self.results.shares[article_id] += 1
@@ -227,8 +232,9 @@ class WriteLoad:
 
     def view(self, client: Client) -> list[Answer]:
         article_id = random.choice(self.articles)
-        # Each view a new reader (its own agent), so none is a repeat the counter leaves out.
-        reader = Client(self.port, timeout=self.timeout, agent=f"{BROWSER} r/{uuid.uuid4().hex[:12]}")
+        # Each view a new reader (its own agent and address), so none is a repeat the counter
+        # leaves out, nor beyond what one address may count (distribution/guard.py).
+        reader = self._reader()
         page = reader.request("view", "GET", f"/zh-hans/a/{article_id}/")
         if page.status != 200:
             return [page]
@@ -240,6 +246,12 @@ class WriteLoad:
             with self._lock:
                 self.results.views.append((page.started + page.took, article_id))
         return [page, beacon]
+
+    def _reader(self) -> Client:
+        """A new reader: its own agent, connecting from its own 127.x.y.z address."""
+        a, b, c = (random.randrange(1, 255) for _ in range(3))
+        agent = f"{BROWSER} r/{uuid.uuid4().hex[:12]}"
+        return Client(self.port, timeout=self.timeout, agent=agent, source=f"127.{a}.{b}.{c}")
 
     # --- running ---------------------------------------------------------------------------
 

@@ -48,10 +48,28 @@ DEBUG = _env_bool("ZIMEI_DEBUG")
 ALLOWED_HOSTS = [
     h.strip() for h in os.environ.get("ZIMEI_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",") if h
 ]
-CSRF_TRUSTED_ORIGINS = [
-    o.strip() for o in os.environ.get("ZIMEI_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
-]
 SITE_URL = os.environ.get("ZIMEI_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+
+def _origin(url: str) -> str:
+    """scheme://host[:port] of a URL (what a browser sends as Origin)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+# The site's own origin is always trusted for forms: a browser on https://news.example.cn sends
+# that Origin, and behind a proxy that ends TLS (and is not in ZIMEI_TRUSTED_PROXIES) the app
+# would otherwise compare it with http://news.example.cn and refuse every form (403).
+CSRF_TRUSTED_ORIGINS = list(
+    dict.fromkeys(
+        [
+            *([_origin(SITE_URL)] if _origin(SITE_URL) else []),
+            *(o.strip() for o in os.environ.get("ZIMEI_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()),
+        ]
+    )
+)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -59,9 +77,10 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "django.contrib.staticfiles",
+    "zimei.core.apps.StaticFilesConfig",  # django.contrib.staticfiles, without ninja's source maps
     "django.contrib.humanize",
     "django.contrib.sitemaps",
+    "ninja",  # the API docs' Swagger UI from ninja's own static files, not a CDN (docs/api.md)
     "zimei.core",
     "zimei.conversion",
     "zimei.accounts",
@@ -309,6 +328,7 @@ ZIMEI_RATE_LIMITS = {
     "publish": _rate("publish", "30/3600"),  # publishes per creator (studio and API)
     "report": _rate("report", "20/3600"),  # reports per reader
     "token": _rate("token", "10/3600"),  # API tokens made per user
+    "share": _rate("share", "30/600"),  # share posts per address (counted or not: distribution/guard.py)
 }
 
 # --- security -------------------------------------------------------------------------
@@ -321,6 +341,18 @@ SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = _env_bool(
     "ZIMEI_SECURE_COOKIES", not DEBUG and (SITE_URL.startswith("https://") or _env_bool("ZIMEI_HTTPS"))
 )
 LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# HSTS on https: browsers that saw the site over https use only https for it afterwards
+# (Strict-Transport-Security, sent by Django's SecurityMiddleware on secure requests and by the
+# page store on its hits; docs/deploy.md, "TLS"). ZIMEI_HSTS_SECONDS: a year when ZIMEI_SITE_URL
+# is https, else 0 (off); ZIMEI_HSTS_INCLUDE_SUBDOMAINS and ZIMEI_HSTS_PRELOAD add those words.
+SECURE_HSTS_SECONDS = int(
+    os.environ.get(
+        "ZIMEI_HSTS_SECONDS",
+        str(365 * 24 * 3600 if SITE_URL.startswith("https://") or _env_bool("ZIMEI_HTTPS") else 0),
+    )
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("ZIMEI_HSTS_INCLUDE_SUBDOMAINS")
+SECURE_HSTS_PRELOAD = _env_bool("ZIMEI_HSTS_PRELOAD")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"

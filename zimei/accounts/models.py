@@ -13,6 +13,20 @@ class User(AbstractUser):
         ADMIN = "admin", "管理员"
 
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.READER)
+    # What the username looks like (accounts/usernames.py): a new name may not share it with
+    # an existing one (Cyrillic rеader beside reader). Kept by save(), whoever saves.
+    username_skeleton = models.CharField(max_length=150, db_index=True, editable=False, default="")
+
+    def save(self, *args, **kwargs):
+        from .usernames import username_skeleton
+
+        skeleton = username_skeleton(self.username)[:150]
+        if skeleton != self.username_skeleton:
+            self.username_skeleton = skeleton
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None and "username_skeleton" not in update_fields:
+                kwargs["update_fields"] = [*update_fields, "username_skeleton"]
+        super().save(*args, **kwargs)
 
     @property
     def is_editor(self) -> bool:

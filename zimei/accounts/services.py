@@ -7,11 +7,14 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from zimei.core.errors import InputError, NotAllowed, control_characters_check
+from zimei.core.errors import InputError, NotAllowed, control_characters_check, one_line, plain_text_message
 from zimei.core.ratelimit import rate_hit
 from zimei.distribution.models import Channel
 
 from .models import ApiToken, CreatorApplication, CreatorProfile, Follow, User
+from .usernames import username_normal, username_skeleton
+
+CONFUSABLE_MESSAGE = "这个用户名和已有的用户名看起来太像（容易被认错），请换一个"
 
 
 @dataclass(frozen=True)
@@ -25,11 +28,13 @@ class ApplicationInput:
 
 def _check_pen_name(pen_name: str, errors: dict[str, list[str]]) -> str:
     """The pen name as it will be stored; problems are added to `errors`."""
-    pen_name = (pen_name or "").strip()
+    pen_name = one_line(pen_name)
     if not pen_name:
         errors.setdefault("pen_name", []).append("请填写笔名")
     elif len(pen_name) > 30:
         errors.setdefault("pen_name", []).append("笔名最多 30 个字")
+    elif plain_text_message(pen_name):
+        errors.setdefault("pen_name", []).append(plain_text_message(pen_name))
     elif CreatorProfile.objects.filter(pen_name=pen_name).exists():
         errors.setdefault("pen_name", []).append("这个笔名已经有人使用")
     return pen_name
@@ -42,7 +47,7 @@ def creator_application_submit(*, user: User, data: ApplicationInput) -> Creator
     if CreatorApplication.objects.filter(user=user, status=CreatorApplication.Status.PENDING).exists():
         raise InputError.one("", "你的申请正在审核中，请耐心等待")
     pen_name = _check_pen_name(data.pen_name, errors)
-    tagline = data.tagline.strip()
+    tagline = one_line(data.tagline)
     if not tagline:
         errors.setdefault("tagline", []).append("请用一句话介绍自己")
     elif len(tagline) > 60:
@@ -60,9 +65,7 @@ def creator_application_submit(*, user: User, data: ApplicationInput) -> Creator
         errors.setdefault("sample_work", []).append("代表作至少 50 个字")
     elif len(sample) > 20000:
         errors.setdefault("sample_work", []).append("代表作最多 20000 个字")
-    control_characters_check(
-        errors, {"pen_name": data.pen_name, "tagline": tagline, "intro": intro, "sample_work": sample}
-    )
+    control_characters_check(errors, {"tagline": tagline, "intro": intro, "sample_work": sample})
     if errors:
         raise InputError(errors)
     rate_hit("apply", str(user.id))
@@ -84,6 +87,8 @@ def creator_application_review(
     reason = reason.strip()
     if not approve and not reason:
         raise InputError.one("reason", "请写明不通过的理由，申请人会看到它")
+    if plain_text_message(reason):
+        raise InputError.one("reason", plain_text_message(reason))
     if approve and CreatorProfile.objects.filter(pen_name=application.pen_name).exists():
         raise InputError.one("", "笔名已被占用，请驳回并请申请人换一个笔名")
     application.status = CreatorApplication.Status.APPROVED if approve else CreatorApplication.Status.REJECTED
@@ -148,7 +153,8 @@ def user_register(*, username: str, password: str, password_confirm: str) -> Use
     from django.utils import translation
 
     errors: dict[str, list[str]] = {}
-    username = (username or "").strip()
+    # NFKC first (as Django stores it: ｒｅａｄｅｒ is reader), then every check on what is kept.
+    username = username_normal(username)
     if not username:
         errors.setdefault("username", []).append("请填写用户名")
     elif len(username) > 30:
@@ -157,6 +163,8 @@ def user_register(*, username: str, password: str, password_confirm: str) -> Use
         errors.setdefault("username", []).append("用户名只能包含文字、数字和 @ . + - _")
     elif User.objects.filter(username__iexact=username).exists():
         errors.setdefault("username", []).append("这个用户名已经有人使用")
+    elif User.objects.filter(username_skeleton=username_skeleton(username)[:150]).exists():
+        errors.setdefault("username", []).append(CONFUSABLE_MESSAGE)
     if not password:
         errors.setdefault("password", []).append("请填写密码")
     else:
@@ -169,7 +177,13 @@ def user_register(*, username: str, password: str, password_confirm: str) -> Use
         errors.setdefault("password_confirm", []).append("两次输入的密码不一致")
     if errors:
         raise InputError(errors)
-    return User.objects.create_user(username=username, password=password)
+    from django.db import IntegrityError
+
+    try:
+        with transaction.atomic():
+            return User.objects.create_user(username=username, password=password)
+    except IntegrityError:  # the same name registered at the same moment
+        raise InputError.one("username", "这个用户名已经有人使用") from None
 
 
 @transaction.atomic
@@ -201,8 +215,11 @@ def token_create(*, user: User, name: str = "", scope: str = "write") -> tuple[A
 
     if scope not in ApiToken.Scope.values:
         raise InputError.one("scope", "权限只能是 read 或 write")
+    name = one_line(name)
     if len(name) > 60:
         raise InputError.one("name", "名称最多 60 个字")
+    if plain_text_message(name):
+        raise InputError.one("name", plain_text_message(name))
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = ApiToken.objects.create(
         user=user, name=name.strip(), prefix=token[:10], token_hash=_token_hash(token), scope=scope
@@ -265,9 +282,10 @@ def creator_create_by_operator(
 
     errors: dict[str, list[str]] = {}
     pen_name = _check_pen_name(pen_name, errors)
-    tagline = (tagline or "").strip()
+    tagline = one_line(tagline)
     if len(tagline) > 60:
         errors.setdefault("tagline", []).append("一句话介绍最多 60 个字")
+    control_characters_check(errors, {"tagline": tagline})
     found = Channel.objects.filter(slug=channel).first()
     if found is None:
         slugs = ", ".join(Channel.objects.values_list("slug", flat=True))

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import logging
 from datetime import UTC, datetime
 from typing import Annotated
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import DatabaseError
 from django.http import Http404, HttpRequest
 from django.urls import reverse
@@ -20,6 +22,7 @@ from django.utils import timezone, translation
 from ninja import File, NinjaAPI, Path, Query, Router
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.files import UploadedFile
+from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
 
 from zimei.accounts.models import CreatorProfile
@@ -95,8 +98,42 @@ class Renderer(JSONRenderer):
     json_dumps_params = {"ensure_ascii": False}  # Chinese as Chinese, not as escapes
 
 
+class ObjectParser(Parser):
+    """A JSON body must be one object (`{"title": …}`): a bare string, number or list is
+    refused with a 422 problem document (not JSON at all: 400). A body over
+    DATA_UPLOAD_MAX_MEMORY_SIZE is a 413."""
+
+    def parse_body(self, request: HttpRequest):
+        try:
+            raw = request.body
+        except RequestDataTooBig:
+            raise _too_large() from None
+        try:
+            data = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            raise Problem(400, "The body is not valid JSON.", message="请求内容不是有效的 JSON") from None
+        if not isinstance(data, dict):
+            raise Problem(  # valid JSON of the wrong shape: 422, as any other schema mismatch
+                422,
+                "The body must be a JSON object.",
+                message="请求内容必须是一个 JSON 对象（{…}）",
+                errors=[{"field": "", "message": "请求内容必须是一个 JSON 对象（{…}）"}],
+            )
+        return data
+
+
+def _too_large() -> Problem:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return Problem(
+        413,
+        f"The body is larger than {limit:,} bytes.",
+        message=f"请求内容超过 {limit // (1024 * 1024)} MB，请删减后再提交；图片请单独上传",
+    )
+
+
 api = ZimeiAPI(
     renderer=Renderer(),
+    parser=ObjectParser(),
     version="1",
     title="Zimei API",
     description=(
@@ -162,7 +199,14 @@ def _authentication_error(request: HttpRequest, exc: AuthenticationError):
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError):
+    if isinstance(exc.__cause__, Problem):  # ninja wraps what the parser raised in a 400
+        return problem_response(exc.__cause__)
     return problem_response(Problem(exc.status_code, str(exc)))
+
+
+@api.exception_handler(RequestDataTooBig)
+def _request_too_big(request: HttpRequest, exc: RequestDataTooBig):
+    return problem_response(_too_large())
 
 
 @api.exception_handler(DatabaseError)
@@ -437,7 +481,7 @@ def article_share_view(request: HttpRequest, article_id: ArticleId, payload: s.S
     article_get_for_viewer(article_id, None)  # public articles only
 
     def work():
-        share_record(article_id=article_id, target=payload.target)
+        share_record(article_id=article_id, target=payload.target, meta=request.META)
         count = Article.objects.filter(id=article_id).values_list("share_count", flat=True).first() or 0
         return 201, {"share_count": count}
 

@@ -6,7 +6,9 @@ from datetime import datetime
 from typing import Literal
 
 from ninja import Schema
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
+
+from zimei.core.errors import plain_text_message
 
 CHANNEL_SLUGS = ("tech", "news", "sports", "ent", "money", "auto", "art", "mobile", "local", "open", "war")
 ChannelSlug = Literal[
@@ -17,8 +19,10 @@ ShareTarget = Literal["link", "wechat", "weibo", "qq", "email"]
 PublishStatus = Literal["published", "pending_review", "rejected"]
 
 
-def _clean_text(value: str | None) -> str | None:
-    """Text the database can keep: no NUL characters, no lone surrogates."""
+def _clean_text(value: str | None, *, plain: bool = True) -> str | None:
+    """Text the database can keep: no NUL characters, no lone surrogates; plain fields (all but
+    the bodies, which are sanitised HTML or Markdown) no control characters or noncharacters
+    either, the same rule as every form's (zimei.core.errors)."""
     if value is None:
         return value
     if "\x00" in value:
@@ -27,14 +31,22 @@ def _clean_text(value: str | None) -> str | None:
         value.encode("utf-8")
     except UnicodeEncodeError:
         raise ValueError("包含无效的 Unicode 字符") from None
+    message = plain_text_message(value) if plain else None
+    if message:
+        raise ValueError(message)
     return value
+
+
+BODY_FIELDS = ("body_html", "body_markdown")
 
 
 class _TextInput(Schema):
     @field_validator("*", mode="before")
     @classmethod
-    def _text(cls, value):
-        return _clean_text(value) if isinstance(value, str) else value
+    def _text(cls, value, info: ValidationInfo):
+        if isinstance(value, str):
+            return _clean_text(value, plain=info.field_name not in BODY_FIELDS)
+        return value
 
 
 class ArticleCreateIn(_TextInput):

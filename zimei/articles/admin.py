@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from zimei.core.adminforms import PlainTextAdmin
+
 from .models import Article, Image, Revision
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(PlainTextAdmin):
     list_display = ("title", "author", "channel", "status", "published_at", "view_count", "share_count")
     list_filter = ("status", "channel")
     search_fields = ("title",)
@@ -20,11 +22,11 @@ class ArticleAdmin(admin.ModelAdmin):
         return qs if request.user.is_superuser else qs.exclude(status=Article.Status.DRAFT)
 
 
-admin.site.register(Image)
+admin.site.register(Image, PlainTextAdmin)
 
 
 @admin.register(Revision)
-class RevisionAdmin(admin.ModelAdmin):
+class RevisionAdmin(PlainTextAdmin):
     def get_queryset(self, request):
         # A draft's revisions are its author's too (ArticleAdmin.get_queryset).
         qs = super().get_queryset(request)

@@ -6,6 +6,7 @@ identically wherever it is triggered from.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -16,7 +17,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from zimei.accounts.models import CreatorProfile, User
-from zimei.core.errors import InputError, NotAllowed, control_characters_check
+from zimei.core.errors import InputError, NotAllowed, control_characters_check, one_line, plain_text_message
 from zimei.core.pagecache import purge_article
 from zimei.distribution.models import Channel
 
@@ -41,7 +42,7 @@ def article_clean_input(*, data: ArticleInput, owner: User, for_publish: bool) -
 
     Drafts may be incomplete (an empty title is kept as typed); publishing needs everything."""
     errors: dict[str, list[str]] = {}
-    title = (data.title or "").strip()
+    title = one_line(data.title)
     if for_publish and not title:
         errors.setdefault("title", []).append("请填写标题")
     if len(title) > settings.ZIMEI_MAX_TITLE_CHARS:
@@ -64,7 +65,7 @@ def article_clean_input(*, data: ArticleInput, owner: User, for_publish: bool) -
     summary = (data.summary or "").strip()
     if len(summary) > 200:
         errors.setdefault("summary", []).append(f"摘要最多 200 个字，现在有 {len(summary)} 个字")
-    source = (data.source or "").strip()
+    source = one_line(data.source)
     if not data.original and for_publish and not source:
         errors.setdefault("source", []).append("非原创文章请注明来源")
     if len(source) > 100:
@@ -186,7 +187,12 @@ def _spam_verdict_publish(article: Article):
         original=article.original,
         exclude_id=article.id,
     )
-    kept = [f for f in raw_only_findings(article.review_reasons) if f.rule not in fresh.rules]
+    # Structure pieces are kept one by one (the sanitised body still shows some of them).
+    kept = [
+        f
+        for f in raw_only_findings(article.review_reasons)
+        if (f.reason not in fresh.reasons if f.rule == "structure" else f.rule not in fresh.rules)
+    ]
     return verdict_of([*kept, *fresh.findings]) if kept else fresh
 
 
@@ -405,6 +411,8 @@ def article_take_down(*, article: Article, actor: User, reason: str) -> Article:
     reason = (reason or "").strip()
     if not reason:
         raise InputError.one("reason", "请写明下架理由，作者会看到它")
+    if plain_text_message(reason):
+        raise InputError.one("reason", plain_text_message(reason))
     article.status = Article.Status.TAKEN_DOWN
     article.edit_pending = False
     article.takedown_reason = reason
@@ -422,6 +430,8 @@ def article_restore(*, article: Article, actor: User, reason: str) -> Article:
 
     if not actor.is_editor:
         raise NotAllowed("editors only")
+    if plain_text_message(reason):
+        raise InputError.one("reason", plain_text_message(reason))
     article.status = Article.Status.PUBLISHED
     article.takedown_reason = ""
     article.save(update_fields=["status", "takedown_reason", "updated_at"])
@@ -433,18 +443,44 @@ def article_restore(*, article: Article, actor: User, reason: str) -> Article:
     return article
 
 
-def share_record(*, article_id: int, target: str) -> None:
+def share_record(*, article_id: int, target: str, meta: Mapping[str, str] | None = None) -> bool:
+    """Count a share of a published article; returns whether it counted. With `meta` (the
+    request's META: the share button and the API pass it) the share is rate-limited per address
+    (`ZIMEI_RATE_SHARE`: RateLimited) and guarded (distribution/guard.py): one per reader per
+    article per 30 minutes, ADDRESS_ALLOWANCE readers per address, bursts weigh less in the hot
+    score. Refused and discounted shares are recorded for the desk. Without `meta` (operators,
+    tests of the formula) it simply counts."""
     from django.db.models import F
 
+    from zimei.core.ratelimit import RateLimited, client_address, rate_hit
+    from zimei.distribution.guard import anomalies_record, anomaly_add, share_check
     from zimei.distribution.hot import W_SHARE
     from zimei.distribution.hot import bump as hot_bump
 
+    weight, reason = 1.0, None
+    if meta is not None:
+        try:
+            rate_hit("share", client_address(meta))
+        except RateLimited:
+            tally: dict = {}
+            anomaly_add(tally, article_id, "share", "rate", W_SHARE)
+            with transaction.atomic():
+                anomalies_record(tally)
+            raise
+        weight, reason = share_check(article_id, meta)
     with transaction.atomic():
-        counted = Article.objects.filter(id=article_id, status=Article.Status.PUBLISHED).update(
-            share_count=F("share_count") + 1, hot_log=hot_bump(W_SHARE)
-        )
+        counted = 0
+        if weight > 0:
+            counted = Article.objects.filter(id=article_id, status=Article.Status.PUBLISHED).update(
+                share_count=F("share_count") + 1, hot_log=hot_bump(W_SHARE * weight)
+            )
         if counted:  # 关注度 counts the shares of published articles (creator_counts_refresh)
             CreatorProfile.objects.filter(articles__id=article_id).update(attention=F("attention") + 1)
+        if reason is not None:
+            tally = {}
+            anomaly_add(tally, article_id, "share", reason, W_SHARE * (1.0 - weight))
+            anomalies_record(tally)
+    return bool(counted)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,8 @@ reports that it was shown:
 Both answer with `Cache-Control: no-store` (a front cache never keeps them), a tiny body (204;
 the image a 43-byte GIF), no cookie; the session is never read. They count through
 `counters.view_record`: one view per reader (a salted hash of address and agent) per article
-per 30 minutes, bots and prefetches left out. They refuse (403) what the browser says comes
+per 30 minutes, at most 5 readers per address (distribution/guard.py), bots and prefetches
+left out; a view that is not counted gets the same answer. They refuse (403) what the browser says comes
 from another site (`Sec-Fetch-Site`, else `Origin`, else `Referer`), so another site cannot
 make its visitors count here. Any id gets the same answer and no query is made: the flush
 counts published articles only (`hot.views_apply`), so an unknown, draft, withdrawn or

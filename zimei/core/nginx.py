@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import pwd
+import re
 import shutil
 import signal
 import socket
@@ -36,11 +37,24 @@ def site_config(
     cache_dir: str | os.PathLike = "/var/cache/nginx/zimei",
     static_root: str | os.PathLike | None = None,
     media_root: str | os.PathLike | None = None,
+    tls_cert: str | os.PathLike | None = None,
+    tls_key: str | os.PathLike | None = None,
+    http_listen: str = "80",
 ) -> str:
-    """deploy/nginx/zimei.conf with its @NAMES@ filled in (folders default to the settings')."""
+    """deploy/nginx/zimei.conf with its @NAMES@ filled in (folders default to the settings').
+
+    With `tls_cert` and `tls_key` (PEM files) the template's `#tls` lines are switched on:
+    `listen` takes TLS (pass 443 for the usual port) and `http_listen` redirects to it."""
     assert 2 <= LIST_PAGES <= 9, "the template matches the cached page numbers as one digit"
+    if bool(tls_cert) != bool(tls_key):
+        raise ValueError("TLS needs both a certificate and its key (--tls-cert and --tls-key)")
+    tls_port = listen.rsplit(":", 1)[-1] if listen.rsplit(":", 1)[-1].isdigit() else "443"
     values = {
-        "LISTEN": listen,
+        "LISTEN": f"{listen} ssl" if tls_cert else listen,
+        "HTTP_LISTEN": http_listen,
+        "HTTPS_BASE": "https://$host" + ("" if tls_port == "443" else f":{tls_port}"),
+        "TLS_CERT": str(tls_cert or ""),
+        "TLS_KEY": str(tls_key or ""),
         "SERVER_NAME": server_name,
         "UPSTREAM": upstream,
         "CACHE_DIR": str(cache_dir),
@@ -52,6 +66,8 @@ def site_config(
         "LAST_PAGE": str(LIST_PAGES),
     }
     text = TEMPLATE.read_text()
+    if tls_cert:
+        text = re.sub(r"^(\s*)#tls ", r"\1", text, flags=re.MULTILINE)
     for name, value in values.items():
         text = text.replace(f"@{name}@", value)
     if "@" in "".join(line.split("#")[0] for line in text.splitlines()):
@@ -103,10 +119,11 @@ class Nginx:
     port: int
     prefix: Path
     proc: subprocess.Popen
+    tls: bool = False
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     def error_log(self) -> str:
         path = self.prefix / "error.log"
@@ -158,7 +175,7 @@ def running_nginx(
         text=True,
         start_new_session=True,
     )
-    server = Nginx(port=port, prefix=prefix, proc=proc)
+    server = Nginx(port=port, prefix=prefix, proc=proc, tls=bool(site.get("tls_cert")))
     try:
         deadline = time.monotonic() + 20
         while True:

@@ -40,12 +40,14 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control
 from django.utils.module_loading import import_string
 
+from .security import hsts_headers
+
 VARIANT_PREFIXES = ("/zh-hans/", "/zh-hant/")
 # A cached page: (body, the response's headers as (name, value) pairs, article id or 0). The
 # headers are those the render that stored it sent (Content-Type, Content-Language, Vary, CSP,
 # COOP …), so a hit sends exactly what a miss sends; only these are left out and made per
 # response: Content-Length, Date, Set-Cookie (a page with a cookie is never stored), X-Cache and
-# Strict-Transport-Security (it depends on the request's scheme: _hsts).
+# Strict-Transport-Security (it depends on the request's scheme: security.hsts_headers).
 Page = tuple[bytes, tuple[tuple[str, str], ...], int]
 PER_RESPONSE = frozenset({"content-length", "date", "set-cookie", "x-cache", "strict-transport-security"})
 
@@ -231,38 +233,11 @@ def lookup(meta: Mapping[str, str]) -> Page | None:
     return None if key is None else page_store().get(key)
 
 
-def _is_secure(meta: Mapping[str, str]) -> bool:
-    """HttpRequest.is_secure() for the fast path: the proxy's header is believed only where
-    Django would believe it (core/proxies.py)."""
-    if meta.get("wsgi.url_scheme") == "https":
-        return True
-    header = settings.SECURE_PROXY_SSL_HEADER
-    if not header or header[0] not in meta:
-        return False
-    if "zimei.core.proxies.ProxyHeadersMiddleware" in settings.MIDDLEWARE:
-        from .proxies import is_trusted
-
-        if not is_trusted(meta.get("REMOTE_ADDR", "")):
-            return False
-    return meta[header[0]].split(",", 1)[0].strip() == header[1]
-
-
-def _hsts(meta: Mapping[str, str]) -> list[tuple[str, str]]:
-    """Strict-Transport-Security as Django's SecurityMiddleware sends it on a miss."""
-    if not (settings.SECURE_HSTS_SECONDS and _is_secure(meta)):
-        return []
-    value = f"max-age={settings.SECURE_HSTS_SECONDS}"
-    if settings.SECURE_HSTS_INCLUDE_SUBDOMAINS:
-        value += "; includeSubDomains"
-    if settings.SECURE_HSTS_PRELOAD:
-        value += "; preload"
-    return [("Strict-Transport-Security", value)]
-
-
 def hit_headers(meta: Mapping[str, str], page: Page) -> list[tuple[str, str]]:
     """A hit's headers: the stored render's, and the few made per response."""
     body, headers, _ = page
-    return [*headers, ("Content-Length", str(len(body))), ("X-Cache", "HIT"), *_hsts(meta)]
+    # Strict-Transport-Security by this request's scheme, as SecurityMiddleware sends it on a miss.
+    return [*headers, ("Content-Length", str(len(body))), ("X-Cache", "HIT"), *hsts_headers(meta)]
 
 
 def _cache_control() -> str:

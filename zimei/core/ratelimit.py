@@ -58,6 +58,7 @@ MESSAGES = {
     "publish": "你发布文章太频繁了。",
     "report": "你举报太频繁了。",
     "token": "你创建 API 令牌太频繁了。",
+    "share": "这个网络地址分享太频繁了。",
 }
 DEFAULT_MESSAGE = "操作太频繁了。"
 

@@ -70,6 +70,31 @@ def page_headers() -> list[tuple[str, str]]:
     return list(_fixed_headers())
 
 
+def hsts_headers(meta) -> list[tuple[str, str]]:
+    """Strict-Transport-Security for a request made over https (a WSGI environ or request.META),
+    as Django's SecurityMiddleware words it: for the page store's hits, answered before Django.
+    Behind a proxy that ends TLS, X-Forwarded-Proto counts only from a trusted proxy."""
+    seconds = settings.SECURE_HSTS_SECONDS
+    if not seconds:
+        return []
+    secure = meta.get("wsgi.url_scheme") == "https"
+    proxy_header = getattr(settings, "SECURE_PROXY_SSL_HEADER", None)
+    if not secure and proxy_header:
+        from .proxies import is_trusted
+
+        name, value = proxy_header
+        forwarded = meta.get(name, "").split(",")[0].strip()
+        secure = forwarded == value and is_trusted(meta.get("REMOTE_ADDR", ""))
+    if not secure:
+        return []
+    value = f"max-age={seconds}"
+    if settings.SECURE_HSTS_INCLUDE_SUBDOMAINS:
+        value += "; includeSubDomains"
+    if settings.SECURE_HSTS_PRELOAD:
+        value += "; preload"
+    return [("Strict-Transport-Security", value)]
+
+
 class SecurityHeadersMiddleware:
     """Adds `page_headers()` to every response; a nonce only where a template asked for one.
 

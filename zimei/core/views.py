@@ -30,10 +30,15 @@ SHARE_TARGETS = ("link", "wechat", "weibo", "qq", "email")
 def media(request: HttpRequest, path: str) -> FileResponse:
     """Uploaded images, only from the media folder and only as images (never as HTML)."""
     root = Path(settings.MEDIA_ROOT).resolve()
-    target = (root / path).resolve()
-    content_type = IMAGE_TYPES.get(target.suffix.lower())
-    if content_type is None or root not in target.parents or not target.is_file():
+    if "\x00" in path:  # no file name holds NUL; the file system calls would raise ValueError
         raise Http404
+    try:
+        target = (root / path).resolve()
+        content_type = IMAGE_TYPES.get(target.suffix.lower())
+        if content_type is None or root not in target.parents or not target.is_file():
+            raise Http404
+    except (ValueError, OSError):  # a name the file system cannot take (too long, invalid)
+        raise Http404 from None
     response = FileResponse(target.open("rb"), content_type=content_type)
     response["Cache-Control"] = "public, max-age=31536000, immutable"
     response["X-Content-Type-Options"] = "nosniff"
@@ -88,8 +93,10 @@ def _share_target_url(article: Article, target: str, variant: str) -> str:
 @csrf_exempt  # a counter, reached from cached anonymous pages that carry no CSRF token
 @require_POST
 def share(request: HttpRequest, article_id: int, target: str) -> HttpResponse:
-    """Count one share (one per click: every button is one POST), then, for Weibo, QQ and
-    email, go on to the share page or the mail (303). Copy link and WeChat answer 204."""
+    """Count one share (one per click: every button is one POST; one per reader per article per
+    30 minutes, a few per address: distribution/guard.py), then, for Weibo, QQ and email, go on
+    to the share page or the mail (303). Copy link and WeChat answer 204. Too many shares from
+    one address: the 429 page (ZIMEI_RATE_SHARE)."""
     if target not in SHARE_TARGETS:
         raise Http404
     article = (
@@ -99,7 +106,7 @@ def share(request: HttpRequest, article_id: int, target: str) -> HttpResponse:
     )
     if article is None:
         raise Http404
-    share_record(article_id=article.id, target=target)
+    share_record(article_id=article.id, target=target, meta=request.META)
     if target in ("link", "wechat"):
         return HttpResponse(status=204)
     variant = request.POST.get("v") or request.GET.get("v") or translation.get_language()

@@ -36,6 +36,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from zimei.accounts.models import CreatorProfile, User
+from zimei.accounts.usernames import username_skeleton
 from zimei.articles.models import Article, ArticleBody, Image
 from zimei.articles.sanitize import html_to_text, sanitize_body
 from zimei.articles.services import image_create
@@ -186,7 +187,11 @@ def _new_creators(count: int, channels: dict[str, int], batch: int) -> list[Crea
     for start in range(0, count, batch):
         users = []
         for g in range(offset + start, offset + min(count, start + batch)):
-            user = User(username=f"{USERNAME_PREFIX}{g}", role=User.Role.CREATOR)
+            username = f"{USERNAME_PREFIX}{g}"
+            # bulk_create skips User.save, which keeps the skeleton: set it here.
+            user = User(
+                username=username, username_skeleton=username_skeleton(username), role=User.Role.CREATOR
+            )
             user.set_unusable_password()
             users.append(user)
         users = User.objects.bulk_create(users)

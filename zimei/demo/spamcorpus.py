@@ -62,6 +62,7 @@ SPAM_KINDS = (
     "links",
     "seedpage",
     "repost",
+    "injection",
 )
 
 # --- vocabulary of spam adverts (written for the project) --------------------------------------
@@ -399,6 +400,23 @@ def _spam(seed: int, rng: random.Random, per_kind: int, sources: list[Sample]) -
             body = body.replace("。", "！", 2).replace("，", ",", 3)  # re-punctuated
         title = source.title if i % 2 else source.title[:-1] + "！"
         out.append(Sample(SPAM, "repost", title, body, original=True, channel=source.channel))
+
+    ads = "低价 包邮 正品 特价 秒杀 清仓 团购 折扣 爆款 新款 批发 代理".split()
+    for i in range(per_kind):  # the scraped reference page's injection (issue 10): no hidden text
+        tag_id = rng.choice(["hm_t", "vjs_ad", "c0", "sp"])
+        shapes = [
+            f'<cite id="{tag_id}"></cite>',
+            f'<track id="{tag_id}">',
+            f'<legend id="{tag_id}"></legend>',
+            f'<li class="{tag_id}"></li>',
+            f'<dfn id="{tag_id}"></dfn>',
+        ]
+        husks = "".join(rng.choice(shapes) for _ in range(rng.randint(2, 5)))
+        words = rng.sample(PORN if i % 2 else ads, rng.randint(4, 9))
+        if i % 4 >= 2:
+            words = [_zero_width(w, rng) for w in words]
+        title, host, channel = _article_text(seed, 6000 + i)
+        out.append(Sample(SPAM, "injection", title, husks + "，".join(words) + host, channel=channel))
     return out
 
 

@@ -254,6 +254,7 @@ def _hot(
 ) -> HttpResponse:
     from django.utils import timezone
 
+    from zimei.distribution.guard import anomalies_recent
     from zimei.distribution.hot import LIMIT, hot_pins, hot_read, score_at
 
     slug = slug or request.GET.get("channel", "")
@@ -264,6 +265,7 @@ def _hot(
         "channels": Channel.objects.all(),
         "entries": [(a, score_at(a.hot_log, now)) for a in hot_read(channel_id=channel and channel.id)],
         "pins": hot_pins(channel),
+        "anomalies": anomalies_recent(hours=24),
         "positions": range(1, LIMIT + 1),
         "errors": errors or {},
         "typed": typed or {},

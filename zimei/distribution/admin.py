@@ -1,9 +1,11 @@
 from django.contrib import admin
 
+from zimei.core.adminforms import PlainTextAdmin
+
 from .models import Channel
 
 
 @admin.register(Channel)
-class ChannelAdmin(admin.ModelAdmin):
+class ChannelAdmin(PlainTextAdmin):
     list_display = ("slug", "name", "kind", "position")
     readonly_fields = ("slug",)

@@ -9,8 +9,6 @@ Under care/ the same feeds answer with the same content (links to the standard p
 
 from __future__ import annotations
 
-import re
-
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.http import Http404
@@ -22,17 +20,42 @@ from django.utils.html import escape
 from zimei.accounts.models import CreatorProfile
 from zimei.articles.models import Article
 from zimei.conversion.variants import HANS, HANT, ui
+from zimei.core.errors import xml_safe
 
 from .models import Channel
 from .selectors import LIST_FIELDS, channels_by_id, public_articles
 
 FEED_ITEMS = 30
-# Characters XML 1.0 cannot carry: one typed into a title would otherwise fail the whole feed.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-def _xml_text(text: str) -> str:
-    return _NOT_XML.sub("", text or "")
+def _xml_clean(value):
+    """A feed or item value without the characters XML 1.0 cannot carry (strings, and the
+    strings in a list such as the categories); other values as they are."""
+    if isinstance(value, str):
+        return xml_safe(value)
+    if isinstance(value, list | tuple):
+        return type(value)(_xml_clean(v) for v in value)
+    return value
+
+
+class _XmlSafe:
+    """Whatever is stored (a channel name with a form feed, a pen name or a title with U+FFFF,
+    typed before such input was refused or put in by hand), the feed is well-formed: every
+    string of the feed and its items is cleaned just before it is written. Django's writer would
+    raise on a control character (a 500) and write a noncharacter as it is (not XML)."""
+
+    def write(self, outfile, encoding):
+        self.feed = {key: _xml_clean(value) for key, value in self.feed.items()}
+        self.items = [{key: _xml_clean(value) for key, value in item.items()} for item in self.items]
+        return super().write(outfile, encoding)
+
+
+class SafeRss(_XmlSafe, Rss201rev2Feed):
+    pass
+
+
+class SafeAtom(_XmlSafe, Atom1Feed):
+    pass
 
 
 SITE_NAME = "Zimei 自媒"
@@ -71,7 +94,7 @@ def latest_articles():
 class _ArticleFeed(Feed):
     """What every feed shares: items are articles; subclasses say which and what the feed is."""
 
-    feed_type = Rss201rev2Feed
+    feed_type = SafeRss
     kind = "rss"  # the file name: rss.xml or atom.xml
     item_guid_is_permalink = True
 
@@ -114,12 +137,12 @@ class _ArticleFeed(Feed):
         return feed
 
     def item_title(self, item: Article) -> str:
-        return _xml_text(getattr(item, f"title_{_suffix(_variant())}"))
+        return getattr(item, f"title_{_suffix(_variant())}")
 
     def item_description(self, item: Article) -> str:
         # Readers take RSS descriptions (and Atom's type="html" summary) as HTML; a summary is
         # plain text, so it is escaped: a typed "<img onerror=…>" reaches them as text.
-        return escape(_xml_text(getattr(item, f"summary_{_suffix(_variant())}")))
+        return escape(getattr(item, f"summary_{_suffix(_variant())}"))
 
     def item_link(self, item: Article) -> str:
         return article_url(item.id, _variant())
@@ -148,7 +171,7 @@ class SiteRss(_ArticleFeed):
 
 
 class SiteAtom(SiteRss):
-    feed_type = Atom1Feed
+    feed_type = SafeAtom
     kind = "atom"
 
 
@@ -173,7 +196,7 @@ class ChannelRss(_ArticleFeed):
 
 
 class ChannelAtom(ChannelRss):
-    feed_type = Atom1Feed
+    feed_type = SafeAtom
     kind = "atom"
 
 
@@ -201,5 +224,5 @@ class AuthorRss(_ArticleFeed):
 
 
 class AuthorAtom(AuthorRss):
-    feed_type = Atom1Feed
+    feed_type = SafeAtom
     kind = "atom"

@@ -103,10 +103,14 @@ _LOGADDEXP_SQL = (
 )
 
 
-def views_apply(batch: Mapping[int, int], when: datetime | None = None) -> None:
+def views_apply(
+    batch: Mapping[int, int], when: datetime | None = None, *, weights: Mapping[int, float] | None = None
+) -> None:
     """Count a flush's views ({article id: views}) and add them to the hot scores: one
     statement per article, sent in one executemany (no ORM compile per row). The caller holds
-    the transaction (counters._apply runs inside the flush's).
+    the transaction (counters._apply runs inside the flush's). `weights` ({article id: hot
+    weight}) is what the views weigh in the score when a burst was discounted (guard.py);
+    without it each view weighs W_VIEW.
 
     Only published articles count: the view beacon takes any id without a query (core/beacon.py),
     so an unknown, draft, withdrawn or taken-down id is dropped here, by its primary-key row."""
@@ -120,8 +124,9 @@ def views_apply(batch: Mapping[int, int], when: datetime | None = None) -> None:
     )
     published = Article.Status.PUBLISHED.value
     rows = []
+    weights = weights or {}
     for article_id, n in sorted(batch.items()):  # in id order: fewer page switches, no deadlocks
-        x = t + math.log(n)
+        x = t + math.log(max(weights.get(article_id, n), 1e-9))
         rows.append((n, x, x, x, x, x, x, article_id, published))
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)

@@ -124,3 +124,34 @@ class SimhashBand(models.Model):
 
     def __str__(self) -> str:
         return f"{self.article_id}: {self.simhash}"
+
+
+class CountAnomaly(models.Model):
+    """Views or shares of one article refused or discounted in one hour, and why
+    (distribution/guard.py): what the desk shows editors. No address or agent is kept."""
+
+    class Kind(models.TextChoices):
+        VIEW = "view", "阅读"
+        SHARE = "share", "分享"
+
+    class Reason(models.TextChoices):
+        ADDRESS = "address", "同一网络地址超出额度，未计入"
+        REPEAT = "repeat", "同一读者重复分享，未计入"
+        RATE = "rate", "分享过于频繁，被限流"
+        BURST = "burst", "一分钟内激增，热度打折"
+
+    article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    reason = models.CharField(max_length=8, choices=Reason.choices)
+    hour = models.DateTimeField()
+    events = models.PositiveIntegerField(default=0)
+    weight_dropped = models.FloatField(default=0.0)  # hot weight not added (events × weight)
+
+    class Meta:
+        indexes = [models.Index(fields=["hour"], name="count_anomaly_hour")]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "kind", "reason", "hour"], name="unique_count_anomaly")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article_id} {self.kind} {self.reason} {self.hour:%Y-%m-%d %H}h: {self.events}"

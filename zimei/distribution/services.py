@@ -6,7 +6,7 @@ from django.core.cache import cache
 from django.db import transaction
 
 from zimei.accounts.models import User
-from zimei.core.errors import InputError, NotAllowed
+from zimei.core.errors import InputError, NotAllowed, control_characters_check, one_line
 
 from .models import Channel
 
@@ -21,7 +21,7 @@ def channel_update(
     if not actor.is_editor:
         raise NotAllowed("editors only")
     errors: dict[str, list[str]] = {}
-    name = (name or "").strip()
+    name = one_line(name)
     if not name:
         errors.setdefault("name", []).append("请填写频道名称")
     elif len(name) > 32:
@@ -29,6 +29,7 @@ def channel_update(
     description = (description or "").strip()
     if len(description) > 200:
         errors.setdefault("description", []).append(f"频道介绍最多 200 个字，现在有 {len(description)} 个字")
+    control_characters_check(errors, {"name": name, "description": description})
     try:
         position = int(str(position).strip())
     except ValueError:

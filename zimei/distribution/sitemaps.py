@@ -28,6 +28,7 @@ from django.views.decorators.cache import cache_control, cache_page
 from django.views.decorators.http import require_GET
 
 from zimei.accounts.models import CreatorProfile
+from zimei.core.errors import xml_safe
 
 from .feeds import SITE_NAME, latest_articles
 from .models import Channel
@@ -145,7 +146,8 @@ def news_sitemap(request: HttpRequest) -> HttpResponse:
                     "location": alternates[variant],
                     "alternates": alternates,
                     "language": language,
-                    "title": art.title_hant if variant == "zh-hant" else art.title_hans,
+                    # Stripped of what XML cannot carry, whatever is stored (a title with U+FFFF).
+                    "title": xml_safe(art.title_hant if variant == "zh-hant" else art.title_hans),
                     "published": art.published_at,
                 }
             )

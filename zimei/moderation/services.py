@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from zimei.accounts.models import CreatorProfile, User
 from zimei.articles.models import Article
-from zimei.core.errors import InputError, NotAllowed, control_characters_check
+from zimei.core.errors import InputError, NotAllowed, control_characters_check, one_line, plain_text_message
 from zimei.core.ratelimit import rate_hit
 
 from .models import Appeal, AuditEntry, CreditEvent, Report
@@ -66,6 +66,8 @@ def _reason(reason: str | None, *, required: bool, message: str) -> str:
         raise InputError.one("reason", message)
     if len(reason) > REASON_MAX:
         raise InputError.one("reason", f"理由最多 {REASON_MAX} 个字，现在有 {len(reason)} 个字")
+    if plain_text_message(reason):
+        raise InputError.one("reason", plain_text_message(reason))
     return reason
 
 
@@ -374,7 +376,7 @@ def _banned_values(*, word: str, category: str, action: str) -> tuple[str, str, 
     from .normalize import normalise
 
     errors: dict[str, list[str]] = {}
-    typed = (word or "").strip()
+    typed = one_line(word)
     # Separators and punctuation at the ends never help a match (inside a word they may).
     normal = re.sub(r"^[\W_]+|[\W_]+$", "", normalise(typed))
     if not typed:
@@ -387,9 +389,10 @@ def _banned_values(*, word: str, category: str, action: str) -> tuple[str, str, 
         errors["word"] = ["单个汉字会误伤大量正常文章，请填写至少两个字的词语"]
     elif len(normal) < 3 and normal.isascii():
         errors["word"] = ["英文词至少三个字母，太短会误伤正常文章"]
-    category = (category or "").strip()
+    category = one_line(category)
     if len(category) > 32:
         errors["category"] = ["类别最多 32 个字"]
+    control_characters_check(errors, {"word": typed, "category": category})
     if action not in BannedWord.Action.values:
         errors["action"] = ["请选择命中后的处理：送审或拒绝"]
     if errors:

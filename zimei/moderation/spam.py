@@ -2,7 +2,7 @@
 
 `spam_check(...)` reads the RAW input (before sanitising: the sanitiser keeps the text of the
 tags it strips and drops the styles that hid it, so only the raw HTML shows what was hidden)
-and runs six rules. Each rule that fires adds a score and one reason, in Simplified, written
+and runs its rules. Each rule that fires adds a score and one reason, in Simplified, written
 for the creator (the editor reads the same list in the review queue):
 
 - banned: the operator's lexicon (Aho-Corasick on normalised text): 1 a hold word (at most
@@ -12,7 +12,12 @@ for the creator (the editor reads the same list in the review queue):
 - empty_tags: text in meaningless tags (unknown elements, links without href): 1;
 - links: link farms (many external links, one domain repeated, mostly link text): 1 each,
   at most 2;
-- repost: a near-duplicate (SimHash) of another author's article, declared original: 1.5.
+- repost: a near-duplicate (SimHash) of another author's article, declared original: 1.5;
+- structure / injection: the reference page's injection, no words needed (empty or misplaced
+  elements and duplicate ids, bare text in the body, a short keyword line, a first line
+  unrelated to the rest): 0.5 a piece, 2 for three or more together;
+- solicit: two kinds of contact, money promise, call to get in touch or advert slang in one
+  sentence: 1.
 
 The verdict: score >= REJECT_AT rejects, >= HOLD_AT holds for review, else publishes. Every
 rule but a reject word is capped at 2, so rejecting takes a reject word or two rules firing
@@ -75,6 +80,39 @@ KNOWN_TAGS = VOID | frozenset(
 # Elements whose text a reader never sees.
 UNSEEN = frozenset("template noscript noembed noframes head title textarea xmp select option".split())
 SKIP_TEXT = frozenset({"script", "style"})
+# Block-level elements: text outside all of them sits directly in the body (an editor never
+# writes that; an injection prepended to a page does).
+BLOCK = frozenset(
+    """address article aside blockquote center dd details dialog div dl dt fieldset figcaption figure
+    footer form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section summary table tbody td tfoot th
+    thead tr ul caption""".split()
+)
+# Elements that mean nothing outside their parent (an <li> outside a list, a <track> outside
+# a video ...): the parents any of which makes them meaningful.
+CONTEXT = {
+    "li": {"ul", "ol", "menu"},
+    "track": {"video", "audio"},
+    "source": {"video", "audio", "picture"},
+    "legend": {"fieldset"},
+    "dt": {"dl"},
+    "dd": {"dl"},
+    "figcaption": {"figure"},
+    "summary": {"details"},
+    "caption": {"table"},
+    "tr": {"table", "tbody", "thead", "tfoot"},
+    "td": {"tr"},
+    "th": {"tr"},
+    "option": {"select", "datalist", "optgroup"},
+    "param": {"object"},
+    "area": {"map"},
+}
+# Elements that are meaningless when empty (they exist to mark up text) yet carry an id or a
+# class: the husks an injection leaves. (Empty <p>, <div>, <span> and <a id> are common in
+# pasted rich text and anchors, so they are not counted.)
+TEXT_ELEMENTS = frozenset(
+    "cite legend li dt dd q abbr dfn var samp kbd em strong b i u s small big tt font mark label "
+    "caption figcaption summary code sub sup del ins bdi bdo time data output strike".split()
+)
 _WHITE = {"#fff", "#ffffff", "white", "rgb(255,255,255)", "rgba(255,255,255,1)", "#fffffe", "snow"}
 _NUM = re.compile(r"-?\d*\.?\d+")
 _CSS_RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
@@ -141,7 +179,8 @@ class _Reader(HTMLParser):
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.stack: list[tuple[str, str | None, bool, str | None]] = []  # tag, hiding, meaningless, href
+        # tag, hiding, meaningless, href, [characters of text inside, id or class]
+        self.stack: list[tuple[str, str | None, bool, str | None, list]] = []
         self.text: list[str] = []
         self.hidden: list[str] = []
         self.hidden_how: Counter[str] = Counter()
@@ -153,6 +192,21 @@ class _Reader(HTMLParser):
         self.css: dict[str, str] = {}  # ".class" / "#id" / "tag" -> how it hides
         self._in_style = False
         self._skip = 0
+        # The structure an injection leaves: ids, misplaced or empty marked elements, text
+        # directly in the body, and the text as lines (a block or a <br> ends one).
+        self.ids: Counter[str] = Counter()
+        self.misplaced: Counter[str] = Counter()  # tag -> times (outside its parent, or empty)
+        self.blocks = 0
+        self.bare: list[str] = []
+        self.lines: list[list[str]] = [[]]
+
+    def _break(self) -> None:
+        if self.lines[-1]:
+            self.lines.append([])
+
+    def _misplaced(self, tag: str) -> bool:
+        parents = CONTEXT.get(tag)
+        return parents is not None and not any(t in parents for t, *_ in self.stack)
 
     def _css_hiding(self, tag: str, attrs: dict[str, str | None]) -> str | None:
         if not self.css:
@@ -177,6 +231,15 @@ class _Reader(HTMLParser):
         href = attrs.get("href") if tag == "a" else None
         if href:
             self.links.append(href.strip())
+        if attrs.get("id", "").strip():
+            self.ids[attrs["id"].strip()] += 1
+        marked = bool(attrs.get("id", "").strip() or attrs.get("class", "").strip())
+        if self._misplaced(tag):
+            self.misplaced[tag] += 1
+            marked = False  # counted already; not again when it is empty
+        if tag in BLOCK or tag == "br":
+            self.blocks += tag in BLOCK
+            self._break()
         if tag in VOID:
             return
         how: str | None = None
@@ -193,15 +256,20 @@ class _Reader(HTMLParser):
         if how is None:
             how = self._css_hiding(tag, attrs)
         meaningless = tag not in KNOWN_TAGS or (tag == "a" and not href)
-        self.stack.append((tag, how, meaningless, href))
+        self.stack.append((tag, how, meaningless, href, [0, marked and tag in TEXT_ELEMENTS]))
 
     def handle_endtag(self, tag: str) -> None:
         if tag in SKIP_TEXT:
             self._skip = max(0, self._skip - 1)
             self._in_style = False
             return
+        if tag in BLOCK:
+            self._break()
         for i in range(len(self.stack) - 1, -1, -1):
             if self.stack[i][0] == tag:
+                for t, *_, (chars, marked) in self.stack[i:]:
+                    if marked and not chars:
+                        self.misplaced[t] += 1
                 del self.stack[i:]
                 return
 
@@ -218,16 +286,21 @@ class _Reader(HTMLParser):
         if not data.strip():
             return
         visible_len = len(data.strip())
-        how = next((h for _, h, _, _ in self.stack if h), None)
+        for entry in self.stack:
+            entry[4][0] += visible_len
+        how = next((h for _, h, _, _, _ in self.stack if h), None)
         if how:
             self.hidden.append(data)
             self.hidden_how[how] += visible_len
         else:
-            tag = next((t for t, _, m, _ in reversed(self.stack) if m), None)
+            self.lines[-1].append(data)
+            if not any(t in BLOCK for t, *_ in self.stack):
+                self.bare.append(data)
+            tag = next((t for t, _, m, _, _ in reversed(self.stack) if m), None)
             if tag:
                 self.meaningless.append(data)
                 self.meaningless_tags[tag] += visible_len
-        if any(h for t, _, _, h in self.stack if t == "a"):
+        if any(h for t, _, _, h, _ in self.stack if t == "a"):
             self.link_text += visible_len
 
 
@@ -235,6 +308,9 @@ def read_html(raw: str) -> _Reader:
     reader = _Reader()
     reader.feed(raw or "")
     reader.close()
+    for t, *_, (chars, marked) in reader.stack:  # elements never closed
+        if marked and not chars:
+            reader.misplaced[t] += 1
     return reader
 
 
@@ -316,6 +392,9 @@ CATEGORY_NAMES = {
     "fraud": "诈骗",
     "medicine": "虚假医药广告",
     "spam": "垃圾广告",
+    "drugs": "毒品",
+    "weapons": "枪支弹药",
+    "illegal_service": "违法服务",
 }
 
 
@@ -342,7 +421,12 @@ _FUNCTION_CHARS = set("的了是在着和与也就都把被我你他她这那有
 RUN_HOLD, RUN_REJECT = 13, 24
 RUN_REPEATED = 10  # a shorter run is enough when its keywords repeat
 REPEAT_MIN = 8
+REPEAT_SHORT, REPEAT_MIN_SHORT = 400, 15
 REPEAT_HOLD, REPEAT_DOUBLE = 0.08, 0.16
+# Pairs every narrative repeats (他们 eight times in a short story is prose, not stuffing).
+_PRONOUN_PAIRS = frozenset(
+    "他们 我们 你们 她们 它们 什么 这个 那个 一个 没有 可以 自己 这些 那些 因为 所以".split()
+)
 _CJK_ONLY = re.compile(r"[^\u3400-\u4dbf\u4e00-\u9fff]+")
 _LATIN_WORD = re.compile(r"[a-z][a-z0-9'-]{2,}")
 _LATIN_STOP = frozenset("the and for with that this are was you your from have not but all".split())
@@ -379,10 +463,13 @@ def _stuffing(text: str, normalised: str) -> list[Finding]:
         pairs = Counter(map(str.__add__, cjk, cjk[1:]))
         pairs.pop("", None)
         for pair, count in pairs.most_common(3):
-            if "|" in pair:
+            if "|" in pair or pair in _PRONOUN_PAIRS:
                 continue
             share = 2 * count / letters
-            if count >= REPEAT_MIN and share >= REPEAT_HOLD:
+            # A short text repeats its subject naturally (「节点」 8 times in 150 characters of
+            # an answer about trees): under REPEAT_SHORT letters, more repetitions are needed.
+            least = REPEAT_MIN if letters >= REPEAT_SHORT else REPEAT_MIN_SHORT
+            if count >= least and share >= REPEAT_HOLD:
                 term = _grow(cjk, pair, count)
                 score = 2.0 if share >= REPEAT_DOUBLE else 1.0
                 reason = f"「{term}」出现 {count} 次，远高于正常文章的用词频率，疑似关键词堆砌"
@@ -437,6 +524,116 @@ def _hidden(reader: _Reader) -> list[Finding]:
             Finding("empty_tags", 1.0, f"有 {meaningless} 个字放在没有意义的标签（{tags}）里，疑似夹带关键词")
         )
     return out
+
+
+# --- the injection: structure that needs no words ---------------------------------------------
+#
+# A page compromised the way the reference page was starts with husks of elements (empty
+# <cite>, <track>, <legend>, a stray <li>, several with the same id), then a line of a few
+# keywords separated by commas as bare text, then the real article. Each piece is weak alone
+# (0.5, below HOLD_AT: an editor's paste can leave one of them), two together hold, and three
+# or more are the injection (2.0, or refused with a banned word).
+
+PIECE = 0.5
+INJECTION = 2.0
+SHORT_LIST_MIN = 4  # items in a line that is nothing but a list of keywords
+_LIST_SEP = re.compile(r"\s*[,，、|｜;；/／]\s*|\s+")
+_LIST_ITEM = re.compile(r"^[^\s,，、|｜;；/／。！？!?：:]{1,8}$")
+_HAN_WORD = re.compile(r"^[\u4e00-\u9fff]{2,}$|^[a-z][a-z0-9]{2,}$")
+
+
+def _words(normalised: str) -> set[str]:
+    import rjieba
+
+    from zimei.distribution.keywords import STOPWORDS
+
+    return {w for w in rjieba.cut(normalised) if _HAN_WORD.match(w) and w not in STOPWORDS}
+
+
+def _short_list(line: str) -> list[str]:
+    """The items when the whole line is a short list of keywords (4 to 12 of up to 8
+    characters, few function characters), else []."""
+    items = [i for i in _LIST_SEP.split(line.strip()) if i]
+    if not SHORT_LIST_MIN <= len(items) <= 12 or not all(_LIST_ITEM.match(i) for i in items):
+        return []
+    if not re.search(r"[,，、|｜;；/／]", line):  # words separated by spaces only: a phrase
+        return []
+    if sum(1 for i in items if _FUNCTION_CHARS & set(i)) > len(items) * 0.25:
+        return []
+    if sum(map(len, items)) / len(items) > 6:
+        return []
+    return items
+
+
+def _structure(reader: _Reader, normalised: str) -> list[Finding]:
+    """The injection's pieces; `normalised` is the whole submission's normalised text (title,
+    summary, body, image text)."""
+    from .normalize import _invisible_re, normalise
+
+    def clean(parts: list[str]) -> str:
+        return re.sub(r"\s+", " ", _invisible_re().sub("", "".join(parts))).strip()
+
+    pieces: list[Finding] = []
+    # 1. Empty or misplaced elements, and ids used more than once.
+    dup = {i: n for i, n in reader.ids.items() if n > 1}
+    husks = sum(reader.misplaced.values())
+    if husks >= 2 or dup:
+        tags = "、".join(f"<{t}>" for t, _ in reader.misplaced.most_common(4))
+        what = []
+        if husks:
+            what.append(f" {husks} 个空的或放错位置的标签（{tags}）")
+        if dup:
+            i, n = max(dup.items(), key=lambda kv: kv[1])
+            what.append(f"同一个 id「{i[:20]}」用了 {n} 次")
+        reason = "正文里有" + "，".join(what) + "，像是被注入的网页留下的痕迹"
+        pieces.append(Finding("structure", PIECE, reason))
+    # 2. Text directly in the body, outside any paragraph, in a body that has paragraphs.
+    bare = clean(reader.bare)
+    if reader.blocks and len(re.sub(r"\s", "", bare)) >= 4:
+        pieces.append(
+            Finding(
+                "structure", PIECE, f"有文字不在任何段落里，直接放在正文中（如「{bare[:20]}」），疑似注入"
+            )
+        )
+    lines = [clean(line) for line in reader.lines]
+    lines = [line for line in lines if line]
+    # 3. A line that is only a short list of keywords.
+    for line in lines:
+        items = _short_list(line)
+        if items:
+            sample = "、".join(items[:4])
+            pieces.append(
+                Finding(
+                    "structure",
+                    PIECE,
+                    f"有一行只是 {len(items)} 个用逗号隔开的词（「{sample}…」），疑似关键词列表",
+                )
+            )
+            break
+    # 4. The first line shares no vocabulary with the title and the rest of the article.
+    if len(lines) >= 2:
+        lead_text = normalise(lines[0])
+        lead = _words(lead_text)
+        # A lead word found anywhere else is shared (no need to segment the rest): it occurs
+        # more often in the whole normalised text than in the lead.
+        rest = len(normalised) - len(lead_text)
+        if len(lead) >= 3 and rest >= 60 and not any(normalised.count(w) > lead_text.count(w) for w in lead):
+            sample = lines[0][:20]
+            pieces.append(
+                Finding(
+                    "structure",
+                    PIECE,
+                    f"正文开头（「{sample}」）与标题和正文其余部分没有一个共同的词，像是夹带的内容",
+                )
+            )
+    if len(pieces) >= 3:
+        head = Finding(
+            "injection",
+            INJECTION,
+            f"正文有网页注入的特征（{len(pieces)} 项同时出现，见下），读者会在页面上看到夹带的内容",
+        )
+        return [head, *[Finding("structure", 0.0, f.reason) for f in pieces]]
+    return pieces
 
 
 LINKS_HOLD, LINKS_DOUBLE = 25, 50
@@ -528,6 +725,58 @@ def _repost(
     return [Finding("repost", REPOST_SCORE, reason)]
 
 
+# --- solicitation: a post that asks the reader to make contact for money, sex or betting -------
+#
+# Short spam posts rarely use a lexicon word: they give a contact (a WeChat/QQ id, a phone
+# number, a betting site's bare domain), promise money (日入500, 0投资, 充500送500), call the
+# reader to get in touch (加我, 私我, 滴滴), or use betting and sex-advert slang (炸金花, 约p).
+# One of these is ordinary; two kinds together hold.
+
+_CONTACT_RE = re.compile(
+    r"(?:微信|威信|薇信|徽信|vx|v信|wx|加v|\+v|v:|扣扣|qq|q号|企鹅|飞机|tg)[\s:：号]*[a-z0-9_-]{5,}"
+    r"|(?<!\d)1[3-9]\d{9}(?!\d)"
+    r"|(?<![a-z0-9.])[a-z0-9-]{2,}\.(?:top|vip|cc|xyz|club|bet|app|live|fun|icu)(?![a-z0-9])"
+)
+_MONEY_RE = re.compile(
+    r"(?:日入|月入|日赚|月赚|日收入|稳入|保底|日结|躺赚|一天|一小时|每天|一单|时薪)\s*[\d一二三四五六七八九十百千万几]+"
+    r"\s*(?:元|块|r|米|k|w|万|千|百|\+)"
+    r"|[0零]投资|[0零]风险|[0零]门槛|不要本|无需投资|不用交一分钱|充\s*\d+\s*送\s*\d+|首充|首存|彩金|返水"
+    r"|赚米|赚r|缺米|兼职|代发|跑单|刷单|变现|引流"
+)
+_CALL_RE = re.compile(
+    r"加我|私我|私聊|私信|q我|滴滴我|dd我|找我|联系我|联系方式|需要联系|有意者|感兴趣|了解一下|要的加|的加|带你"
+    r"|上车|代收|上岸|想做的|真心想做|要玩|玩的加|关注我|拿链接|邀请码"
+)
+SOLICIT_SPAN = 40
+# Words of betting and sex adverts that ordinary prose does not use (compounds, not 金花 or 龙虎).
+_SLANG_RE = re.compile(
+    r"炸金花|砸金花|金花牛牛|牛牛金花|牛牛三公|红包接龙|棋牌|包赢|稳赢|彩金|竞彩|球料|网投|大放水|真人视讯"
+    r"|pg电子|电子游戏pg|上下分|回血|德州有局|盘口|色色|涩涩|瑟瑟|约p|月炮|原味|海角社区|糖心vlog|🔞|文爱|裸聊"
+)
+
+
+def _solicitation(normalised: str) -> list[Finding]:
+    """Two kinds of solicitation within SOLICIT_SPAN characters of each other (one sentence of
+    a post, not an article's contact line and a job article's 兼职 far apart)."""
+    kinds = (
+        ("联系方式", _CONTACT_RE),
+        ("赚钱许诺", _MONEY_RE),
+        ("招揽", _CALL_RE),
+        ("赌博色情用语", _SLANG_RE),
+    )
+    hits = sorted(
+        (m.start(), kind, m.group().strip()) for kind, regex in kinds for m in regex.finditer(normalised)
+    )
+    for i, (start, kind, text) in enumerate(hits):
+        for other_start, other_kind, other_text in hits[i + 1 :]:
+            if other_start - start > SOLICIT_SPAN:
+                break
+            if other_kind != kind:
+                shown = f"{kind}「{text[:16]}」、{other_kind}「{other_text[:16]}」"
+                return [Finding("solicit", 1.0, f"有{shown}，像是招揽读者私下联系的广告")]
+    return []
+
+
 # --- the check ----------------------------------------------------------------------------------
 
 
@@ -552,6 +801,7 @@ def spam_check(
     text = "\n".join([title or "", summary or "", body_text, *reader.attr_text])
     normalised = normalise(text)
     findings = _banned(normalised) + _stuffing(text, normalised) + _hidden(reader) + _links(reader, body_text)
+    findings += _structure(reader, normalised) + _solicitation(normalised)
     if repost and original and author is not None:
         findings += _repost(
             title=title or "",
@@ -563,13 +813,18 @@ def spam_check(
     return verdict_of(findings)
 
 
-# Reasons that only the raw HTML shows (hidden text): kept from the check at save time when
-# the publish check re-reads the stored (sanitised) body.
+# Reasons that only the raw HTML shows (hidden text, the injection's structure): kept from the
+# check at save time when the publish check re-reads the stored (sanitised) body.
 def raw_only_findings(reasons: list[str]) -> list[Finding]:
     """The hidden-text findings among stored reasons (their scores are fixed per rule)."""
     out = []
+    injection = any("网页注入的特征" in r for r in reasons or [])
     for reason in reasons or []:
-        if "被隐藏" in reason:
+        if "网页注入的特征" in reason:
+            out.append(Finding("injection", INJECTION, reason))
+        elif reason.endswith(("像是被注入的网页留下的痕迹", "疑似注入")):
+            out.append(Finding("structure", 0.0 if injection else PIECE, reason))
+        elif "被隐藏" in reason:
             out.append(Finding("hidden", 2.0, reason))
         elif "没有意义的标签" in reason:
             out.append(Finding("empty_tags", 1.0, reason))

@@ -11,7 +11,8 @@ from zimei.core import frontcache
 class Command(BaseCommand):
     help = (
         "The front cache (docs/deploy.md). `zimei frontcache config [--listen 80] [--server-name "
-        "NAME] [--upstream 127.0.0.1:8000] [--cache-dir DIR]` prints deploy/nginx/zimei.conf "
+        "NAME] [--upstream 127.0.0.1:8000] [--cache-dir DIR] [--tls-cert FILE --tls-key FILE]` "
+        "prints deploy/nginx/zimei.conf "
         "filled in from the settings, for /etc/nginx/conf.d/; `zimei frontcache purge PATH...` "
         "purges pages from the page store and the front cache (ZIMEI_PURGE_BACKENDS)."
     )
@@ -27,7 +28,7 @@ class Command(BaseCommand):
                 "name filled in. Save it as /etc/nginx/conf.d/zimei.conf and run `nginx -t`."
             ),
         )
-        config.add_argument("--listen", default="80", help="nginx's listen address (default: 80)")
+        config.add_argument("--listen", help="nginx's listen address (default: 80, or 443 with --tls-cert)")
         config.add_argument("--server-name", default="_", help="the site's host name(s) (default: _)")
         config.add_argument(
             "--upstream",
@@ -39,6 +40,18 @@ class Command(BaseCommand):
             default=settings.ZIMEI_NGINX_CACHE_DIR or "/var/cache/nginx/zimei",
             help="where nginx keeps cached pages: set ZIMEI_NGINX_CACHE_DIR to the same folder "
             "(default: ZIMEI_NGINX_CACHE_DIR, else /var/cache/nginx/zimei)",
+        )
+        config.add_argument(
+            "--tls-cert",
+            metavar="FILE",
+            help="serve https with this certificate (PEM, the full chain): --listen then takes TLS "
+            "(443 unless given) and --http-listen redirects to it (docs/deploy.md, TLS)",
+        )
+        config.add_argument("--tls-key", metavar="FILE", help="the certificate's private key (PEM)")
+        config.add_argument(
+            "--http-listen",
+            default="80",
+            help="with --tls-cert: where plain http is answered with a redirect to https (default: 80)",
         )
         purge = sub.add_parser(
             "purge",
@@ -55,18 +68,33 @@ class Command(BaseCommand):
     def handle(self, *args, action: str, **options) -> None:
         getattr(self, f"handle_{action}")(**options)
 
-    def handle_config(self, *, listen: str, server_name: str, upstream: str, cache_dir: str, **_):
+    def handle_config(
+        self,
+        *,
+        listen: str | None,
+        server_name: str,
+        upstream: str,
+        cache_dir: str,
+        tls_cert: str | None,
+        tls_key: str | None,
+        http_listen: str,
+        **_,
+    ):
         from zimei.core.nginx import site_config
 
-        self.stdout.write(
-            site_config(
-                listen=listen,
+        try:
+            text = site_config(
+                listen=listen or ("443" if tls_cert else "80"),
                 server_name=server_name,
                 upstream=upstream,
                 cache_dir=cache_dir,
-            ),
-            ending="",
-        )
+                tls_cert=tls_cert,
+                tls_key=tls_key,
+                http_listen=http_listen,
+            )
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(text, ending="")
 
     def handle_purge(self, *, paths: list[str], article: int | None, **_):
         from zimei.articles.models import Article

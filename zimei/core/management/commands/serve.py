@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
 import socket
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -130,6 +132,32 @@ def collectstatic_if_needed() -> bool:
     return True
 
 
+# How often a worker checks that the serving process that started it is still there.
+PARENT_CHECK_SECONDS = 1.0
+
+
+def exit_with_parent(interval: float = PARENT_CHECK_SECONDS) -> threading.Thread:
+    """Stop this worker when the serving process that started it is gone (killed with -9, say):
+    an orphaned worker would keep the port, and the next `zimei serve` would find it taken.
+
+    A thread compares the parent's pid with the one seen at start (an orphan is re-parented to
+    init or a subreaper) and then sends this process SIGTERM, which stops it as a normal stop
+    does: view counts are flushed on the way out (counters.flush_at_exit). Should the worker not
+    be gone a few seconds later, it exits outright."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval)
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(KILL_TIMEOUT)
+        os._exit(1)
+
+    thread = threading.Thread(target=watch, name="zimei-parent-watch", daemon=True)
+    thread.start()
+    return thread
+
+
 def worker_application():
     """The WSGI application, built in each granian worker (granian's factory target).
 
@@ -140,6 +168,7 @@ def worker_application():
         os.setpgid(0, 0)
     except OSError:  # not allowed here (e.g. a session leader): keep the group
         pass
+    exit_with_parent()
     from zimei.distribution.counters import flush_at_exit, flush_in_background
     from zimei.wsgi import application
 
