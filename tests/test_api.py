@@ -164,11 +164,17 @@ def test_another_creators_published_article_is_read_only(client, writer, other):
     assert_problem(post(client, f"/articles/{article.id}/withdraw", {}, other.token), 403)
 
 
-def test_editor_reads_drafts_but_cannot_edit_them(client, writer):
+def test_editor_reads_submitted_articles_not_drafts_and_cannot_edit_them(client, writer):
     aid = create(client, writer.token)["id"]
     _, token = token_create(user=editor(), scope="read")
-    assert get(client, f"/articles/{aid}", token).json()["status"] == "draft"
     _, write_token = token_create(user=editor())
+    # A draft is its author's until it is submitted: not even editors see it.
+    assert_problem(get(client, f"/articles/{aid}", token), 404)
+    assert_problem(patch(client, f"/articles/{aid}", {"title": "x"}, write_token), 404)
+    writer.trusted = False
+    writer.save(update_fields=["trusted"])
+    assert post(client, f"/articles/{aid}/publish", {}, writer.token).json()["status"] == "pending_review"
+    assert get(client, f"/articles/{aid}", token).json()["status"] == "pending_review"
     assert_problem(patch(client, f"/articles/{aid}", {"title": "x"}, write_token), 403)
 
 
@@ -457,3 +463,53 @@ def test_wrong_methods_and_the_bare_root_answer_problem_details(client, method, 
     assert body["status"] == status and body["type"] == "about:blank" and body["detail"]
     if status == 405:
         assert "GET" in response["Allow"]
+
+
+def test_an_edit_held_for_review_leaves_the_published_version_public(
+    client, writer, django_capture_on_commit_callbacks
+):
+    """A creator not yet trusted edits a published article: the edit waits for an editor, the
+    published version stays public (API and page) until the editor approves it."""
+    from django.test import Client
+
+    article = published_article(writer, title="旧版：软件生态的未来")
+    writer.trusted = False
+    writer.save(update_fields=["trusted"])
+    page, public = f"/zh-hans/a/{article.id}/", Client()
+    assert public.get(page).status_code == 200
+
+    edited = patch(client, f"/articles/{article.id}", {"title": "新版：软件生态的明天"}, writer.token)
+    assert edited.status_code == 200 and edited.json()["title"] == "新版：软件生态的明天"  # its author's
+    with django_capture_on_commit_callbacks(execute=True):
+        held = post(client, f"/articles/{article.id}/publish", {}, writer.token)
+    assert held.status_code == 200
+    assert held.json()["status"] == "pending_review" and held.json()["reasons"], held.json()
+
+    def shows(title: str) -> None:
+        from zimei.core.pagecache import page_store
+
+        assert get(client, f"/articles/{article.id}").json()["title"] == title  # anonymous
+        assert article.id in [a["id"] for a in get(client, "/articles").json()["items"]]
+        page_store().clear()
+        from zimei.conversion.variants import HANT, convert
+
+        for path, shown in (
+            (page, title),
+            (f"/zh-hant/a/{article.id}/", convert(title, HANT)),
+            (f"/zh-hans/care/a/{article.id}/", title),
+        ):
+            response = public.get(path)
+            assert response.status_code == 200 and shown in response.content.decode(), path
+
+    shows("旧版：软件生态的未来")
+    assert Article.objects.get(pk=article.pk).status == Article.Status.PUBLISHED
+
+    desk = Client()
+    desk.force_login(editor())
+    assert "新版：软件生态的明天" in desk.get("/zh-hans/desk/queue/?tab=held").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        decided = desk.post(f"/zh-hans/desk/queue/articles/{article.id}/", {"decision": "approve"})
+    assert decided.status_code == 302
+    shows("新版：软件生态的明天")
+    article.refresh_from_db()
+    assert (article.status, article.edit_pending) == (Article.Status.PUBLISHED, False)

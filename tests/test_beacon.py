@@ -68,6 +68,7 @@ def test_serving_the_page_counts_nothing(client, article):
         "REQUEST_METHOD": "GET",
         "PATH_INFO": f"/zh-hans/a/{article.id}/",
         "QUERY_STRING": "",
+        "HTTP_HOST": "testserver",
         **reader(3),
     }
     seen = {}

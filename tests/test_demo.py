@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Sum
+from django.test import Client
 
 from zimei.accounts.models import CreatorApplication, CreatorProfile, Follow, User
 from zimei.articles.models import Article, Image
@@ -311,3 +312,79 @@ def test_demo_refuses_a_database_that_has_the_demo_user_names_but_no_demo():
     with pytest.raises(CommandError, match="already has the account\\(s\\) editor but no demo content"):
         call_command("demo", "--articles", "2", "--creators", "2", "--no-serve")
     assert User.objects.count() == 1 and not Article.objects.exists()
+
+
+# --- the demo editor is an editor, nothing more ------------------------------------------
+
+
+def _user_change_form(user: User, **powers: str) -> dict:
+    """The admin's user change form as a browser posts it, with the powers asked for."""
+    joined = user.date_joined
+    return {
+        "username": user.username,
+        "first_name": "",
+        "last_name": "",
+        "email": "",
+        "is_active": "on",
+        "role": user.role,
+        "date_joined_0": f"{joined:%Y-%m-%d}",
+        "date_joined_1": f"{joined:%H:%M:%S}",
+        **powers,
+    }
+
+
+ESCALATION = {
+    "is_superuser": "on",
+    "is_staff": "on",
+    "role": "admin",
+}
+
+
+def _no_escalation_through_the_admin(client, editor: User) -> None:
+    from django.contrib.auth.models import Group, Permission
+
+    every = [str(p.id) for p in Permission.objects.all()]
+    before = set(editor.user_permissions.values_list("id", flat=True))
+    change = f"/admin/accounts/user/{editor.id}/change/"
+    assert client.get(change).status_code == 403
+    escalate = {**_user_change_form(editor), **ESCALATION, "user_permissions": every}
+    assert client.post(change, escalate).status_code == 403
+    new = {"username": "x2", "password1": "a-long-passphrase", "password2": "a-long-passphrase"}
+    assert client.post("/admin/accounts/user/add/", new).status_code == 403
+    assert client.get("/admin/accounts/user/").status_code == 403
+    assert client.post("/admin/auth/group/add/", {"name": "all", "permissions": every}).status_code == 403
+    assert client.get("/admin/auth/group/").status_code == 403
+    editor.refresh_from_db()
+    assert (editor.is_superuser, editor.is_staff, editor.role) == (False, True, User.Role.EDITOR)
+    assert not Group.objects.exists() and not User.objects.filter(username="x2").exists()
+    assert set(editor.user_permissions.values_list("id", flat=True)) == before
+
+
+@pytest.mark.django_db
+def test_the_demo_editor_is_made_as_zimei_user_add_makes_one_and_cannot_escalate():
+    from django.contrib.auth.models import Permission
+
+    from zimei.accounts.services import user_create
+
+    demo_fill(articles=2, creators=1, drafts=0, progress=False)
+    demo = User.objects.get(username="editor")
+    cli = user_create(username="cli-editor", password="a-long-passphrase", role=User.Role.EDITOR)
+    fields = ("role", "is_staff", "is_superuser", "is_active")
+    assert [getattr(demo, f) for f in fields] == [getattr(cli, f) for f in fields]
+    assert demo.get_all_permissions() == cli.get_all_permissions() == set()
+    assert not demo.groups.exists() and not demo.user_permissions.exists()
+
+    client = Client()
+    assert client.login(username="editor", password=DEMO_PASSWORD)
+    assert client.get("/admin/").status_code == 200  # staff: the admin's index, nothing in it
+    assert client.get("/admin/articles/article/").status_code == 403
+    _no_escalation_through_the_admin(client, demo)
+    assert client.get("/zh-hans/desk/").status_code == 200  # the desk is where editors work
+
+    # Even a staff account an operator gave every model permission cannot touch accounts,
+    # groups or permissions in the admin: only a superuser can.
+    demo.user_permissions.set(Permission.objects.all())
+    demo = User.objects.get(pk=demo.pk)  # no cached permissions
+    assert demo.has_perm("accounts.change_user")
+    _no_escalation_through_the_admin(client, demo)
+    assert User.objects.filter(is_superuser=True).count() == 0

@@ -31,7 +31,8 @@ def _text(response) -> str:
 @pytest.fixture
 def desk() -> Client:
     c = Client()
-    c.force_login(editor())
+    c.editor = editor()
+    c.force_login(c.editor)
     return c
 
 
@@ -211,3 +212,65 @@ def test_channel_errors_keep_what_was_typed(desk):
     assert 'value="第一"' in page and "新的介紹" in page
     assert Channel.objects.get(slug="tech").name == "科技"
     assert desk.post("/zh-hans/desk/channels/no-such/", {"name": "x", "position": "1"}).status_code == 404
+
+
+# --- a draft is its author's until it is submitted ------------------------------------------
+
+
+def test_editors_never_see_creators_drafts_on_the_desk_the_preview_the_api_or_the_admin(desk):
+    from django.contrib.auth.models import Permission
+
+    from zimei.accounts.services import token_create
+    from zimei.articles.services import ArticleInput, article_create, article_publish, article_save
+
+    author = creator(channel="tech", trusted=False)
+    draft = article_create(
+        author=author,
+        data=ArticleInput(title="私人草稿：还没想好", body_html="<p>只写给自己看。</p>", channel="tech"),
+    )
+    held = article_create(
+        author=author,
+        data=ArticleInput(title="待审：新作者的文章", body_html="<p>请编辑看看。</p>", channel="tech"),
+    )
+    article_publish(article=held, actor=author.user)
+    assert held.status == Article.Status.PENDING
+    public = published_article(creator(channel="tech"), title="已发布：公开的文章")
+    # Its author goes on writing: changes not submitted are the author's too.
+    article_save(
+        article=public,
+        actor=public.author.user,
+        data=ArticleInput(title="未提交的修改", body_html="<p>还在改。</p>", channel="tech"),
+    )
+
+    for path in ("/zh-hans/desk/articles/", "/zh-hans/desk/articles/?status=draft", "/zh-hans/desk/"):
+        page = _text(desk.get(path))
+        assert "私人草稿" not in page and f"/studio/{draft.id}/" not in page, path
+    listed = _text(desk.get("/zh-hans/desk/articles/"))
+    assert "待审：新作者的文章" in listed and "已发布：公开的文章" in listed and "共 2 篇" in listed
+    assert "未提交的修改" not in listed
+    assert 'value="draft"' not in listed  # no 草稿 filter either
+
+    assert desk.get(f"/zh-hans/studio/{draft.id}/preview/").status_code == 404
+    assert "待审：新作者的文章" in _text(desk.get(f"/zh-hans/studio/{held.id}/preview/"))
+    shown = _text(desk.get(f"/zh-hans/studio/{public.id}/preview/"))
+    assert "已发布：公开的文章" in shown and "未提交的修改" not in shown and "还在改" not in shown
+
+    # The API, with an editor's token: the draft does not exist for them.
+    _, token = token_create(user=desk.editor, name="desk")
+    api = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    assert desk.get(f"/api/v1/articles/{draft.id}", **api).status_code == 404
+    assert desk.get(f"/api/v1/articles/{held.id}", **api).json()["title"] == "待审：新作者的文章"
+    assert desk.get(f"/api/v1/articles/{public.id}", **api).json()["title"] == "已发布：公开的文章"
+    # The author still reads their own working copy.
+    _, mine = token_create(user=author.user, name="mine")
+    own = desk.get(f"/api/v1/articles/{draft.id}", HTTP_AUTHORIZATION=f"Bearer {mine}")
+    assert own.json()["title"] == "私人草稿：还没想好"
+
+    # The admin's article list, for staff an operator gave the articles' permissions.
+    staff = editor(is_staff=True)
+    staff.user_permissions.set(Permission.objects.filter(content_type__app_label="articles"))
+    admin = Client()
+    admin.force_login(staff)
+    page = _text(admin.get("/admin/articles/article/"))
+    assert "待审：新作者的文章" in page and "私人草稿" not in page
+    assert "私人草稿" not in _text(admin.get(f"/admin/articles/article/{draft.id}/change/", follow=True))

@@ -128,7 +128,8 @@ def test_page_cache_hits_keep_serving_while_the_database_is_down(client, databas
     from zimei.core.pagecache import page_store
     from zimei.distribution.counters import counter
 
-    page_store().set("page:/zh-hant/a/7/", (b"<html>\xe6\x96\x87</html>", "text/html; charset=utf-8", 7), 60)
+    html = (("Content-Type", "text/html; charset=utf-8"),)
+    page_store().set("page:/zh-hant/a/7/", (b"<html>\xe6\x96\x87</html>", html, 7), 60)
     counter().last_flush = time.monotonic() - 60  # a flush is due on this view: it fails
     agent = "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0"
     response = client.get("/zh-hant/a/7/", HTTP_USER_AGENT=agent)

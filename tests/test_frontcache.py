@@ -553,7 +553,7 @@ def test_the_page_store_backend_purges_the_embedded_store(settings):
     from zimei.core.pagecache import page_key, page_store
 
     settings.ZIMEI_PURGE_BACKENDS = ["zimei.core.frontcache.PageStoreBackend"]
-    page_store().set(page_key("/zh-hans/c/tech/?page=2"), (b"old", "text/html", 0), 60)
+    page_store().set(page_key("/zh-hans/c/tech/?page=2"), (b"old", (("Content-Type", "text/html"),), 0), 60)
     frontcache.purge(["/zh-hans/c/tech/?page=2"])
     assert page_store().get(page_key("/zh-hans/c/tech/?page=2")) is None
 

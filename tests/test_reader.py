@@ -310,13 +310,15 @@ def test_a_stale_form_and_an_oversized_post_get_clear_pages():
     assert huge.status_code == 400 and "提交的内容太大" in _text(huge)
 
 
-def _wsgi_get(path: str, cookie: str = "") -> tuple[str, dict, bytes]:
+def _wsgi_get(
+    path: str, cookie: str = "", *, query: str = "", host: str = "127.0.0.1"
+) -> tuple[str, dict, bytes]:
     """A request through the real WSGI entry point (what `zimei serve` runs)."""
     from wsgiref.util import setup_testing_defaults
 
     from zimei.wsgi import application
 
-    environ: dict = {"PATH_INFO": path, "HTTP_HOST": "127.0.0.1"}
+    environ: dict = {"PATH_INFO": path, "HTTP_HOST": host, "QUERY_STRING": query}
     if cookie:
         environ["HTTP_COOKIE"] = cookie
     setup_testing_defaults(environ)
@@ -363,9 +365,10 @@ def test_the_file_page_store_expires_and_prunes(tmp_path):
     from zimei.core.pagecache import FilePageStore
 
     store = FilePageStore(tmp_path)
-    store.set("page:/zh-hans/a/1/", (b"<html>1</html>", "text/html; charset=utf-8", 1), 60)
-    store.set("page:/zh-hans/a/2/", (b"<html>2</html>", "text/html; charset=utf-8", 2), -1)
-    assert store.get("page:/zh-hans/a/1/") == (b"<html>1</html>", "text/html; charset=utf-8", 1)
+    html = (("Content-Type", "text/html; charset=utf-8"), ("Content-Language", "zh-hans"))
+    store.set("page:/zh-hans/a/1/", (b"<html>1</html>", html, 1), 60)
+    store.set("page:/zh-hans/a/2/", (b"<html>2</html>", html, 2), -1)
+    assert store.get("page:/zh-hans/a/1/") == (b"<html>1</html>", html, 1)
     assert store.get("page:/zh-hans/a/2/") is None  # expired
     old = time.time() - 3600
     for path in tmp_path.iterdir():
@@ -394,3 +397,114 @@ def test_the_following_feed_shows_followed_creators_new_articles(client, article
     assert "已關注" in _text(client.get(f"/zh-hant/a/{article.id}/"))
     care = _text(client.get("/zh-hant/care/following/"))
     assert 'class="care"' in care and "人工智慧晶片大戰" in care
+
+
+# --- the page store: same headers on a hit, the Host checked, keys without stray queries ---
+
+
+def _cached_pages(article) -> list[str]:
+    """Every kind of page the page store keeps, in both scripts and in care mode."""
+    a, u, c = article.id, article.author_id, article.channel.slug
+    pages = [
+        "",
+        f"c/{c}/",
+        f"a/{a}/",
+        f"u/{u}/",
+        "accessibility/",
+        "about/creator-levels/",
+        "feed/rss.xml",
+        "feed/atom.xml",
+        f"c/{c}/rss.xml",
+        f"c/{c}/atom.xml",
+        f"u/{u}/rss.xml",
+        f"u/{u}/atom.xml",
+    ]
+    return [f"/{v}/{mode}{p}" for v in ("zh-hans", "zh-hant") for mode in ("", "care/") for p in pages]
+
+
+def _header_set(headers) -> dict[str, str]:
+    """A response's headers, names lowercased, without the one that says hit or miss."""
+    return {k.lower(): v for k, v in headers.items() if k.lower() != "x-cache"}
+
+
+def test_a_hit_sends_the_same_headers_as_the_miss_before_it(article, client):
+    pages = _cached_pages(article)
+    for path in pages:  # through Django (PageCacheMiddleware): the test client
+        miss = client.get(path)
+        hit = client.get(path)
+        assert (miss.status_code, miss["X-Cache"], hit["X-Cache"]) == (200, "MISS", "HIT"), path
+        assert _header_set(hit.headers) == _header_set(miss.headers), path
+        assert {"content-language", "cross-origin-opener-policy"} <= set(_header_set(hit.headers)), path
+    from zimei.core.pagecache import page_store
+
+    page_store().clear()
+    for path in pages:  # the WSGI fast path (PageCacheApp), as under `zimei serve`
+        status, miss, body = _wsgi_get(path)
+        status2, hit, again = _wsgi_get(path)
+        assert (status, miss["X-Cache"], status2, hit["X-Cache"]) == ("200 OK", "MISS", "200 OK", "HIT"), path
+        assert _header_set(hit) == _header_set(miss) and again == body, path
+
+
+def test_unknown_hosts_get_400_on_a_hit_as_on_a_miss(article, client):
+    path = f"/zh-hans/a/{article.id}/"
+    assert client.get(path, HTTP_HOST="evil.example").status_code == 400  # a miss: Django's check
+    assert client.get(path)["X-Cache"] == "MISS"
+    assert client.get(path)["X-Cache"] == "HIT"
+    for host in ("evil.example", "testserver.evil.example", "127.0.0.1.evil.example"):
+        assert client.get(path, HTTP_HOST=host).status_code == 400, host
+        status, headers, _ = _wsgi_get(path, host=host)
+        assert status.startswith("400") and "X-Cache" not in headers, host
+    assert _wsgi_get(path)[1]["X-Cache"] == "HIT"
+
+
+def test_query_strings_a_page_does_not_read_do_not_grow_the_page_store(article, client):
+    from zimei.core.pagecache import page_store
+
+    path = f"/zh-hans/a/{article.id}/"
+    root = page_store().root
+    assert client.get(path)["X-Cache"] == "MISS"
+    files = len(list(root.iterdir()))
+    for i in range(200):
+        response = client.get(f"{path}?q{i}=x&from=singlemessage")
+        assert response.status_code == 200 and response["X-Cache"] == "HIT"
+    assert _wsgi_get(path, query="utm_source=wechat")[1]["X-Cache"] == "HIT"
+    assert len(list(root.iterdir())) == files
+    # A page number is read by list pages only: on an article it is the same page.
+    assert client.get(f"{path}?page=1")["X-Cache"] == "HIT"
+    assert "X-Cache" not in client.get(f"{path}?page=7")  # never stored as another page
+
+    # A list keeps ?page=N for the pages it has: page 1 is the bare path, as in nginx's key.
+    channel = f"/zh-hans/c/{article.channel.slug}/"
+    assert client.get(f"{channel}?page=1&x=1")["X-Cache"] == "MISS"
+    assert client.get(channel)["X-Cache"] == "HIT"
+    files = len(list(root.iterdir()))
+    for n in (2, 3, 99999, 0):  # out of range: the last page is shown, never stored
+        response = client.get(f"{channel}?page={n}")
+        assert response.status_code == 200 and "X-Cache" not in response, n
+    for odd in ("01", "abc", "-1", "2.0"):
+        assert "X-Cache" not in client.get(f"{channel}?page={odd}"), odd
+    assert len(list(root.iterdir())) == files
+
+
+def test_a_second_list_page_is_kept_under_its_number(client):
+    article = published_article(creator(channel="tech"))
+    now = timezone.now()
+    Article.objects.bulk_create(  # rows enough for a second page of the list (20 a page)
+        Article(
+            author=article.author,
+            channel=article.channel,
+            status=Article.Status.PUBLISHED,
+            published_at=now - timedelta(minutes=i + 1),
+            title=f"第{i}篇",
+            title_hans=f"第{i}篇",
+            title_hant=f"第{i}篇",
+        )
+        for i in range(20)
+    )
+    channel = "/zh-hans/c/tech/"
+    first, second = client.get(channel), client.get(f"{channel}?page=2&from=timeline")
+    assert (first["X-Cache"], second["X-Cache"]) == ("MISS", "MISS")
+    assert first.content != second.content
+    assert client.get(f"{channel}?page=2")["X-Cache"] == "HIT"
+    assert client.get(f"{channel}?page=2").content == second.content
+    assert "X-Cache" not in client.get(f"{channel}?page=3")  # out of range: the last page

@@ -41,7 +41,7 @@ def test_pages_kept_in_redis_are_shared_and_purged(redis_cache):
     from zimei.core.pagecache import CachePageStore
 
     writer, reader = CachePageStore(cache=redis_cache), CachePageStore(cache=redis_cache)
-    page = (b"<html>\xe6\x96\x87</html>", "text/html; charset=utf-8", 42)
+    page = (b"<html>\xe6\x96\x87</html>", (("Content-Type", "text/html; charset=utf-8"),), 42)
     writer.set("page:/zh-hant/a/42/", page, 60)
     assert reader.get("page:/zh-hant/a/42/") == page  # another worker sees it
     writer.delete_many(["page:/zh-hant/a/42/"])

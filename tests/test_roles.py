@@ -288,9 +288,9 @@ STUDIO_ROUTES: dict[str, Route] = {
         data=lambda w: ARTICLE_FORM,
     ),
     "studio:preview": Route(
-        # Editors may look at any working copy (review); other creators may not.
+        # A draft is its author's until it is submitted: editors preview held articles, not drafts.
         lambda w: f"{H}/studio/{w.draft.id}/preview/",
-        {"GET": row(LOGIN, 403, 200, 404, 200, 200), "POST": every(405)},
+        {"GET": row(LOGIN, 403, 200, 404, 404, 404), "POST": every(405)},
         data=lambda w: {},
     ),
     "studio:publish": Route(
@@ -427,7 +427,7 @@ SITE_ROUTES: dict[str, Route] = {
 
 API = "/api/v1"
 WRITER = row(401, 403, 201, 201, 403, 403)  # creators only
-OWN_DRAFT = row(401, 404, 200, 404, 403, 403)  # the author; an editor is told it is not theirs
+OWN_DRAFT = row(401, 404, 200, 404, 404, 404)  # the author's alone: not even editors see a draft
 OWN_PUBLISHED = row(401, 403, 200, 403, 403, 403)  # it is public: not a secret, just not theirs
 API_ROUTES: dict[str, Route] = {
     "api:openapi-json": Route(lambda w: f"{API}/openapi.json", {"GET": every(200)}, api=True),
@@ -446,9 +446,9 @@ API_ROUTES: dict[str, Route] = {
         json=True,
     ),
     "api:article_get_view": Route(
-        # A draft: its author and editors see it; anyone else gets 404 (IDOR).
+        # A draft: its author sees it; anyone else, editors included, gets 404 (IDOR).
         lambda w: f"{API}/articles/{w.draft.id}",
-        {"GET": row(404, 404, 200, 404, 200, 200)},
+        {"GET": row(404, 404, 200, 404, 404, 404)},
         api=True,
     ),
     "api:article_get_view [pending]": Route(

@@ -97,7 +97,13 @@ def test_page_cache_hits_carry_the_same_headers(client):
 
     seen = {}
     body = PageCacheApp(django_app)(
-        {"REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": "", "HTTP_COOKIE": ""},
+        {
+            "REQUEST_METHOD": "GET",
+            "PATH_INFO": path,
+            "QUERY_STRING": "",
+            "HTTP_COOKIE": "",
+            "HTTP_HOST": "testserver",
+        },
         lambda status, headers: seen.update(status=status, headers=dict(headers)),
     )
     assert seen["status"] == "200 OK" and b"".join(body) == hit.content

@@ -13,6 +13,7 @@ from django.utils.html import escape
 
 from zimei.accounts.models import CreatorApplication
 from zimei.articles.models import Article, Image, Revision
+from zimei.conversion.variants import convert
 
 from .browser import screenshot
 from .factories import UserFactory, creator, editor, png_bytes, png_declaring, published_article
@@ -654,3 +655,62 @@ def test_rich_editor_image_autosave_and_local_copy_in_chromium(live_server, chro
         assert not problems, problems
     finally:
         context.close()
+
+
+# --- an edit held for review -----------------------------------------------------------------
+
+
+def test_an_edit_held_for_review_keeps_the_published_version_public(django_capture_on_commit_callbacks):
+    """A creator not yet trusted: 更新发布 holds the edit for an editor, and readers keep the
+    published version (200) until the editor approves; sent back, the old version stays."""
+    from zimei.core.pagecache import page_store
+
+    author = creator(channel="local", pen_name="山间小记")
+    article = published_article(author, title="山里的清晨：一篇旧文", body=BODY)
+    author.trusted = False
+    author.save(update_fields=["trusted"])
+    studio, public, desk = Client(), Client(), Client()
+    studio.force_login(author.user)
+    desk.force_login(editor())
+    pages = [f"/zh-hans/a/{article.id}/", f"/zh-hant/a/{article.id}/", "/zh-hans/c/local/", "/zh-hans/"]
+
+    def readers_see(title: str, hidden: str) -> None:
+        for cached in (True, False):
+            if not cached:
+                page_store().clear()
+            for path in pages:
+                response = public.get(path)
+                text = _text(response)
+                assert response.status_code == 200 and hidden not in text, (path, cached)
+                assert convert(title, "zh-hant" if "hant" in path else "zh-hans") in text, (path, cached)
+
+    readers_see("山里的清晨", "山里的傍晚")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = studio.post(
+            f"/zh-hans/studio/{article.id}/edit/", _form(title="山里的傍晚：改过的新版", action="publish")
+        )
+    assert response.status_code == 302
+    readers_see("山里的清晨", "山里的傍晚")
+    article.refresh_from_db()
+    assert (article.status, article.edit_pending) == (Article.Status.PUBLISHED, True)
+    dashboard = _text(studio.get("/zh-hans/studio/", follow=True))
+    assert "修改待审核" in dashboard and "审核通过前，读者看到的仍是已发布的版本" in dashboard
+
+    # Sent back for changes: the published version stays as it was.
+    assert "山里的傍晚" in _text(desk.get("/zh-hans/desk/queue/?tab=held"))
+    with django_capture_on_commit_callbacks(execute=True):
+        desk.post(
+            f"/zh-hans/desk/queue/articles/{article.id}/", {"decision": "changes", "reason": "标题再改改"}
+        )
+    article.refresh_from_db()
+    assert (article.status, article.edit_pending) == (Article.Status.PUBLISHED, False)
+    readers_see("山里的清晨", "山里的傍晚")
+
+    # Submitted again and approved: the new version is the public one.
+    with django_capture_on_commit_callbacks(execute=True):
+        studio.post(f"/zh-hans/studio/{article.id}/publish/")
+    assert Article.objects.get(pk=article.pk).edit_pending
+    with django_capture_on_commit_callbacks(execute=True):
+        approved = desk.post(f"/zh-hans/desk/queue/articles/{article.id}/", {"decision": "approve"})
+    assert approved.status_code == 302
+    readers_see("山里的傍晚", "山里的清晨")

@@ -94,9 +94,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outside every middleware that adds headers: the page store keeps what a miss sends, and a
+    # hit sends the same (core/pagecache.py).
+    "zimei.core.pagecache.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "zimei.core.pagecache.PageCacheMiddleware",
     "zimei.core.security.SecurityHeadersMiddleware",  # CSP etc.; inside the page cache (before a store)
     "zimei.api.middleware.ApiProblemMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

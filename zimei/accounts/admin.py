@@ -1,6 +1,7 @@
 from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.auth.models import Group
 
 from zimei.core.adminforms import PlainTextAdmin, check_plain_text
 
@@ -36,8 +37,37 @@ class ZimeiUserChangeForm(_UsernameChecks, UserChangeForm):
         model = User
 
 
+class SuperusersOnly:
+    """Accounts and groups carry the powers (is_superuser, is_staff, role, permissions, groups):
+    only a superuser sees or changes them in /admin/, whatever model permissions a staff account
+    was given. Editors manage creators on the desk (docs/security-roles.md)."""
+
+    def has_module_permission(self, request) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_add_permission(self, request) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class ZimeiGroupAdmin(SuperusersOnly, GroupAdmin):
+    pass
+
+
 @admin.register(User)
-class ZimeiUserAdmin(UserAdmin):
+class ZimeiUserAdmin(SuperusersOnly, UserAdmin):
     add_form = ZimeiUserCreationForm
     form = ZimeiUserChangeForm
     list_display = ("username", "role", "is_staff", "is_active", "date_joined")

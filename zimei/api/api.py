@@ -259,8 +259,12 @@ def _body(body_html: str | None, body_markdown: str | None) -> str | None:
 
 
 def _article_out(article: Article, user, variant: str | None) -> dict:
-    is_editor_view = user is not None and (article.author.user_id == user.id or user.is_editor)
-    if article.status == Article.Status.PUBLISHED and not is_editor_view:
+    # The working copy is the author's, and the editors' once submitted for review; otherwise
+    # the published version (changes the author has not submitted are theirs alone).
+    working = user is not None and (
+        article.author.user_id == user.id or (user.is_editor and article.working_copy_submitted)
+    )
+    if not working and article.published_at is not None:
         variant = variant or article.script
         hant = variant == HANT
         title = article.title_hant if hant else article.title_hans
@@ -438,10 +442,12 @@ def article_publish_view(request: HttpRequest, article_id: ArticleId):
         rate_count("publish", str(caller(request).id))
         # The spam check (docs/spam.md) may hold it (pending_review) or refuse it (rejected):
         # 200 either way, with the reasons the creator reads in the studio.
-        held = published.status != Article.Status.PUBLISHED
+        # A held edit of a published article: pending_review, while the published version
+        # stays public (its url keeps answering) until an editor approves the edit.
+        held = published.status != Article.Status.PUBLISHED or published.edit_pending
         return 200, {
             "id": published.id,
-            "status": published.status,
+            "status": Article.Status.PENDING if published.edit_pending else published.status,
             "reasons": [str(r) for r in published.review_reasons] if held else [],
             "url": _article_url(published.id),
         }

@@ -15,6 +15,19 @@ class ArticleAdmin(PlainTextAdmin):
     # scripts, index, purge caches and write the audit log.
     readonly_fields = ("status", "published_at", "takedown_reason", "view_count", "share_count")
 
+    def get_queryset(self, request):
+        # A draft is its author's until it is submitted: staff other than superusers never see
+        # one here (as on the desk: articles_for_editor).
+        qs = super().get_queryset(request)
+        return qs if request.user.is_superuser else qs.exclude(status=Article.Status.DRAFT)
+
 
 admin.site.register(Image, PlainTextAdmin)
-admin.site.register(Revision, PlainTextAdmin)
+
+
+@admin.register(Revision)
+class RevisionAdmin(PlainTextAdmin):
+    def get_queryset(self, request):
+        # A draft's revisions are its author's too (ArticleAdmin.get_queryset).
+        qs = super().get_queryset(request)
+        return qs if request.user.is_superuser else qs.exclude(article__status=Article.Status.DRAFT)

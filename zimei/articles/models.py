@@ -59,6 +59,9 @@ class Article(models.Model):
     cover_url = models.CharField(max_length=300, blank=True)
     # Where an imported article came from (file path, WXR guid): a second import skips it.
     import_key = models.CharField(max_length=300, blank=True)
+    # A published article whose edit waits for review (a creator not yet trusted, or flagged):
+    # the published version stays public, untouched, until an editor approves the edit.
+    edit_pending = models.BooleanField(default=False)
 
     # The published version, rendered once per script variant at publish time so that the
     # read path never converts: a page reads the fields of its variant.
@@ -107,6 +110,27 @@ class Article(models.Model):
     @property
     def is_public(self) -> bool:
         return self.status == self.Status.PUBLISHED
+
+    @property
+    def under_review(self) -> bool:
+        """Held for review: a submission never published (pending_review), or an edit of a
+        published article (which stays public meanwhile)."""
+        held_edit = self.status == self.Status.PUBLISHED and self.edit_pending
+        return self.status == self.Status.PENDING or held_edit
+
+    @property
+    def working_copy_submitted(self) -> bool:
+        """Whether the working copy was submitted for review (editors may read it); otherwise
+        it holds changes the author has not submitted, which are the author's alone."""
+        return self.under_review or self.status in (self.Status.REJECTED, self.Status.CHANGES)
+
+    @property
+    def title_for_editors(self) -> str:
+        """The title editors see: the working copy's once submitted, else the published one
+        (in the writer's script)."""
+        if self.working_copy_submitted or not self.published_at:
+            return self.title
+        return (self.title_hant if self.script == "zh-hant" else self.title_hans) or self.title
 
     # The three bodies live in their own table (ArticleBody): list queries, the hot list and
     # counters then read small rows, many to a page, on SQLite and PostgreSQL alike. These

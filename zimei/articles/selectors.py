@@ -50,13 +50,30 @@ def article_get_for_author(article_id: int, user: User) -> Article:
     return article
 
 
+def articles_for_editor():
+    """Every article an editor may see: all but drafts, which are their author's alone until
+    submitted (held, published, withdrawn, refused … are the desk's)."""
+    return Article.objects.exclude(status=Article.Status.DRAFT)
+
+
+def article_get_for_editor(article_id: int) -> Article:
+    """One article as an editor may see it (articles_for_editor), or 404."""
+    article = articles_for_editor().select_related("author", "channel").filter(id=article_id).first()
+    if article is None:
+        raise Http404
+    return article
+
+
 def article_get_for_viewer(article_id: int, user: User | None) -> Article:
     """An article as the API shows it: the author sees their own in any status, an editor any
-    article, everyone else only published ones; 404 otherwise (never reveals that it exists)."""
+    article but another creator's draft, everyone else only published ones; 404 otherwise
+    (never reveals that it exists)."""
     article = Article.objects.select_related("author", "channel").filter(id=article_id).first()
     if article is None:
         raise Http404
-    if user is not None and (article.author.user_id == user.id or user.is_editor):
+    if user is not None and article.author.user_id == user.id:
+        return article
+    if user is not None and user.is_editor and article.status != Article.Status.DRAFT:
         return article
     if article.status != Article.Status.PUBLISHED:
         raise Http404

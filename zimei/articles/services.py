@@ -300,6 +300,7 @@ def article_publish(*, article: Article, actor: User, when=None) -> Article:
 
         was_public = article.status == Article.Status.PUBLISHED
         article.status = Article.Status.REJECTED
+        article.edit_pending = False
         article.review_reasons = verdict.reasons
         article.save()
         _snapshot(article, actor, Revision.Kind.SAVE)
@@ -314,6 +315,15 @@ def article_publish(*, article: Article, actor: User, when=None) -> Article:
     if not article.author.trusted:
         hold_reasons = [*hold_reasons, NEW_CREATOR_REASON]
     article.review_reasons = []
+    if hold_reasons and article.status == Article.Status.PUBLISHED:
+        # An edit of a published article is held, not the article: the published version
+        # (its rendered fields, index, pages) stays public, untouched, until an editor
+        # approves the edit (article_approve) or decides against it (moderation/services.py).
+        article.edit_pending = True
+        article.review_reasons = hold_reasons
+        article.save()
+        _snapshot(article, actor, Revision.Kind.SAVE)
+        return article
     if hold_reasons:
         was_public = article.status == Article.Status.PUBLISHED
         article.status = Article.Status.PENDING
@@ -359,6 +369,7 @@ def _publish_now(article: Article, *, actor: User, when=None) -> Article:
 
     _render_variants(article)
     article.status = Article.Status.PUBLISHED
+    article.edit_pending = False
     if article.published_at is None:
         article.published_at = when or timezone.now()
     hot_publish(article)  # freshness for the hot list, on the first publication only
@@ -383,7 +394,8 @@ def article_withdraw(*, article: Article, actor: User) -> Article:
     if article.status != Article.Status.PUBLISHED:
         raise InputError.one("", "只有已发布的文章可以撤回")
     article.status = Article.Status.WITHDRAWN
-    article.save(update_fields=["status", "updated_at"])
+    article.edit_pending = False  # an edit waiting for review goes with it
+    article.save(update_fields=["status", "edit_pending", "updated_at"])
     article_unindex(article)
     creator_counts_refresh(article.author)
     _left_public(article)
@@ -402,8 +414,9 @@ def article_take_down(*, article: Article, actor: User, reason: str) -> Article:
     if plain_text_message(reason):
         raise InputError.one("reason", plain_text_message(reason))
     article.status = Article.Status.TAKEN_DOWN
+    article.edit_pending = False
     article.takedown_reason = reason
-    article.save(update_fields=["status", "takedown_reason", "updated_at"])
+    article.save(update_fields=["status", "edit_pending", "takedown_reason", "updated_at"])
     audit_record(actor=actor, action="article.take_down", target=article, reason=reason)
     article_unindex(article)
     creator_counts_refresh(article.author)

@@ -61,7 +61,7 @@ class PageStoreBackend(PurgeBackend):
     def purge(self, paths: Sequence[str]) -> None:
         from .pagecache import page_key, page_store
 
-        page_store().delete_many(page_key(p) for p in paths)
+        page_store().delete_many(key for key in map(page_key, paths) if key is not None)
 
 
 def nginx_cache_key(path: str) -> str | None:

@@ -12,6 +12,11 @@ Two ways in, one store:
 - `PageCacheMiddleware` answers hits for anything that reaches Django another way (the test
   client) and stores the misses.
 
+A page is kept with the headers its render sent, so a hit sends what the miss sent; it is keyed
+by path and list page number only (as the nginx front cache keys it), so stray query strings
+neither make new entries nor change what is served; a hit is answered only for a host Django
+would accept (ALLOWED_HOSTS), any other gets Django's 400.
+
 Stores: `FilePageStore` (embedded default: one plain file per page under the data folder,
 shared by all worker processes, so a purge reaches every worker) and `CachePageStore` (any
 Django cache, Redis when ZIMEI_REDIS_URL is set).
@@ -20,6 +25,7 @@ Django cache, Redis when ZIMEI_REDIS_URL is set).
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import random
 import struct
@@ -34,16 +40,21 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control
 from django.utils.module_loading import import_string
 
-from .security import hsts_headers, page_headers
+from .security import hsts_headers
 
 VARIANT_PREFIXES = ("/zh-hans/", "/zh-hant/")
-# A cached page: (body, content type, article id or 0).
-Page = tuple[bytes, str, int]
+# A cached page: (body, the response's headers as (name, value) pairs, article id or 0). The
+# headers are those the render that stored it sent (Content-Type, Content-Language, Vary, CSP,
+# COOP …), so a hit sends exactly what a miss sends; only these are left out and made per
+# response: Content-Length, Date, Set-Cookie (a page with a cookie is never stored), X-Cache and
+# Strict-Transport-Security (it depends on the request's scheme: security.hsts_headers).
+Page = tuple[bytes, tuple[tuple[str, str], ...], int]
+PER_RESPONSE = frozenset({"content-length", "date", "set-cookie", "x-cache", "strict-transport-security"})
 
 
 class FilePageStore:
-    """One file per page: an 8-byte expiry, a 4-byte article id, the content type line, the
-    body. Reading a hit is one open and one read; writes are atomic (rename)."""
+    """One file per page: an 8-byte expiry, a 4-byte article id, the headers as one line of
+    JSON, the body. Reading a hit is one open and one read; writes are atomic (rename)."""
 
     _head = struct.Struct("<dI")
 
@@ -60,18 +71,22 @@ class FilePageStore:
                 data = fh.read()
         except OSError:
             return None
-        expires, article_id = self._head.unpack_from(data)
-        if expires < time.time():
+        try:
+            expires, article_id = self._head.unpack_from(data)
+            if expires < time.time():
+                return None
+            end = data.index(b"\n", self._head.size)
+            headers = tuple(tuple(pair) for pair in json.loads(data[self._head.size : end]))
+        except ValueError:  # torn or written by an older version: a miss, rewritten by it
             return None
-        end = data.index(b"\n", self._head.size)
-        return data[end + 1 :], data[self._head.size : end].decode(), article_id
+        return data[end + 1 :], headers, article_id
 
     def set(self, key: str, page: Page, timeout: int) -> None:
-        body, content_type, article_id = page
+        body, headers, article_id = page
         head = self._head.pack(time.time() + timeout, article_id or 0)
         fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".tmp")
         with os.fdopen(fd, "wb") as fh:
-            fh.write(head + content_type.encode() + b"\n" + body)
+            fh.write(head + json.dumps(headers, ensure_ascii=True).encode() + b"\n" + body)
         os.replace(tmp, self._path(key))
         if random.random() < self.PRUNE_CHANCE:
             self.prune(older_than=2 * timeout)
@@ -134,16 +149,71 @@ def page_store() -> FilePageStore | CachePageStore:
     return import_string(settings.ZIMEI_PAGE_STORE)()
 
 
-def page_key(path: str) -> str:
-    """The page store's key for a path (with its query string, if any)."""
-    return "page:" + path
+def page_number(query: str) -> int | None:
+    """The list page a query string asks for, as the page store and the front cache key it
+    (deploy/nginx/zimei.conf): no `page`, an empty one or 1 is page 1; a plain number N is page
+    N; anything else (01, -1, abc) is None: neither looked up nor stored. Every other query
+    parameter is ignored: no cached page reads one (a tracking ?from=… is the same page), so
+    they neither make a new key nor reach the store (docs/security.md)."""
+    if "page=" not in query:
+        return 1
+    value = ""
+    for part in query.split("&"):
+        name, _, found = part.partition("=")
+        if name == "page":
+            value = found  # the last one, as request.GET.get("page") reads it
+    if value in ("", "1"):
+        return 1
+    if value.isascii() and value.isdigit() and value[0] != "0" and len(value) <= 9:
+        return int(value)
+    return None
 
 
-_key = page_key
+def _page_key(path: str, number: int) -> str:
+    return "page:" + path if number == 1 else f"page:{path}?page={number}"
+
+
+def page_key(path: str) -> str | None:
+    """The page store's key for a path with its query string, if any (/zh-hans/c/tech/?page=2):
+    the path and the page number, nothing else; None for a page number never stored."""
+    path, _, query = path.partition("?")
+    number = page_number(query)
+    return None if number is None else _page_key(path, number)
 
 
 def _anonymous_cookie(cookie_header: str) -> bool:
     return f"{settings.SESSION_COOKIE_NAME}=" not in cookie_header
+
+
+@lru_cache(maxsize=256)
+def _host_allowed(host: str, allowed: tuple[str, ...], debug: bool) -> bool:
+    from django.http.request import split_domain_port, validate_host
+
+    if debug and not allowed:
+        allowed = (".localhost", "127.0.0.1", "[::1]")
+    domain, _port = split_domain_port(host)
+    return bool(domain) and validate_host(domain, allowed)
+
+
+def host_allowed(meta: Mapping[str, str]) -> bool:
+    """Django's ALLOWED_HOSTS check (HttpRequest.get_host), for the fast path that answers
+    before Django builds a request: a request for another host is left to Django, which
+    answers 400, hit or miss. Memoised per host name."""
+    if settings.USE_X_FORWARDED_HOST and "HTTP_X_FORWARDED_HOST" in meta:
+        host = meta["HTTP_X_FORWARDED_HOST"]
+    elif "HTTP_HOST" in meta:
+        host = meta["HTTP_HOST"]
+    else:
+        host = meta.get("SERVER_NAME", "")
+        port = str(meta.get("SERVER_PORT", ""))
+        if port and port != ("443" if meta.get("wsgi.url_scheme") == "https" else "80"):
+            host = f"{host}:{port}"
+    return _host_allowed(host, tuple(settings.ALLOWED_HOSTS), settings.DEBUG)
+
+
+def _key_for(meta: Mapping[str, str]) -> str | None:
+    number = page_number(meta.get("QUERY_STRING", ""))
+    return None if number is None else _page_key(meta.get("PATH_INFO", ""), number)
 
 
 def lookup(meta: Mapping[str, str]) -> Page | None:
@@ -156,10 +226,18 @@ def lookup(meta: Mapping[str, str]) -> Page | None:
         and meta.get("REQUEST_METHOD") in ("GET", "HEAD")
         and path.startswith(VARIANT_PREFIXES)
         and _anonymous_cookie(meta.get("HTTP_COOKIE", ""))
+        and host_allowed(meta)
     ):
         return None
-    query = meta.get("QUERY_STRING", "")
-    return page_store().get(_key(f"{path}?{query}" if query else path))
+    key = _key_for(meta)
+    return None if key is None else page_store().get(key)
+
+
+def hit_headers(meta: Mapping[str, str], page: Page) -> list[tuple[str, str]]:
+    """A hit's headers: the stored render's, and the few made per response."""
+    body, headers, _ = page
+    # Strict-Transport-Security by this request's scheme, as SecurityMiddleware sends it on a miss.
+    return [*headers, ("Content-Length", str(len(body))), ("X-Cache", "HIT"), *hsts_headers(meta)]
 
 
 def _cache_control() -> str:
@@ -187,6 +265,10 @@ LOOKED_UP = "zimei.page_cache_missed"  # set in the WSGI environ by PageCacheApp
 
 
 class PageCacheMiddleware:
+    """Outermost of the middleware that add headers (zimei/settings.py), so what it stores is
+    what a miss sends: SecurityMiddleware's COOP and Referrer-Policy, LocaleMiddleware's
+    Content-Language and Vary, the CSP (security.py)."""
+
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
@@ -194,10 +276,8 @@ class PageCacheMiddleware:
         # Under `zimei serve`, PageCacheApp has already looked and missed: don't look twice.
         hit = None if request.META.get(LOOKED_UP) else lookup(request.META)
         if hit is not None:
-            response = HttpResponse(hit[0], content_type=hit[1])
-            response["X-Cache"] = "HIT"
-            response["Cache-Control"] = _cache_control()
-            for name, value in page_headers():  # CSP and friends, as on the render that stored it
+            response = HttpResponse(hit[0])
+            for name, value in hit_headers(request.META, hit):
                 response[name] = value
             return response
         response = self.get_response(request)
@@ -207,9 +287,15 @@ class PageCacheMiddleware:
             and not response.cookies
             and not response.streaming
         ):
-            page = (response.content, response["Content-Type"], getattr(response, "zimei_article_id", 0))
-            page_store().set(_key(request.get_full_path()), page, settings.ZIMEI_PAGE_CACHE_SECONDS)
-            response["X-Cache"] = "MISS"
+            number = page_number(request.META.get("QUERY_STRING", ""))
+            # A list page out of range renders the last page: it is not stored under the number
+            # asked for, so made-up page numbers cannot fill the store.
+            if number is not None and number == getattr(response, "zimei_page", 1):
+                headers = tuple((k, v) for k, v in response.items() if k.lower() not in PER_RESPONSE)
+                page = (response.content, headers, getattr(response, "zimei_article_id", 0))
+                key = _page_key(request.META.get("PATH_INFO", ""), number)  # as lookup() reads it
+                page_store().set(key, page, settings.ZIMEI_PAGE_CACHE_SECONDS)
+                response["X-Cache"] = "MISS"
         return response
 
 
@@ -224,19 +310,8 @@ class PageCacheApp:
         if hit is None:
             environ[LOOKED_UP] = True
             return self.app(environ, start_response)
-        body, content_type, _ = hit
-        start_response(
-            "200 OK",
-            [
-                ("Content-Type", content_type),
-                ("Content-Length", str(len(body))),
-                ("Cache-Control", _cache_control()),
-                ("X-Cache", "HIT"),
-                *page_headers(),
-                *hsts_headers(environ),  # Django's SecurityMiddleware sends it on the render
-            ],
-        )
-        return [] if environ.get("REQUEST_METHOD") == "HEAD" else [body]
+        start_response("200 OK", hit_headers(environ, hit))
+        return [] if environ.get("REQUEST_METHOD") == "HEAD" else [hit[0]]
 
 
 # Purging goes through the backends in settings (the page store, a front cache): frontcache.py.

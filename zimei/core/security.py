@@ -4,7 +4,7 @@ The policy allows no inline script and no inline style: every script and stylesh
 under /static/. Anonymous reader pages are kept whole in the page store and served to everyone
 (`pagecache.py`), so a per-request nonce must never end up in one: cacheable pages carry no
 inline script at all and get the same fixed headers on a hit as on the render that stored them
-(`page_headers()`, used by the page cache's hit paths too).
+(the page store keeps each page's headers with it: core/pagecache.py).
 
 A page that is never cached and truly needs an inline script may use `{{ request.csp_nonce }}`
 on it; the nonce is made only when a template reads it, and only then added to `script-src`.
@@ -98,7 +98,7 @@ def hsts_headers(meta) -> list[tuple[str, str]]:
 class SecurityHeadersMiddleware:
     """Adds `page_headers()` to every response; a nonce only where a template asked for one.
 
-    Sits just inside PageCacheMiddleware, so it sees a response before the page store does."""
+    Sits inside PageCacheMiddleware, so it sees a response before the page store does."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response

@@ -12,14 +12,19 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.contrib.auth.models import Permission
 from django.db import transaction
 from django.utils import timezone
 from tqdm import tqdm
 
 from zimei.accounts.levels import creator_index_recompute_all
 from zimei.accounts.models import CreatorApplication, CreatorProfile, User
-from zimei.accounts.services import ApplicationInput, creator_application_submit, creator_create, follow_set
+from zimei.accounts.services import (
+    ApplicationInput,
+    creator_application_submit,
+    creator_create,
+    follow_set,
+    user_create,
+)
 from zimei.articles.models import Article, Image
 from zimei.articles.services import (
     ArticleInput,
@@ -44,10 +49,9 @@ DEMO_PASSWORD = "zimei-demo"
 DEMO_LOGINS: list[tuple[str, str]] = [
     ("reader", "读者 reader: follows creators, can apply to become a creator"),
     ("creator", "创作者 creator: the studio, with published articles and drafts"),
-    ("editor", "编辑 editor: the desk (a pending creator application) and /admin/"),
+    ("editor", "编辑 editor: the desk (a pending creator application and a held article)"),
 ]
 APPLICANT = "applicant"
-EDITOR_APPS = ("accounts", "articles", "distribution", "moderation")
 
 
 @dataclass(frozen=True)
@@ -206,13 +210,11 @@ def demo_fill(
         )
     now = timezone.now()
     with transaction.atomic():
-        editor = User.objects.create_user(
-            "editor", password=DEMO_PASSWORD, role=User.Role.EDITOR, is_staff=True
-        )
-        # Staff with the content models' permissions: /admin/ shows them, nothing else.
-        editor.user_permissions.set(Permission.objects.filter(content_type__app_label__in=EDITOR_APPS))
-        reader = User.objects.create_user("reader", password=DEMO_PASSWORD, role=User.Role.READER)
-        applicant = User.objects.create_user(APPLICANT, password=DEMO_PASSWORD, role=User.Role.READER)
+        # Made exactly as `zimei user add --role …` makes them (one function for both): the
+        # editor is staff for the desk, with no model permissions in /admin/.
+        user_create(username="editor", password=DEMO_PASSWORD, role=User.Role.EDITOR)
+        reader = user_create(username="reader", password=DEMO_PASSWORD, role=User.Role.READER)
+        applicant = user_create(username=APPLICANT, password=DEMO_PASSWORD, role=User.Role.READER)
         profiles = _creators(creators)
         by_channel: dict[str, list[CreatorProfile]] = {}
         for p in profiles:

@@ -21,6 +21,7 @@ from zimei.accounts.forms import current_variant, ui_errors
 from zimei.accounts.models import CreatorApplication, CreatorProfile
 from zimei.accounts.services import creator_application_review, creator_set_trusted
 from zimei.articles.models import Article
+from zimei.articles.selectors import articles_for_editor
 from zimei.articles.services import article_restore
 from zimei.conversion.variants import ui
 from zimei.core.errors import InputError
@@ -30,6 +31,7 @@ from zimei.moderation.selectors import queue_counts
 from zimei.moderation.services import article_review
 
 PER_PAGE = 50
+EDITOR_STATUSES = [s for s in Article.Status.values if s != Article.Status.DRAFT]
 
 
 def editor_only(view: Callable) -> Callable:
@@ -69,11 +71,10 @@ def _back(request: HttpRequest, default: str) -> HttpResponseRedirect:
 @editor_only
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    by_status = dict(Article.objects.order_by().values_list("status").annotate(n=Count("id")))
+    by_status = dict(articles_for_editor().order_by().values_list("status").annotate(n=Count("id")))
     context = {
         "published": by_status.get(Article.Status.PUBLISHED, 0),
         "taken_down": by_status.get(Article.Status.TAKEN_DOWN, 0),
-        "drafts": by_status.get(Article.Status.DRAFT, 0),
         "creators": CreatorProfile.objects.count(),
         "trusted": CreatorProfile.objects.filter(trusted=True).count(),
         "channels": Channel.objects.count(),
@@ -138,8 +139,9 @@ def application_review(request: HttpRequest, pk: int) -> HttpResponse:
 def _articles(request: HttpRequest, errors: dict | None = None, typed: dict | None = None) -> HttpResponse:
     status = request.GET.get("status", "")
     channel = request.GET.get("channel", "")
-    qs = Article.objects.select_related("author", "channel").order_by("-updated_at", "-id")
-    if status in Article.Status.values:
+    # Never-submitted drafts are their authors' alone (articles_for_editor).
+    qs = articles_for_editor().select_related("author", "channel").order_by("-updated_at", "-id")
+    if status in EDITOR_STATUSES:
         qs = qs.filter(status=status)
     else:
         status = ""
@@ -152,7 +154,7 @@ def _articles(request: HttpRequest, errors: dict | None = None, typed: dict | No
         "page": page,
         "status": status,
         "channel": channel,
-        "statuses": Article.Status.choices,
+        "statuses": [(v, label) for v, label in Article.Status.choices if v in EDITOR_STATUSES],
         "channels": Channel.objects.all(),
         "errors": errors or {},
         "typed": typed or {},

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.http import Http404
 
 from zimei.accounts.models import CreatorApplication, CreatorProfile, User
@@ -18,6 +18,8 @@ from .models import Appeal, AuditEntry, CreditEvent, Report
 from .services import APPEALABLE, DECISION_LABELS
 
 QUEUE_LIMIT = 100
+# Held for review: submissions never published, and edits of published articles (Article.under_review).
+HELD = Q(status=Article.Status.PENDING) | Q(status=Article.Status.PUBLISHED, edit_pending=True)
 ARTICLE = Article._meta.label_lower
 
 
@@ -34,7 +36,7 @@ class ReportGroup:
 def queue_counts() -> dict[str, int]:
     return {
         "applications": CreatorApplication.objects.filter(status=CreatorApplication.Status.PENDING).count(),
-        "held": Article.objects.filter(status=Article.Status.PENDING).count(),
+        "held": Article.objects.filter(HELD).count(),
         "reports": Report.objects.filter(status=Report.Status.OPEN).values("article").distinct().count(),
         "appeals": Appeal.objects.filter(status=Appeal.Status.PENDING).count(),
     }
@@ -51,7 +53,7 @@ def queue_applications() -> QuerySet[CreatorApplication]:
 def queue_held() -> QuerySet[Article]:
     """Articles held for review, oldest first, with their author (信用分, trusted)."""
     return (
-        Article.objects.filter(status=Article.Status.PENDING)
+        Article.objects.filter(HELD)
         .select_related("author", "channel")
         .defer("keywords", "related_ids", "hot_log")
         .order_by("updated_at", "id")[:QUEUE_LIMIT]

@@ -168,7 +168,7 @@ def article_review(*, article: Article, actor: User, decision: str, reason: str 
 
     _require_editor(actor)
     locked = _locked_article(article)
-    held = locked.status == Article.Status.PENDING
+    held = locked.under_review  # a held submission, or a held edit of a published article
     if decision == "approve":
         if not held:
             raise InputError.one("", "这篇文章已不在待审核状态，可能已被其他编辑处理")
@@ -185,11 +185,16 @@ def article_review(*, article: Article, actor: User, decision: str, reason: str 
             if decision == "reject"
             else "请写明需要修改的地方，作者会照着修改",
         )
-        if decision == "reject":
-            locked.status, action = Article.Status.REJECTED, "article.reject"
+        action = "article.reject" if decision == "reject" else "article.request_changes"
+        if locked.status == Article.Status.PUBLISHED:
+            # A held edit: refused or sent back, the published version stays public as it is;
+            # the creator may change the working copy and submit it again.
+            locked.edit_pending = False
+        elif decision == "reject":
+            locked.status = Article.Status.REJECTED
         else:
-            locked.status, action = Article.Status.CHANGES, "article.request_changes"
-        locked.save(update_fields=["status", "updated_at"])
+            locked.status = Article.Status.CHANGES
+        locked.save(update_fields=["status", "edit_pending", "updated_at"])
         entry = audit_record(actor=actor, action=action, target=locked, reason=reason)
         if decision == "reject":
             credit_change(
@@ -211,7 +216,7 @@ def article_review(*, article: Article, actor: User, decision: str, reason: str 
         )
     else:
         raise InputError.one("", "请选择一项处理决定")
-    article.status = locked.status
+    article.status, article.edit_pending = locked.status, locked.edit_pending
     return entry
 
 

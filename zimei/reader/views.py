@@ -80,13 +80,16 @@ def channel(request: HttpRequest, slug: str, care: bool = False) -> HttpResponse
         .only(*LIST_FIELDS)
         .order_by("-published_at", "-id")
     )
+    page = _page(request, qs)
     context = {
         "channel": ch,
-        "page": _page(request, qs),
+        "page": page,
         "channels": channels_ordered(),
         "hot": hot_list(channel_id=ch.id, limit=10),
     }
-    return render(request, "reader/channel.html", context)
+    response = render(request, "reader/channel.html", context)
+    response.zimei_page = page.number  # the page store keeps it as that page only
+    return response
 
 
 @public_page
@@ -136,8 +139,11 @@ def author(request: HttpRequest, creator_id: int, care: bool = False) -> HttpRes
         request.user.is_authenticated
         and Follow.objects.filter(follower=request.user, creator=profile).exists()
     )
-    context = {"author": profile, "page": _page(request, qs), "following": following, **_sidebar()}
-    return render(request, "reader/author.html", context)
+    page = _page(request, qs)
+    context = {"author": profile, "page": page, "following": following, **_sidebar()}
+    response = render(request, "reader/author.html", context)
+    response.zimei_page = page.number  # the page store keeps it as that page only
+    return response
 
 
 @public_page

@@ -14,7 +14,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from zimei.accounts.forms import current_variant, ui_errors
 from zimei.articles.models import Article, Image, Revision
 from zimei.articles.sanitize import html_to_text, sanitize_body
-from zimei.articles.selectors import article_get_for_author
+from zimei.articles.selectors import article_get_for_author, article_get_for_editor
 from zimei.articles.services import (
     article_publish,
     article_submit,
@@ -31,7 +31,7 @@ from zimei.articles.services import (
     looks_like_image,
     upload_from,
 )
-from zimei.conversion.variants import convert, ui
+from zimei.conversion.variants import HANT, convert, ui
 from zimei.core.errors import InputError, NotAllowed
 from zimei.core.ratelimit import RateLimited, rate_check, rate_count, retry_text
 from zimei.distribution.models import Channel
@@ -46,6 +46,7 @@ from .forms import (
 
 PER_PAGE = 30
 # A publish that the spam check or 信用分 held for review (docs/moderation.md).
+EDIT_HELD_MESSAGE = "修改已提交，需经编辑审核；审核通过前，读者看到的仍是已发布的版本"
 HELD_MESSAGE = "已提交，文章需要编辑审核后才会发布；审核结果会显示在创作中心的通知里"
 # A publish the spam check refused (docs/spam.md): the reasons are on the edit page.
 SPAM_REJECTED_MESSAGE = "自动检查没有通过，文章未发布；请按编辑页上列出的原因修改后重新发布"
@@ -113,6 +114,8 @@ def _saved_message(request: HttpRequest, article: Article, action: str, raw_body
         messages.error(request, ui(SPAM_REJECTED_MESSAGE, variant))
     elif action == "publish" and article.status == Article.Status.PENDING:
         messages.warning(request, ui(HELD_MESSAGE, variant))
+    elif action == "publish" and article.edit_pending:
+        messages.warning(request, ui(EDIT_HELD_MESSAGE, variant))
     elif action == "publish":
         messages.success(request, ui("已发布，读者现在可以看到它了", variant))
     elif article.status == Article.Status.PUBLISHED:
@@ -235,8 +238,9 @@ def image_upload_view(request: HttpRequest) -> JsonResponse:
 
 
 def _article_for_preview(request: HttpRequest, pk: int) -> Article:
-    if request.user.is_editor:
-        return get_object_or_404(Article.objects.select_related("author", "channel"), pk=pk)
+    """The author's own article; for an editor, any article but another creator's draft."""
+    if request.user.is_editor and not Article.objects.filter(pk=pk, author__user=request.user).exists():
+        return article_get_for_editor(pk)
     return article_get_for_author(pk, request.user)
 
 
@@ -248,14 +252,19 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
         return _deny(request, "studio/forbidden.html", api=False)
     article = _article_for_preview(request, pk)
     variant = current_variant()
-    body = sanitize_body(article.body_html)
-    context = {
-        "article": article,
-        "title": convert(article.title, variant),
-        "body": convert(body, variant),
-        "summary": convert(article.summary or html_to_text(body)[:120], variant),
-        "is_author": article.author.user_id == user.id,
-    }
+    is_author = article.author.user_id == user.id
+    if not is_author and not article.working_copy_submitted:
+        # An editor looks at what was published: changes the author has not submitted are theirs.
+        hant = variant == HANT
+        title = article.title_hant if hant else article.title_hans
+        body = article.body_hant if hant else article.body_hans
+        summary = article.summary_hant if hant else article.summary_hans
+    else:
+        working = sanitize_body(article.body_html)
+        title = convert(article.title, variant)
+        body = convert(working, variant)
+        summary = convert(article.summary or html_to_text(working)[:120], variant)
+    context = {"article": article, "title": title, "body": body, "summary": summary, "is_author": is_author}
     response = render(request, "studio/preview.html", context)
     response["Cache-Control"] = "private, no-store"
     return response
