@@ -149,7 +149,7 @@ def test_view_counts_wait_in_memory_while_the_database_is_down(monkeypatch):
     article = published_article()
     local = counters.LocalCounter()
 
-    def down(batch):
+    def down(batch, weights=None):
         raise OperationalError("server closed the connection unexpectedly")
 
     monkeypatch.setattr(counters, "_apply", down)

@@ -435,7 +435,7 @@ def test_an_image_stored_under_a_chinese_name_before_gets_an_ascii_name(author):
     old_url, ascii_url = old.url, ascii_old.url
     assert "%E6%88%AA" in old_url and sanitize_body(f'<img src="{old_url}">') == "<img>"
 
-    migration = importlib.import_module("zimei.articles.migrations.0005_ascii_image_names")
+    migration = importlib.import_module("zimei.articles.migrations.0006_ascii_image_names")
     migration.ascii_names(apps, None)
     old.refresh_from_db()
     ascii_old.refresh_from_db()

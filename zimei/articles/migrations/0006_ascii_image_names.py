@@ -41,6 +41,6 @@ def ascii_names(apps, schema_editor) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("articles", "0004_schema_issues_4_5")]
+    dependencies = [("articles", "0005_article_edit_pending")]
 
     operations = [migrations.RunPython(ascii_names, migrations.RunPython.noop)]
