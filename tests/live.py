@@ -171,6 +171,22 @@ def pg_database() -> Iterator[str]:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def python_with_settings(code: str, **env: str) -> str:
+    """Run `code` in a fresh Python with Zimei's settings read from `env` alone (no ZIMEI_*
+    variable of this process but the data folder) and django set up first; returns stdout."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("ZIMEI_") or k == "ZIMEI_DATA_DIR"}
+    done = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()\n" + code],
+        env={**clean, "DJANGO_SETTINGS_MODULE": "zimei.settings", **env},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
 def uses_pg() -> bool:
     """Whether this pass of the suite runs on PostgreSQL (`./dev test` second pass, CI)."""
     return os.environ.get("ZIMEI_TEST_DB") == "pg" and bool(PG_URL)

@@ -18,7 +18,6 @@ import os
 import re
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -29,7 +28,7 @@ from pathlib import Path
 import pytest
 from django.test import RequestFactory
 
-from tests.live import ROOT, LiveServer, free_port, live_server
+from tests.live import LiveServer, free_port, live_server, python_with_settings
 from zimei.core import frontcache, nginx
 from zimei.core.frontcache import DummyBackend, nginx_cache_file, nginx_cache_key
 from zimei.core.proxies import ProxyHeadersMiddleware, client_ip
@@ -662,23 +661,12 @@ def test_backends_follow_the_environment():
     """ZIMEI_NGINX_CACHE_DIR and ZIMEI_FRONT_CACHE_PURGE_URL add their backends after the page
     store; ZIMEI_PURGE_BACKENDS replaces the list."""
     code = (
-        "import django; django.setup();"
         "from zimei.core.frontcache import purge_backends;"
         "print(' '.join(type(b).__name__ for b in purge_backends()))"
     )
 
     def backends(**env: str) -> str:
-        clean = {k: v for k, v in os.environ.items() if not k.startswith("ZIMEI_") or k == "ZIMEI_DATA_DIR"}
-        done = subprocess.run(
-            [sys.executable, "-c", code],
-            env={**clean, "DJANGO_SETTINGS_MODULE": "zimei.settings", **env},
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert done.returncode == 0, done.stderr
-        return done.stdout.strip()
+        return python_with_settings(code, **env).strip()
 
     assert backends() == "PageStoreBackend"
     assert backends(ZIMEI_NGINX_CACHE_DIR="/var/cache/nginx/zimei") == "PageStoreBackend NginxCacheBackend"

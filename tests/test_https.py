@@ -12,7 +12,6 @@ import re
 import shutil
 import ssl
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from urllib.parse import urlencode
 import pytest
 from django.test import RequestFactory
 
-from tests.live import ROOT, LiveServer, free_port, live_server
+from tests.live import LiveServer, free_port, live_server, python_with_settings
 from zimei.core import nginx
 from zimei.core.security import hsts_headers
 
@@ -294,23 +293,14 @@ def test_forms_from_the_sites_https_origin_pass_a_proxy_that_is_not_trusted(tls_
 
 def _settings(**env: str) -> dict:
     code = (
-        "import json, django; django.setup(); from django.conf import settings as s;"
+        "import json; from django.conf import settings as s;"
         "print(json.dumps([s.CSRF_TRUSTED_ORIGINS, s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_INCLUDE_SUBDOMAINS,"
         " s.SECURE_HSTS_PRELOAD, s.SESSION_COOKIE_SECURE]))"
     )
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("ZIMEI_") or k == "ZIMEI_DATA_DIR"}
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        env={**clean, "DJANGO_SETTINGS_MODULE": "zimei.settings", **env},
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
+    out = python_with_settings(code, **env)
     import json
 
-    origins, seconds, subdomains, preload, secure = json.loads(done.stdout.strip().splitlines()[-1])
+    origins, seconds, subdomains, preload, secure = json.loads(out.strip().splitlines()[-1])
     return {"origins": origins, "hsts": seconds, "sub": subdomains, "preload": preload, "secure": secure}
 
 
