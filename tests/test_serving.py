@@ -201,8 +201,9 @@ def test_a_graceful_stop_loses_no_counted_view(tmp_path):
     with live_server(tmp_path, articles=2, env=env) as server:
         count = "from zimei.articles.models import Article; print(Article.objects.get(id=1).view_count)"
         before = int(server.manage("shell", "-c", count).split()[-1])
-        for n in range(100):
-            conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
+        for n in range(100):  # 100 readers, each at its own address (any 127.x is this machine)
+            source = (f"127.0.{n // 200 + 1}.{n % 200 + 1}", 0)
+            conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5, source_address=source)
             agent = f"Mozilla/5.0 (X11; Linux x86_64) Firefox/140.{n}"
             conn.request("POST", "/views/1/", headers={"User-Agent": agent, "Sec-Fetch-Site": "same-origin"})
             assert conn.getresponse().status == 204
