@@ -34,6 +34,9 @@ UNLIMITED = {
     "ZIMEI_API_RATE_READ": "0",
 }
 FLUSH_SECONDS = 10  # zimei.distribution.counters.FLUSH_SECONDS
+# A session cookie (of no session): the page store and nginx pass such a request to Django,
+# which looks the session up in the database.
+SIGNED_IN = {"Cookie": "sessionid=fault-probe-no-such-session"}
 PROBE = "curl/8.5.0 (zimei fault probe)"  # a bot to the view counter: probes count no views
 
 
@@ -302,12 +305,14 @@ def _unavailable_text(variant: str) -> str:
 
 
 def _probe_outage(port: int, articles: list[int], n: int) -> list[str]:
-    """Pages that need the database (a query string keeps them out of the page cache) in both
-    scripts, and the API: each must answer 503 within a few seconds, in the right script."""
+    """Pages that need the database (a session cookie keeps them out of the page cache: the
+    session is looked up) in both scripts, and the API: each must answer 503 within a few
+    seconds, in the right script."""
     problems = []
     client = Client(port, timeout=10, agent=PROBE)
     for variant in ("zh-hans", "zh-hant"):
-        page = client.request("probe", "GET", f"/{variant}/a/{articles[n % len(articles)]}/?outage={n}")
+        path = f"/{variant}/a/{articles[n % len(articles)]}/"
+        page = client.request("probe", "GET", path, headers=SIGNED_IN)
         html = page.body.decode(errors="replace")
         if page.status != 503 or _unavailable_text(variant) not in html or page.took > 5:
             problems.append(f"{variant}: {page.status} in {page.took:.1f} s {page.error} {html[:200]!r}")
@@ -327,7 +332,8 @@ def _wait_recovered(port: int, articles: list[int], *, streak: int = 20, timeout
     first_good = None
     while time.monotonic() - started < timeout:
         n += 1
-        answer = client.request("probe", "GET", f"/zh-hant/a/{articles[n % len(articles)]}/?back={n}")
+        path = f"/zh-hant/a/{articles[n % len(articles)]}/"
+        answer = client.request("probe", "GET", path, headers=SIGNED_IN)
         if answer.status == 200:
             first_good = first_good or time.monotonic()
             good += 1
