@@ -187,6 +187,25 @@ def python_with_settings(code: str, **env: str) -> str:
     return done.stdout
 
 
+# A desktop browser's User-Agent: the view counter takes it for a reader (not a bot).
+FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0"
+
+
+def nginx_in_front(server: LiveServer, prefix: Path, **options):
+    """nginx (deploy/nginx/zimei.conf, zimei/core/nginx.py) in front of a live server, sending
+    its static files and pictures from the server's own data folder; a context manager."""
+    from zimei.core import nginx
+
+    options.setdefault("cache_dir", prefix / "cache")
+    return nginx.running_nginx(
+        prefix,
+        upstream=f"127.0.0.1:{server.port}",
+        static_root=server.data_dir / "static",
+        media_root=server.data_dir / "media",
+        **options,
+    )
+
+
 def uses_pg() -> bool:
     """Whether this pass of the suite runs on PostgreSQL (`./dev test` second pass, CI)."""
     return os.environ.get("ZIMEI_TEST_DB") == "pg" and bool(PG_URL)

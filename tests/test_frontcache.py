@@ -28,12 +28,11 @@ from pathlib import Path
 import pytest
 from django.test import RequestFactory
 
-from tests.live import LiveServer, free_port, live_server, python_with_settings
+from tests.live import FIREFOX, LiveServer, free_port, live_server, nginx_in_front, python_with_settings
 from zimei.core import frontcache, nginx
 from zimei.core.frontcache import DummyBackend, nginx_cache_file, nginx_cache_key
 from zimei.core.proxies import ProxyHeadersMiddleware, client_ip
 
-FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0"
 PASSWORD = "Zimei-front-cache-2026"
 GOAL_SECONDS = 1.0  # publish → new version on every page behind the front cache (issue 9)
 
@@ -180,14 +179,7 @@ def front(tmp_path_factory) -> Iterator[Front]:
             "creator", "add", "fcwriter", "--pen-name", "前台缓存记者", "--channel", "tech",
             "--trusted", "--password-stdin", input=PASSWORD + "\n",
         )  # fmt: skip
-        with nginx.running_nginx(
-            tmp / "nginx",
-            port=port,
-            upstream=f"127.0.0.1:{server.port}",
-            cache_dir=cache_dir,
-            static_root=server.data_dir / "static",
-            media_root=server.data_dir / "media",
-        ) as running:
+        with nginx_in_front(server, tmp / "nginx", port=port, cache_dir=cache_dir) as running:
             yield Front(server, running, cache_dir, app_log)
             errors = [
                 line for line in running.error_log().splitlines() if "[emerg]" in line or "[alert]" in line

@@ -21,11 +21,10 @@ from urllib.parse import urlencode
 import pytest
 from django.test import RequestFactory
 
-from tests.live import LiveServer, free_port, live_server, python_with_settings
+from tests.live import FIREFOX, LiveServer, free_port, live_server, nginx_in_front, python_with_settings
 from zimei.core import nginx
 from zimei.core.security import hsts_headers
 
-FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0"
 PASSWORD = "Zimei-https-2026"
 YEAR = 365 * 24 * 3600
 BODY = (
@@ -155,13 +154,10 @@ def tls_front(tmp_path_factory) -> Iterator[TLSFront]:
             "creator", "add", "tlswriter", "--pen-name", "加密记者", "--channel", "tech",
             "--trusted", "--password-stdin", input=PASSWORD + "\n",
         )  # fmt: skip
-        with nginx.running_nginx(
+        with nginx_in_front(
+            server,
             tmp / "nginx",
             port=port,
-            upstream=f"127.0.0.1:{server.port}",
-            cache_dir=tmp / "nginx" / "cache",
-            static_root=server.data_dir / "static",
-            media_root=server.data_dir / "media",
             tls_cert=cert,
             tls_key=key,
             http_listen=f"127.0.0.1:{http_port}",
@@ -250,36 +246,25 @@ def test_forms_from_the_sites_https_origin_pass_a_proxy_that_is_not_trusted(tls_
         response.read()
         token = re.search(r"csrftoken=([^;]+)", response.getheader("Set-Cookie")).group(1)
         body = urlencode({"csrfmiddlewaretoken": token, "username": "tlswriter", "password": PASSWORD})
-        origin = f"https://127.0.0.1:{tls_front.port}"
-        conn.request(
-            "POST",
-            "/zh-hans/accounts/login/",
-            body=body,
-            headers={
-                "User-Agent": FIREFOX,
-                "Content-Type": "application/x-www-form-urlencoded",
-                "Cookie": f"csrftoken={token}",
-                "Origin": origin,
-            },
-        )
-        response = conn.getresponse()
-        response.read()
-        assert response.status == 302
-        # Another origin is still refused.
-        conn.request(
-            "POST",
-            "/zh-hans/accounts/login/",
-            body=body,
-            headers={
-                "User-Agent": FIREFOX,
-                "Content-Type": "application/x-www-form-urlencoded",
-                "Cookie": f"csrftoken={token}",
-                "Origin": "https://evil.example",
-            },
-        )
-        response = conn.getresponse()
-        response.read()
-        assert response.status == 403
+
+        def sign_in_from(origin: str) -> int:
+            conn.request(
+                "POST",
+                "/zh-hans/accounts/login/",
+                body=body,
+                headers={
+                    "User-Agent": FIREFOX,
+                    "Content-Type": "application/x-www-form-urlencoded",
+                    "Cookie": f"csrftoken={token}",
+                    "Origin": origin,
+                },
+            )
+            response = conn.getresponse()
+            response.read()
+            return response.status
+
+        assert sign_in_from(f"https://127.0.0.1:{tls_front.port}") == 302
+        assert sign_in_from("https://evil.example") == 403  # another origin is still refused
     finally:
         conn.close()
 
