@@ -45,7 +45,7 @@ def main() -> None:
     from zimei.accounts.levels import creator_index_recompute, creator_index_recompute_all
     from zimei.accounts.models import CreatorProfile
     from zimei.articles.models import Article
-    from zimei.articles.services import creator_counts_refresh
+    from zimei.distribution.creators import creator_counts_refresh
 
     creators = CreatorProfile.objects.count()
     articles = Article.objects.filter(status=Article.Status.PUBLISHED).count()

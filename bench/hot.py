@@ -70,10 +70,10 @@ def main() -> None:
     from django.utils import timezone
 
     from zimei.articles.models import Article
-    from zimei.articles.services import share_record
     from zimei.distribution import counters, hot
     from zimei.distribution.models import Channel
     from zimei.distribution.selectors import LIST_FIELDS, public_articles
+    from zimei.distribution.shares import share_record
 
     total = Article.objects.count()
     max_id = Article.objects.order_by("-id").values_list("id", flat=True).first() or 0

@@ -252,6 +252,13 @@ ZIMEI_PURGE_BACKENDS = [
 
 
 # --- accounts -------------------------------------------------------------------------
+# The checks that gate publishing (zimei/articles/checks.py), in order: each may refuse, hold or
+# pass an article; the articles app knows them only from here.
+ZIMEI_ARTICLE_CHECKS = [
+    "zimei.moderation.checks.CreditCheck",  # 信用分 and earlier review decisions
+    "zimei.moderation.checks.SpamCheck",  # the spam check (docs/spam.md)
+]
+
 AUTH_USER_MODEL = "accounts.User"
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from zimei.core.audit import audit
 from zimei.core.errors import InputError, NotAllowed, control_characters_check, one_line, plain_text_message
 from zimei.core.ratelimit import rate_hit
 from zimei.distribution.models import Channel
 
+from . import events
 from .models import ApiToken, CreatorApplication, CreatorProfile, Follow, User
 from .usernames import username_normal, username_skeleton
 
@@ -78,8 +80,6 @@ def creator_application_submit(*, user: User, data: ApplicationInput) -> Creator
 def creator_application_review(
     *, application: CreatorApplication, actor: User, approve: bool, reason: str = ""
 ) -> CreatorApplication:
-    from zimei.moderation.services import audit_record
-
     if not actor.is_editor:
         raise NotAllowed("editors only")
     if application.status != CreatorApplication.Status.PENDING:
@@ -104,7 +104,7 @@ def creator_application_review(
             channel=application.channel,
             intro=application.intro,
         )
-    audit_record(
+    audit(
         actor=actor,
         action="application.approve" if approve else "application.reject",
         target=application,
@@ -130,19 +130,19 @@ def follow_set(
     *, user: User, creator: CreatorProfile, following: bool, article_id: int | None = None
 ) -> CreatorProfile:
     """Follow or unfollow. A new follow counts for the hot list (distribution/hot.py): for
-    `article_id` when the reader followed from that article's page, else the newest article."""
-    from zimei.articles.services import creator_counts_refresh
-    from zimei.distribution.hot import hot_follow
-
+    `article_id` when the reader followed from that article's page, else the newest article.
+    `creator`'s counts are fresh when this returns."""
     if creator.user_id == user.id:
         raise InputError.one("", "不能关注自己")
+    created = False
     if following:
         _, created = Follow.objects.get_or_create(follower=user, creator=creator)
-        if created:
-            hot_follow(user=user, creator=creator, article_id=article_id)
     else:
         Follow.objects.filter(follower=user, creator=creator).delete()
-    creator_counts_refresh(creator)
+    # The hot list and the creator's counts (distribution subscribes: accounts/events.py).
+    events.follow_changed.send(
+        sender=Follow, user=user, creator=creator, created=created, article_id=article_id
+    )
     return creator
 
 
@@ -189,14 +189,12 @@ def user_register(*, username: str, password: str, password_confirm: str) -> Use
 @transaction.atomic
 def creator_set_trusted(*, creator: CreatorProfile, actor: User, trusted: bool) -> CreatorProfile:
     """An editor marks a creator as trusted (信) or takes it back; recorded in the audit log."""
-    from zimei.moderation.services import audit_record
-
     if not actor.is_editor:
         raise NotAllowed("editors only")
     if creator.trusted != trusted:
         creator.trusted = trusted
         creator.save(update_fields=["trusted"])
-        audit_record(actor=actor, action="creator.trust" if trusted else "creator.untrust", target=creator)
+        audit(actor=actor, action="creator.trust" if trusted else "creator.untrust", target=creator)
     return creator
 
 
@@ -278,8 +276,6 @@ def creator_create_by_operator(
 ) -> CreatorProfile:
     """A new account that is an approved creator at once, as if an editor had approved its
     application: the application is kept (approved, by nobody) and the approval audited."""
-    from zimei.moderation.services import audit_record
-
     errors: dict[str, list[str]] = {}
     pen_name = _check_pen_name(pen_name, errors)
     tagline = one_line(tagline)
@@ -308,5 +304,5 @@ def creator_create_by_operator(
         reviewed_at=timezone.now(),
     )
     profile = creator_create(user=user, pen_name=pen_name, tagline=tagline, channel=found, trusted=trusted)
-    audit_record(actor=None, action="application.approve", target=application, reason=OPERATOR_REASON)
+    audit(actor=None, action="application.approve", target=application, reason=OPERATOR_REASON)
     return profile

@@ -36,7 +36,6 @@ from zimei.articles.services import (
     article_save,
     article_withdraw,
     image_upload,
-    share_record,
 )
 from zimei.conversion.variants import HANS, HANT, convert
 from zimei.core.errors import InputError, NotAllowed
@@ -44,6 +43,7 @@ from zimei.core.outage import database_unavailable, unavailable_response
 from zimei.core.ratelimit import RateLimited, rate_check, rate_count
 from zimei.distribution.models import Channel
 from zimei.distribution.selectors import channels_by_id, hot_list, public_articles, related_list
+from zimei.distribution.shares import share_record
 
 from . import schemas as s
 from .guards import TokenAuth, caller, idempotent, rate_problem

@@ -6,21 +6,21 @@ identically wherever it is triggered from.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import BinaryIO
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Count
 from django.utils import timezone
 
 from zimei.accounts.models import CreatorProfile, User
+from zimei.core.audit import audit
 from zimei.core.errors import InputError, NotAllowed, control_characters_check, one_line, plain_text_message
-from zimei.core.pagecache import purge_article
 from zimei.distribution.models import Channel
 
+from . import events
+from .checks import REJECT, article_checks, combined
 from .images import ImageRejected, normalise_image
 from .models import Article, Image, Revision
 from .sanitize import html_to_text, sanitize_body
@@ -122,7 +122,7 @@ def article_create(*, author: CreatorProfile, data: ArticleInput) -> Article:
     values = article_clean_input(data=data, owner=author.user, for_publish=False)
     if values["channel"] is None:
         values["channel"] = author.channel
-    verdict = _spam_verdict(data=data, author=author, article_id=None)
+    verdict = _save_verdict(data=data, author=author, article_id=None)
     values.update(spam_score=verdict.score, review_reasons=verdict.reasons)
     article = Article.objects.create(author=author, **values)
     _snapshot(article, author.user, Revision.Kind.SAVE)
@@ -140,9 +140,10 @@ def article_save(*, article: Article, actor: User, data: ArticleInput, autosave:
     new_channel_id = values["channel"].id if values["channel"] else None
     moved_from = article.channel_id if new_channel_id != article.channel_id else None
     # Autosaves (every few seconds) leave out the repost lookup; saves and publishes make it.
-    verdict = _spam_verdict(data=data, author=article.author, article_id=article.id, repost=not autosave)
+    verdict = _save_verdict(data=data, author=article.author, article_id=article.id, repost=not autosave)
     values.update(spam_score=verdict.score, review_reasons=verdict.reasons)
-    if article.status == Article.Status.REJECTED and _spam_rejected_last(article):
+    reopens = any(check.reopens(article=article) for check in article_checks())
+    if article.status == Article.Status.REJECTED and reopens:
         values["status"] = Article.Status.DRAFT  # refused by the spam check: edit and submit again
     for field, value in values.items():
         setattr(article, field, value)
@@ -150,67 +151,33 @@ def article_save(*, article: Article, actor: User, data: ArticleInput, autosave:
     _snapshot(article, actor, Revision.Kind.AUTOSAVE if autosave else Revision.Kind.SAVE)
     if moved_from is not None and article.status == Article.Status.PUBLISHED:
         # The channel is not part of the working copy: a published article moves at once, so
-        # its old channel's pages and its new one's are purged now (its text waits for publish).
-        transaction.on_commit(lambda: purge_article(article, channel_ids=[moved_from]))
+        # its old channel's pages and its new one's change now (its text waits for publish).
+        events.article_moved.send(sender=Article, article=article, from_channel_id=moved_from)
     return article
 
 
-# --- the spam check (moderation/spam.py, docs/spam.md) --------------------------------------
+# --- the checks that gate publishing (articles/checks.py; spam and 信用分 in moderation) -----
 # At every save the RAW input is checked (only it shows hidden text) and the verdict stored on
 # the article, so the studio shows its reasons at once; at publish the stored body is checked
-# again (the lexicon or other articles may have changed) and the raw-only findings are kept.
+# again (the lexicon or other articles may have changed).
 NEW_CREATOR_REASON = "新创作者的文章需经编辑审核后发布；成为信任创作者后，没有问题的文章会直接发布"
 
 
-def _spam_verdict(*, data: ArticleInput, author: CreatorProfile, article_id: int | None, repost: bool = True):
-    from zimei.moderation.spam import spam_check
-
-    return spam_check(
-        title=data.title or "",
-        summary=data.summary or "",
-        body_html_raw=data.body_html or "",
-        author=author,
-        original=data.original,
-        exclude_id=article_id,
-        repost=repost,
+def _save_verdict(*, data: ArticleInput, author: CreatorProfile, article_id: int | None, repost: bool = True):
+    return combined(
+        [
+            check.at_save(
+                title=data.title or "",
+                summary=data.summary or "",
+                body_html_raw=data.body_html or "",
+                author=author,
+                original=data.original,
+                article_id=article_id,
+                repost=repost,
+            )
+            for check in article_checks()
+        ]
     )
-
-
-def _spam_verdict_publish(article: Article):
-    from zimei.moderation.spam import raw_only_findings, spam_check, verdict_of
-
-    fresh = spam_check(
-        title=article.title,
-        summary=article.summary,
-        body_html_raw=article.body_html,
-        author=article.author,
-        original=article.original,
-        exclude_id=article.id,
-    )
-    # Structure pieces are kept one by one (the sanitised body still shows some of them).
-    kept = [
-        f
-        for f in raw_only_findings(article.review_reasons)
-        if (f.reason not in fresh.reasons if f.rule == "structure" else f.rule not in fresh.rules)
-    ]
-    return verdict_of([*kept, *fresh.findings]) if kept else fresh
-
-
-def _spam_rejected_last(article: Article) -> bool:
-    """Whether the article's last refusal was the spam check's (an editor's stands)."""
-    from zimei.moderation.models import AuditEntry
-
-    last = (
-        AuditEntry.objects.filter(
-            target_type=Article._meta.label_lower,
-            target_id=article.pk,
-            action__in=["article.spam_reject", "article.reject"],
-        )
-        .order_by("-created_at", "-id")
-        .values_list("action", flat=True)
-        .first()
-    )
-    return last == "article.spam_reject"
 
 
 def _render_variants(article: Article) -> None:
@@ -225,93 +192,31 @@ def _render_variants(article: Article) -> None:
     article.cover_url = article.cover.file.url if article.cover_id and article.cover else ""
 
 
-def article_index(article: Article) -> None:
-    """Keywords (inverted index and corpus statistics), SimHash fingerprint and related
-    articles, stored so that the page reads them in one query (distribution/related.py).
-    Saves the fingerprint; the caller saves keywords and related_ids."""
-    from zimei.distribution.related import related_index
-
-    related_index(article, text=html_to_text(article.body_html))
-
-
-def article_unindex(article: Article) -> None:
-    """The article leaves the keyword index and the corpus statistics (withdraw, take-down)."""
-    from zimei.distribution.related import related_unindex
-
-    related_unindex(article)
-
-
-def creator_counts_refresh(author: CreatorProfile) -> None:
-    """Recount one creator's figures (see creators_counts_refresh)."""
-    creators_counts_refresh(ids=[author.pk])
-    author.refresh_from_db(fields=["article_count", "follower_count", "attention"])
-
-
-def creators_counts_refresh(*, ids: list[int]) -> None:
-    """文章数, 粉丝 and 关注度, recounted from the data in one statement, so they are always true.
-
-    关注度 = 10 × followers + the shares of the creator's published articles (docs/creator-index.md).
-    Views are left out: they reach the database in batches (distribution/counters.py), and a
-    score that is true at all times can only count what is written as it happens. share_record
-    adds each share as it is counted; this recount runs on publish, withdraw, takedown, restore
-    and follow."""
-    from django.db.models import IntegerField, OuterRef, Subquery, Sum, Value
-    from django.db.models.functions import Coalesce
-
-    from zimei.accounts.models import Follow
-
-    published = Article.objects.filter(author=OuterRef("pk"), status=Article.Status.PUBLISHED).order_by()
-    articles = Subquery(published.values("author").annotate(c=Count("id")).values("c"))
-    shares = Subquery(published.values("author").annotate(s=Sum("share_count")).values("s"))
-    followers = Subquery(
-        Follow.objects.filter(creator=OuterRef("pk"))
-        .order_by()
-        .values("creator")
-        .annotate(c=Count("id"))
-        .values("c")
-    )
-    zero = Value(0)
-    articles_n = Coalesce(articles, zero, output_field=IntegerField())
-    followers_n = Coalesce(followers, zero, output_field=IntegerField())
-    CreatorProfile.objects.filter(pk__in=ids).update(
-        article_count=articles_n,
-        follower_count=followers_n,
-        attention=followers_n * 10 + Coalesce(shares, zero, output_field=IntegerField()),
-    )
-
-
 @transaction.atomic
 def article_publish(*, article: Article, actor: User, when=None) -> Article:
     """Publish the working copy: validate it fully, render it in both scripts, index it."""
-    from zimei.moderation.services import publish_gate
-
     _require_author(article, actor)
     if article.status == Article.Status.TAKEN_DOWN:
         raise NotAllowed("taken down by an editor")
-    # 信用分 and review decisions (docs/moderation.md): may refuse, or hold for review.
-    hold_reasons = publish_gate(article=article)
+    # The configured checks (信用分, the spam check: docs/moderation.md, docs/spam.md) may
+    # refuse at once (InputError), refuse with reasons, or hold for review.
+    verdicts = [check.at_publish(article=article) for check in article_checks()]
     _publish_validate(article)
-    # The spam check (docs/spam.md): refuse, hold with reasons, or publish; creators not yet
-    # trusted are always held, flagged articles whoever wrote them.
-    verdict = _spam_verdict_publish(article)
+    verdict = combined(verdicts)
     article.spam_score = verdict.score
-    if verdict.action == "reject":
-        from zimei.moderation.services import audit_record
-
+    if verdict.action == REJECT:
         was_public = article.status == Article.Status.PUBLISHED
+        reasons = [r for v in verdicts if v.action == REJECT for r in v.reasons]
         article.status = Article.Status.REJECTED
         article.edit_pending = False
-        article.review_reasons = verdict.reasons
+        article.review_reasons = reasons
         article.save()
         _snapshot(article, actor, Revision.Kind.SAVE)
-        reason = "；".join(verdict.reasons)
-        audit_record(actor=None, action="article.spam_reject", target=article, reason=reason)
+        audit(actor=None, action="article.spam_reject", target=article, reason="；".join(reasons))
         if was_public:
-            creator_counts_refresh(article.author)
-            _left_public(article)
+            _left_public(article, actor, events.Leave.REFUSED)
         return article
-    if verdict.action == "hold":
-        hold_reasons = [*hold_reasons, *verdict.reasons]
+    hold_reasons = list(verdict.reasons)
     if not article.author.trusted:
         hold_reasons = [*hold_reasons, NEW_CREATOR_REASON]
     article.review_reasons = []
@@ -331,8 +236,7 @@ def article_publish(*, article: Article, actor: User, when=None) -> Article:
         article.save()
         _snapshot(article, actor, Revision.Kind.SAVE)
         if was_public:
-            creator_counts_refresh(article.author)
-            _left_public(article)
+            _left_public(article, actor, events.Leave.HELD)
         return article
     return _publish_now(article, actor=actor, when=when)
 
@@ -365,27 +269,20 @@ def _publish_validate(article: Article) -> None:
 
 
 def _publish_now(article: Article, *, actor: User, when=None) -> Article:
-    from zimei.distribution.hot import hot_publish
-
     _render_variants(article)
     article.status = Article.Status.PUBLISHED
     article.edit_pending = False
     if article.published_at is None:
         article.published_at = when or timezone.now()
-    hot_publish(article)  # freshness for the hot list, on the first publication only
     article.save()
-    article_index(article)
-    article.save(update_fields=["keywords", "related_ids"])
     _snapshot(article, actor, Revision.Kind.PUBLISH)
-    creator_counts_refresh(article.author)
-    transaction.on_commit(lambda: purge_article(article))
+    # Related articles and keywords, the hot list, counts, cached pages (articles/events.py).
+    events.article_published.send(sender=Article, article=article, actor=actor)
     return article
 
 
-def _left_public(article: Article) -> None:
-    """Once committed: purge every page that shows the article and take it off every hot list
-    at once (a new hot stamp: core/frontcache.purge_article)."""
-    transaction.on_commit(lambda: purge_article(article))
+def _left_public(article: Article, actor: User | None, reason: str) -> None:
+    events.article_left_public.send(sender=Article, article=article, actor=actor, reason=reason)
 
 
 @transaction.atomic
@@ -396,16 +293,12 @@ def article_withdraw(*, article: Article, actor: User) -> Article:
     article.status = Article.Status.WITHDRAWN
     article.edit_pending = False  # an edit waiting for review goes with it
     article.save(update_fields=["status", "edit_pending", "updated_at"])
-    article_unindex(article)
-    creator_counts_refresh(article.author)
-    _left_public(article)
+    _left_public(article, actor, events.Leave.WITHDRAWN)
     return article
 
 
 @transaction.atomic
 def article_take_down(*, article: Article, actor: User, reason: str) -> Article:
-    from zimei.moderation.services import audit_record
-
     if not actor.is_editor:
         raise NotAllowed("editors only")
     reason = (reason or "").strip()
@@ -417,17 +310,13 @@ def article_take_down(*, article: Article, actor: User, reason: str) -> Article:
     article.edit_pending = False
     article.takedown_reason = reason
     article.save(update_fields=["status", "edit_pending", "takedown_reason", "updated_at"])
-    audit_record(actor=actor, action="article.take_down", target=article, reason=reason)
-    article_unindex(article)
-    creator_counts_refresh(article.author)
-    _left_public(article)
+    audit(actor=actor, action="article.take_down", target=article, reason=reason)
+    _left_public(article, actor, events.Leave.TAKEN_DOWN)
     return article
 
 
 @transaction.atomic
 def article_restore(*, article: Article, actor: User, reason: str) -> Article:
-    from zimei.moderation.services import audit_record
-
     if not actor.is_editor:
         raise NotAllowed("editors only")
     if plain_text_message(reason):
@@ -435,52 +324,9 @@ def article_restore(*, article: Article, actor: User, reason: str) -> Article:
     article.status = Article.Status.PUBLISHED
     article.takedown_reason = ""
     article.save(update_fields=["status", "takedown_reason", "updated_at"])
-    audit_record(actor=actor, action="article.restore", target=article, reason=reason)
-    article_index(article)
-    article.save(update_fields=["keywords", "related_ids"])
-    creator_counts_refresh(article.author)
-    transaction.on_commit(lambda: purge_article(article))
+    audit(actor=actor, action="article.restore", target=article, reason=reason)
+    events.article_published.send(sender=Article, article=article, actor=actor)
     return article
-
-
-def share_record(*, article_id: int, target: str, meta: Mapping[str, str] | None = None) -> bool:
-    """Count a share of a published article; returns whether it counted. With `meta` (the
-    request's META: the share button and the API pass it) the share is rate-limited per address
-    (`ZIMEI_RATE_SHARE`: RateLimited) and guarded (distribution/guard.py): one per reader per
-    article per 30 minutes, ADDRESS_ALLOWANCE readers per address, bursts weigh less in the hot
-    score. Refused and discounted shares are recorded for the desk. Without `meta` (operators,
-    tests of the formula) it simply counts."""
-    from django.db.models import F
-
-    from zimei.core.ratelimit import RateLimited, client_address, rate_hit
-    from zimei.distribution.guard import anomalies_record, anomaly_add, share_check
-    from zimei.distribution.hot import W_SHARE
-    from zimei.distribution.hot import bump as hot_bump
-
-    weight, reason = 1.0, None
-    if meta is not None:
-        try:
-            rate_hit("share", client_address(meta))
-        except RateLimited:
-            tally: dict = {}
-            anomaly_add(tally, article_id, "share", "rate", W_SHARE)
-            with transaction.atomic():
-                anomalies_record(tally)
-            raise
-        weight, reason = share_check(article_id, meta)
-    with transaction.atomic():
-        counted = 0
-        if weight > 0:
-            counted = Article.objects.filter(id=article_id, status=Article.Status.PUBLISHED).update(
-                share_count=F("share_count") + 1, hot_log=hot_bump(W_SHARE * weight)
-            )
-        if counted:  # 关注度 counts the shares of published articles (creator_counts_refresh)
-            CreatorProfile.objects.filter(articles__id=article_id).update(attention=F("attention") + 1)
-        if reason is not None:
-            tally = {}
-            anomaly_add(tally, article_id, "share", reason, W_SHARE * (1.0 - weight))
-            anomalies_record(tally)
-    return bool(counted)
 
 
 @dataclass(frozen=True)

@@ -3,9 +3,10 @@
 Anonymous reader pages are kept whole in the page store (core/pagecache.py) and, in production,
 by a cache server in front (deploy/nginx/zimei.conf, docs/deploy.md). When an article is
 published, edited, moved to another channel, withdrawn or taken down, every page that shows it
-is purged from each of them on commit (`purge_article`): its four URLs (two scripts × standard
-and care mode), the home pages, its channel's and its author's pages (the first LIST_PAGES
-pages of each: nginx caches those, deeper pages pass through to the app) and their feeds; the
+is purged from each of them on commit (`purge_article` in distribution/purge.py): its four URLs
+(two scripts × standard and care mode), the home pages, its channel's and its author's pages
+(the first LIST_PAGES pages of each: nginx caches those, deeper pages pass through to the app)
+and their feeds; the
 hot lists and channel boxes that every page embeds are made to recompute in every worker at
 once (distribution/hot.py, `hot_generation_bump`).
 
@@ -247,7 +248,7 @@ def purge(paths: Iterable[str]) -> None:
 # --- what shows an article ------------------------------------------------------------------
 
 
-def _each(name: str, *args) -> Iterator[str]:
+def reader_paths(name: str, *args) -> Iterator[str]:
     """The path of a reader page in both scripts and both modes."""
     from django.urls import reverse
     from django.utils import translation
@@ -260,41 +261,13 @@ def _each(name: str, *args) -> Iterator[str]:
 
 def article_paths(article_id: int) -> list[str]:
     """The article's four pages: two scripts × standard and care mode."""
-    return list(_each("article", article_id))
+    return list(reader_paths("article", article_id))
 
 
 def list_paths(name: str, *args, pages: int = LIST_PAGES) -> list[str]:
     """A list page (home, channel, author) in both scripts and modes, with ?page=1..pages."""
     paths = []
-    for path in _each(name, *args):
+    for path in reader_paths(name, *args):
         paths.append(path)
         paths.extend(f"{path}?page={n}" for n in range(1, pages + 1))
     return paths
-
-
-def paths_showing(article, *, channel_ids: Iterable[int] = ()) -> list[str]:
-    """Every cacheable page that shows `article`: its own pages, the home pages, the pages and
-    feeds of its channel (and of `channel_ids`: the one it was moved from) and of its author."""
-    from zimei.distribution.models import Channel
-
-    ids = {article.channel_id, *channel_ids} - {None}
-    slugs = sorted(Channel.objects.filter(id__in=ids).values_list("slug", flat=True))
-    paths = [*article_paths(article.id), *list_paths("home", pages=0)]
-    for slug in slugs:
-        paths += list_paths("channel", slug)
-    paths += list_paths("author", article.author_id)
-    for feed in ("rss", "atom"):
-        paths += _each(f"feed-{feed}")
-        for slug in slugs:
-            paths += _each(f"channel-{feed}", slug)
-        paths += _each(f"author-{feed}", article.author_id)
-    return paths
-
-
-def purge_article(article, *, channel_ids: Iterable[int] = ()) -> None:
-    """On commit of a publish, edit, withdrawal or take-down: the hot lists and channel boxes
-    recompute in every worker, then every page that shows the article is purged."""
-    from zimei.distribution.hot import hot_generation_bump
-
-    hot_generation_bump()
-    purge(paths_showing(article, channel_ids=channel_ids))

@@ -328,10 +328,3 @@ def purge_paths(paths: Iterable[str]) -> None:
     from .frontcache import purge
 
     purge(paths)
-
-
-def purge_article(article, *, channel_ids: Iterable[int] = ()) -> None:
-    """Purge every page that shows the article, everywhere (frontcache.purge_article)."""
-    from .frontcache import purge_article
-
-    purge_article(article, channel_ids=channel_ids)

@@ -18,7 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from zimei.articles.models import Article
-from zimei.articles.services import share_record
+from zimei.distribution.shares import share_record
 
 from .urlpaths import with_variant
 

@@ -214,7 +214,7 @@ def _new_creators(count: int, channels: dict[str, int], batch: int) -> list[Crea
 
 def _recount(creator_ids: list[int]) -> None:
     """文章数 and 关注度, recounted from the data by the service publishing uses."""
-    from zimei.articles.services import creators_counts_refresh
+    from zimei.distribution.creators import creators_counts_refresh
 
     for start in range(0, len(creator_ids), 500):
         creators_counts_refresh(ids=creator_ids[start : start + 500])

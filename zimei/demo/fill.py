@@ -30,9 +30,9 @@ from zimei.articles.services import (
     ArticleInput,
     article_create,
     article_publish,
-    creators_counts_refresh,
     image_create,
 )
+from zimei.distribution.creators import creators_counts_refresh
 from zimei.distribution.hot import rebuilt_log
 from zimei.distribution.models import Channel
 from zimei.distribution.selectors import related_compute

@@ -230,7 +230,7 @@ def hot_stamp() -> str:
 def hot_generation_bump() -> None:
     """Make every worker recompute its hot lists and the fragments that show them now (a new
     hot stamp). Publishing, withdrawing and taking down do this on commit too
-    (core/frontcache.purge_article), so the article's new title, or its absence, shows at once."""
+    (distribution/purge.py), so the article's new title, or its absence, shows at once."""
     if _shared_cache():
         try:
             cache.incr("hot:generation")

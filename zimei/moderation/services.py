@@ -338,15 +338,28 @@ def credit_restore_all(*, now=None, progress: bool = False) -> int:
     return raised
 
 
+def spam_rejected_last(article: Article) -> bool:
+    """Whether the article's last refusal was the spam check's (an editor's stands)."""
+    last = (
+        AuditEntry.objects.filter(
+            target_type=Article._meta.label_lower,
+            target_id=article.pk,
+            action__in=["article.spam_reject", "article.reject"],
+        )
+        .order_by("-created_at", "-id")
+        .values_list("action", flat=True)
+        .first()
+    )
+    return last == "article.spam_reject"
+
+
 def publish_gate(*, article: Article) -> list[str]:
     """The one check the publish service makes for moderation: raises InputError when the
     article may not be published at all (信用分 below CREDIT_BLOCK_BELOW, or refused in
     review); returns the reasons it must be held for review (信用分 below CREDIT_HOLD_BELOW)."""
     credit = article.author.credit
     if article.status == Article.Status.REJECTED:
-        from zimei.articles.services import _spam_rejected_last
-
-        if _spam_rejected_last(article):
+        if spam_rejected_last(article):
             raise InputError.one("", "这篇文章未通过自动检查：请按列出的原因修改并保存，再提交发布")
         raise InputError.one("", "这篇文章未通过审核，不能再次发布；如有异议，可以在创作中心的通知里申诉")
     if credit < CREDIT_BLOCK_BELOW:
