@@ -6,7 +6,7 @@ For each counter (local: in-process; redis: one Lua call per view against the Re
 ZIMEI_BENCH_REDIS_URL, default redis://127.0.0.1:6379/13) it records N views spread over
 readers and articles, in 1 and in P processes at once, and prints views/s and µs per view.
 
-Views arrive as requests of their own (the page's view beacon, core/beacon.py), so it then
+Views arrive as requests of their own (the page's view beacon, distribution/beacon.py), so it then
 times one beacon request in-process, the way a `zimei serve` worker runs it: through the WSGI
 application (BeaconApp answers before Django builds a request), and through Django's own
 handler for comparison (what it would cost as an ordinary view), local counter. The page's own

@@ -1,4 +1,4 @@
-"""The view beacon (core/beacon.py): views are counted when the page is shown, by a request the
+"""The view beacon (distribution/beacon.py): views are counted when the page is shown, by a request the
 page makes, so they count the same whoever served the page (Django, the page store, a front
 cache). Through HTTP with the test client, through the WSGI fast path, and in Chromium with and
 without JavaScript."""
@@ -13,8 +13,8 @@ from PIL import Image
 
 from zimei.articles.models import Article
 from zimei.articles.services import ArticleInput, article_create, article_take_down, article_withdraw
-from zimei.core.beacon import GIF, BeaconApp
 from zimei.distribution import counters
+from zimei.distribution.beacon import GIF, BeaconApp
 from zimei.distribution.counters import flush
 
 from .factories import creator, editor, published_article

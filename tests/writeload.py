@@ -238,7 +238,7 @@ class WriteLoad:
         page = reader.request("view", "GET", f"/zh-hans/a/{article_id}/")
         if page.status != 200:
             return [page]
-        # The page's script sends the view beacon once the reader sees it (core/beacon.py).
+        # The page's script sends the view beacon once the reader sees it (distribution/beacon.py).
         beacon = reader.request(
             "view", "POST", f"/views/{article_id}/", headers={"Sec-Fetch-Site": "same-origin"}
         )

@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "zimei.studio",
     "zimei.desk",
     "zimei.api",
+    "zimei.demo",  # the demo content and its commands (demo, seed)
 ]
 
 MIDDLEWARE = [

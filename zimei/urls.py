@@ -4,9 +4,9 @@ from django.urls import include, path
 
 from zimei.accounts.forms import AdminLoginForm
 from zimei.api.api import api
-from zimei.core import beacon
 from zimei.core import views as core_views
-from zimei.distribution import sitemaps
+from zimei.distribution import beacon, sitemaps
+from zimei.distribution import views as distribution_views
 from zimei.reader import urls as reader_urls
 
 admin.site.login_form = AdminLoginForm  # the sign-in lockout covers the admin's login too
@@ -16,9 +16,9 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("media/<path:path>", core_views.media, name="media"),
     path("switch/<str:variant>/", core_views.variant_switch, name="variant-switch"),
-    path("share/<int:article_id>/<str:target>/", core_views.share, name="share"),
-    path("qr/<int:article_id>.svg", core_views.qr_code, name="qr"),
-    # The view beacon (core/beacon.py; under `zimei serve` BeaconApp answers these first).
+    path("share/<int:article_id>/<str:target>/", distribution_views.share, name="share"),
+    path("qr/<int:article_id>.svg", distribution_views.qr_code, name="qr"),
+    # The view beacon (distribution/beacon.py; under `zimei serve` BeaconApp answers these first).
     path("views/<int:article_id>/", beacon.beacon_post, name="view-beacon"),
     path("views/<int:article_id>.gif", beacon.beacon_gif, name="view-beacon-gif"),
     path("robots.txt", sitemaps.robots_txt, name="robots"),

@@ -4,8 +4,8 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zimei.settings")
 
-from zimei.core.beacon import BeaconApp
 from zimei.core.pagecache import PageCacheApp
+from zimei.distribution.beacon import BeaconApp
 
 # A server running this application should also start the view counters' background flush in
 # each worker process (`zimei serve` does: zimei.distribution.counters.flush_in_background), so

@@ -40,6 +40,7 @@ from zimei.articles.services import (
 from zimei.conversion.variants import HANS, HANT, convert
 from zimei.core.errors import InputError, NotAllowed
 from zimei.core.outage import database_unavailable, unavailable_response
+from zimei.core.problems import MEDIA_TYPE, Problem, problem_response
 from zimei.core.ratelimit import RateLimited, rate_check, rate_count
 from zimei.distribution.models import Channel
 from zimei.distribution.selectors import channels_by_id, hot_list, public_articles, related_list
@@ -47,7 +48,6 @@ from zimei.distribution.shares import share_record
 
 from . import schemas as s
 from .guards import TokenAuth, caller, idempotent, rate_problem
-from .problems import MEDIA_TYPE, Problem, problem_response
 
 log = logging.getLogger(__name__)
 

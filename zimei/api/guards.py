@@ -15,9 +15,8 @@ from ninja.security import HttpBearer
 from zimei.accounts.models import ApiToken, User
 from zimei.accounts.services import token_authenticate
 from zimei.core.models import IdempotencyRecord
+from zimei.core.problems import Problem
 from zimei.core.ratelimit import RateLimited, client_address, rate_hit
-
-from .problems import Problem
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 

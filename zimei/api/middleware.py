@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from .problems import MEDIA_TYPE, Problem, problem_response
+from zimei.core.problems import MEDIA_TYPE, Problem, problem_response
 
 PREFIX = "/api/"
 DETAILS = {

@@ -971,13 +971,13 @@ def _drop_caches() -> None:
     from django.core.cache import caches
 
     from zimei.core.pagecache import page_store
-    from zimei.distribution.hot import hot_expire
+    from zimei.core.signals import data_restored
 
     with suppress(FileNotFoundError):
         page_store().clear()
     if "locmem" not in settings.CACHES["default"]["BACKEND"].lower():
         caches["default"].clear()
-    hot_expire()
+    data_restored.send(sender=None)  # the hot lists recompute (distribution/receivers.py)
 
 
 def _compare(expected: dict[str, int], found: dict[str, int]) -> list[Mismatch]:

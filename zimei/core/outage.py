@@ -26,6 +26,8 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
+from .problems import Problem, problem_response
+
 log = logging.getLogger(__name__)
 
 # Seconds a client is asked to wait: a restarting PostgreSQL is usually back within this.
@@ -76,8 +78,6 @@ def unavailable_response(request: HttpRequest, exc: BaseException) -> HttpRespon
     """The 503 answer for `request`: a problem document under /api/, else the page."""
     _log(request, exc)
     if request.path.startswith("/api/"):
-        from zimei.api.problems import Problem, problem_response
-
         response = problem_response(
             Problem(503, API_DETAIL, message=API_MESSAGE, headers={"Retry-After": str(RETRY_AFTER)})
         )

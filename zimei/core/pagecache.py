@@ -219,7 +219,7 @@ def _key_for(meta: Mapping[str, str]) -> str | None:
 def lookup(meta: Mapping[str, str]) -> Page | None:
     """The cached page for this request (a WSGI environ or request.META), if it is an anonymous
     GET of a reader page. Serving a page counts nothing: the page's view beacon does, as it does
-    behind a front cache (core/beacon.py)."""
+    behind a front cache (distribution/beacon.py)."""
     path = meta.get("PATH_INFO", "")
     if not (
         settings.ZIMEI_PAGE_CACHE

@@ -1,7 +1,7 @@
 """View counting: one view per reader per article per 30 minutes, bots and prefetches left out,
 without slowing the page.
 
-Views arrive by the view beacon (core/beacon.py: POST /views/<id>/ from site.js when the page
+Views arrive by the view beacon (distribution/beacon.py: POST /views/<id>/ from site.js when the page
 is shown, GET /views/<id>.gif without JavaScript), not with the page itself: pages may be
 served by the page store, a front cache or a CDN that never reaches the app, and the beacon
 counts them all alike. A view of an id that is not a published article is dropped by the
@@ -413,7 +413,7 @@ def counter() -> LocalCounter | RedisCounter:
 def view_record(article_id: int, meta: Mapping[str, str]) -> None:
     """Count a view of `article_id` by the client described by `meta` (WSGI environ or
     request.META), if it is a reader's first view of it in 30 minutes. Called by the view
-    beacon (core/beacon.py) only; the id is checked at the flush (published articles only)."""
+    beacon (distribution/beacon.py) only; the id is checked at the flush (published articles only)."""
     viewer = viewer_key(meta)
     if viewer is not None:
         counter().record(article_id, viewer, address_key(meta))

@@ -112,7 +112,7 @@ def views_apply(
     weight}) is what the views weigh in the score when a burst was discounted (guard.py);
     without it each view weighs W_VIEW.
 
-    Only published articles count: the view beacon takes any id without a query (core/beacon.py),
+    Only published articles count: the view beacon takes any id without a query (distribution/beacon.py),
     so an unknown, draft, withdrawn or taken-down id is dropped here, by its primary-key row."""
     if not batch:
         return

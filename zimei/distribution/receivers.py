@@ -1,8 +1,10 @@
 """What the distribution app does when an article or a follow changes (articles/events.py,
-accounts/events.py); connected in DistributionConfig.ready."""
+accounts/events.py), when a serving worker starts and after a restore (core/signals.py);
+connected in DistributionConfig.ready."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import transaction
 from django.dispatch import receiver
 
@@ -10,9 +12,11 @@ from zimei.accounts.events import follow_changed
 from zimei.articles.events import article_left_public, article_moved, article_published
 from zimei.articles.models import Article
 from zimei.articles.sanitize import html_to_text
+from zimei.core.signals import data_restored, worker_ready
 
+from .counters import flush_at_exit, flush_in_background
 from .creators import creator_counts_refresh
-from .hot import hot_follow, hot_publish
+from .hot import hot_expire, hot_follow, hot_publish
 from .purge import purge_article
 from .related import related_index, related_unindex
 
@@ -48,3 +52,16 @@ def _follow(sender, *, user, creator, created: bool, article_id: int | None, **_
     if created:
         hot_follow(user=user, creator=creator, article_id=article_id)
     creator_counts_refresh(creator)
+
+
+@receiver(worker_ready, dispatch_uid="distribution.worker")
+def _worker(sender, **_) -> None:
+    # Views reach the hot list within ZIMEI_VIEW_FLUSH_SECONDS even on a quiet site, and a
+    # worker stopped gracefully flushes what it holds.
+    flush_in_background(settings.ZIMEI_VIEW_FLUSH_SECONDS)
+    flush_at_exit()
+
+
+@receiver(data_restored, dispatch_uid="distribution.restored")
+def _restored(sender, **_) -> None:
+    hot_expire()

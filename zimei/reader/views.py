@@ -117,7 +117,7 @@ def article(request: HttpRequest, article_id: int, care: bool = False) -> HttpRe
     }
     if request.user.is_authenticated:  # signed-in pages are private, never cached
         context["following"] = Follow.objects.filter(follower=request.user, creator_id=art.author_id).exists()
-    # The view is counted by the page's beacon when the reader sees it (core/beacon.py), not
+    # The view is counted by the page's beacon when the reader sees it (distribution/beacon.py), not
     # here: a page-store, front-cache or CDN copy never reaches this view.
     response = render(request, "reader/article.html", context)
     response.zimei_article_id = art.id

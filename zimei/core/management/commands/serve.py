@@ -169,12 +169,13 @@ def worker_application():
     except OSError:  # not allowed here (e.g. a session leader): keep the group
         pass
     exit_with_parent()
-    from zimei.distribution.counters import flush_at_exit, flush_in_background
-    from zimei.wsgi import application
+    from django.utils.module_loading import import_string
 
-    # Views reach the hot list within ZIMEI_VIEW_FLUSH_SECONDS even on a quiet site.
-    flush_in_background(settings.ZIMEI_VIEW_FLUSH_SECONDS)
-    flush_at_exit()  # and a worker stopped gracefully flushes what it holds
+    from zimei.core.signals import worker_ready
+
+    application = import_string(settings.WSGI_APPLICATION)
+    # The view counters start flushing in the background and at exit (distribution/receivers.py).
+    worker_ready.send(sender=None)
     return application
 
 

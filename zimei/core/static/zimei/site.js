@@ -3,7 +3,7 @@
 // the view).
 (function () {
   "use strict";
-  // The view beacon (core/beacon.py): an article page says once per page load that it was
+  // The view beacon (distribution/beacon.py): an article page says once per page load that it was
   // shown, so a view counts whoever served the page (the app, its page store, a front cache).
   // Not while the page is prerendered or in a hidden tab: then when it is first shown.
   var viewed = document.querySelector("[data-view]");

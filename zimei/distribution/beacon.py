@@ -39,9 +39,9 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from zimei.distribution.counters import view_record
+from zimei.core.security import page_headers
 
-from .security import page_headers
+from .counters import view_record
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from zimei.articles.models import Article
 from zimei.core import frontcache
+from zimei.core.nginx import site_config
+from zimei.distribution.purge import paths_showing, purge_article
 
 
 class Command(BaseCommand):
@@ -80,8 +83,6 @@ class Command(BaseCommand):
         http_listen: str,
         **_,
     ):
-        from zimei.core.nginx import site_config
-
         try:
             text = site_config(
                 listen=listen or ("443" if tls_cert else "80"),
@@ -97,8 +98,6 @@ class Command(BaseCommand):
         self.stdout.write(text, ending="")
 
     def handle_purge(self, *, paths: list[str], article: int | None, **_):
-        from zimei.articles.models import Article
-
         bad = [p for p in paths if not p.startswith("/")]
         if bad:
             raise CommandError(f"paths start with /, e.g. /zh-hans/a/42/ (not {bad[0]!r})")
@@ -108,8 +107,8 @@ class Command(BaseCommand):
             found = Article.objects.filter(id=article).first()
             if found is None:
                 raise CommandError(f"--article: no article {article}")
-            frontcache.purge_article(found)  # the hot lists too, as a publish does
-            paths = [*paths, *frontcache.paths_showing(found)]
+            purge_article(found)  # the hot lists too, as a publish does
+            paths = [*paths, *paths_showing(found)]
         else:
             frontcache.purge(paths)
         names = ", ".join(type(b).__name__ for b in frontcache.purge_backends())

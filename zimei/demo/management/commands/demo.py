@@ -8,6 +8,13 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from zimei.core.management.commands.serve import (
+    add_server_arguments,
+    check_server_options,
+    collectstatic_if_needed,
+    pending_migrations,
+    url,
+)
 from zimei.demo.fill import (
     DEMO_ARTICLES,
     DEMO_CREATORS,
@@ -15,14 +22,6 @@ from zimei.demo.fill import (
     DEMO_PASSWORD,
     DemoConflict,
     demo_fill,
-)
-
-from .serve import (
-    add_server_arguments,
-    check_server_options,
-    collectstatic_if_needed,
-    pending_migrations,
-    url,
 )
 
 
