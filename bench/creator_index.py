@@ -42,9 +42,9 @@ def main() -> None:
     from django.db.models import Count
     from django.test.utils import CaptureQueriesContext
 
-    from zimei.accounts.levels import creator_index_recompute, creator_index_recompute_all
     from zimei.accounts.models import CreatorProfile
     from zimei.articles.models import Article
+    from zimei.distribution.creator_index import creator_index_recompute, creator_index_recompute_all
     from zimei.distribution.creators import creator_counts_refresh
 
     creators = CreatorProfile.objects.count()

@@ -70,8 +70,8 @@ def main() -> None:
     from django.utils import timezone
 
     from zimei.articles.models import Article
+    from zimei.channels.models import Channel
     from zimei.distribution import counters, hot
-    from zimei.distribution.models import Channel
     from zimei.distribution.selectors import LIST_FIELDS, public_articles
     from zimei.distribution.shares import share_record
 

@@ -66,12 +66,13 @@ def main() -> None:
 
     from zimei.articles.models import Article
     from zimei.articles.sanitize import html_to_text
+    from zimei.channels.models import Channel
     from zimei.conversion.variants import HANT
     from zimei.demo.bulk import seeded_topics
     from zimei.demo.text import plan_article
     from zimei.distribution.fingerprint import near_duplicates, simhash
     from zimei.distribution.keywords import extract_keywords
-    from zimei.distribution.models import Channel, TermStat
+    from zimei.distribution.models import TermStat
     from zimei.distribution.related import corpus_stats, related_compute, related_index
 
     n_articles, _ = corpus_stats([])
@@ -189,8 +190,8 @@ def _build(count: int) -> None:
     from zimei.accounts.services import creator_create
     from zimei.articles.models import Article
     from zimei.articles.services import ArticleInput, article_create, article_publish
+    from zimei.channels.models import Channel
     from zimei.demo.text import CHANNEL_SLUGS, plan_article
-    from zimei.distribution.models import Channel
 
     call_command("migrate", interactive=False, verbosity=0)
     if Article.objects.exists():

@@ -69,9 +69,9 @@ def main() -> None:
     from zimei.accounts.services import creator_create
     from zimei.articles.sanitize import sanitize_body
     from zimei.articles.services import ArticleInput, article_create, article_publish
+    from zimei.channels.models import Channel
     from zimei.demo.spamcorpus import SPAM_KINDS, build_corpus
     from zimei.demo.text import plan_article
-    from zimei.distribution.models import Channel
     from zimei.moderation.models import BannedWord
     from zimei.moderation.normalize import normalise
     from zimei.moderation.spam import PUBLISH, _bytes_key, banned_hits, lexicon_automaton, spam_check

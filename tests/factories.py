@@ -11,7 +11,7 @@ from PIL import Image as PILImage
 from zimei.accounts.models import CreatorProfile, User
 from zimei.articles.models import Article
 from zimei.articles.services import ArticleInput, article_create, article_publish
-from zimei.distribution.models import CHANNELS, Channel
+from zimei.channels.models import CHANNELS, Channel
 
 _seq = itertools.count(1)
 

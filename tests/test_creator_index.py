@@ -14,11 +14,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from zimei.accounts.levels import creator_index_recompute, creator_index_recompute_all
 from zimei.accounts.models import CreatorProfile
 from zimei.accounts.services import follow_set
 from zimei.articles.models import Article
 from zimei.articles.services import article_publish, article_take_down, article_withdraw
+from zimei.distribution.creator_index import creator_index_recompute, creator_index_recompute_all
 
 from .factories import UserFactory, creator, editor, published_article
 

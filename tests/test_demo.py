@@ -22,11 +22,12 @@ from django.test import Client
 
 from zimei.accounts.models import CreatorApplication, CreatorProfile, Follow, User
 from zimei.articles.models import Article, Image
+from zimei.channels.models import CHANNELS, Channel
 from zimei.conversion.variants import HANS, HANT, convert
 from zimei.demo.bulk import seeded_topics
 from zimei.demo.fill import DEMO_PASSWORD, DEMO_SEED, demo_fill
 from zimei.demo.text import TOPIC_BY_LABEL, plan_article, planted_topics
-from zimei.distribution.models import CHANNELS, ArticleKeyword, Channel
+from zimei.distribution.models import ArticleKeyword
 from zimei.distribution.selectors import related_compute
 
 FIGURE = re.compile(r'<figure><img src="(/media/[^"]+)"[^>]*><figcaption>[^<]+</figcaption></figure>')

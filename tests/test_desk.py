@@ -8,7 +8,7 @@ from django.test import Client
 from zimei.accounts.models import CreatorApplication
 from zimei.accounts.services import ApplicationInput, creator_application_submit
 from zimei.articles.models import Article
-from zimei.distribution.models import Channel
+from zimei.channels.models import Channel
 from zimei.moderation.models import AuditEntry
 
 from .factories import UserFactory, creator, editor, published_article

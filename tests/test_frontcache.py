@@ -530,12 +530,12 @@ def test_a_failing_backend_never_fails_the_publish(settings, caplog, django_capt
     DummyBackend.reset()
 
 
-def test_purge_paths_and_purge_article_route_through_the_backends(settings):
-    from zimei.core.pagecache import purge_paths
+def test_a_purge_goes_through_every_backend_each_path_once(settings):
+    from zimei.core.frontcache import purge
 
     settings.ZIMEI_PURGE_BACKENDS = ["zimei.core.frontcache.DummyBackend"]
     DummyBackend.reset()
-    purge_paths(["/zh-hans/", "/zh-hans/", "/zh-hant/"])
+    purge(["/zh-hans/", "/zh-hans/", "/zh-hant/"])
     assert DummyBackend.purged == ["/zh-hans/", "/zh-hant/"]  # each once
     DummyBackend.reset()
 

@@ -26,7 +26,7 @@ from zimei.accounts.models import CreatorProfile, User
 from zimei.accounts.services import token_create
 from zimei.accounts.usernames import username_skeleton
 from zimei.articles.models import Article
-from zimei.distribution.models import Channel
+from zimei.channels.models import Channel
 
 from .factories import BODY, UserFactory, creator, editor, published_article
 from .test_cli import PASSWORD, run
@@ -190,7 +190,7 @@ def test_admin_refuses_a_channel_name_with_a_form_feed():
     admin = UserFactory(is_staff=True, is_superuser=True, role=User.Role.ADMIN)
     channel = Channel.objects.get(slug="tech")
     response = _as(admin).post(
-        f"/admin/distribution/channel/{channel.id}/change/",
+        f"/admin/channels/channel/{channel.id}/change/",
         {"name": "科\x0c技", "kind": channel.kind, "position": channel.position, "description": ""},
     )
     assert response.status_code == 200 and MESSAGE in _text(response)

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "ninja",  # the API docs' Swagger UI from ninja's own static files, not a CDN (docs/api.md)
     "zimei.core",
     "zimei.conversion",
+    "zimei.channels",
     "zimei.accounts",
     "zimei.distribution",
     "zimei.articles",

@@ -1,6 +1,8 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
+from .levels import badges_for
+
 
 class User(AbstractUser):
     """Everyone with an account. Role says what the account may do; a creator also has a
@@ -44,7 +46,7 @@ class CreatorProfile(models.Model):
     pen_name = models.CharField(max_length=30, unique=True)
     tagline = models.CharField(max_length=60, blank=True)
     intro = models.TextField(blank=True)
-    channel = models.ForeignKey("distribution.Channel", on_delete=models.PROTECT, related_name="creators")
+    channel = models.ForeignKey("channels.Channel", on_delete=models.PROTECT, related_name="creators")
     level = models.PositiveSmallIntegerField(default=1)
     trusted = models.BooleanField(default=False)
     # Kept true by the services that change what they count (article_publish, follow_create …).
@@ -74,8 +76,6 @@ class CreatorProfile(models.Model):
     def badge_items(self) -> list:
         """The incentive badges (levels.Badge: label, accessible name, rule): those the last
         daily recompute earned, and 信 (trusted and 信用分 ≥ 90) as it stands now."""
-        from .levels import badges_for
-
         return badges_for(
             level=self.level, detail=self.index_detail, trusted=self.trusted, credit=self.credit
         )
@@ -92,7 +92,7 @@ class CreatorApplication(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="applications")
     pen_name = models.CharField(max_length=30)
     tagline = models.CharField(max_length=60)
-    channel = models.ForeignKey("distribution.Channel", on_delete=models.PROTECT)
+    channel = models.ForeignKey("channels.Channel", on_delete=models.PROTECT)
     intro = models.TextField(max_length=2000)
     sample_work = models.TextField(max_length=20000)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from zimei.channels.models import Channel
 from zimei.core.audit import audit
 from zimei.core.errors import InputError, NotAllowed, control_characters_check, one_line, plain_text_message
 from zimei.core.ratelimit import rate_hit
-from zimei.distribution.models import Channel
 
 from . import events
 from .models import ApiToken, CreatorApplication, CreatorProfile, Follow, User

@@ -13,10 +13,10 @@ from django.views.decorators.http import require_POST
 
 from zimei.accounts.models import CreatorApplication
 from zimei.accounts.services import creator_application_submit, user_register
+from zimei.channels.models import Channel
 from zimei.conversion.variants import ui
 from zimei.core.errors import InputError
 from zimei.core.ratelimit import client_address, rate_check, rate_count
-from zimei.distribution.models import Channel
 
 from .forms import APPLICATION_FIELDS, LoginForm, application_input, current_variant, typed, ui_errors
 

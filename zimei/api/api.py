@@ -37,13 +37,14 @@ from zimei.articles.services import (
     article_withdraw,
     image_upload,
 )
+from zimei.channels.models import Channel
+from zimei.channels.selectors import channels_by_id
 from zimei.conversion.variants import HANS, HANT, convert
 from zimei.core.errors import InputError, NotAllowed
 from zimei.core.outage import database_unavailable, unavailable_response
 from zimei.core.problems import MEDIA_TYPE, Problem, problem_response
 from zimei.core.ratelimit import RateLimited, rate_check, rate_count
-from zimei.distribution.models import Channel
-from zimei.distribution.selectors import channels_by_id, hot_list, public_articles, related_list
+from zimei.distribution.selectors import hot_list, public_articles, related_list
 from zimei.distribution.shares import share_record
 
 from . import schemas as s

@@ -420,8 +420,8 @@ def read_wxr(path: Path) -> list[ImportItem]:
     from defusedxml import DefusedXmlException
     from defusedxml.ElementTree import parse
 
+    from zimei.channels.models import Channel
     from zimei.conversion.variants import HANS, convert
-    from zimei.distribution.models import Channel
 
     try:
         root = parse(str(path)).getroot()

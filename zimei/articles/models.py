@@ -32,7 +32,7 @@ class Article(models.Model):
         CHANGES = "changes_requested", "需修改"
 
     author = models.ForeignKey("accounts.CreatorProfile", on_delete=models.CASCADE, related_name="articles")
-    channel = models.ForeignKey("distribution.Channel", on_delete=models.PROTECT, related_name="articles")
+    channel = models.ForeignKey("channels.Channel", on_delete=models.PROTECT, related_name="articles")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
 
     # Column order matters on SQLite: the small columns every list reads come first, the large

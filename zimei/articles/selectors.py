@@ -22,7 +22,7 @@ GONE = (Article.Status.WITHDRAWN, Article.Status.TAKEN_DOWN)
 def article_get_for_reader(article_id: int) -> Article:
     """A published article with its author and body in one query (its channel from the channel
     cache); 404 / ArticleGone otherwise."""
-    from zimei.distribution.selectors import channels_by_id
+    from zimei.channels.selectors import channels_by_id
 
     try:
         article = (

@@ -15,9 +15,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from zimei.accounts.models import CreatorProfile, User
+from zimei.channels.models import Channel
 from zimei.core.audit import audit
 from zimei.core.errors import InputError, NotAllowed, control_characters_check, one_line, plain_text_message
-from zimei.distribution.models import Channel
 
 from . import events
 from .checks import REJECT, article_checks, combined

@@ -62,7 +62,7 @@ SQLITE_STEP_PAGES = 1024  # 4 MB a step with 4 KB pages
 SOURCE_ALIAS = "zimei_backup_source"
 # Tables a fresh `zimei migrate` fills by itself: rows there do not make a target "not empty".
 FILLED_BY_MIGRATE = {"django_migrations", "django_content_type", "auth_permission"}
-FILLED_BY_MIGRATE_MODELS = ("distribution.Channel", "moderation.BannedWord")
+FILLED_BY_MIGRATE_MODELS = ("channels.Channel", "moderation.BannedWord")
 
 Log = Callable[[str], None] | None
 

@@ -312,19 +312,3 @@ class PageCacheApp:
             return self.app(environ, start_response)
         start_response("200 OK", hit_headers(environ, hit))
         return [] if environ.get("REQUEST_METHOD") == "HEAD" else [hit[0]]
-
-
-# Purging goes through the backends in settings (the page store, a front cache): frontcache.py.
-
-
-def article_paths(article_id: int) -> list[str]:
-    from .frontcache import article_paths
-
-    return article_paths(article_id)
-
-
-def purge_paths(paths: Iterable[str]) -> None:
-    """Purge these pages from the page store and any front cache (frontcache.purge)."""
-    from .frontcache import purge
-
-    purge(paths)

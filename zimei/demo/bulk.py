@@ -40,10 +40,11 @@ from zimei.accounts.usernames import username_skeleton
 from zimei.articles.models import Article, ArticleBody, Image
 from zimei.articles.sanitize import html_to_text, sanitize_body
 from zimei.articles.services import image_create
+from zimei.channels.models import Channel
 from zimei.conversion.variants import HANS, HANT, convert, detect_script
 from zimei.distribution.hot import rebuilt_log
 from zimei.distribution.keywords import extract_keywords
-from zimei.distribution.models import ArticleKeyword, Channel
+from zimei.distribution.models import ArticleKeyword
 
 from . import phrases
 from .pictures import KINDS, draw_picture

@@ -16,7 +16,6 @@ from django.db import transaction
 from django.utils import timezone
 from tqdm import tqdm
 
-from zimei.accounts.levels import creator_index_recompute_all
 from zimei.accounts.models import CreatorApplication, CreatorProfile, User
 from zimei.accounts.services import (
     ApplicationInput,
@@ -32,9 +31,10 @@ from zimei.articles.services import (
     article_publish,
     image_create,
 )
+from zimei.channels.models import Channel
+from zimei.distribution.creator_index import creator_index_recompute_all
 from zimei.distribution.creators import creators_counts_refresh
 from zimei.distribution.hot import rebuilt_log
-from zimei.distribution.models import Channel
 from zimei.distribution.selectors import related_compute
 
 from .pictures import draw_picture

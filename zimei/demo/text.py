@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from zimei.channels.models import CHANNELS
 from zimei.conversion.variants import HANS, HANT, convert
-from zimei.distribution.models import CHANNELS
 
 from . import phrases
 from .pictures import KINDS

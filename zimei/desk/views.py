@@ -23,10 +23,10 @@ from zimei.accounts.services import creator_application_review, creator_set_trus
 from zimei.articles.models import Article
 from zimei.articles.selectors import articles_for_editor
 from zimei.articles.services import article_restore
+from zimei.channels.models import Channel
+from zimei.channels.services import channel_update
 from zimei.conversion.variants import ui
 from zimei.core.errors import InputError
-from zimei.distribution.models import Channel
-from zimei.distribution.services import channel_update
 from zimei.moderation.selectors import queue_counts
 from zimei.moderation.services import article_review
 

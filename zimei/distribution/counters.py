@@ -51,7 +51,6 @@ import uuid
 from collections import Counter
 from collections.abc import Mapping
 from datetime import date
-from functools import lru_cache
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
@@ -66,6 +65,7 @@ from .guard import (
     anomalies_record,
     anomaly_add,
     burst_weight,
+    day_salt,
 )
 
 log = logging.getLogger(__name__)
@@ -89,14 +89,9 @@ def viewer_key(meta: Mapping[str, str]) -> str | None:
         return None
     if any(word in meta.get(h, "").lower() for h in PREFETCH_HEADERS for word in ("prefetch", "preview")):
         return None
-    salt = _salt(date.today().isoformat())
+    salt = day_salt(date.today().isoformat())
     raw = f"{client_address(meta)}|{agent}".encode()  # the reader's address, behind a proxy too
     return hashlib.blake2b(raw, key=salt, digest_size=12).hexdigest()
-
-
-@lru_cache(maxsize=2)
-def _salt(day: str) -> bytes:
-    return hashlib.blake2b(f"zimei-views|{day}".encode(), key=settings.SECRET_KEY.encode()[:64]).digest()[:32]
 
 
 def _apply(batch: Mapping[int, int], weights: Mapping[int, float] | None = None) -> None:

@@ -19,11 +19,12 @@ from django.utils.html import escape
 
 from zimei.accounts.models import CreatorProfile
 from zimei.articles.models import Article
+from zimei.channels.models import Channel
+from zimei.channels.selectors import channels_by_id
 from zimei.conversion.variants import HANS, HANT, ui
 from zimei.core.errors import xml_safe
 
-from .models import Channel
-from .selectors import LIST_FIELDS, channels_by_id, public_articles
+from .selectors import LIST_FIELDS, public_articles
 
 FEED_ITEMS = 30
 

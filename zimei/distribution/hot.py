@@ -43,9 +43,11 @@ from django.utils import timezone
 
 from zimei.accounts.models import CreatorProfile, User
 from zimei.articles.models import Article
+from zimei.channels.models import Channel
+from zimei.core.audit import audit
 from zimei.core.errors import InputError, NotAllowed
 
-from .models import Channel, HotPin
+from .models import HotPin
 
 EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
 HALF_LIFE_HOURS = 8.0
@@ -251,14 +253,13 @@ def hot_expire() -> None:
     """An editor changed a list: every worker recomputes its hot lists now, and the home and
     channel pages are purged from the page store and any front cache (article and author pages
     follow within their page cache time)."""
-    from zimei.core.frontcache import list_paths
-    from zimei.core.pagecache import purge_paths
+    from zimei.core.frontcache import list_paths, purge
 
     hot_generation_bump()
     paths = list_paths("home", pages=0)
     for slug in Channel.objects.values_list("slug", flat=True):
         paths += list_paths("channel", slug)
-    purge_paths(paths)
+    purge(paths)
 
 
 def _active_pins() -> list[tuple[int | None, str, int, int]]:
@@ -366,8 +367,6 @@ def hot_pin_set(
     """Pin an article to a position of the site-wide list or a channel's (action "pin"), or
     remove it from that list ("remove"). One hand per article and list: a new one replaces the
     old. Audited; every worker's lists change when the transaction commits."""
-    from zimei.moderation.services import audit_record
-
     if not actor.is_editor:
         raise NotAllowed("editors only")
     if action not in HotPin.Action.values:
@@ -380,7 +379,7 @@ def hot_pin_set(
     )
     where = _channel_label(channel)
     reason = f"{where}热点第 {pos} 位" if action == HotPin.Action.PIN else f"从{where}热点移除"
-    audit_record(actor=actor, action=f"hot.{action}", target=article, reason=reason)
+    audit(actor=actor, action=f"hot.{action}", target=article, reason=reason)
     transaction.on_commit(hot_expire)
     return pin
 
@@ -388,8 +387,6 @@ def hot_pin_set(
 @transaction.atomic
 def hot_pin_undo(*, actor: User, pin_id: int | str) -> None:
     """Take back a pin or a removal: the article ranks by its score again. Audited."""
-    from zimei.moderation.services import audit_record
-
     if not actor.is_editor:
         raise NotAllowed("editors only")
     pin = HotPin.objects.select_related("article", "channel").filter(pk=pin_id).first()
@@ -397,7 +394,7 @@ def hot_pin_undo(*, actor: User, pin_id: int | str) -> None:
         raise InputError.one("form", "这条置顶或移除已经撤销了")
     where = _channel_label(pin.channel)
     reason = f"撤销{where}热点的{pin.get_action_display()}"
-    audit_record(actor=actor, action="hot.undo", target=pin.article, reason=reason)
+    audit(actor=actor, action="hot.undo", target=pin.article, reason=reason)
     pin.delete()
     transaction.on_commit(hot_expire)
 

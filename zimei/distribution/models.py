@@ -2,43 +2,6 @@ from django.conf import settings
 from django.db import models
 
 
-class Channel(models.Model):
-    """A section of the site. `kind` separates the news channels (科技 頭條 …) from the
-    platform's own originals (態度原創: 藝術 手機 …); slugs are fixed and public (URLs, API)."""
-
-    class Kind(models.TextChoices):
-        NEWS = "news", "要闻"
-        ORIGINAL = "original", "态度原创"
-
-    slug = models.SlugField(max_length=32, unique=True)
-    name = models.CharField(max_length=32)  # written in Simplified; rendered per variant
-    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.NEWS)
-    position = models.PositiveSmallIntegerField(default=0)
-    description = models.CharField(max_length=200, blank=True)
-
-    class Meta:
-        ordering = ["position", "id"]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-# The fixed channel set: (slug, name, kind). Migrations create these; the API and URLs use the slugs.
-CHANNELS: list[tuple[str, str, str]] = [
-    ("tech", "科技", "news"),
-    ("news", "头条", "news"),
-    ("sports", "体育", "news"),
-    ("ent", "娱乐", "news"),
-    ("money", "财经", "news"),
-    ("auto", "汽车", "news"),
-    ("art", "艺术", "original"),
-    ("mobile", "手机", "original"),
-    ("local", "本地", "original"),
-    ("open", "公开课", "original"),
-    ("war", "军事航空", "original"),
-]
-
-
 class ArticleKeyword(models.Model):
     """An inverted index of each published article's weighted keywords (TF-IDF over jieba
     segments of its Simplified text), so related articles are found without a table scan."""
@@ -79,7 +42,9 @@ class HotPin(models.Model):
         REMOVE = "remove", "移除"
 
     article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="hot_pins")
-    channel = models.ForeignKey(Channel, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    channel = models.ForeignKey(
+        "channels.Channel", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     action = models.CharField(max_length=8, choices=Action.choices)
     position = models.PositiveSmallIntegerField(default=0)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from zimei.channels.models import Channel
 from zimei.core.frontcache import article_paths, list_paths, purge, reader_paths
 
 from .hot import hot_generation_bump
-from .models import Channel
 
 
 def paths_showing(article, *, channel_ids: Iterable[int] = ()) -> list[str]:

@@ -11,32 +11,16 @@ from django.core.cache import cache
 from django.db.models import Q
 
 from zimei.articles.models import Article
+from zimei.channels.models import Channel
+from zimei.channels.selectors import channels_ordered
 
 from . import hot
-from .models import Channel
 
 LIST_FIELDS = (
     "id", "title_hans", "title_hant", "summary_hans", "summary_hant", "cover_url",
     "published_at", "view_count", "share_count", "original", "source",
     "author_id", "author__pen_name", "channel_id", "channel__slug", "channel__name",
 )  # fmt: skip
-
-
-CHANNELS_CACHE_SECONDS = 60
-
-
-def channels_by_id() -> dict[int, Channel]:
-    """All channels (there are eleven), from a 60-second cache: pages never join them."""
-    found = cache.get("channels")
-    if found is None:
-        found = {c.id: c for c in Channel.objects.all()}
-        cache.set("channels", found, CHANNELS_CACHE_SECONDS)
-    return found
-
-
-def channels_ordered() -> list[Channel]:
-    """The channels in their display order, from the channel cache."""
-    return sorted(channels_by_id().values(), key=lambda c: (c.position, c.id))
 
 
 def public_articles():

@@ -28,10 +28,10 @@ from django.views.decorators.cache import cache_control, cache_page
 from django.views.decorators.http import require_GET
 
 from zimei.accounts.models import CreatorProfile
+from zimei.channels.models import Channel
 from zimei.core.errors import xml_safe
 
 from .feeds import SITE_NAME, latest_articles
-from .models import Channel
 from .selectors import public_articles
 
 SITEMAP_CACHE_SECONDS = 600

@@ -16,11 +16,11 @@ from django.views.decorators.http import require_POST
 from zimei.accounts.models import CreatorProfile, Follow
 from zimei.accounts.services import follow_set
 from zimei.articles.selectors import ArticleGone, article_get_for_reader
+from zimei.channels.models import Channel
 from zimei.conversion.variants import ui
 from zimei.core.errors import InputError
 from zimei.core.pagecache import public_page
 from zimei.distribution.hot import hot_stamp
-from zimei.distribution.models import Channel
 from zimei.distribution.selectors import (
     LIST_FIELDS,
     author_recent,

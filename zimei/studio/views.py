@@ -31,10 +31,10 @@ from zimei.articles.services import (
     looks_like_image,
     upload_from,
 )
+from zimei.channels.models import Channel
 from zimei.conversion.variants import HANT, convert, ui
 from zimei.core.errors import InputError, NotAllowed
 from zimei.core.ratelimit import RateLimited, rate_check, rate_count, retry_text
-from zimei.distribution.models import Channel
 from zimei.moderation.selectors import latest_reasons
 
 from .forms import (
@@ -318,7 +318,8 @@ def revisions(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def my_level(request: HttpRequest) -> HttpResponse:
     """我的等级: the creator's own index, its parts and inputs, and what would raise it."""
-    from zimei.accounts.levels import creator_index_recompute, level_report
+    from zimei.accounts.levels import level_report
+    from zimei.distribution.creator_index import creator_index_recompute
 
     profile = request.user.creator_profile
     if profile.index_updated_at is None:  # never computed yet (a new creator): compute it now

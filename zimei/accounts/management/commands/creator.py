@@ -117,7 +117,7 @@ class Command(BaseCommand):
 
         from django.utils import timezone
 
-        from zimei.accounts.levels import creator_index_recompute_all, index_last_run
+        from zimei.distribution.creator_index import creator_index_recompute_all, index_last_run
 
         hours = options["if_older_than"]
         if hours is not None:

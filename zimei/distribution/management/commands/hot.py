@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from zimei.channels.models import Channel
 from zimei.distribution import hot
-from zimei.distribution.models import Channel
 
 
 class Command(BaseCommand):

@@ -1,14 +1,19 @@
-"""Writes for distribution: the editors' settings of each channel (slugs are fixed)."""
+"""Writes to channels: the editors' settings of each channel (slugs are fixed)."""
 
 from __future__ import annotations
 
-from django.core.cache import cache
+from typing import TYPE_CHECKING
+
 from django.db import transaction
 
-from zimei.accounts.models import User
+from zimei.core.audit import audit
 from zimei.core.errors import InputError, NotAllowed, control_characters_check, one_line
 
 from .models import Channel
+from .selectors import channels_forget
+
+if TYPE_CHECKING:  # the type only: channels sit below accounts (docs/architecture.md)
+    from zimei.accounts.models import User
 
 
 @transaction.atomic
@@ -16,8 +21,6 @@ def channel_update(
     *, channel: Channel, actor: User, name: str, description: str, position: int | str
 ) -> Channel:
     """Rename, describe or reorder a channel. The slug never changes (URLs and the API use it)."""
-    from zimei.moderation.services import audit_record
-
     if not actor.is_editor:
         raise NotAllowed("editors only")
     errors: dict[str, list[str]] = {}
@@ -47,7 +50,7 @@ def channel_update(
     if changed:
         channel.name, channel.description, channel.position = name, description, position
         channel.save(update_fields=changed)
-        audit_record(actor=actor, action="channel.update", target=channel, reason="、".join(changed))
+        audit(actor=actor, action="channel.update", target=channel, reason="、".join(changed))
         # This process sees the new name at once; other workers within the 60-second cache.
-        cache.delete("channels")
+        channels_forget()
     return channel
