@@ -52,8 +52,30 @@ _DOMAIN = re.compile(
 )
 _URL = re.compile(r"https?://|www\.")
 _CONTACTS = (
-    "微信", "威信", "薇信", "v信", "vx", "wx", "qq", "扣扣", "企鹅", "电报", "飞机", "tg", "加我", "私我",
-    "私聊", "滴滴", "联系", "群号", "主页", "看我", "进群", "加群", "+v", "加v",
+    "微信",
+    "威信",
+    "薇信",
+    "v信",
+    "vx",
+    "wx",
+    "qq",
+    "扣扣",
+    "企鹅",
+    "电报",
+    "飞机",
+    "tg",
+    "加我",
+    "私我",
+    "私聊",
+    "滴滴",
+    "联系",
+    "群号",
+    "主页",
+    "看我",
+    "进群",
+    "加群",
+    "+v",
+    "加v",
 )
 
 
@@ -130,10 +152,10 @@ def read_jsonl(path) -> list[dict]:
                 label = row.get("label") or ("normal" if row["category"] == "normal" else "spam")
             except (ValueError, KeyError, TypeError) as exc:
                 raise ValueError(
-                    f"{path}:{number}: not a line {{\"text\": ..., \"label\": ...}} ({exc})"
+                    f'{path}:{number}: not a line {{"text": ..., "label": ...}} ({exc})'
                 ) from None
             if label not in ("spam", "normal") or not isinstance(text, str):
-                raise ValueError(f"{path}:{number}: label must be \"spam\" or \"normal\", not {label!r}")
+                raise ValueError(f'{path}:{number}: label must be "spam" or "normal", not {label!r}')
             rows.append({"text": text, "label": label})
     return rows
 
@@ -141,6 +163,57 @@ def read_jsonl(path) -> list[dict]:
 def texts_of(rows: list[dict]) -> list[tuple[str, bool]]:
     """(normalised text, is_spam) of plain-text rows, read as the check reads a post's body."""
     return [(normalised_text(body_html=plain_to_html(r["text"])), r["label"] == "spam") for r in rows]
+
+
+# Editors' decisions that make an article a spam example for the model. An automatic refusal
+# (article.spam_reject) is the check's own verdict, so it is not learned from.
+EDITOR_REFUSALS = ("article.reject", "article.take_down")
+
+
+def editor_decisions(*, progress: bool = False) -> list[tuple[str, bool]]:
+    """(normalised text, is_spam) from the platform's moderation history: an article an editor
+    refused (rejected in review, or took down, with the audit entry to show it) and that is
+    still refused is spam; a published article (approved by an editor, or published by a
+    trusted creator and never taken down) is normal. A refused article is read as it was
+    submitted (the working copy); a taken-down or published one as it was public."""
+    from tqdm import tqdm
+
+    from zimei.articles.models import Article
+
+    from .models import AuditEntry
+
+    refused_ids = set(
+        AuditEntry.objects.filter(
+            target_type=Article._meta.label_lower, action__in=EDITOR_REFUSALS
+        ).values_list("target_id", flat=True)
+    )
+    S = Article.Status
+    rows = (
+        Article.objects.filter(status__in=[S.REJECTED, S.TAKEN_DOWN, S.PUBLISHED])
+        .select_related("text")
+        .order_by("id")
+    )
+    out = []
+    for a in tqdm(
+        rows.iterator(chunk_size=500),
+        total=rows.count(),
+        desc="decisions",
+        unit="article",
+        disable=not progress,
+    ):
+        if a.status == S.PUBLISHED:
+            spam = False
+        elif a.id in refused_ids:
+            spam = True
+        else:
+            continue
+        body = a.body
+        if a.status == S.REJECTED or not body.body_hans:
+            title, summary, html_ = a.title, a.summary, body.body_html
+        else:
+            title, summary, html_ = a.title_hans or a.title, a.summary_hans or a.summary, body.body_hans
+        out.append((normalised_text(title=title, summary=summary, body_html=html_), spam))
+    return out
 
 
 # --- the model ----------------------------------------------------------------------------------
@@ -269,9 +342,7 @@ def train(
     saved model is then trained on all of them. Needs both classes."""
     from tqdm import tqdm
 
-    feats = [
-        (features(t), s) for t, s in tqdm(texts, desc="features", unit="text", disable=not progress)
-    ]
+    feats = [(features(t), s) for t, s in tqdm(texts, desc="features", unit="text", disable=not progress)]
     n_spam = sum(s for _, s in feats)
     n_normal = len(feats) - n_spam
     if n_spam < FOLDS or n_normal < FOLDS:
