@@ -51,31 +51,9 @@ _DOMAIN = re.compile(
     r"pro|fun|icu|ltd|live|link|info|org|tk|in|tv)(?![a-z])"
 )
 _URL = re.compile(r"https?://|www\.")
-_CONTACTS = (
-    "微信",
-    "威信",
-    "薇信",
-    "v信",
-    "vx",
-    "wx",
-    "qq",
-    "扣扣",
-    "企鹅",
-    "电报",
-    "飞机",
-    "tg",
-    "加我",
-    "私我",
-    "私聊",
-    "滴滴",
-    "联系",
-    "群号",
-    "主页",
-    "看我",
-    "进群",
-    "加群",
-    "+v",
-    "加v",
+_CONTACTS = tuple(
+    "微信 威信 薇信 v信 vx wx qq 扣扣 企鹅 电报 飞机 tg +v 加v "
+    "加我 私我 私聊 滴滴 联系 群号 主页 看我 进群 加群".split()
 )
 
 
@@ -223,7 +201,6 @@ def editor_decisions(*, progress: bool = False) -> list[tuple[str, bool]]:
 class Model:
     llr: dict[str, float]  # log p(f|spam) − log p(f|normal), computed at load
     prior: float  # log P(spam) − log P(normal)
-    unseen: float  # the llr of a feature neither class saw (0 by construction of the floor)
     threshold: float  # a score at or above it holds
     meta: dict = field(default_factory=dict)
 
@@ -241,7 +218,7 @@ class Model:
 
     def score_text(self, normalised: str) -> float:
         """`score(features(normalised))` without building the counts: each n-gram is looked up
-        as it is made (a few ms for 10,000 characters instead of ~7)."""
+        as it is made, in C-level maps (about half the time of counting first)."""
         get = self.llr.get
         grams, text = _grams(normalised)
         total, n = 0.0, 0
@@ -310,7 +287,7 @@ def fit(samples: list[tuple[Counter, bool]]) -> tuple[dict[str, tuple[float, flo
 
 
 def _model(table, prior, threshold=0.0, meta=None) -> Model:
-    return Model({f: s - n for f, (s, n) in table.items()}, prior, 0.0, threshold, meta or {})
+    return Model({f: s - n for f, (s, n) in table.items()}, prior, threshold, meta or {})
 
 
 @dataclass
