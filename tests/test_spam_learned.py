@@ -15,7 +15,7 @@ import io
 import json
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from zimei.articles.models import Article
 from zimei.articles.services import ArticleInput, article_create, article_publish
@@ -100,6 +100,15 @@ def test_with_no_model_the_verdicts_are_the_rules_alone(no_model, trained, setti
     assert any("learned" in v.rules for v in after)
     for b, a in zip(before, after, strict=True):
         assert [f for f in a.findings if f.rule != "learned"] == list(b.findings)
+
+
+def test_a_broken_model_file_is_ignored_by_the_check_and_named_by_show(settings, tmp_path):
+    path = tmp_path / "spam-model.json"
+    settings.SPAM_MODEL_PATH = str(path)
+    path.write_text('{"format": 1, "prior": 0', encoding="utf-8")  # cut short
+    assert verdict("<p>金花牛牛玩吗</p>").action == PUBLISH
+    with pytest.raises(CommandError, match="cannot be used"):
+        call_command("spam", "show", stdout=io.StringIO())
 
 
 def test_scoring_without_counts_equals_the_counted_score(model):

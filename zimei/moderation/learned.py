@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import html
 import json
+import logging
 import math
 import os
 import random
@@ -34,6 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
+
+log = logging.getLogger(__name__)
 
 FORMAT = 1
 TEMPER = 240  # features at most counted at full weight (about 80 characters' worth)
@@ -396,8 +399,19 @@ def from_doc(doc: dict) -> Model:
 _cache: dict = {"key": None, "model": None}
 
 
+def load(path: Path) -> Model:
+    """Read a model file; ValueError (or OSError) when it cannot be used."""
+    with path.open(encoding="utf-8") as fh:
+        try:
+            return from_doc(json.load(fh))
+        except (KeyError, TypeError, IndexError) as exc:
+            raise ValueError(f"not a spam model ({exc!r})") from None
+
+
 def current() -> Model | None:
-    """The operator's trained model, or None. Cached; re-read when the file changes."""
+    """The operator's trained model, or None. Cached; re-read when the file changes. A file
+    that cannot be read is logged once per change and ignored (the check must not fail every
+    save over it); `zimei spam show` says what is wrong."""
     path = model_path()
     try:
         st = path.stat()
@@ -406,8 +420,11 @@ def current() -> Model | None:
         return None
     key = (str(path), st.st_mtime_ns, st.st_size)
     if _cache["key"] != key:
-        with path.open(encoding="utf-8") as fh:
-            model = from_doc(json.load(fh))
+        try:
+            model = load(path)
+        except (ValueError, OSError) as exc:
+            log.error("spam model %s ignored: %s", path, exc)
+            model = None
         _cache.update(key=key, model=model)
     return _cache["model"]
 

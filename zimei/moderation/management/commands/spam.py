@@ -113,13 +113,16 @@ class Command(BaseCommand):
 
     def _show(self, **options) -> None:
         path = learned.model_path()
-        try:
-            model = learned.current()
-        except ValueError as exc:
-            raise CommandError(f"{path}: {exc}") from None
-        if model is None:
+        if not path.exists():
             self.stdout.write(f"No model ({path} does not exist): the spam check uses its rules alone.")
             return
+        try:
+            model = learned.load(path)
+        except (ValueError, OSError) as exc:
+            raise CommandError(
+                f"{path} cannot be used ({exc}); the spam check ignores it. "
+                "Run `zimei spam train` again, or `zimei spam clear`."
+            ) from None
         m = model.meta
         held = m.get("held_out", {})
         self.stdout.write(f"Model: {path}")
