@@ -72,9 +72,10 @@ def _grams(normalised: str) -> tuple[str, str]:
 
 
 def _ngrams(grams: str):
-    """Character unigrams, bigrams and trigrams, as iterators (C-level: no Python loop)."""
-    bigrams = map(str.__add__, grams, grams[1:])
-    return grams, bigrams, map("".join, zip(grams, grams[1:], grams[2:], strict=False))
+    """Character unigrams, bigrams and trigrams (C-level maps, no Python loop; a trigram is a
+    bigram plus the next character)."""
+    bigrams = list(map(str.__add__, grams, grams[1:]))
+    return grams, bigrams, map(str.__add__, bigrams, grams[2:])
 
 
 def _shapes(text: str, n: int) -> list[str]:
