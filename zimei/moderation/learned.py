@@ -360,6 +360,11 @@ def train(
             "false_holds": false_holds,
         },
         "temper": TEMPER,
+        # log P(class) (add-one), and their difference, which the score starts from
+        "priors": {
+            "spam": round(math.log((n_spam + 1) / (n_spam + n_normal + 2)), 6),
+            "normal": round(math.log((n_normal + 1) / (n_spam + n_normal + 2)), 6),
+        },
         "prior": round(prior, 6),
         "threshold": round(threshold, 6),
         "calibration": list(calibration),
