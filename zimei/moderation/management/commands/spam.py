@@ -76,12 +76,13 @@ class Command(BaseCommand):
             if verbose:
                 self.stdout.write(f"{name}: {spam:,} spam, {len(part) - spam:,} normal")
 
+        for file in files:
+            if not Path(file).is_file():
+                raise CommandError(f"no such file: {file}")
         if not no_history:
             add("editor decisions", learned.editor_decisions(progress=verbose))
         for file in files:
             path = Path(file)
-            if not path.is_file():
-                raise CommandError(f"no such file: {file}")
             try:
                 rows = learned.read_jsonl(path)
             except ValueError as exc:
