@@ -129,6 +129,19 @@ def test_the_command_trains_from_a_file_shows_and_clears(settings, tmp_path):
     show = io.StringIO()
     call_command("spam", "show", stdout=show)
     assert "decisions.jsonl: 100 spam, 60 normal" in show.getvalue()
+    strict = io.StringIO()
+    call_command(
+        "spam",
+        "train",
+        "--no-history",
+        "--from",
+        str(file),
+        "--max-false-holds",
+        "0",
+        "--dry-run",
+        stdout=strict,
+    )
+    assert "0/60 normal held" in strict.getvalue() and "nothing saved" in strict.getvalue()
     call_command("spam", "clear", stdout=io.StringIO())
     assert learned.current() is None
     bad = tmp_path / "bad.jsonl"
@@ -171,6 +184,11 @@ def test_editor_decisions_train_the_model(settings, tmp_path):
         published_article(writer, title=f"芯片笔记{i}", body=(BODY, CHIP_BODY)[i % 2]) for i in range(7)
     ]
     article_review(article=normal[0], actor=boss, decision="take_down", reason="广告")
+    auto = article_create(  # refused by the check itself (a reject word): not an editor's decision
+        author=writer,
+        data=ArticleInput(title="开票", body_html="<p>代开发票，全国各地都可以开。</p>", channel="tech"),
+    )
+    assert article_publish(article=auto, actor=writer.user).status == Article.Status.REJECTED
     texts = learned.editor_decisions()
     assert sorted(s for _, s in texts) == [False] * 6 + [True] * 7
     out = io.StringIO()

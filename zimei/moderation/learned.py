@@ -315,11 +315,16 @@ class TrainResult:
 
 
 def train(
-    texts: list[tuple[str, bool]], *, sources: dict | None = None, progress: bool = False, seed: int = 0
+    texts: list[tuple[str, bool]],
+    *,
+    sources: dict | None = None,
+    progress: bool = False,
+    seed: int = 0,
+    max_false_holds: float = MAX_FALSE_HOLDS,
 ) -> TrainResult:
     """Train on (normalised text, is_spam). The threshold is chosen on held-out parts: every
     text is scored by a model trained on the other FOLDS-1 parts (cross-validation), and the
-    threshold is the lowest score that holds at most MAX_FALSE_HOLDS of the normal texts; the
+    threshold is the lowest score that holds at most max_false_holds of the normal texts; the
     saved model is then trained on all of them. Needs both classes."""
     from tqdm import tqdm
 
@@ -336,7 +341,7 @@ def train(
         m = _model(*fit([feats[i] for i in order if fold_of[i] != k]))
         held += [(m.score(feats[i][0]), feats[i][1]) for i in order if fold_of[i] == k]
     normal_scores = sorted((sc for sc, s in held if not s), reverse=True)
-    allowed = int(MAX_FALSE_HOLDS * len(normal_scores))  # false holds allowed
+    allowed = min(int(max_false_holds * len(normal_scores)), len(normal_scores) - 1)
     # Just above the (allowed+1)-th highest normal score: at most `allowed` normal texts hold.
     # Never below 0 (the model must think spam more likely than not).
     threshold = max(0.0, normal_scores[allowed] + 1e-6)
@@ -354,6 +359,7 @@ def train(
         "sources": sources or {},
         "held_out": {
             "method": f"{FOLDS}-fold cross-validation",
+            "max_false_holds": max_false_holds,
             "spam": n_spam,
             "normal": n_normal,
             "true_holds": true_holds,

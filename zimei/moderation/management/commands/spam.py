@@ -30,7 +30,8 @@ class Command(BaseCommand):
                 "down (still refused); normal: published articles. The check's own automatic "
                 "refusals are not learned from. Each text is read as the check reads it "
                 "(normalised title, summary and body). The threshold is chosen by 5-fold "
-                "cross-validation so that at most 1% of the held-out normal texts are held; "
+                "cross-validation so that at most 1% (--max-false-holds) of the held-out normal "
+                "texts are held; "
                 "the counts, precision and recall on the held-out parts are printed, and the "
                 "model (trained on everything) replaces the current one at once in every worker."
             ),
@@ -48,6 +49,13 @@ class Command(BaseCommand):
             action="store_true",
             help="leave out the platform's moderation history (train on the files only)",
         )
+        train.add_argument(
+            "--max-false-holds",
+            type=float,
+            default=100 * learned.MAX_FALSE_HOLDS,
+            metavar="PERCENT",
+            help="the share of held-out normal texts the threshold may hold (default: 1)",
+        )
         train.add_argument("--dry-run", action="store_true", help="train and print the figures, save nothing")
         sub.add_parser(
             "show",
@@ -63,8 +71,12 @@ class Command(BaseCommand):
     def handle(self, *args, action: str, **options) -> None:
         getattr(self, f"_{action}")(**options)
 
-    def _train(self, *, files: list[str], no_history: bool, dry_run: bool, **options) -> None:
+    def _train(
+        self, *, files: list[str], no_history: bool, dry_run: bool, max_false_holds: float, **options
+    ) -> None:
         verbose = options["verbosity"] > 0
+        if not 0 <= max_false_holds <= 50:
+            raise CommandError(f"--max-false-holds is a percent between 0 and 50, not {max_false_holds}")
         started = time.monotonic()
         texts: list[tuple[str, bool]] = []
         sources: dict[str, dict[str, int]] = {}
@@ -89,7 +101,9 @@ class Command(BaseCommand):
                 raise CommandError(str(exc)) from None
             add(path.name, learned.texts_of(rows))
         try:
-            result = learned.train(texts, sources=sources, progress=verbose)
+            result = learned.train(
+                texts, sources=sources, progress=verbose, max_false_holds=max_false_holds / 100
+            )
         except ValueError as exc:
             raise CommandError(f"cannot train: {exc}") from None
         if verbose:
