@@ -112,8 +112,9 @@ def test_a_broken_model_file_is_ignored_by_the_check_and_named_by_show(settings,
 
 
 def test_scoring_without_counts_equals_the_counted_score(model):
-    for s in load("spam")[:30] + load("normal")[:30]:
-        text = learned.normalised_text(body_html=s.body_html)
+    long = "".join(s.body_html for s in load("normal"))  # ~20,000 characters
+    for body in [s.body_html for s in load("spam") + load("normal")] + [long]:
+        text = learned.normalised_text(body_html=body)
         assert model.score_text(text) == pytest.approx(model.score(learned.features(text)))
 
 

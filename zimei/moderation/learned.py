@@ -36,6 +36,8 @@ from pathlib import Path
 
 from django.conf import settings
 
+from .spam import _bytes_key
+
 log = logging.getLogger(__name__)
 
 FORMAT = 1
@@ -207,6 +209,7 @@ class Model:
     prior: float  # log P(spam) − log P(normal)
     threshold: float  # a score at or above it holds
     meta: dict = field(default_factory=dict)
+    _automaton: object = field(default=None, repr=False, compare=False)
 
     def score(self, feats: Counter) -> float:
         llr = self.llr
@@ -221,18 +224,36 @@ class Model:
         return self.prior + total
 
     def score_text(self, normalised: str) -> float:
-        """`score(features(normalised))` without building the counts: each n-gram is looked up
-        as it is made, in C-level maps (about half the time of counting first)."""
-        get = self.llr.get
+        """`score(features(normalised))` without making the n-grams: every occurrence of a known
+        n-gram is found by one Aho-Corasick pass (pyahocorasick, in C, over the UTF-8 bytes as
+        the lexicon is matched) over the text as the n-grams read it. ~3 ms for 10,000
+        characters instead of ~8 ms making and looking up 30,000 strings. The shape tokens
+        ("#d3", "#w:vx" …) are looked up as usual: the few that are 3 characters long hold a
+        digit from 1 to 9, which that text never does, so the automaton cannot find them."""
         grams, text = _grams(normalised)
-        total, n = 0.0, 0
-        for part in (*_ngrams(grams), _shapes(text, len(grams))):
-            values = list(map(get, part))
-            n += len(values) - values.count(None)
-            total += sum(filter(None, values))
+        automaton = self.automaton()
+        found = [v for _, v in automaton.iter(_bytes_key(grams))] if len(automaton) else []
+        total, n = sum(found), len(found)
+        values = list(map(self.llr.get, _shapes(text, len(grams))))
+        n += len(values) - values.count(None)
+        total += sum(filter(None, values))
         if n > TEMPER:
             total *= TEMPER / n
         return self.prior + total
+
+    def automaton(self):
+        """The n-gram features (1-3 characters) in an automaton, built on first use (~40 ms)."""
+        if self._automaton is None:
+            import ahocorasick
+
+            a = ahocorasick.Automaton()
+            for f, v in self.llr.items():
+                if len(f) <= 3:
+                    a.add_word(_bytes_key(f), v)
+            if len(a):
+                a.make_automaton()
+            self._automaton = a
+        return self._automaton
 
     def probability(self, score: float) -> float:
         """The chance that a text with this score is spam, calibrated on the held-out scores
