@@ -17,7 +17,8 @@ threshold was chosen at training on held-out decisions for ≤ 1% false holds.
 The model is a JSON file in the data folder (DATA_DIR/spam-model.json): the per-feature log
 likelihoods of both classes, the priors, the threshold, the training counts and date. Loading
 is cached per process and re-read when the file changes (one stat per check). With no file,
-the rule does nothing. Pure Python: see docs/architecture.md.
+the rule does nothing. Our own code, no numpy or scikit-learn (docs/architecture.md): counting
+in Python, matching at check time with pyahocorasick, which the lexicon already uses.
 """
 
 from __future__ import annotations
