@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 WILD_DIR = Path(__file__).resolve().parents[2] / "tests" / "data" / "spam_wild"
+# Items disjoint from the measured ones, for training the learned rule (SOURCES.md).
+TRAIN = WILD_DIR / "train.jsonl"
 
 
 @dataclass(frozen=True)

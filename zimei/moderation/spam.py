@@ -17,7 +17,10 @@ for the creator (the editor reads the same list in the review queue):
   elements and duplicate ids, bare text in the body, a short keyword line, a first line
   unrelated to the rest): 0.5 a piece, 2 for three or more together;
 - solicit: two kinds of contact, money promise, call to get in touch or advert slang in one
-  sentence: 1.
+  sentence: 1;
+- learned: the operator's trained model (learned.py, `zimei spam train`) finds the text like
+  what editors refused: 1 (1.5 when its calibrated probability is >= 99%); nothing when no
+  model is trained.
 
 The verdict: score >= REJECT_AT rejects, >= HOLD_AT holds for review, else publishes. Every
 rule but a reject word is capped at 2, so rejecting takes a reject word or two rules firing
@@ -801,7 +804,7 @@ def spam_check(
     text = "\n".join([title or "", summary or "", body_text, *reader.attr_text])
     normalised = normalise(text)
     findings = _banned(normalised) + _stuffing(text, normalised) + _hidden(reader) + _links(reader, body_text)
-    findings += _structure(reader, normalised) + _solicitation(normalised)
+    findings += _structure(reader, normalised) + _solicitation(normalised) + _learned(normalised)
     if repost and original and author is not None:
         findings += _repost(
             title=title or "",
@@ -811,6 +814,33 @@ def spam_check(
             exclude_id=exclude_id,
         )
     return verdict_of(findings)
+
+
+LEARNED = 1.0  # at the threshold: a hold on its own, never a refusal
+LEARNED_SURE = 1.5  # calibrated probability >= LEARNED_SURE_AT
+LEARNED_SURE_AT = 0.99
+
+
+def _learned(normalised: str) -> list[Finding]:
+    """The operator's trained model (learned.py): one finding when the text scores at or above
+    the threshold chosen at training for <= 1% false holds."""
+    from . import learned
+
+    model = learned.current()
+    if model is None:
+        return []
+    score = model.score_text(normalised)
+    if score < model.threshold:
+        return []
+    p = model.probability(score)
+    percent = min(99, int(p * 100))
+    return [
+        Finding(
+            "learned",
+            LEARNED_SURE if p >= LEARNED_SURE_AT else LEARNED,
+            f"与编辑过去拒绝的内容相似（概率 {percent}%），需经编辑审核",
+        )
+    ]
 
 
 # Reasons that only the raw HTML shows (hidden text, the injection's structure): kept from the
