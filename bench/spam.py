@@ -77,8 +77,8 @@ def main() -> None:
     from zimei.demo.spamcorpus import SPAM_KINDS, build_corpus
     from zimei.demo.text import plan_article
     from zimei.moderation.models import BannedWord
-    from zimei.moderation.normalize import normalise
-    from zimei.moderation.spam import PUBLISH, _bytes_key, banned_hits, lexicon_automaton, spam_check
+    from zimei.moderation.normalize import bytes_key, normalise
+    from zimei.moderation.spam import PUBLISH, banned_hits, lexicon_automaton, spam_check
 
     print(f"lexicon: {BannedWord.objects.count()} words (the migrations': seed and default lexicon)")
     corpus = build_corpus(args.seed)
@@ -227,7 +227,7 @@ def main() -> None:
     chars = [chr(c) for c in range(0x4E00, 0x9FA5)]
     for _ in range(10_000):
         word = "".join(rng.choices(chars, k=rng.randint(2, 5)))
-        big.add_word(_bytes_key(word), (word, "bench", "hold"))
+        big.add_word(bytes_key(word), (word, "bench", "hold"))
     big.make_automaton()
     lex_big = _times(lambda: banned_hits(normalise(body), big), args.repeat)
     print(f"  lexicon part with a 10,000-word lexicon          {ms_summary(lex_big)}")

@@ -37,7 +37,8 @@ from pathlib import Path
 
 from django.conf import settings
 
-from .spam import _bytes_key
+from .normalize import bytes_key, normalise
+from .reading import read_html
 
 log = logging.getLogger(__name__)
 
@@ -110,9 +111,6 @@ def features(normalised: str) -> Counter:
 
 def normalised_text(*, title: str = "", summary: str = "", body_html: str = "") -> str:
     """The text the spam check scores, normalised the same way (spam_check's own reading)."""
-    from .normalize import normalise
-    from .spam import read_html
-
     reader = read_html(body_html)
     return normalise("\n".join([title or "", summary or "", "".join(reader.text), *reader.attr_text]))
 
@@ -233,7 +231,7 @@ class Model:
         digit from 1 to 9, which that text never does, so the automaton cannot find them."""
         grams, text = _grams(normalised)
         automaton = self.automaton()
-        found = [v for _, v in automaton.iter(_bytes_key(grams))] if len(automaton) else []
+        found = [v for _, v in automaton.iter(bytes_key(grams))] if len(automaton) else []
         total, n = sum(found), len(found)
         values = list(map(self.llr.get, _shapes(text, len(grams))))
         n += len(values) - values.count(None)
@@ -250,7 +248,7 @@ class Model:
             a = ahocorasick.Automaton()
             for f, v in self.llr.items():
                 if len(f) <= 3:
-                    a.add_word(_bytes_key(f), v)
+                    a.add_word(bytes_key(f), v)
             if len(a):
                 a.make_automaton()
             self._automaton = a
