@@ -279,6 +279,20 @@ def test_follow_updates_the_card(client, article):
     assert article.author.follower_count == 0
 
 
+def test_the_follow_form_never_redirects_off_site(client, article):
+    """`next` is checked as every redirect target is (url_has_allowed_host_and_scheme): a
+    backslash after the slash is a scheme-relative URL to browsers, so it is refused too."""
+    client.force_login(UserFactory())
+    url = f"/zh-hans/u/{article.author_id}/follow/"
+    for target in ("/\\evil.com", "/\\/evil.com", "//evil.com/", "https://evil.com/", "/\t/evil.com"):
+        response = client.post(url, {"next": target})
+        assert response.status_code == 302, target
+        assert response["Location"] == f"/zh-hans/u/{article.author_id}/", target
+    # A path on this site is kept.
+    response = client.post(url, {"next": "/zh-hans/c/tech/"})
+    assert response["Location"] == "/zh-hans/c/tech/"
+
+
 def test_every_reader_page_has_hreflang_alternates(client, article):
     for path in ["/zh-hans/", "/zh-hant/c/tech/", f"/zh-hans/care/u/{article.author_id}/"]:
         page = _text(client.get(path))

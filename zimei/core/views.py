@@ -12,7 +12,6 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -20,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from zimei.articles.models import Article
 from zimei.articles.services import share_record
 
+from .redirects import safe_next
 from .urlpaths import with_variant
 
 IMAGE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}
@@ -50,10 +50,8 @@ def variant_switch(request: HttpRequest, variant: str) -> HttpResponseRedirect:
     """Remember the reader's script and go to the same page in it."""
     if variant not in ("zh-hans", "zh-hant"):
         raise Http404
-    nxt = request.GET.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}) or not nxt.startswith(
-        "/"
-    ):
+    nxt = safe_next(request, request.GET.get("next"), "/")
+    if not nxt.startswith("/"):  # a full URL on this host: the switch keeps to paths
         nxt = "/"
     response = HttpResponseRedirect(with_variant(nxt, variant))
     response.set_cookie(

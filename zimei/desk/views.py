@@ -14,7 +14,6 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from zimei.accounts.forms import current_variant, ui_errors
@@ -25,6 +24,7 @@ from zimei.articles.selectors import articles_for_editor
 from zimei.articles.services import article_restore
 from zimei.conversion.variants import ui
 from zimei.core.errors import InputError
+from zimei.core.redirects import safe_next
 from zimei.distribution.models import Channel
 from zimei.distribution.services import channel_update
 from zimei.moderation.selectors import queue_counts
@@ -62,10 +62,7 @@ def _errors(request: HttpRequest, exc: InputError) -> dict[str, list[str]]:
 
 
 def _back(request: HttpRequest, default: str) -> HttpResponseRedirect:
-    nxt = request.POST.get("next", "")
-    if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
-        return HttpResponseRedirect(nxt)
-    return HttpResponseRedirect(default)
+    return HttpResponseRedirect(safe_next(request, request.POST.get("next"), default))
 
 
 @editor_only

@@ -19,6 +19,7 @@ from zimei.articles.selectors import ArticleGone, article_get_for_reader
 from zimei.conversion.variants import ui
 from zimei.core.errors import InputError
 from zimei.core.pagecache import public_page
+from zimei.core.redirects import safe_next
 from zimei.distribution.hot import hot_stamp
 from zimei.distribution.models import Channel
 from zimei.distribution.selectors import (
@@ -190,7 +191,5 @@ def follow(request: HttpRequest, creator_id: int, care: bool = False) -> HttpRes
         for msgs in exc.errors.values():
             for m in msgs:
                 messages.error(request, ui(m, variant))
-    nxt = request.POST.get("next", "")
-    if not nxt.startswith("/") or nxt.startswith("//"):
-        nxt = f"/{translation.get_language()}/{'care/' if care else ''}u/{profile.id}/"
-    return HttpResponseRedirect(nxt)
+    author_page = f"/{translation.get_language()}/{'care/' if care else ''}u/{profile.id}/"
+    return HttpResponseRedirect(safe_next(request, request.POST.get("next"), author_page))
