@@ -78,7 +78,7 @@ def creator_application_submit(*, user: User, data: ApplicationInput) -> Creator
 def creator_application_review(
     *, application: CreatorApplication, actor: User, approve: bool, reason: str = ""
 ) -> CreatorApplication:
-    from zimei.moderation.services import audit_record
+    from zimei.moderation.services import AuditAction, audit_record
 
     if not actor.is_editor:
         raise NotAllowed("editors only")
@@ -106,7 +106,7 @@ def creator_application_review(
         )
     audit_record(
         actor=actor,
-        action="application.approve" if approve else "application.reject",
+        action=AuditAction.APPLICATION_APPROVE if approve else AuditAction.APPLICATION_REJECT,
         target=application,
         reason=reason,
     )
@@ -189,14 +189,18 @@ def user_register(*, username: str, password: str, password_confirm: str) -> Use
 @transaction.atomic
 def creator_set_trusted(*, creator: CreatorProfile, actor: User, trusted: bool) -> CreatorProfile:
     """An editor marks a creator as trusted (信) or takes it back; recorded in the audit log."""
-    from zimei.moderation.services import audit_record
+    from zimei.moderation.services import AuditAction, audit_record
 
     if not actor.is_editor:
         raise NotAllowed("editors only")
     if creator.trusted != trusted:
         creator.trusted = trusted
         creator.save(update_fields=["trusted"])
-        audit_record(actor=actor, action="creator.trust" if trusted else "creator.untrust", target=creator)
+        audit_record(
+            actor=actor,
+            action=AuditAction.CREATOR_TRUST if trusted else AuditAction.CREATOR_UNTRUST,
+            target=creator,
+        )
     return creator
 
 
@@ -278,7 +282,7 @@ def creator_create_by_operator(
 ) -> CreatorProfile:
     """A new account that is an approved creator at once, as if an editor had approved its
     application: the application is kept (approved, by nobody) and the approval audited."""
-    from zimei.moderation.services import audit_record
+    from zimei.moderation.services import AuditAction, audit_record
 
     errors: dict[str, list[str]] = {}
     pen_name = _check_pen_name(pen_name, errors)
@@ -308,5 +312,7 @@ def creator_create_by_operator(
         reviewed_at=timezone.now(),
     )
     profile = creator_create(user=user, pen_name=pen_name, tagline=tagline, channel=found, trusted=trusted)
-    audit_record(actor=None, action="application.approve", target=application, reason=OPERATOR_REASON)
+    audit_record(
+        actor=None, action=AuditAction.APPLICATION_APPROVE, target=application, reason=OPERATOR_REASON
+    )
     return profile

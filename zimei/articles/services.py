@@ -204,13 +204,13 @@ def _spam_rejected_last(article: Article) -> bool:
         AuditEntry.objects.filter(
             target_type=Article._meta.label_lower,
             target_id=article.pk,
-            action__in=["article.spam_reject", "article.reject"],
+            action__in=[AuditEntry.Action.ARTICLE_SPAM_REJECT, AuditEntry.Action.ARTICLE_REJECT],
         )
         .order_by("-created_at", "-id")
         .values_list("action", flat=True)
         .first()
     )
-    return last == "article.spam_reject"
+    return last == AuditEntry.Action.ARTICLE_SPAM_REJECT
 
 
 def _render_variants(article: Article) -> None:
@@ -296,7 +296,7 @@ def article_publish(*, article: Article, actor: User, when=None) -> Article:
     verdict = _spam_verdict_publish(article)
     article.spam_score = verdict.score
     if verdict.action == "reject":
-        from zimei.moderation.services import audit_record
+        from zimei.moderation.services import AuditAction, audit_record
 
         was_public = article.status == Article.Status.PUBLISHED
         article.status = Article.Status.REJECTED
@@ -305,7 +305,7 @@ def article_publish(*, article: Article, actor: User, when=None) -> Article:
         article.save()
         _snapshot(article, actor, Revision.Kind.SAVE)
         reason = "；".join(verdict.reasons)
-        audit_record(actor=None, action="article.spam_reject", target=article, reason=reason)
+        audit_record(actor=None, action=AuditAction.ARTICLE_SPAM_REJECT, target=article, reason=reason)
         if was_public:
             creator_counts_refresh(article.author)
             _left_public(article)
@@ -404,7 +404,7 @@ def article_withdraw(*, article: Article, actor: User) -> Article:
 
 @transaction.atomic
 def article_take_down(*, article: Article, actor: User, reason: str) -> Article:
-    from zimei.moderation.services import audit_record
+    from zimei.moderation.services import AuditAction, audit_record
 
     if not actor.is_editor:
         raise NotAllowed("editors only")
@@ -417,7 +417,7 @@ def article_take_down(*, article: Article, actor: User, reason: str) -> Article:
     article.edit_pending = False
     article.takedown_reason = reason
     article.save(update_fields=["status", "edit_pending", "takedown_reason", "updated_at"])
-    audit_record(actor=actor, action="article.take_down", target=article, reason=reason)
+    audit_record(actor=actor, action=AuditAction.ARTICLE_TAKE_DOWN, target=article, reason=reason)
     article_unindex(article)
     creator_counts_refresh(article.author)
     _left_public(article)
@@ -426,7 +426,7 @@ def article_take_down(*, article: Article, actor: User, reason: str) -> Article:
 
 @transaction.atomic
 def article_restore(*, article: Article, actor: User, reason: str) -> Article:
-    from zimei.moderation.services import audit_record
+    from zimei.moderation.services import AuditAction, audit_record
 
     if not actor.is_editor:
         raise NotAllowed("editors only")
@@ -435,7 +435,7 @@ def article_restore(*, article: Article, actor: User, reason: str) -> Article:
     article.status = Article.Status.PUBLISHED
     article.takedown_reason = ""
     article.save(update_fields=["status", "takedown_reason", "updated_at"])
-    audit_record(actor=actor, action="article.restore", target=article, reason=reason)
+    audit_record(actor=actor, action=AuditAction.ARTICLE_RESTORE, target=article, reason=reason)
     article_index(article)
     article.save(update_fields=["keywords", "related_ids"])
     creator_counts_refresh(article.author)

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from zimei.articles.models import Article
 from zimei.core.errors import InputError
-from zimei.moderation.models import Appeal
+from zimei.moderation.models import Appeal, ReviewDecision
 from zimei.moderation.selectors import (
     audit_log,
     queue_appeals,
@@ -28,10 +28,10 @@ from .views import _done, _errors, editor_only
 
 TABS = ("held", "reports", "appeals", "applications", "audit")
 DONE = {
-    "approve": "已通过，文章已发布",
-    "reject": "已驳回，作者会在创作中心看到理由",
-    "changes": "已退回修改，作者会在创作中心看到要改的地方",
-    "take_down": "已下架，作者会在创作中心看到理由",
+    ReviewDecision.APPROVE: "已通过，文章已发布",
+    ReviewDecision.REJECT: "已驳回，作者会在创作中心看到理由",
+    ReviewDecision.CHANGES: "已退回修改，作者会在创作中心看到要改的地方",
+    ReviewDecision.TAKE_DOWN: "已下架，作者会在创作中心看到理由",
     "uphold": "举报成立：文章已下架，作者的信用分已扣除",
     "dismiss": "举报不成立，文章保持发布",
     "grant": "已采纳申诉，决定已撤销",
@@ -80,7 +80,7 @@ def article_decide(request: HttpRequest, pk: int) -> HttpResponse:
     article = get_object_or_404(Article, pk=pk)
     decision = request.POST.get("decision", "")
     reason = request.POST.get("reason", "")
-    tab = "reports" if decision == "take_down" else "held"
+    tab = "reports" if decision == ReviewDecision.TAKE_DOWN else "held"
     try:
         article_review(article=article, actor=request.user, decision=decision, reason=reason)
     except InputError as exc:

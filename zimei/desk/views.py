@@ -27,6 +27,7 @@ from zimei.core.errors import InputError
 from zimei.core.redirects import safe_next
 from zimei.distribution.models import Channel
 from zimei.distribution.services import channel_update
+from zimei.moderation.models import ReviewDecision
 from zimei.moderation.selectors import queue_counts
 from zimei.moderation.services import article_review
 
@@ -173,7 +174,7 @@ def article_takedown(request: HttpRequest, pk: int) -> HttpResponse:
     reason = request.POST.get("reason", "")
     try:
         # Through the review service: audited, and the creator's 信用分 drops (docs/moderation.md).
-        article_review(article=article, actor=request.user, decision="take_down", reason=reason)
+        article_review(article=article, actor=request.user, decision=ReviewDecision.TAKE_DOWN, reason=reason)
     except InputError as exc:
         return _articles(request, errors={article.id: _errors(request, exc)}, typed={article.id: reason})
     _done(request, "已下架，作者会在创作中心看到理由")

@@ -16,7 +16,7 @@ def channel_update(
     *, channel: Channel, actor: User, name: str, description: str, position: int | str
 ) -> Channel:
     """Rename, describe or reorder a channel. The slug never changes (URLs and the API use it)."""
-    from zimei.moderation.services import audit_record
+    from zimei.moderation.services import AuditAction, audit_record
 
     if not actor.is_editor:
         raise NotAllowed("editors only")
@@ -47,7 +47,9 @@ def channel_update(
     if changed:
         channel.name, channel.description, channel.position = name, description, position
         channel.save(update_fields=changed)
-        audit_record(actor=actor, action="channel.update", target=channel, reason="、".join(changed))
+        audit_record(
+            actor=actor, action=AuditAction.CHANNEL_UPDATE, target=channel, reason="、".join(changed)
+        )
         # This process sees the new name at once; other workers within the 60-second cache.
         cache.delete("channels")
     return channel
