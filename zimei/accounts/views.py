@@ -80,6 +80,7 @@ def apply(request: HttpRequest) -> HttpResponse:
         values["channel"] = latest.channel.slug
     context: dict = {
         "latest": latest,
+        "ApplicationStatus": CreatorApplication.Status,
         "can_apply": can_apply,
         "channels": Channel.objects.all(),
         "values": values,

@@ -25,7 +25,7 @@ from zimei.articles.services import article_restore
 from zimei.conversion.variants import ui
 from zimei.core.errors import InputError
 from zimei.core.redirects import safe_next
-from zimei.distribution.models import Channel
+from zimei.distribution.models import Channel, HotPin
 from zimei.distribution.services import channel_update
 from zimei.moderation.models import ReviewDecision
 from zimei.moderation.selectors import queue_counts
@@ -263,6 +263,7 @@ def _hot(
         "channels": Channel.objects.all(),
         "entries": [(a, score_at(a.hot_log, now)) for a in hot_read(channel_id=channel and channel.id)],
         "pins": hot_pins(channel),
+        "PinAction": HotPin.Action,
         "anomalies": anomalies_recent(hours=24),
         "positions": range(1, LIMIT + 1),
         "errors": errors or {},
