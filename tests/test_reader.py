@@ -522,3 +522,21 @@ def test_a_second_list_page_is_kept_under_its_number(client):
     assert client.get(f"{channel}?page=2")["X-Cache"] == "HIT"
     assert client.get(f"{channel}?page=2").content == second.content
     assert "X-Cache" not in client.get(f"{channel}?page=3")  # out of range: the last page
+
+
+def test_article_urls_and_variant_fields_are_the_routes_and_the_stored_fields(article):
+    from django.urls import reverse
+    from django.utils import translation
+
+    from zimei.distribution.models import channel_by_slug
+
+    for variant in ("zh-hans", "zh-hant"):
+        with translation.override(variant):
+            assert article.get_absolute_url(variant) == reverse("reader:article", args=[article.id])
+            assert article.get_absolute_url(variant, care=True) == reverse("care:article", args=[article.id])
+    assert article.in_variant("title", "zh-hant") == article.title_hant
+    assert article.in_variant("summary", "zh-hans") == article.summary_hans
+    # One channel look-up by slug, cached; unknown or empty slugs are None.
+    assert channel_by_slug(article.channel.slug) == article.channel
+    assert channel_by_slug("no-such-channel") is None and channel_by_slug("") is None
+    assert Article.objects.published().for_list().filter(id=article.id).get().title_hans == article.title_hans

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from zimei.core.errors import InputError, NotAllowed, control_characters_check, one_line, plain_text_message
 from zimei.core.ratelimit import rate_hit
-from zimei.distribution.models import Channel
+from zimei.distribution.models import Channel, channel_by_slug
 
 from .models import ApiToken, CreatorApplication, CreatorProfile, Follow, User
 from .usernames import username_normal, username_skeleton
@@ -52,7 +52,7 @@ def creator_application_submit(*, user: User, data: ApplicationInput) -> Creator
         errors.setdefault("tagline", []).append("请用一句话介绍自己")
     elif len(tagline) > 60:
         errors.setdefault("tagline", []).append("一句话介绍最多 60 个字")
-    channel = Channel.objects.filter(slug=data.channel).first()
+    channel = channel_by_slug(data.channel, fresh=True)
     if channel is None:
         errors.setdefault("channel", []).append("请从列表中选择领域")
     intro = data.intro.strip()
@@ -290,7 +290,7 @@ def creator_create_by_operator(
     if len(tagline) > 60:
         errors.setdefault("tagline", []).append("一句话介绍最多 60 个字")
     control_characters_check(errors, {"tagline": tagline})
-    found = Channel.objects.filter(slug=channel).first()
+    found = channel_by_slug(channel, fresh=True)
     if found is None:
         slugs = ", ".join(Channel.objects.values_list("slug", flat=True))
         errors.setdefault("channel", []).append(f"没有这个频道：{channel}（可选：{slugs}）")

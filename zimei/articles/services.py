@@ -19,7 +19,7 @@ from django.utils import timezone
 from zimei.accounts.models import CreatorProfile, User
 from zimei.core.errors import InputError, NotAllowed, control_characters_check, one_line, plain_text_message
 from zimei.core.pagecache import purge_article
-from zimei.distribution.models import Channel
+from zimei.distribution.models import channel_by_slug
 
 from .images import ImageRejected, normalise_image
 from .models import Article, Image, Revision
@@ -57,7 +57,7 @@ def article_clean_input(*, data: ArticleInput, owner: User, for_publish: bool) -
     body = sanitize_body(raw_body)
     if for_publish and not html_to_text(body):
         errors.setdefault("body_html", []).append("请填写正文")
-    channel = Channel.objects.filter(slug=data.channel).first() if data.channel else None
+    channel = channel_by_slug(data.channel, fresh=True)
     if data.channel and channel is None:
         errors.setdefault("channel", []).append("没有这个频道，请从列表中选择")
     if for_publish and channel is None and "channel" not in errors:

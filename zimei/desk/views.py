@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -25,7 +25,7 @@ from zimei.articles.services import article_restore
 from zimei.conversion.variants import ui
 from zimei.core.errors import InputError
 from zimei.core.redirects import safe_next
-from zimei.distribution.models import Channel, HotPin
+from zimei.distribution.models import Channel, HotPin, channel_by_slug
 from zimei.distribution.services import channel_update
 from zimei.moderation.models import ReviewDecision
 from zimei.moderation.selectors import queue_counts
@@ -143,7 +143,7 @@ def _articles(request: HttpRequest, errors: dict | None = None, typed: dict | No
         qs = qs.filter(status=status)
     else:
         status = ""
-    if channel and Channel.objects.filter(slug=channel).exists():
+    if channel_by_slug(channel):
         qs = qs.filter(channel__slug=channel)
     else:
         channel = ""
@@ -234,7 +234,9 @@ def channels(request: HttpRequest) -> HttpResponse:
 @editor_only
 @require_POST
 def channel_edit(request: HttpRequest, slug: str) -> HttpResponse:
-    channel = get_object_or_404(Channel, slug=slug)
+    channel = channel_by_slug(slug, fresh=True)
+    if channel is None:
+        raise Http404
     typed = {f: request.POST.get(f, "") for f in ("name", "description", "position")}
     try:
         channel_update(channel=channel, actor=request.user, **typed)
@@ -256,7 +258,7 @@ def _hot(
     from zimei.distribution.hot import LIMIT, hot_pins, hot_read, score_at
 
     slug = slug or request.GET.get("channel", "")
-    channel = Channel.objects.filter(slug=slug).first() if slug else None
+    channel = channel_by_slug(slug)
     now = timezone.now()
     context = {
         "channel": channel,
@@ -284,7 +286,7 @@ def hot_pin(request: HttpRequest) -> HttpResponse:
     from zimei.distribution.hot import hot_pin_set
 
     slug = request.POST.get("channel", "")
-    channel = Channel.objects.filter(slug=slug).first() if slug else None
+    channel = channel_by_slug(slug)
     typed = {f: request.POST.get(f, "") for f in ("article", "position", "action")}
     try:
         hot_pin_set(

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.cache import cache
 from django.db import models
 
 
@@ -21,6 +22,35 @@ class Channel(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+CHANNELS_CACHE_SECONDS = 60
+
+
+def channels_by_id() -> dict[int, Channel]:
+    """All channels (there are eleven), from a 60-second cache: pages never join them.
+    channel_update clears it; other workers see an edit within the minute."""
+    found = cache.get("channels")
+    if found is None:
+        found = {c.id: c for c in Channel.objects.all()}
+        cache.set("channels", found, CHANNELS_CACHE_SECONDS)
+    return found
+
+
+def channel_by_slug(slug: str | None, *, fresh: bool = False) -> Channel | None:
+    """The channel with this slug, or None: from the channel cache (a channel added since is
+    read from the database), or, `fresh`, the row as stored (for a write)."""
+    if not slug:
+        return None
+    if fresh:
+        return Channel.objects.filter(slug=slug).first()
+    for channel in channels_by_id().values():
+        if channel.slug == slug:
+            return channel
+    found = Channel.objects.filter(slug=slug).first()
+    if found is not None:
+        cache.delete("channels")
+    return found
 
 
 # The fixed channel set: (slug, name, kind). Migrations create these; the API and URLs use the slugs.

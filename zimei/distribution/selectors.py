@@ -10,28 +10,12 @@ from __future__ import annotations
 from django.core.cache import cache
 from django.db.models import Q
 
-from zimei.articles.models import Article
+from zimei.articles.models import LIST_FIELDS, Article
 
 from . import hot
-from .models import Channel
+from .models import CHANNELS_CACHE_SECONDS, Channel, channel_by_slug, channels_by_id  # noqa: F401
 
-LIST_FIELDS = (
-    "id", "title_hans", "title_hant", "summary_hans", "summary_hant", "cover_url",
-    "published_at", "view_count", "share_count", "original", "source",
-    "author_id", "author__pen_name", "channel_id", "channel__slug", "channel__name",
-)  # fmt: skip
-
-
-CHANNELS_CACHE_SECONDS = 60
-
-
-def channels_by_id() -> dict[int, Channel]:
-    """All channels (there are eleven), from a 60-second cache: pages never join them."""
-    found = cache.get("channels")
-    if found is None:
-        found = {c.id: c for c in Channel.objects.all()}
-        cache.set("channels", found, CHANNELS_CACHE_SECONDS)
-    return found
+__all__ = ["LIST_FIELDS", "channel_by_slug", "channels_by_id"]  # importable from here too
 
 
 def channels_ordered() -> list[Channel]:
@@ -40,7 +24,7 @@ def channels_ordered() -> list[Channel]:
 
 
 def public_articles():
-    return Article.objects.filter(status=Article.Status.PUBLISHED)
+    return Article.objects.published()
 
 
 def hot_list(*, channel_id: int | None = None, limit: int = 10) -> list[Article]:
@@ -69,7 +53,7 @@ def channel_tops(kind: str) -> list[tuple[Channel, Article | None]]:
 
 
 def author_recent(author_id: int, *, exclude_id: int | None = None, limit: int = 5) -> list[Article]:
-    qs = public_articles().filter(author_id=author_id).only(*LIST_FIELDS).select_related("author", "channel")
+    qs = Article.objects.published().for_list().filter(author_id=author_id)
     if exclude_id:
         qs = qs.filter(~Q(id=exclude_id))
     return list(qs.order_by("-published_at")[:limit])
@@ -78,10 +62,9 @@ def author_recent(author_id: int, *, exclude_id: int | None = None, limit: int =
 def following_feed(user):
     """Published articles by the creators `user` follows, newest first (a queryset to page)."""
     return (
-        public_articles()
+        Article.objects.published()
+        .for_list()
         .filter(author__followers__follower=user)
-        .select_related("author", "channel")
-        .only(*LIST_FIELDS)
         .order_by("-published_at", "-id")
     )
 
