@@ -73,6 +73,9 @@ class Article(models.Model):
     # the editors read (see moderation/spam.py).
     spam_score = models.FloatField(default=0.0)
     review_reasons = models.JSONField(default=list, blank=True)
+    # The same check's findings as data: [{"rule", "score", "reason", "raw_only"}], what the
+    # publish check keeps from the save's (moderation/spam.py raw_only_findings).
+    spam_findings = models.JSONField(default=list, blank=True)
     original = models.BooleanField(default=True)
     source = models.CharField(max_length=100, blank=True)
     script = models.CharField(max_length=8, default="zh-hans")

@@ -123,7 +123,9 @@ def article_create(*, author: CreatorProfile, data: ArticleInput) -> Article:
     if values["channel"] is None:
         values["channel"] = author.channel
     verdict = _spam_verdict(data=data, author=author, article_id=None)
-    values.update(spam_score=verdict.score, review_reasons=verdict.reasons)
+    values.update(
+        spam_score=verdict.score, review_reasons=verdict.reasons, spam_findings=verdict.findings_data
+    )
     article = Article.objects.create(author=author, **values)
     _snapshot(article, author.user, Revision.Kind.SAVE)
     return article
@@ -141,7 +143,9 @@ def article_save(*, article: Article, actor: User, data: ArticleInput, autosave:
     moved_from = article.channel_id if new_channel_id != article.channel_id else None
     # Autosaves (every few seconds) leave out the repost lookup; saves and publishes make it.
     verdict = _spam_verdict(data=data, author=article.author, article_id=article.id, repost=not autosave)
-    values.update(spam_score=verdict.score, review_reasons=verdict.reasons)
+    values.update(
+        spam_score=verdict.score, review_reasons=verdict.reasons, spam_findings=verdict.findings_data
+    )
     if article.status == Article.Status.REJECTED and _spam_rejected_last(article):
         values["status"] = Article.Status.DRAFT  # refused by the spam check: edit and submit again
     for field, value in values.items():
@@ -190,7 +194,7 @@ def _spam_verdict_publish(article: Article):
     # Structure pieces are kept one by one (the sanitised body still shows some of them).
     kept = [
         f
-        for f in raw_only_findings(article.review_reasons)
+        for f in raw_only_findings(article.spam_findings)
         if (f.reason not in fresh.reasons if f.rule == "structure" else f.rule not in fresh.rules)
     ]
     return verdict_of([*kept, *fresh.findings]) if kept else fresh
@@ -302,6 +306,7 @@ def article_publish(*, article: Article, actor: User, when=None) -> Article:
         article.status = Article.Status.REJECTED
         article.edit_pending = False
         article.review_reasons = verdict.reasons
+        article.spam_findings = verdict.findings_data
         article.save()
         _snapshot(article, actor, Revision.Kind.SAVE)
         reason = "；".join(verdict.reasons)
@@ -315,6 +320,7 @@ def article_publish(*, article: Article, actor: User, when=None) -> Article:
     if not article.author.trusted:
         hold_reasons = [*hold_reasons, NEW_CREATOR_REASON]
     article.review_reasons = []
+    article.spam_findings = verdict.findings_data if verdict.action == "hold" else []
     if hold_reasons and article.status == Article.Status.PUBLISHED:
         # An edit of a published article is held, not the article: the published version
         # (its rendered fields, index, pages) stays public, untouched, until an editor
@@ -345,6 +351,7 @@ def article_approve(*, article: Article, actor: User) -> Article:
         raise NotAllowed("editors only")
     _publish_validate(article)
     article.review_reasons = []
+    article.spam_findings = []
     return _publish_now(article, actor=actor)
 
 
