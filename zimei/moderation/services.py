@@ -117,8 +117,6 @@ def reports_decide(*, article: Article, actor: User, uphold: bool, reason: str) 
     """Decide every open report on an article at once. Upheld: the article is taken down (the
     creator sees the reason) and the creator loses PENALTY_REPORT; dismissed: it stays up.
     Each report gets its own audit entry; the take-down is audited on the article."""
-    from zimei.articles.services import article_take_down
-
     _require_editor(actor)
     reason = _reason(
         reason,
@@ -131,15 +129,11 @@ def reports_decide(*, article: Article, actor: User, uphold: bool, reason: str) 
         raise InputError.one("", "这篇文章的举报已经处理过了")
     entries = []
     if uphold and locked.status == Article.Status.PUBLISHED:
-        article_take_down(article=locked, actor=actor, reason=reason)
-        take_down = _last_entry(locked, AuditAction.ARTICLE_TAKE_DOWN)
-        credit_change(
-            creator=locked.author,
-            delta=-PENALTY_REPORT,
-            reason=f"举报成立，文章《{locked.title}》被下架",
-            decision=take_down,
+        entries.append(
+            _take_down(
+                locked, actor, reason, penalty=PENALTY_REPORT, credit_reason="举报成立，文章《{title}》被下架"
+            )
         )
-        entries.append(take_down)
     now = timezone.now()
     status = Report.Status.UPHELD if uphold else Report.Status.DISMISSED
     for report in reports:
@@ -194,16 +188,22 @@ def _send_back(status: Article.Status, action: AuditAction, penalty: int, credit
     return decide
 
 
-def _take_down(locked: Article, actor: User, reason: str) -> AuditEntry:
+def _take_down(
+    locked: Article,
+    actor: User,
+    reason: str,
+    *,
+    penalty: int = PENALTY_TAKE_DOWN,
+    credit_reason: str = "文章《{title}》被编辑下架",
+) -> AuditEntry:
+    """Take a published article down (an editor's decision, or upheld reports): audited on the
+    article, and the creator loses `penalty` tied to that entry."""
     from zimei.articles.services import article_take_down
 
     article_take_down(article=locked, actor=actor, reason=reason)
     entry = _last_entry(locked, AuditAction.ARTICLE_TAKE_DOWN)
     credit_change(
-        creator=locked.author,
-        delta=-PENALTY_TAKE_DOWN,
-        reason=f"文章《{locked.title}》被编辑下架",
-        decision=entry,
+        creator=locked.author, delta=-penalty, reason=credit_reason.format(title=locked.title), decision=entry
     )
     return entry
 
