@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from zimei.core.audit_actions import AuditAction
 from zimei.core.errors import InputError, NotAllowed, control_characters_check, one_line, plain_text_message
 from zimei.core.ratelimit import rate_hit
 from zimei.distribution.models import Channel, channel_by_slug
@@ -78,7 +79,7 @@ def creator_application_submit(*, user: User, data: ApplicationInput) -> Creator
 def creator_application_review(
     *, application: CreatorApplication, actor: User, approve: bool, reason: str = ""
 ) -> CreatorApplication:
-    from zimei.moderation.services import AuditAction, audit_record
+    from zimei.moderation.services import audit_record
 
     if not actor.is_editor:
         raise NotAllowed("editors only")
@@ -189,7 +190,7 @@ def user_register(*, username: str, password: str, password_confirm: str) -> Use
 @transaction.atomic
 def creator_set_trusted(*, creator: CreatorProfile, actor: User, trusted: bool) -> CreatorProfile:
     """An editor marks a creator as trusted (信) or takes it back; recorded in the audit log."""
-    from zimei.moderation.services import AuditAction, audit_record
+    from zimei.moderation.services import audit_record
 
     if not actor.is_editor:
         raise NotAllowed("editors only")
@@ -282,7 +283,7 @@ def creator_create_by_operator(
 ) -> CreatorProfile:
     """A new account that is an approved creator at once, as if an editor had approved its
     application: the application is kept (approved, by nobody) and the approval audited."""
-    from zimei.moderation.services import AuditAction, audit_record
+    from zimei.moderation.services import audit_record
 
     errors: dict[str, list[str]] = {}
     pen_name = _check_pen_name(pen_name, errors)

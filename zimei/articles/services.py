@@ -17,6 +17,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from zimei.accounts.models import CreatorProfile, User
+from zimei.core.audit_actions import AuditAction
 from zimei.core.errors import InputError, NotAllowed, control_characters_check, one_line, plain_text_message
 from zimei.core.pagecache import purge_article
 from zimei.distribution.models import channel_by_slug
@@ -208,13 +209,13 @@ def _spam_rejected_last(article: Article) -> bool:
         AuditEntry.objects.filter(
             target_type=Article._meta.label_lower,
             target_id=article.pk,
-            action__in=[AuditEntry.Action.ARTICLE_SPAM_REJECT, AuditEntry.Action.ARTICLE_REJECT],
+            action__in=[AuditAction.ARTICLE_SPAM_REJECT, AuditAction.ARTICLE_REJECT],
         )
         .order_by("-created_at", "-id")
         .values_list("action", flat=True)
         .first()
     )
-    return last == AuditEntry.Action.ARTICLE_SPAM_REJECT
+    return last == AuditAction.ARTICLE_SPAM_REJECT
 
 
 def _render_variants(article: Article) -> None:
@@ -300,7 +301,7 @@ def article_publish(*, article: Article, actor: User, when=None) -> Article:
     verdict = _spam_verdict_publish(article)
     article.spam_score = verdict.score
     if verdict.action == "reject":
-        from zimei.moderation.services import AuditAction, audit_record
+        from zimei.moderation.services import audit_record
 
         was_public = article.status == Article.Status.PUBLISHED
         article.status = Article.Status.REJECTED
@@ -411,7 +412,7 @@ def article_withdraw(*, article: Article, actor: User) -> Article:
 
 @transaction.atomic
 def article_take_down(*, article: Article, actor: User, reason: str) -> Article:
-    from zimei.moderation.services import AuditAction, audit_record
+    from zimei.moderation.services import audit_record
 
     if not actor.is_editor:
         raise NotAllowed("editors only")
@@ -433,7 +434,7 @@ def article_take_down(*, article: Article, actor: User, reason: str) -> Article:
 
 @transaction.atomic
 def article_restore(*, article: Article, actor: User, reason: str) -> Article:
-    from zimei.moderation.services import AuditAction, audit_record
+    from zimei.moderation.services import audit_record
 
     if not actor.is_editor:
         raise NotAllowed("editors only")

@@ -6,6 +6,7 @@ from django.core.cache import cache
 from django.db import transaction
 
 from zimei.accounts.models import User
+from zimei.core.audit_actions import AuditAction
 from zimei.core.errors import InputError, NotAllowed, control_characters_check, one_line
 
 from .models import Channel
@@ -16,7 +17,7 @@ def channel_update(
     *, channel: Channel, actor: User, name: str, description: str, position: int | str
 ) -> Channel:
     """Rename, describe or reorder a channel. The slug never changes (URLs and the API use it)."""
-    from zimei.moderation.services import AuditAction, audit_record
+    from zimei.moderation.services import audit_record
 
     if not actor.is_editor:
         raise NotAllowed("editors only")
