@@ -18,6 +18,12 @@ HANT = "zh-hant"
 VARIANTS = (HANS, HANT)
 
 
+def field_suffix(variant: str | None) -> str:
+    """The suffix of the fields stored per script (title_hans / title_hant) for `variant`;
+    Simplified for anything that is not Traditional."""
+    return "hant" if variant == HANT else "hans"
+
+
 @lru_cache(maxsize=4)
 def _converter(config: str) -> opencc.OpenCC:
     return opencc.OpenCC(config)

@@ -10,7 +10,7 @@ run hundreds of times per page.
 from django import template
 from django.utils import translation
 
-from zimei.conversion.variants import HANS, HANT, convert, ui
+from zimei.conversion.variants import HANS, HANT, convert, field_suffix, ui
 
 register = template.Library()
 
@@ -41,5 +41,4 @@ def zh_filter(text: str) -> str:
 
 @register.filter
 def in_variant(obj, field: str) -> str:
-    suffix = "hant" if _current() == HANT else "hans"
-    return getattr(obj, f"{field}_{suffix}", "") or ""
+    return getattr(obj, f"{field}_{field_suffix(_current())}", "") or ""
