@@ -371,7 +371,7 @@ def test_findings_are_stored_as_data_and_old_rows_are_read_once_by_the_migration
     assert [f.rule for f in raw_only_findings(stored)] == ["hidden"]
     assert Finding.from_data(stored[0]) == verdict.findings[0]
     # Rows written before the field: the migration reads their raw-only findings from the reasons.
-    migration = importlib.import_module("zimei.articles.migrations.0007_article_spam_findings")
+    migration = importlib.import_module("zimei.articles.migrations.0008_article_spam_findings")
     assert migration._findings_from_reasons([*verdict.reasons, "信用分 50 低于 60"]) == [
         {**stored[0], "score": 2.0}
     ]

@@ -223,7 +223,6 @@ def article_publish(*, article: Article, actor: User, when=None) -> Article:
         hold_reasons = [*hold_reasons, NEW_CREATOR_REASON]
     article.review_reasons = []
     article.spam_findings = [f for v in verdicts if v.action == HOLD for f in v.findings]
-    article.spam_findings = verdict.findings_data if verdict.action == "hold" else []
     if hold_reasons and article.status == Article.Status.PUBLISHED:
         # An edit of a published article is held, not the article: the published version
         # (its rendered fields, index, pages) stays public, untouched, until an editor
