@@ -8,6 +8,7 @@ publish reaches every worker). Set ZIMEI_DATABASE_URL / ZIMEI_REDIS_URL to scale
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 
@@ -53,8 +54,6 @@ SITE_URL = os.environ.get("ZIMEI_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 def _origin(url: str) -> str:
     """scheme://host[:port] of a URL (what a browser sends as Origin)."""
-    from urllib.parse import urlsplit
-
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 

@@ -4,11 +4,14 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zimei.settings")
 
-from zimei.core.pagecache import PageCacheApp
-from zimei.distribution.beacon import BeaconApp
+# Django first (it sets up the app registry), then the two WSGI layers in front of it, whose
+# modules read models: the view beacon and page-store hits are answered before Django builds a
+# request. `zimei serve` also starts the view counters' flushing in each worker (the
+# worker_ready signal: distribution/receivers.py), so views reach the hot list within
+# ZIMEI_VIEW_FLUSH_SECONDS even on a quiet site.
+django_application = get_wsgi_application()
 
-# A server running this application should also start the view counters' background flush in
-# each worker process (`zimei serve` does: zimei.distribution.counters.flush_in_background), so
-# views reach the hot list within FLUSH_SECONDS even on a quiet site.
-# The view beacon and page-store hits are answered before Django builds a request.
-application = BeaconApp(PageCacheApp(get_wsgi_application()))
+from zimei.core.pagecache import PageCacheApp  # noqa: E402  (after the app registry is ready)
+from zimei.distribution.beacon import BeaconApp  # noqa: E402
+
+application = BeaconApp(PageCacheApp(django_application))

@@ -2,6 +2,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 
 from .levels import badges_for
+from .usernames import username_skeleton
 
 
 class User(AbstractUser):
@@ -20,8 +21,6 @@ class User(AbstractUser):
     username_skeleton = models.CharField(max_length=150, db_index=True, editable=False, default="")
 
     def save(self, *args, **kwargs):
-        from .usernames import username_skeleton
-
         skeleton = username_skeleton(self.username)[:150]
         if skeleton != self.username_skeleton:
             self.username_skeleton = skeleton

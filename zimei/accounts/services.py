@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from dataclasses import dataclass
 
-from django.db import transaction
-from django.utils import timezone
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
 
 from zimei.channels.models import Channel
 from zimei.channels.selectors import channel_by_slug
@@ -150,10 +154,6 @@ def follow_set(
 
 def user_register(*, username: str, password: str, password_confirm: str) -> User:
     """A new reader account. Messages are in Simplified, like every service's."""
-    from django.contrib.auth.password_validation import validate_password
-    from django.core.exceptions import ValidationError
-    from django.utils import translation
-
     errors: dict[str, list[str]] = {}
     # NFKC first (as Django stores it: ｒｅａｄｅｒ is reader), then every check on what is kept.
     username = username_normal(username)
@@ -179,7 +179,6 @@ def user_register(*, username: str, password: str, password_confirm: str) -> Use
         errors.setdefault("password_confirm", []).append("两次输入的密码不一致")
     if errors:
         raise InputError(errors)
-    from django.db import IntegrityError
 
     try:
         with transaction.atomic():
@@ -208,15 +207,11 @@ TOKEN_PREFIX = "zm_"
 
 
 def _token_hash(token: str) -> str:
-    import hashlib
-
     return hashlib.sha256(token.encode()).hexdigest()
 
 
 def token_create(*, user: User, name: str = "", scope: str = "write") -> tuple[ApiToken, str]:
     """A new personal access token: returns the row and the token, which is never stored."""
-    import secrets
-
     if scope not in ApiToken.Scope.values:
         raise InputError.one("scope", "权限只能是 read 或 write")
     name = one_line(name)

@@ -16,6 +16,7 @@ from typing import Annotated
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import DatabaseError
+from django.db.models import Q
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -36,6 +37,8 @@ from zimei.articles.services import (
     article_save,
     article_withdraw,
     image_upload,
+    looks_like_image,
+    upload_from,
 )
 from zimei.channels.models import Channel
 from zimei.channels.selectors import channel_by_slug, channels_by_id
@@ -398,7 +401,6 @@ def article_list_view(
         qs = qs.filter(published_at__gte=since)
     if cursor:
         when, last_id = _decode_cursor(cursor)
-        from django.db.models import Q
 
         qs = qs.filter(Q(published_at__lt=when) | Q(published_at=when, id__lt=last_id))
     rows = list(qs[: limit + 1])
@@ -549,8 +551,6 @@ def not_found_view(request: HttpRequest, rest: str):
 
 @api.post("/images", response={201: s.ImageOut}, auth=WRITE, tags=["images"], summary="Upload an image")
 def image_create(request: HttpRequest, file: File[UploadedFile]):
-    from zimei.articles.services import looks_like_image, upload_from
-
     user = _creator_of(request).user
     rate_check("image-upload", str(user.id))
     if file.size > settings.ZIMEI_MAX_IMAGE_BYTES:

@@ -26,6 +26,7 @@ import yaml
 from django.conf import settings
 from django.utils import timezone
 from markdownify import MarkdownConverter
+from tqdm import tqdm
 
 from zimei.accounts.models import CreatorProfile
 
@@ -73,8 +74,6 @@ def _date(article: Article) -> str:
 
 def export_author(*, author: CreatorProfile, out: Path, progress: bool = False) -> ExportResult:
     """Write the author's articles (every status; status kept in the front matter) to `out`."""
-    from tqdm import tqdm
-
     result = ExportResult(path=out)
     articles = list(
         Article.objects.filter(author=author).select_related("channel", "cover", "text").order_by("id")

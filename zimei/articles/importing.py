@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import html as html_lib
 import json
 import re
 import struct
@@ -34,12 +35,21 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
+from xml.etree.ElementTree import ParseError
 
+import frontmatter
+import yaml
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import parse
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from frontmatter.default_handlers import YAMLHandler
+from tqdm import tqdm
 
 from zimei.accounts.models import CreatorProfile
+from zimei.channels.models import Channel
+from zimei.conversion.variants import HANS, convert
 from zimei.core.errors import InputError, NotAllowed
 
 from .markdown import markdown_render
@@ -211,8 +221,6 @@ def _front_matter_handler():
     """python-frontmatter's YAML handler with a safe loader that refuses aliases and a size limit."""
     global _yaml_handler
     if _yaml_handler is None:
-        import yaml
-        from frontmatter.default_handlers import YAMLHandler
 
         class NoAliasLoader(yaml.SafeLoader):
             def compose_node(self, parent, index):
@@ -247,9 +255,6 @@ def _meta_text(meta: dict, name: str, limit: int = MAX_FIELD_CHARS) -> str:
 
 
 def _fill_from_markdown(item: ImportItem, text: str) -> None:
-    import frontmatter
-    import yaml
-
     handler = _front_matter_handler()
     try:
         post = frontmatter.loads(text, handler=handler if handler.detect(text) else None)
@@ -313,8 +318,6 @@ _TAG = re.compile(r"<[^>]+>")
 
 
 def _text(html: str) -> str:
-    import html as html_lib
-
     return " ".join(html_lib.unescape(_TAG.sub("", html)).split())
 
 
@@ -415,13 +418,6 @@ def _wxr_date(fields: dict[str, str]) -> dt.datetime | None:
 
 
 def read_wxr(path: Path) -> list[ImportItem]:
-    from xml.etree.ElementTree import ParseError
-
-    from defusedxml import DefusedXmlException
-    from defusedxml.ElementTree import parse
-
-    from zimei.channels.models import Channel
-    from zimei.conversion.variants import HANS, convert
 
     try:
         root = parse(str(path)).getroot()
@@ -651,7 +647,6 @@ def _localise_images(item: ImportItem, author: CreatorProfile, result: ImportRes
         src_match = _SRC.search(tag)
         if src_match is None:
             return ""
-        import html as html_lib
 
         src = html_lib.unescape(src_match.group(2).strip("\"'"))
         if src.startswith(settings.MEDIA_URL) and _media_file(src).is_file():
@@ -698,8 +693,6 @@ def import_items(
     *, items: list[ImportItem], author: CreatorProfile, publish: bool = False, progress: bool = False
 ) -> ImportResult:
     """Create the articles the items describe, skipping those already imported."""
-    from tqdm import tqdm
-
     result = ImportResult()
     # Every key the author has (not an IN list: a WXR file may hold thousands of posts).
     done = set(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import Http404
 
 from zimei.accounts.models import User
+from zimei.channels.selectors import channels_by_id
 
 from .models import Article
 
@@ -22,8 +23,6 @@ GONE = (Article.Status.WITHDRAWN, Article.Status.TAKEN_DOWN)
 def article_get_for_reader(article_id: int) -> Article:
     """A published article with its author and body in one query (its channel from the channel
     cache); 404 / ArticleGone otherwise."""
-    from zimei.channels.selectors import channels_by_id
-
     try:
         article = (
             Article.objects.select_related("author", "text")

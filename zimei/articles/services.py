@@ -6,6 +6,7 @@ identically wherever it is triggered from.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -16,6 +17,7 @@ from django.utils import timezone
 
 from zimei.accounts.models import CreatorProfile, User
 from zimei.channels.selectors import channel_by_slug
+from zimei.conversion.variants import HANS, HANT, convert, detect_script
 from zimei.core.audit import audit
 from zimei.core.audit_actions import AuditAction
 from zimei.core.errors import InputError, NotAllowed, control_characters_check, one_line, plain_text_message
@@ -182,8 +184,6 @@ def _save_verdict(*, data: ArticleInput, author: CreatorProfile, article_id: int
 
 
 def _render_variants(article: Article) -> None:
-    from zimei.conversion.variants import HANS, HANT, convert, detect_script
-
     text = html_to_text(article.body_html)
     article.script = detect_script(article.title + text)
     summary = article.summary or text[:120]
@@ -391,8 +391,6 @@ def article_submit(
 
     All or nothing: on bad input nothing is written and InputError lists every problem
     (the cover's included), so the studio shows them all at once."""
-    import dataclasses
-
     author = getattr(actor, "creator_profile", None)
     if author is None:
         raise NotAllowed("creators only")

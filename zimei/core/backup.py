@@ -29,6 +29,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import importlib.metadata
+import io
 import json
 import lzma
 import os
@@ -46,7 +47,21 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
+from django.apps import apps
 from django.conf import settings
+from django.core.cache import caches
+from django.core.management import call_command
+from django.core.management.color import no_style
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
+from django.db.backends.postgresql.client import DatabaseClient
+from django.db.migrations.loader import MigrationLoader
+from django.utils import timezone
+from tqdm import tqdm
+
+from zimei.core.pagecache import page_store
+from zimei.core.signals import data_restored
+
+from .management.commands.serve import pending_migrations
 
 FORMAT = "zimei-backup"
 VERSION = 1
@@ -150,8 +165,6 @@ def _zimei_version() -> str:
 
 
 def _vendor() -> str:
-    from django.db import connection
-
     return connection.vendor
 
 
@@ -163,8 +176,6 @@ def _pg_env() -> dict[str, str]:
     """The environment that makes pg_dump / pg_restore connect where Django does: host, port,
     user and database as PG* variables, the password as PGPASSWORD (never an argument, so
     never in `ps`), SSL and service options as Django's own `dbshell` passes them."""
-    from django.db.backends.postgresql.client import DatabaseClient
-
     db = settings.DATABASES["default"]
     _, extra = DatabaseClient.settings_to_cmd_args_env(db, [])
     env = {**os.environ, **(extra or {})}  # libpq reads PG* like Django's connection does
@@ -212,8 +223,6 @@ def _safe_member(name: str) -> bool:
 
 def _code_migrations() -> tuple[set[tuple[str, str]], set[tuple[str, str]], dict]:
     """(every migration this code has on disk, the nodes of its graph, replacements)."""
-    from django.db.migrations.loader import MigrationLoader
-
     loader = MigrationLoader(None, ignore_no_migrations=True)
     replaces = {key: set(m.replaces) for key, m in loader.disk_migrations.items() if m.replaces}
     return set(loader.disk_migrations), set(loader.graph.nodes), replaces
@@ -257,8 +266,6 @@ def _sqlite_migrations(conn: sqlite3.Connection) -> dict[str, list[str]]:
 
 
 def _django_counts(alias: str = "default") -> dict[str, int]:
-    from django.db import connections
-
     conn = connections[alias]
     with conn.cursor() as cursor:
         tables = sorted(t for t in conn.introspection.table_names(cursor) if not t.startswith("sqlite_"))
@@ -270,8 +277,6 @@ def _django_counts(alias: str = "default") -> dict[str, int]:
 
 
 def _django_migrations(alias: str = "default") -> dict[str, list[str]]:
-    from django.db import connections
-
     conn = connections[alias]
     with conn.cursor() as cursor:
         if "django_migrations" not in conn.introspection.table_names(cursor):
@@ -282,8 +287,6 @@ def _django_migrations(alias: str = "default") -> dict[str, list[str]]:
 
 def _content_rows(counts: dict[str, int]) -> dict[str, int]:
     """Tables with rows that a fresh `zimei migrate` would not have put there."""
-    from django.apps import apps
-
     skip = set(FILLED_BY_MIGRATE)
     for label in FILLED_BY_MIGRATE_MODELS:
         with suppress(LookupError):
@@ -322,8 +325,6 @@ BAR_MIN = {"B": 32 * 1024 * 1024, "row": 20_000}
 
 
 def _progress(*, total: int, desc: str, unit: str, enabled: bool, **kw):
-    from tqdm import tqdm
-
     shown = enabled and total >= BAR_MIN[unit]
     return tqdm(total=total, desc=desc, unit=unit, disable=not shown, leave=False, **kw)
 
@@ -388,8 +389,6 @@ def _snapshot_sqlite(dest: Path) -> tuple[dict[str, int], dict[str, list[str]]]:
 def _snapshot_postgresql(dest: Path) -> tuple[dict[str, int], dict[str, list[str]]]:
     """pg_dump -Fc into dest, in a snapshot exported by a REPEATABLE READ transaction that
     also reads the row counts and migrations: counts and dump describe the same moment."""
-    from django.db import connection, transaction
-
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
@@ -415,10 +414,6 @@ def _snapshot_postgresql(dest: Path) -> tuple[dict[str, int], dict[str, list[str
 def _snapshot_as_sqlite(dest: Path, *, progress: bool) -> tuple[dict[str, int], dict[str, list[str]]]:
     """A SQLite database with every row of the (PostgreSQL) site, from one snapshot: a fresh
     schema made by `migrate`, then the ORM copy."""
-    from django.core.management import call_command
-    from django.db import connection, transaction
-
-    from .management.commands.serve import pending_migrations
 
     if pending_migrations():
         raise BackupError(
@@ -465,8 +460,6 @@ def _add(tar: tarfile.TarFile, name: str, path: Path, bar) -> dict[str, Any]:
 
 
 def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:
-    import io
-
     info = tarfile.TarInfo(name)
     info.size, info.mtime, info.mode = len(data), int(time.time()), 0o644
     tar.addfile(info, io.BytesIO(data))
@@ -479,9 +472,6 @@ def backup_create(
     .tar.xz). Safe while the server runs. `sqlite=True` on a PostgreSQL site stores the
     database as a SQLite file (slower; restores into SQLite or PostgreSQL). The archive is
     written next to `out` under a temporary name and renamed when complete."""
-    from django.db import DatabaseError
-    from django.utils import timezone
-
     started = time.monotonic()
     compression = archive_compression(out)
     if compression is None:
@@ -731,8 +721,6 @@ def _target_database_counts(vendor: str) -> dict[str, int]:
 
 def _describe_target(vendor: str) -> tuple[list[str], list[Path]]:
     """(what holds data and would be overwritten, the media files there)."""
-    from django.db import DatabaseError
-
     try:
         counts = _target_database_counts(vendor)
     except (DatabaseError, sqlite3.Error) as exc:
@@ -765,8 +753,6 @@ def _describe_target(vendor: str) -> tuple[list[str], list[Path]]:
 @contextmanager
 def _sqlite_alias(path: Path) -> Iterator[str]:
     """The SQLite file at path as a second Django database, for the ORM copy."""
-    from django.db import DEFAULT_DB_ALIAS, connections
-
     cfg = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(path), "OPTIONS": {"timeout": 30}}
     connections.settings[SOURCE_ALIAS] = connections.configure_settings({DEFAULT_DB_ALIAS: cfg})[
         DEFAULT_DB_ALIAS
@@ -783,8 +769,6 @@ def _sqlite_alias(path: Path) -> Iterator[str]:
 def _models_in_dependency_order() -> list:
     """Every model with a table of its own (auto-created many-to-many tables too), each after
     the models its foreign keys point at (cycles broken anywhere: constraints are deferred)."""
-    from django.apps import apps
-
     models = [m for m in apps.get_models(include_auto_created=True) if m._meta.managed and not m._meta.proxy]
     deps = {
         m: {
@@ -832,9 +816,6 @@ def copy_rows(*, source: str, target: str, progress: bool = False) -> int:
     """Replace every row of every model in database `target` with the rows in `source` (two
     Django aliases with the same migration state), in dependency order, in batches, in the
     target's transaction; then reset the target's sequences. Returns the rows copied."""
-    from django.core.management.color import no_style
-    from django.db import DatabaseError, connections, transaction
-
     models = _models_in_dependency_order()
     totals = {m: m._base_manager.using(source).count() for m in models}
     tgt = connections[target]
@@ -908,8 +889,6 @@ def _move_media(staging: Path, *, archive: Path, log: Log) -> tuple[int, int]:
 def _place_sqlite(staged: Path) -> None:
     """Put the staged SQLite file where settings say, atomically. The old file's -wal and
     -shm go first: a stale write-ahead log would be replayed into the new file."""
-    from django.db import connections
-
     connections.close_all()
     dest = _sqlite_path()
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -922,8 +901,6 @@ def _place_sqlite(staged: Path) -> None:
 
 
 def _restore_postgresql(staged: Path) -> None:
-    from django.db import connections
-
     connections.close_all()
     name = settings.DATABASES["default"]["NAME"]
     _run_pg(
@@ -945,10 +922,6 @@ def _restore_postgresql(staged: Path) -> None:
 def _copy_into_database(staged: Path, manifest: Manifest, *, progress: bool, log: Log) -> dict[str, int]:
     """SQLite backup → this (PostgreSQL) database: migrate it to this code's state, then copy
     every row. Returns the source's row counts (after migrating the staged copy if needed)."""
-    from django.core.management import call_command
-    from django.db import DatabaseError
-
-    from .management.commands.serve import pending_migrations
 
     with _sqlite_alias(staged) as alias:
         try:
@@ -968,10 +941,6 @@ def _copy_into_database(staged: Path, manifest: Manifest, *, progress: bool, log
 
 def _drop_caches() -> None:
     """Pages and fragments rendered from the old data must not be served again."""
-    from django.core.cache import caches
-
-    from zimei.core.pagecache import page_store
-    from zimei.core.signals import data_restored
 
     with suppress(FileNotFoundError):
         page_store().clear()
@@ -995,8 +964,6 @@ def backup_restore(
     """Restore a backup into the configured database and data folder. Refuses (BackupError)
     a damaged archive, one made by a newer Zimei, a PostgreSQL backup on SQLite, and a target
     that holds data unless force; nothing is changed before every check has passed."""
-    from django.db import DatabaseError
-
     started = time.monotonic()
     target_vendor = _vendor()
     if target_vendor not in DB_MEMBERS:

@@ -34,7 +34,11 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
+from django.urls import reverse
+from django.utils import translation
 from django.utils.module_loading import import_string
+
+from .pagecache import page_key, page_store
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +64,6 @@ class PageStoreBackend(PurgeBackend):
     """The embedded page store (files in the data folder, or Redis when scaled out)."""
 
     def purge(self, paths: Sequence[str]) -> None:
-        from .pagecache import page_key, page_store
-
         page_store().delete_many(key for key in map(page_key, paths) if key is not None)
 
 
@@ -250,9 +252,6 @@ def purge(paths: Iterable[str]) -> None:
 
 def reader_paths(name: str, *args) -> Iterator[str]:
     """The path of a reader page in both scripts and both modes."""
-    from django.urls import reverse
-    from django.utils import translation
-
     for variant in VARIANTS:
         with translation.override(variant):
             for mode in MODES:

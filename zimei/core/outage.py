@@ -18,12 +18,15 @@ settings.py and docs/deploy.md, "Faults and outages".
 from __future__ import annotations
 
 import logging
+import sqlite3
 import sys
 import time
 from collections.abc import Callable
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils import translation
 
 from .problems import Problem, problem_response
@@ -47,7 +50,6 @@ def database_unavailable(exc: BaseException | None) -> bool:
     """Whether `exc` means the database could not be reached or used just now (not a bug)."""
     if not isinstance(exc, OperationalError | InterfaceError):
         return False
-    import sqlite3
 
     if isinstance(exc.__cause__, sqlite3.Error):
         return any(words in str(exc).lower() for words in SQLITE_TRANSIENT)
@@ -90,9 +92,6 @@ def unavailable_response(request: HttpRequest, exc: BaseException) -> HttpRespon
 
 
 def unavailable_page(request: HttpRequest) -> HttpResponse:
-    from django.contrib.auth.models import AnonymousUser
-    from django.shortcuts import render
-
     context = {
         "title": TITLE,
         "message": MESSAGE,

@@ -36,7 +36,9 @@ from functools import lru_cache, wraps
 from pathlib import Path
 
 from django.conf import settings
+from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
+from django.http.request import split_domain_port, validate_host
 from django.utils.cache import patch_cache_control
 from django.utils.module_loading import import_string
 
@@ -123,8 +125,6 @@ class CachePageStore:
     """Pages in a Django cache (the "pages" alias: Redis when scaled out)."""
 
     def __init__(self, alias: str = "pages", *, cache=None) -> None:
-        from django.core.cache import caches
-
         self.cache = cache if cache is not None else caches[alias]
 
     def get(self, key: str) -> Page | None:
@@ -187,8 +187,6 @@ def _anonymous_cookie(cookie_header: str) -> bool:
 
 @lru_cache(maxsize=256)
 def _host_allowed(host: str, allowed: tuple[str, ...], debug: bool) -> bool:
-    from django.http.request import split_domain_port, validate_host
-
     if debug and not allowed:
         allowed = (".localhost", "127.0.0.1", "[::1]")
     domain, _port = split_domain_port(host)

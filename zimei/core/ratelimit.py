@@ -29,6 +29,7 @@ import struct
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import TypeVar
 
@@ -38,6 +39,7 @@ from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from .proxies import client_ip
 
@@ -371,9 +373,6 @@ def retry_text(seconds: int) -> str:
 def rate_limited_page(request: HttpRequest, exc: RateLimited) -> HttpResponse:
     """The 429 page: what happened, when to try again, and (for a form) what was typed,
     ready to be sent again. Passwords are never sent back."""
-    from datetime import timedelta
-
-    from django.utils import timezone
 
     typed = []
     if request.method == "POST":

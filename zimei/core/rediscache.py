@@ -18,6 +18,7 @@ import threading
 import time
 from typing import Any
 
+import redis
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache
 
@@ -66,8 +67,6 @@ class ResilientRedisCache(RedisCache):
         self._breaker = breaker(self._location)
 
     def _guard(self, fallback: Any, call, *args, **kwargs) -> Any:
-        import redis
-
         if self._breaker.is_open():
             return fallback
         try:

@@ -23,6 +23,8 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control
 from django.utils.functional import SimpleLazyObject
 
+from .proxies import is_trusted
+
 # Share buttons POST to /share/<id>/weibo|qq|email/, which answer with a 303 to Weibo's or QQ's
 # share page or a mailto: link; Chromium checks form-action against the redirect target too,
 # so those are listed here.
@@ -80,8 +82,6 @@ def hsts_headers(meta) -> list[tuple[str, str]]:
     secure = meta.get("wsgi.url_scheme") == "https"
     proxy_header = getattr(settings, "SECURE_PROXY_SSL_HEADER", None)
     if not secure and proxy_header:
-        from .proxies import is_trusted
-
         name, value = proxy_header
         forwarded = meta.get(name, "").split(",")[0].strip()
         secure = forwarded == value and is_trusted(meta.get("REMOTE_ADDR", ""))

@@ -6,10 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.db import DataError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from .outage import current_database_error, unavailable_response
 from .redirects import safe_next
 from .urlpaths import with_variant
 
@@ -69,8 +72,6 @@ def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
-
     if isinstance(exception, RequestDataTooBig | TooManyFieldsSent):
         return _error(
             request,
@@ -94,8 +95,6 @@ class UnstorableTextMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        from django.db import DataError
-
         if isinstance(exception, ValueError | DataError) and "NUL (0x00)" in str(exception):
             return _error(
                 request,
@@ -116,8 +115,6 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    from .outage import current_database_error, unavailable_response
-
     lost = current_database_error()  # raised outside a view (a middleware, the lazy user)
     if lost is not None:
         return unavailable_response(request, lost)

@@ -42,9 +42,11 @@ from zimei.articles.sanitize import html_to_text, sanitize_body
 from zimei.articles.services import image_create
 from zimei.channels.models import Channel
 from zimei.conversion.variants import HANS, HANT, convert, detect_script
+from zimei.distribution.creators import creators_counts_refresh
 from zimei.distribution.hot import rebuilt_log
 from zimei.distribution.keywords import extract_keywords
 from zimei.distribution.models import ArticleKeyword
+from zimei.distribution.related import fingerprints_rebuild, termstat_rebuild
 
 from . import phrases
 from .pictures import KINDS, draw_picture
@@ -215,8 +217,6 @@ def _new_creators(count: int, channels: dict[str, int], batch: int) -> list[Crea
 
 def _recount(creator_ids: list[int]) -> None:
     """文章数 and 关注度, recounted from the data by the service publishing uses."""
-    from zimei.distribution.creators import creators_counts_refresh
-
     for start in range(0, len(creator_ids), 500):
         creators_counts_refresh(ids=creator_ids[start : start + 500])
 
@@ -345,7 +345,6 @@ def seed_bulk(
     say("recounting creators' articles …")
     _recount([p.id for p in profiles])
     # Related articles: corpus statistics from the keyword rows, fingerprints of the new articles.
-    from zimei.distribution.related import fingerprints_rebuild, termstat_rebuild
 
     say("corpus statistics and fingerprints …")
     termstat_rebuild()

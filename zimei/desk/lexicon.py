@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
 from zimei.moderation.models import BannedWord
+from zimei.moderation.normalize import normalise
 from zimei.moderation.services import banned_word_add, banned_word_change, banned_word_delete
 
 from .actions import DeskAction, DeskForm, DeskPage, Text
@@ -24,8 +25,6 @@ class LexiconPage(DeskPage):
         q = request.GET.get("q", "").strip()
         words = BannedWord.objects.all()
         if q:
-            from zimei.moderation.normalize import normalise
-
             words = words.filter(Q(word__contains=normalise(q)) | Q(category__icontains=q))
         return {
             "page": Paginator(words, PER_PAGE).get_page(request.GET.get("page")),

@@ -9,6 +9,7 @@ from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from zimei.accounts.models import CreatorApplication, CreatorProfile
@@ -19,6 +20,8 @@ from zimei.articles.services import article_restore
 from zimei.channels.models import Channel
 from zimei.channels.selectors import channel_by_slug
 from zimei.channels.services import channel_update
+from zimei.distribution.guard import anomalies_recent
+from zimei.distribution.hot import LIMIT, hot_pin_set, hot_pin_undo, hot_pins, hot_read, score_at
 from zimei.distribution.models import HotPin
 from zimei.moderation.models import ReviewDecision
 from zimei.moderation.selectors import queue_counts
@@ -261,10 +264,6 @@ class HotPage(DeskPage):
     template_name = "desk/hot.html"
 
     def context(self, request: HttpRequest, slug: str = "", **kwargs) -> dict:
-        from django.utils import timezone
-
-        from zimei.distribution.guard import anomalies_recent
-        from zimei.distribution.hot import LIMIT, hot_pins, hot_read, score_at
 
         slug = slug or request.GET.get("channel", "")
         channel = channel_by_slug(slug)
@@ -291,8 +290,6 @@ class HotPinSet(DeskAction):
     form_class = PinForm
 
     def act(self, data: dict) -> str:
-        from zimei.distribution.hot import hot_pin_set
-
         hot_pin_set(
             actor=self.request.user,
             channel=channel_by_slug(data["channel"]),
@@ -319,8 +316,6 @@ class HotPinUndo(DeskAction):
     form_class = ChannelOnlyForm
 
     def act(self, data: dict) -> str:
-        from zimei.distribution.hot import hot_pin_undo
-
         hot_pin_undo(actor=self.request.user, pin_id=self.kwargs["pk"])
         return "已撤销"
 

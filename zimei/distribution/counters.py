@@ -51,9 +51,11 @@ import uuid
 from collections import Counter
 from collections.abc import Mapping
 from datetime import date
+from multiprocessing.util import Finalize
 
+import redis
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from zimei.core.ratelimit import client_address
 
@@ -67,6 +69,8 @@ from .guard import (
     burst_weight,
     day_salt,
 )
+from .hot import views_apply
+from .models import CounterFlush
 
 log = logging.getLogger(__name__)
 
@@ -95,8 +99,6 @@ def viewer_key(meta: Mapping[str, str]) -> str | None:
 
 
 def _apply(batch: Mapping[int, int], weights: Mapping[int, float] | None = None) -> None:
-    from .hot import views_apply
-
     views_apply(batch, weights=weights)  # the counts and the hot scores (hot.py), one statement per article
 
 
@@ -253,8 +255,6 @@ class RedisCounter:
     """
 
     def __init__(self, url: str, *, prefix: str = "") -> None:
-        import redis
-
         self.client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
         self.prefix = prefix
         self.script = self.client.register_script(self._RECORD)
@@ -283,8 +283,6 @@ class RedisCounter:
                 log.warning("view counts stay in Redis until the database is back: %s", exc)
 
     def send(self) -> None:
-        import redis
-
         with self.lock:
             queue, self.queue = self.queue, []
             self.last_send = time.monotonic()
@@ -338,8 +336,6 @@ class RedisCounter:
 
     def flush(self) -> int:
         """Move pending counts to the database; safe to run anywhere, any number of times."""
-        import redis
-
         self.send()
         self.last_flush = time.monotonic()
         with self.lock:
@@ -366,8 +362,6 @@ class RedisCounter:
             return 0
 
     def _apply_batch(self, key: str) -> int:
-        from .models import CounterFlush
-
         batch_id = key.rsplit(":", 1)[1]
         counts: dict[int, int] = {}
         weights: dict[int, float] = {}
@@ -427,8 +421,6 @@ def flush_in_background(
     stop = stop or threading.Event()
 
     def run() -> None:
-        from django.db import connection
-
         while not stop.wait(interval):
             try:
                 flush()
@@ -451,7 +443,6 @@ def flush_at_exit() -> None:
     outright (SIGKILL, OOM) cannot: it loses the views it held, at most FLUSH_SECONDS' worth
     (docs/deploy.md, "Faults and outages"). Registered with multiprocessing's finalizers, which granian's
     worker processes run on their way out (they skip `atexit`)."""
-    from multiprocessing.util import Finalize
 
     def final_flush() -> None:
         try:

@@ -20,7 +20,12 @@ import re
 from collections import Counter
 from functools import lru_cache
 
+from django.db.models import Q
+
+from zimei.articles.models import Article
 from zimei.conversion.variants import HANS, convert
+
+from .models import SimhashBand
 
 SHINGLE = 4
 MAX_CHARS = 20000  # longer texts are fingerprinted on their first 20,000 characters
@@ -105,14 +110,10 @@ def bands(value: int) -> tuple[int, ...]:
 
 
 def _band_row_exists(value: int) -> bool:
-    from .models import SimhashBand
-
     return SimhashBand.objects.filter(b0=bands(value)[0], simhash=value).exists()
 
 
 def _band_row(article_id: int, value: int):
-    from .models import SimhashBand
-
     b0, b1, b2, b3 = bands(value)
     return SimhashBand(article_id=article_id, simhash=value, b0=b0, b1=b1, b2=b2, b3=b3)
 
@@ -124,9 +125,6 @@ def fingerprint_store(*, article_id: int, value: int) -> None:
     lookup reads distinct fingerprints only; the articles come from Article.simhash's index.
     When the owner's fingerprint changes (an edit), the row passes to another article that
     still has the old one."""
-    from zimei.articles.models import Article
-
-    from .models import SimhashBand
 
     row = SimhashBand.objects.filter(article_id=article_id).first()
     if row is not None and row.simhash == value:
@@ -152,11 +150,6 @@ def near_duplicates(
 
     Exact for max_distance <= 3 (the four bands); larger distances find only the neighbours
     that share a band."""
-    from django.db.models import Q
-
-    from zimei.articles.models import Article
-
-    from .models import SimhashBand
 
     if value is None:
         return []

@@ -38,7 +38,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from zimei.articles.models import Article
 from zimei.core.ratelimit import client_address
+
+from .models import CountAnomaly
 
 log = logging.getLogger(__name__)
 
@@ -117,9 +120,6 @@ def _hour(when: datetime) -> datetime:
 def anomalies_record(tally: Tally, when: datetime | None = None) -> None:
     """Add refused and discounted counts to their article's row for this hour. Ids that are not
     articles are left out (the view beacon takes any id)."""
-    from zimei.articles.models import Article
-
-    from .models import CountAnomaly
 
     if not tally:
         return
@@ -148,9 +148,6 @@ def anomaly_add(tally: Tally, article_id: int, kind: str, reason: str, dropped: 
 def anomalies_recent(*, hours: int = 24, limit: int = 50) -> list[dict]:
     """For the desk: articles with refused or discounted counts in the last `hours`, most first,
     each with its rows summed per kind and reason."""
-    from zimei.articles.models import Article
-
-    from .models import CountAnomaly
 
     since = _hour(timezone.now() - timedelta(hours=hours))
     rows = CountAnomaly.objects.filter(hour__gte=since).values_list(

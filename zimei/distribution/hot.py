@@ -40,12 +40,14 @@ from django.db import connection, transaction
 from django.db.models import Expression, F, FloatField, Q, Value
 from django.db.models.functions import Abs, Exp, Greatest, Ln
 from django.utils import timezone
+from tqdm import tqdm
 
 from zimei.accounts.models import CreatorProfile, User
 from zimei.articles.models import Article
 from zimei.channels.models import Channel
 from zimei.core.audit import audit
 from zimei.core.errors import InputError, NotAllowed
+from zimei.core.frontcache import list_paths, purge
 
 from .models import HotPin
 
@@ -175,8 +177,6 @@ def hot_rebuild(*, batch: int = 5000, progress: bool = True) -> int:
     upgrade, or on a database seeded before hot_log existed), `batch` rows per transaction.
     Events that arrive while a batch is being written may be lost from hot_log (never from the
     counts). Returns the number of articles written."""
-    from tqdm import tqdm
-
     table = connection.ops.quote_name(Article._meta.db_table)
     total = Article.objects.count()
     written = 0
@@ -253,8 +253,6 @@ def hot_expire() -> None:
     """An editor changed a list: every worker recomputes its hot lists now, and the home and
     channel pages are purged from the page store and any front cache (article and author pages
     follow within their page cache time)."""
-    from zimei.core.frontcache import list_paths, purge
-
     hot_generation_bump()
     paths = list_paths("home", pages=0)
     for slug in Channel.objects.values_list("slug", flat=True):

@@ -20,20 +20,24 @@ How (docs/related.md has the formula and the reasons):
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable
 
+from django.db import connection, transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
+from tqdm import tqdm
 
-from zimei.articles.models import LIST_FIELDS, Article
+from zimei.articles.models import LIST_FIELDS, Article, ArticleBody
+from zimei.articles.sanitize import html_to_text
 
-from .fingerprint import NEAR, fingerprint_store, hamming, simhash
+from .fingerprint import NEAR, _band_row, _band_row_exists, fingerprint_store, hamming, simhash
 from .keywords import extract_keywords, jieba_idf
-from .models import ArticleKeyword, TermStat
+from .models import ArticleKeyword, SimhashBand, TermStat
 
 LIMIT = 6  # related articles stored per article (the page shows them all)
 HEAVY = 150  # heaviest postings read per query word
@@ -239,8 +243,6 @@ def related_list(article: Article) -> list[Article]:
 def termstat_rebuild() -> int:
     """Rebuild TermStat from the keyword index in SQL (after dropping the postings of articles
     that are no longer published). Returns the number of indexed articles."""
-    from django.db import connection, transaction
-
     kw = ArticleKeyword._meta.db_table
     ts = TermStat._meta.db_table
     with transaction.atomic():
@@ -262,16 +264,6 @@ def fingerprints_rebuild(*, batch: int = 2000, after: int = 0, progress: bool = 
     """Compute the SimHash (and its bands) of every published article with an id above
     `after`, in id batches; texts seen before in the run (the seed generator's pooled bodies)
     are fingerprinted once."""
-    import hashlib
-
-    from django.db import transaction
-    from tqdm import tqdm
-
-    from zimei.articles.models import ArticleBody
-    from zimei.articles.sanitize import html_to_text
-
-    from .fingerprint import _band_row, _band_row_exists
-    from .models import SimhashBand
 
     published = Article.objects.filter(status=Article.Status.PUBLISHED, id__gt=after)
     total = published.count()
@@ -315,9 +307,6 @@ def fingerprints_rebuild(*, batch: int = 2000, after: int = 0, progress: bool = 
 def related_rebuild(*, batch: int = 500, progress: bool = False) -> int:
     """Recompute and store the related ids of every published article (slow: one
     related_compute each, about 10-50 ms)."""
-    from django.db import transaction
-    from tqdm import tqdm
-
     published = Article.objects.filter(status=Article.Status.PUBLISHED)
     bar = tqdm(total=published.count(), desc="related", unit="art", disable=not progress)
     done, last = 0, 0

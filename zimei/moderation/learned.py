@@ -35,8 +35,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import ahocorasick
 from django.conf import settings
+from django.utils import timezone
+from tqdm import tqdm
 
+from zimei.articles.models import Article
+
+from .models import AuditEntry
 from .normalize import bytes_key, normalise
 from .reading import read_html
 
@@ -159,11 +165,6 @@ def editor_decisions(*, progress: bool = False) -> list[tuple[str, bool]]:
     still refused is spam; a published article (approved by an editor, or published by a
     trusted creator and never taken down) is normal. A refused article is read as it was
     submitted (the working copy); a taken-down or published one as it was public."""
-    from tqdm import tqdm
-
-    from zimei.articles.models import Article
-
-    from .models import AuditEntry
 
     refused_ids = set(
         AuditEntry.objects.filter(
@@ -243,8 +244,6 @@ class Model:
     def automaton(self):
         """The n-gram features (1-3 characters) in an automaton, built on first use (~40 ms)."""
         if self._automaton is None:
-            import ahocorasick
-
             a = ahocorasick.Automaton()
             for f, v in self.llr.items():
                 if len(f) <= 3:
@@ -346,8 +345,6 @@ def train(
     text is scored by a model trained on the other FOLDS-1 parts (cross-validation), and the
     threshold is the lowest score that holds at most max_false_holds of the normal texts; the
     saved model is then trained on all of them. Needs both classes."""
-    from tqdm import tqdm
-
     feats = [(features(t), s) for t, s in tqdm(texts, desc="features", unit="text", disable=not progress)]
     n_spam = sum(s for _, s in feats)
     n_normal = len(feats) - n_spam
@@ -369,7 +366,6 @@ def train(
     false_holds = sum(sc >= threshold for sc, s in held if not s)
     table, prior = fit(feats)
     calibration = calibrate(held)
-    from django.utils import timezone
 
     doc = {
         "format": FORMAT,

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .normalize import normalise
+
 DEFAULT_LEXICON = Path(__file__).resolve().parent / "data" / "default_lexicon.tsv"
 
 
@@ -14,8 +16,6 @@ def default_entries() -> list[tuple[str, str, str]]:
     """(normalised word, category, action) for every entry of the default lexicon, first
     spelling kept when two normalise to the same word, short words that normalising
     shortened left out."""
-    from .normalize import normalise
-
     out: dict[str, tuple[str, str, str]] = {}
     for line in DEFAULT_LEXICON.read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):

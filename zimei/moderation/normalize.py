@@ -29,6 +29,7 @@ nothing (tests/test_normalize_props.py checks it with Hypothesis).
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from functools import lru_cache
 
@@ -102,8 +103,6 @@ def _is_invisible(ch: str) -> bool:
 
 @lru_cache(maxsize=1)
 def _invisible_re() -> re.Pattern:
-    import sys
-
     codes = [c for c in range(sys.maxunicode + 1) if _is_invisible(chr(c))]
     ranges: list[list[int]] = []
     for c in codes:  # as ranges: a class of single characters is slow to match

@@ -1,16 +1,30 @@
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import IntegrityError, models, transaction
 from django.db.models import Sum
 from django.utils import timezone
+from tqdm import tqdm
 
 from zimei.accounts.models import CreatorProfile, User
 from zimei.articles.models import Article
+from zimei.articles.services import article_approve, article_restore, article_take_down
 from zimei.core.errors import InputError, NotAllowed, control_characters_check, one_line, plain_text_message
 from zimei.core.ratelimit import rate_hit
 
-from .models import ARTICLE_DECISIONS, Appeal, AuditAction, AuditEntry, CreditEvent, Report, ReviewDecision
+from .models import (
+    ARTICLE_DECISIONS,
+    Appeal,
+    AuditAction,
+    AuditEntry,
+    BannedWord,
+    CreditEvent,
+    Report,
+    ReviewDecision,
+)
+from .normalize import normalise
+from .spam import lexicon_changed
 
 
 def audit_record(
@@ -158,8 +172,6 @@ NOT_HELD = "这篇文章已不在待审核状态，可能已被其他编辑处�
 
 
 def _approve(locked: Article, actor: User, reason: str) -> AuditEntry:
-    from zimei.articles.services import article_approve
-
     article_approve(article=locked, actor=actor)
     return audit_record(actor=actor, action=AuditAction.ARTICLE_APPROVE, target=locked, reason=reason)
 
@@ -198,8 +210,6 @@ def _take_down(
 ) -> AuditEntry:
     """Take a published article down (an editor's decision, or upheld reports): audited on the
     article, and the creator loses `penalty` tied to that entry."""
-    from zimei.articles.services import article_take_down
-
     article_take_down(article=locked, actor=actor, reason=reason)
     entry = _last_entry(locked, AuditAction.ARTICLE_TAKE_DOWN)
     credit_change(
@@ -297,8 +307,6 @@ def appeal_decide(*, appeal: Appeal, actor: User, grant: bool, answer: str) -> A
     """An editor answers an appeal. Granted: the decision is undone (a taken-down article is
     restored, a rejected or sent-back one is published) and its 信用分 penalty is given back.
     Denied: the decision stands; the answer is required and the creator reads it."""
-    from zimei.articles.services import article_approve, article_restore
-
     _require_editor(actor)
     # Lock the appeal row only (PostgreSQL cannot lock the nullable side of an outer join).
     locked_appeals = Appeal.objects.select_for_update(of=("self",))
@@ -361,7 +369,6 @@ def credit_restore_all(*, now=None, progress: bool = False) -> int:
     twice, or daily, or after a pause, gives the same result). Returns how many creators rose."""
     now = now or timezone.now()
     raised = 0
-    from tqdm import tqdm
 
     below = CreatorProfile.objects.filter(credit__lt=CREDIT_MAX).only("id", "credit", "created_at")
     for profile in tqdm(below, total=below.count(), disable=not progress, unit="creator"):
@@ -428,10 +435,6 @@ BANNED_WORD_MAX = 64
 
 
 def _banned_values(*, word: str, category: str, action: str) -> tuple[str, str, str]:
-    import re
-
-    from .models import BannedWord
-    from .normalize import normalise
 
     errors: dict[str, list[str]] = {}
     typed = one_line(word)
@@ -461,9 +464,6 @@ def _banned_values(*, word: str, category: str, action: str) -> tuple[str, str, 
 @transaction.atomic
 def banned_word_add(*, actor: User, word: str, category: str = "", action: str = "hold"):
     """Add a word to the lexicon (stored normalised). Returns the BannedWord."""
-    from .models import BannedWord
-    from .spam import lexicon_changed
-
     _require_editor(actor)
     normal, category, action = _banned_values(word=word, category=category, action=action)
     if BannedWord.objects.filter(word=normal).exists():
@@ -482,8 +482,6 @@ def banned_word_add(*, actor: User, word: str, category: str = "", action: str =
 @transaction.atomic
 def banned_word_change(*, actor: User, banned, action: str, category: str | None = None):
     """Change what a hit does (hold | reject) and, if given, the category."""
-    from .spam import lexicon_changed
-
     _require_editor(actor)
     _, category, action = _banned_values(
         word=banned.word, category=banned.category if category is None else category, action=action
@@ -502,8 +500,6 @@ def banned_word_change(*, actor: User, banned, action: str, category: str | None
 
 @transaction.atomic
 def banned_word_delete(*, actor: User, banned) -> None:
-    from .spam import lexicon_changed
-
     _require_editor(actor)
     audit_record(actor=actor, action=AuditAction.LEXICON_DELETE, target=banned, reason=banned.word)
     banned.delete()

@@ -30,11 +30,25 @@ together. Thresholds and the reasons' texts are in docs/spam.md.
 from __future__ import annotations
 
 import re
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from .normalize import bytes_key, normalise
+import ahocorasick
+import rjieba
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Count, Max, Q
+
+from zimei.articles.models import Article
+from zimei.articles.sanitize import html_to_text, sanitize_body
+from zimei.distribution.fingerprint import near_duplicates, simhash
+from zimei.distribution.keywords import STOPWORDS
+
+from . import learned
+from .models import BannedWord
+from .normalize import _invisible_re, bytes_key, normalise
 from .reading import Reader, read_html
 
 HOLD_AT = 1.0
@@ -96,18 +110,11 @@ _lexicon_state: dict = {"key": None, "automaton": None}
 
 def lexicon_changed() -> None:
     """Called by every lexicon edit: the next check in any process rebuilds its automaton."""
-    import time
-
-    from django.core.cache import cache
 
     cache.set(_LEXICON_VERSION_KEY, time.time_ns(), None)
 
 
 def _lexicon_key() -> tuple:
-    from django.core.cache import cache
-    from django.db.models import Count, Max, Q
-
-    from .models import BannedWord
 
     # The cache version (bumped on every edit), and the rows' count, largest id and number of
     # reject words: rows written by a migration or the shell, and edits made by another
@@ -121,9 +128,6 @@ def _lexicon_key() -> tuple:
 def lexicon_automaton():
     """The pyahocorasick automaton of the lexicon, built once per process and rebuilt when
     the lexicon changes. Values are (word, category, action)."""
-    import ahocorasick
-
-    from .models import BannedWord
 
     key = _lexicon_key()
     if _lexicon_state["key"] == key and _lexicon_state["automaton"] is not None:
@@ -314,9 +318,6 @@ _HAN_WORD = re.compile(r"^[\u4e00-\u9fff]{2,}$|^[a-z][a-z0-9]{2,}$")
 
 
 def _words(normalised: str) -> set[str]:
-    import rjieba
-
-    from zimei.distribution.keywords import STOPWORDS
 
     return {w for w in rjieba.cut(normalised) if _HAN_WORD.match(w) and w not in STOPWORDS}
 
@@ -339,7 +340,6 @@ def _short_list(line: str) -> list[str]:
 def _structure(reader: Reader, normalised: str) -> list[Finding]:
     """The injection's pieces; `normalised` is the whole submission's normalised text (title,
     summary, body, image text)."""
-    from .normalize import _invisible_re, normalise
 
     def clean(parts: list[str]) -> str:
         return re.sub(r"\s+", " ", _invisible_re().sub("", "".join(parts))).strip()
@@ -428,8 +428,6 @@ def _host(url: str) -> str:
 
 
 def _site_host() -> str:
-    from django.conf import settings
-
     return _host(settings.SITE_URL)
 
 
@@ -473,9 +471,6 @@ def _repost(
 ) -> list[Finding]:
     if not original:
         return []
-    from zimei.articles.models import Article
-    from zimei.articles.sanitize import html_to_text, sanitize_body
-    from zimei.distribution.fingerprint import near_duplicates, simhash
 
     text = html_to_text(sanitize_body(body_html_raw))
     if len(text) < 200:  # too short to tell a repost from a shared phrase
@@ -595,8 +590,6 @@ LEARNED_SURE_AT = 0.99
 def _learned(normalised: str) -> list[Finding]:
     """The operator's trained model (learned.py): one finding when the text scores at or above
     the threshold chosen at training for <= 1% false holds."""
-    from . import learned
-
     model = learned.current()
     if model is None:
         return []

@@ -6,6 +6,7 @@ from __future__ import annotations
 from functools import partial
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -13,6 +14,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import translation
 from django.views.decorators.http import require_POST
 
+from zimei.accounts import levels
 from zimei.accounts.models import CreatorProfile, Follow
 from zimei.accounts.services import follow_set
 from zimei.articles.models import Article
@@ -140,8 +142,6 @@ def accessibility(request: HttpRequest, care: bool = False) -> HttpResponse:
 @public_page
 def creator_levels(request: HttpRequest, care: bool = False) -> HttpResponse:
     """The public explanation of the creator index, levels and badges (accounts/levels.py)."""
-    from zimei.accounts import levels
-
     _mark_care(request, care)
     return render(request, "reader/creator_levels.html", {"levels": levels.explanation()})
 
@@ -160,7 +160,6 @@ def follow(request: HttpRequest, creator_id: int, care: bool = False) -> HttpRes
     profile = CreatorProfile.objects.filter(id=creator_id).first()
     if profile is None:
         raise Http404
-    from django.contrib import messages
 
     try:
         from_article = request.POST.get("article", "")  # the article page it was sent from (hot list)

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from zimei.accounts.forms import current_variant, ui_errors
+from zimei.accounts.levels import level_report
 from zimei.articles.models import Article, Image, Revision
 from zimei.articles.sanitize import html_to_text, sanitize_body
 from zimei.articles.selectors import article_get_for_author, article_get_for_editor
@@ -35,6 +36,7 @@ from zimei.channels.models import Channel
 from zimei.conversion.variants import HANT, convert, ui
 from zimei.core.errors import InputError, NotAllowed
 from zimei.core.ratelimit import RateLimited, rate_check, rate_count, retry_text
+from zimei.distribution.creator_index import creator_index_recompute
 from zimei.moderation.selectors import latest_reasons
 
 from .forms import (
@@ -318,9 +320,6 @@ def revisions(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def my_level(request: HttpRequest) -> HttpResponse:
     """我的等级: the creator's own index, its parts and inputs, and what would raise it."""
-    from zimei.accounts.levels import level_report
-    from zimei.distribution.creator_index import creator_index_recompute
-
     profile = request.user.creator_profile
     if profile.index_updated_at is None:  # never computed yet (a new creator): compute it now
         creator_index_recompute(creator=profile)

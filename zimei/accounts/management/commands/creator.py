@@ -3,11 +3,16 @@ recompute of every creator's index, level and badges (accounts/levels.py)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from zimei.accounts.services import creator_create_by_operator
 from zimei.core.errors import InputError
 from zimei.core.management.cli import input_error, read_password
+from zimei.distribution.creator_index import creator_index_recompute_all, index_last_run
+from zimei.moderation.services import credit_restore_all
 
 LABELS = {
     "username": "USERNAME",
@@ -113,11 +118,6 @@ class Command(BaseCommand):
         )
 
     def reindex(self, options) -> None:
-        from datetime import timedelta
-
-        from django.utils import timezone
-
-        from zimei.distribution.creator_index import creator_index_recompute_all, index_last_run
 
         hours = options["if_older_than"]
         if hours is not None:
@@ -141,8 +141,6 @@ class Command(BaseCommand):
             )
 
     def credit_restore(self, options) -> None:
-        from zimei.moderation.services import credit_restore_all
-
         raised = credit_restore_all(progress=not options["quiet"])
         if not options["quiet"]:
             self.stdout.write(self.style.SUCCESS(f"信用分 restored for {raised} creators"))

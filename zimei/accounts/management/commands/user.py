@@ -9,6 +9,7 @@ from zimei.accounts.models import User
 from zimei.accounts.services import user_create
 from zimei.core.errors import InputError
 from zimei.core.management.cli import input_error, read_password
+from zimei.core.ratelimit import rate_reset
 
 LABELS = {"username": "USERNAME", "password": "password", "role": "--role"}
 
@@ -51,8 +52,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         if options["action"] == "unlock":
-            from zimei.core.ratelimit import rate_reset
-
             rate_reset("signin-account", options["username"].strip().lower())
             if options["address"]:
                 rate_reset("signin-address", options["address"])

@@ -18,6 +18,12 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.migrations.executor import MigrationExecutor
+from django.utils.module_loading import import_string
+from granian import Granian
+from granian.constants import Interfaces
+from granian.http import HTTP1Settings
+
+from zimei.core.signals import worker_ready
 
 STAMP_NAME = ".zimei-collected"
 KILL_TIMEOUT = 5
@@ -169,9 +175,6 @@ def worker_application():
     except OSError:  # not allowed here (e.g. a session leader): keep the group
         pass
     exit_with_parent()
-    from django.utils.module_loading import import_string
-
-    from zimei.core.signals import worker_ready
 
     application = import_string(settings.WSGI_APPLICATION)
     # The view counters start flushing in the background and at exit (distribution/receivers.py).
@@ -217,10 +220,6 @@ def run_server(
     *, host: str, port: int, workers: int, threads: int, access_log: bool = False, daily_jobs: bool = True
 ) -> None:
     """Serve zimei.wsgi:application with granian; /static/ straight from STATIC_ROOT."""
-    from granian import Granian
-    from granian.constants import Interfaces
-    from granian.http import HTTP1Settings
-
     if "ZIMEI_SITE_URL" not in os.environ:
         # Absolute links (share, QR codes, canonical) name the address actually served.
         site = url(host, port).rstrip("/")
