@@ -181,14 +181,17 @@ def _save_verdict(*, data: ArticleInput, author: CreatorProfile, article_id: int
 
 
 def _render_variants(article: Article) -> None:
-    from zimei.conversion.variants import HANS, HANT, convert, detect_script
+    from zimei.conversion.variants import HANS, HANT, convert, convert_html, detect_script
 
     text = html_to_text(article.body_html)
     article.script = detect_script(article.title + text)
     summary = article.summary or text[:120]
     article.title_hans, article.title_hant = convert(article.title, HANS), convert(article.title, HANT)
     article.summary_hans, article.summary_hant = convert(summary, HANS), convert(summary, HANT)
-    article.body_hans, article.body_hant = convert(article.body_html, HANS), convert(article.body_html, HANT)
+    article.body_hans, article.body_hant = (
+        convert_html(article.body_html, HANS),
+        convert_html(article.body_html, HANT),
+    )
     article.cover_url = article.cover.file.url if article.cover_id and article.cover else ""
 
 
