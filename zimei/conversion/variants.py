@@ -41,11 +41,18 @@ def _pin_names(text: str) -> str | None:
 
     out, pinned = [], False
     for word, tag in rjieba.tag(text):
-        if tag == "nr" and 2 <= len(word) <= 3 and word[0] in SURNAMES:
+        # Pinned only where OpenCC would get the surname wrong: it knows some names (于里察),
+        # and pinning would take them out of its phrase dictionary.
+        if tag == "nr" and 2 <= len(word) <= 3 and word[0] in SURNAMES and _name_wrong(word):
             word = _PIN[word[0]] + word[1:]
             pinned = True
         out.append(word)
     return "".join(out) if pinned else None
+
+
+@lru_cache(maxsize=4096)
+def _name_wrong(word: str) -> bool:
+    return not _converter(settings.ZIMEI_HANT_OPENCC).convert(word).startswith(SURNAMES[word[0]])
 
 
 def convert(text: str, variant: str) -> str:
