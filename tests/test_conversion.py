@@ -249,3 +249,16 @@ def test_a_traditional_pen_name_is_simplified_on_a_simplified_page(client):
     assert "臺北軟體觀察" in hant
     hans_author = client.get(f"/zh-hans/u/{author.id}/").content.decode()
     assert "写软件，也写生活" in hans_author and re.search("寫軟體", hans_author) is None
+
+
+def test_a_malformed_dictionary_line_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(engine, "DATA", tmp_path)
+    (tmp_path / "bad.txt").write_text("头发干\t頭髮乾\n", encoding="utf-8")  # no note
+    with pytest.raises(ValueError, match=r"bad\.txt:1"):
+        engine.entries("bad")
+    (tmp_path / "bad.txt").write_text("JSON 对象\tJSON 物件\ta note\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="no spaces"):
+        engine.entries("bad")
+    (tmp_path / "good.txt").write_text("# c\n@include other\n甲\t乙\tnote\n", encoding="utf-8")
+    (tmp_path / "other.txt").write_text("甲\t丙\tnote\t源\n丁\t戊\tnote\n", encoding="utf-8")
+    assert engine.entries("good") == {"甲": "乙", "丁": "戊"}

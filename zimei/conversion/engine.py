@@ -64,6 +64,9 @@ def entries(name: str) -> dict[str, str]:
         fields = line.split("\t")
         if len(fields) < 3 or not fields[0] or not fields[1] or not fields[2].strip():
             raise ValueError(f"data/{name}.txt:{number}: want source<TAB>target<TAB>note: {line!r}")
+        if any(c.isspace() for c in fields[0] + fields[1]):
+            # OpenCC's text dictionaries separate alternative targets with spaces.
+            raise ValueError(f"data/{name}.txt:{number}: no spaces in a source or target: {line!r}")
         out[fields[0]] = fields[1]
     return out
 
