@@ -69,10 +69,9 @@ def main() -> None:
     from django.db.models import F
     from django.utils import timezone
 
-    from zimei.articles.models import Article
+    from zimei.articles.models import LIST_FIELDS, Article
     from zimei.channels.models import Channel
     from zimei.distribution import counters, hot
-    from zimei.distribution.selectors import LIST_FIELDS, public_articles
     from zimei.distribution.shares import share_record
 
     total = Article.objects.count()
@@ -84,7 +83,7 @@ def main() -> None:
 
     # --- read ---------------------------------------------------------------------------------
     def pk_read() -> None:
-        qs = public_articles().select_related("author").only(*LIST_FIELDS)
+        qs = Article.objects.published().select_related("author").only(*LIST_FIELDS)
         qs.filter(id=rng.randint(1, max_id)).first()
 
     def cold(channel_id: int | None):
@@ -96,7 +95,7 @@ def main() -> None:
 
     def first_version(channel_id: int | None):
         def read() -> None:
-            qs = public_articles().filter(published_at__gte=timezone.now() - timedelta(days=3))
+            qs = Article.objects.published().filter(published_at__gte=timezone.now() - timedelta(days=3))
             if channel_id:
                 qs = qs.filter(channel_id=channel_id)
             list(
@@ -123,14 +122,14 @@ def main() -> None:
     print(f"hot_stamp() per page render                     {statistics.median(stamp) * 1e6:7.2f} µs")
 
     for label, qs in (
-        ("site-wide", public_articles().order_by("-hot_log")[:16]),
-        ("channel", public_articles().filter(channel_id=tech).order_by("-hot_log")[:16]),
+        ("site-wide", Article.objects.published().order_by("-hot_log")[:16]),
+        ("channel", Article.objects.published().filter(channel_id=tech).order_by("-hot_log")[:16]),
     ):
         plan = qs.only("id").explain()
         print(f"plan ({label}): " + " | ".join(line.strip() for line in plan.splitlines()))
 
     # --- update -------------------------------------------------------------------------------
-    hottest = list(public_articles().order_by("-hot_log").values_list("id", flat=True)[:10_000])
+    hottest = list(Article.objects.published().order_by("-hot_log").values_list("id", flat=True)[:10_000])
     zipf = list(itertools.accumulate(1 / (k + 1) for k in range(len(hottest))))
 
     def spread() -> dict[int, int]:  # 500 distinct articles: every event its own row (worst case)

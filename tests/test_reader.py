@@ -279,6 +279,20 @@ def test_follow_updates_the_card(client, article):
     assert article.author.follower_count == 0
 
 
+def test_the_follow_form_never_redirects_off_site(client, article):
+    """`next` is checked as every redirect target is (url_has_allowed_host_and_scheme): a
+    backslash after the slash is a scheme-relative URL to browsers, so it is refused too."""
+    client.force_login(UserFactory())
+    url = f"/zh-hans/u/{article.author_id}/follow/"
+    for target in ("/\\evil.com", "/\\/evil.com", "//evil.com/", "https://evil.com/", "/\t/evil.com"):
+        response = client.post(url, {"next": target})
+        assert response.status_code == 302, target
+        assert response["Location"] == f"/zh-hans/u/{article.author_id}/", target
+    # A path on this site is kept.
+    response = client.post(url, {"next": "/zh-hans/c/tech/"})
+    assert response["Location"] == "/zh-hans/c/tech/"
+
+
 def test_every_reader_page_has_hreflang_alternates(client, article):
     for path in ["/zh-hans/", "/zh-hant/c/tech/", f"/zh-hans/care/u/{article.author_id}/"]:
         page = _text(client.get(path))
@@ -508,3 +522,21 @@ def test_a_second_list_page_is_kept_under_its_number(client):
     assert client.get(f"{channel}?page=2")["X-Cache"] == "HIT"
     assert client.get(f"{channel}?page=2").content == second.content
     assert "X-Cache" not in client.get(f"{channel}?page=3")  # out of range: the last page
+
+
+def test_article_urls_and_variant_fields_are_the_routes_and_the_stored_fields(article):
+    from django.urls import reverse
+    from django.utils import translation
+
+    from zimei.channels.selectors import channel_by_slug
+
+    for variant in ("zh-hans", "zh-hant"):
+        with translation.override(variant):
+            assert article.get_absolute_url(variant) == reverse("reader:article", args=[article.id])
+            assert article.get_absolute_url(variant, care=True) == reverse("care:article", args=[article.id])
+    assert article.in_variant("title", "zh-hant") == article.title_hant
+    assert article.in_variant("summary", "zh-hans") == article.summary_hans
+    # One channel look-up by slug, cached; unknown or empty slugs are None.
+    assert channel_by_slug(article.channel.slug) == article.channel
+    assert channel_by_slug("no-such-channel") is None and channel_by_slug("") is None
+    assert Article.objects.published().for_list().filter(id=article.id).get().title_hans == article.title_hans

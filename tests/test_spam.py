@@ -357,3 +357,21 @@ def test_the_labelled_corpus_meets_the_goals():
     ]
     assert sum(caught.values()) >= 0.95 * len(corpus.spam), caught
     assert len(held) <= 0.01 * len(corpus.normal), held
+
+
+def test_findings_are_stored_as_data_and_old_rows_are_read_once_by_the_migration():
+    import importlib
+
+    from zimei.moderation.spam import Finding, raw_only_findings, spam_check
+
+    hidden = '<p>正文</p><p style="display:none">隐藏的关键词隐藏的关键词</p>'
+    verdict = spam_check(title="标题", summary="", body_html_raw=hidden)
+    stored = verdict.findings_data
+    assert stored and all(set(d) == {"rule", "score", "reason", "raw_only"} for d in stored)
+    assert [f.rule for f in raw_only_findings(stored)] == ["hidden"]
+    assert Finding.from_data(stored[0]) == verdict.findings[0]
+    # Rows written before the field: the migration reads their raw-only findings from the reasons.
+    migration = importlib.import_module("zimei.articles.migrations.0008_article_spam_findings")
+    assert migration._findings_from_reasons([*verdict.reasons, "信用分 50 低于 60"]) == [
+        {**stored[0], "score": 2.0}
+    ]

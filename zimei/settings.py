@@ -129,6 +129,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "zimei.conversion.context_processors.variant",
+                "zimei.articles.context_processors.statuses",
             ],
             "builtins": ["zimei.conversion.templatetags.zh"],
             # Cached loader always: templates are parsed once per process.

@@ -8,7 +8,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from zimei.channels.models import Channel
+from zimei.channels.selectors import channel_by_slug
 from zimei.core.audit import audit
+from zimei.core.audit_actions import AuditAction
 from zimei.core.errors import InputError, NotAllowed, control_characters_check, one_line, plain_text_message
 from zimei.core.ratelimit import rate_hit
 
@@ -54,7 +56,7 @@ def creator_application_submit(*, user: User, data: ApplicationInput) -> Creator
         errors.setdefault("tagline", []).append("请用一句话介绍自己")
     elif len(tagline) > 60:
         errors.setdefault("tagline", []).append("一句话介绍最多 60 个字")
-    channel = Channel.objects.filter(slug=data.channel).first()
+    channel = channel_by_slug(data.channel, fresh=True)
     if channel is None:
         errors.setdefault("channel", []).append("请从列表中选择领域")
     intro = data.intro.strip()
@@ -106,7 +108,7 @@ def creator_application_review(
         )
     audit(
         actor=actor,
-        action="application.approve" if approve else "application.reject",
+        action=AuditAction.APPLICATION_APPROVE if approve else AuditAction.APPLICATION_REJECT,
         target=application,
         reason=reason,
     )
@@ -194,7 +196,11 @@ def creator_set_trusted(*, creator: CreatorProfile, actor: User, trusted: bool) 
     if creator.trusted != trusted:
         creator.trusted = trusted
         creator.save(update_fields=["trusted"])
-        audit(actor=actor, action="creator.trust" if trusted else "creator.untrust", target=creator)
+        audit(
+            actor=actor,
+            action=AuditAction.CREATOR_TRUST if trusted else AuditAction.CREATOR_UNTRUST,
+            target=creator,
+        )
     return creator
 
 
@@ -282,7 +288,7 @@ def creator_create_by_operator(
     if len(tagline) > 60:
         errors.setdefault("tagline", []).append("一句话介绍最多 60 个字")
     control_characters_check(errors, {"tagline": tagline})
-    found = Channel.objects.filter(slug=channel).first()
+    found = channel_by_slug(channel, fresh=True)
     if found is None:
         slugs = ", ".join(Channel.objects.values_list("slug", flat=True))
         errors.setdefault("channel", []).append(f"没有这个频道：{channel}（可选：{slugs}）")
@@ -304,5 +310,5 @@ def creator_create_by_operator(
         reviewed_at=timezone.now(),
     )
     profile = creator_create(user=user, pen_name=pen_name, tagline=tagline, channel=found, trusted=trusted)
-    audit(actor=None, action="application.approve", target=application, reason=OPERATOR_REASON)
+    audit(actor=None, action=AuditAction.APPLICATION_APPROVE, target=application, reason=OPERATOR_REASON)
     return profile

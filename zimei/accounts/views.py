@@ -8,7 +8,6 @@ from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from zimei.accounts.models import CreatorApplication
@@ -17,6 +16,7 @@ from zimei.channels.models import Channel
 from zimei.conversion.variants import ui
 from zimei.core.errors import InputError
 from zimei.core.ratelimit import client_address, rate_check, rate_count
+from zimei.core.redirects import safe_next
 
 from .forms import APPLICATION_FIELDS, LoginForm, application_input, current_variant, typed, ui_errors
 
@@ -25,14 +25,6 @@ REGISTER_FIELDS = ("username",)  # passwords are never sent back into the form
 
 def _home() -> str:
     return f"/{current_variant()}/"
-
-
-def _safe_next(request: HttpRequest, candidate: str | None) -> str:
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return ""
 
 
 class LoginPage(LoginView):
@@ -51,7 +43,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 
 def register(request: HttpRequest) -> HttpResponse:
-    nxt = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
+    nxt = safe_next(request, request.POST.get("next") or request.GET.get("next"))
     if request.user.is_authenticated:
         return HttpResponseRedirect(nxt or _home())
     context: dict = {"next": nxt, "values": {}, "errors": {}}
@@ -88,6 +80,7 @@ def apply(request: HttpRequest) -> HttpResponse:
         values["channel"] = latest.channel.slug
     context: dict = {
         "latest": latest,
+        "ApplicationStatus": CreatorApplication.Status,
         "can_apply": can_apply,
         "channels": Channel.objects.all(),
         "values": values,

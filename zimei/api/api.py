@@ -38,13 +38,13 @@ from zimei.articles.services import (
     image_upload,
 )
 from zimei.channels.models import Channel
-from zimei.channels.selectors import channels_by_id
+from zimei.channels.selectors import channel_by_slug, channels_by_id
 from zimei.conversion.variants import HANS, HANT, convert, convert_html
 from zimei.core.errors import InputError, NotAllowed
 from zimei.core.outage import database_unavailable, unavailable_response
 from zimei.core.problems import MEDIA_TYPE, Problem, problem_response
 from zimei.core.ratelimit import RateLimited, rate_check, rate_count
-from zimei.distribution.selectors import hot_list, public_articles, related_list
+from zimei.distribution.selectors import hot_list, related_list
 from zimei.distribution.shares import share_record
 
 from . import schemas as s
@@ -232,7 +232,7 @@ def _public_url(name: str, object_id: int) -> str:
 
 
 def _article_url(article_id: int) -> str:
-    return _public_url("reader:article", article_id)
+    return settings.SITE_URL + Article(pk=article_id).get_absolute_url(HANS)
 
 
 def _creator_of(request: HttpRequest) -> CreatorProfile:
@@ -345,10 +345,10 @@ def _decode_cursor(cursor: str) -> tuple[datetime, int]:
 def _channel(slug: str | None) -> Channel | None:
     if not slug:
         return None
-    for channel in channels_by_id().values():
-        if channel.slug == slug:
-            return channel
-    raise InputError.one("channel", "没有这个频道，请从列表中选择")
+    channel = channel_by_slug(slug)
+    if channel is None:
+        raise InputError.one("channel", "没有这个频道，请从列表中选择")
+    return channel
 
 
 # --- articles -------------------------------------------------------------------------
@@ -386,7 +386,7 @@ def article_list_view(
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=PAGE_LIMIT)] = 20,
 ):
-    qs = public_articles().select_related("author").order_by("-published_at", "-id")
+    qs = Article.objects.published().select_related("author").order_by("-published_at", "-id")
     found = _channel(channel)
     if found is not None:
         qs = qs.filter(channel_id=found.id)

@@ -30,6 +30,9 @@ class CheckVerdict:
     action: str  # PUBLISH | HOLD | REJECT
     score: float = 0.0
     reasons: list[str] = field(default_factory=list)
+    # What the check found, as data kept on the article (Article.spam_findings): for the
+    # spam check, {rule, score, reason, raw_only} per finding.
+    findings: list[dict] = field(default_factory=list)
 
 
 @cache
@@ -47,4 +50,5 @@ def combined(verdicts: list[CheckVerdict | None]) -> CheckVerdict:
         action=action,
         score=sum(v.score for v in present),
         reasons=[r for v in present for r in v.reasons],
+        findings=[f for v in present for f in v.findings],
     )

@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from zimei.conversion.variants import field_suffix
+
 
 class Image(models.Model):
     """An image a creator uploaded: already decoded, checked and re-encoded (see images.py)."""
@@ -19,6 +21,25 @@ class Image(models.Model):
     @property
     def url(self) -> str:
         return self.file.url
+
+
+# What a list of articles reads (home, channel, author pages, feeds, the hot list): small
+# columns only, with the author's pen name and the channel joined in the same query.
+LIST_FIELDS = (
+    "id", "title_hans", "title_hant", "summary_hans", "summary_hant", "cover_url",
+    "published_at", "view_count", "share_count", "original", "source",
+    "author_id", "author__pen_name", "channel_id", "channel__slug", "channel__name",
+)  # fmt: skip
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self) -> ArticleQuerySet:
+        """What readers may see."""
+        return self.filter(status=Article.Status.PUBLISHED)
+
+    def for_list(self, *also: str) -> ArticleQuerySet:
+        """The columns a list item shows (LIST_FIELDS, plus `also`), author and channel joined."""
+        return self.select_related("author", "channel").only(*LIST_FIELDS, *also)
 
 
 class Article(models.Model):
@@ -52,6 +73,9 @@ class Article(models.Model):
     # the editors read (see moderation/spam.py).
     spam_score = models.FloatField(default=0.0)
     review_reasons = models.JSONField(default=list, blank=True)
+    # The same check's findings as data: [{"rule", "score", "reason", "raw_only"}], what the
+    # publish check keeps from the save's (moderation/spam.py raw_only_findings).
+    spam_findings = models.JSONField(default=list, blank=True)
     original = models.BooleanField(default=True)
     source = models.CharField(max_length=100, blank=True)
     script = models.CharField(max_length=8, default="zh-hans")
@@ -77,6 +101,8 @@ class Article(models.Model):
     keywords = models.JSONField(default=list, blank=True)
     related_ids = models.JSONField(default=list, blank=True)
 
+    objects = ArticleQuerySet.as_manager()
+
     class Meta:
         indexes = [
             models.Index(fields=["status", "-published_at"], name="article_status_pub"),
@@ -101,6 +127,15 @@ class Article(models.Model):
         if with_body and self._body_row is not None:
             self._body_row.article = self
             self._body_row.save()
+
+    def get_absolute_url(self, variant: str = "zh-hans", care: bool = False) -> str:
+        """The reader's page of this article in `variant`'s script (reader/urls.py's "a/<id>/",
+        written out: lists and sitemaps call this thousands of times, reverse() is slower)."""
+        return f"/{variant}/{'care/' if care else ''}a/{self.pk}/"
+
+    def in_variant(self, field: str, variant: str) -> str:
+        """A field stored once per script (title, summary, body) in `variant`'s script."""
+        return getattr(self, f"{field}_{field_suffix(variant)}")
 
     def refresh_from_db(self, *args, **kwargs) -> None:
         super().refresh_from_db(*args, **kwargs)

@@ -15,12 +15,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from zimei.accounts.models import CreatorProfile, User
-from zimei.channels.models import Channel
+from zimei.channels.selectors import channel_by_slug
 from zimei.core.audit import audit
+from zimei.core.audit_actions import AuditAction
 from zimei.core.errors import InputError, NotAllowed, control_characters_check, one_line, plain_text_message
 
 from . import events
-from .checks import REJECT, article_checks, combined
+from .checks import HOLD, REJECT, article_checks, combined
 from .images import ImageRejected, normalise_image
 from .models import Article, Image, Revision
 from .sanitize import html_to_text, sanitize_body
@@ -57,7 +58,7 @@ def article_clean_input(*, data: ArticleInput, owner: User, for_publish: bool) -
     body = sanitize_body(raw_body)
     if for_publish and not html_to_text(body):
         errors.setdefault("body_html", []).append("请填写正文")
-    channel = Channel.objects.filter(slug=data.channel).first() if data.channel else None
+    channel = channel_by_slug(data.channel, fresh=True)
     if data.channel and channel is None:
         errors.setdefault("channel", []).append("没有这个频道，请从列表中选择")
     if for_publish and channel is None and "channel" not in errors:
@@ -123,7 +124,7 @@ def article_create(*, author: CreatorProfile, data: ArticleInput) -> Article:
     if values["channel"] is None:
         values["channel"] = author.channel
     verdict = _save_verdict(data=data, author=author, article_id=None)
-    values.update(spam_score=verdict.score, review_reasons=verdict.reasons)
+    values.update(spam_score=verdict.score, review_reasons=verdict.reasons, spam_findings=verdict.findings)
     article = Article.objects.create(author=author, **values)
     _snapshot(article, author.user, Revision.Kind.SAVE)
     return article
@@ -141,7 +142,7 @@ def article_save(*, article: Article, actor: User, data: ArticleInput, autosave:
     moved_from = article.channel_id if new_channel_id != article.channel_id else None
     # Autosaves (every few seconds) leave out the repost lookup; saves and publishes make it.
     verdict = _save_verdict(data=data, author=article.author, article_id=article.id, repost=not autosave)
-    values.update(spam_score=verdict.score, review_reasons=verdict.reasons)
+    values.update(spam_score=verdict.score, review_reasons=verdict.reasons, spam_findings=verdict.findings)
     reopens = any(check.reopens(article=article) for check in article_checks())
     if article.status == Article.Status.REJECTED and reopens:
         values["status"] = Article.Status.DRAFT  # refused by the spam check: edit and submit again
@@ -213,9 +214,10 @@ def article_publish(*, article: Article, actor: User, when=None) -> Article:
         article.status = Article.Status.REJECTED
         article.edit_pending = False
         article.review_reasons = reasons
+        article.spam_findings = [f for v in verdicts if v.action == REJECT for f in v.findings]
         article.save()
         _snapshot(article, actor, Revision.Kind.SAVE)
-        audit(actor=None, action="article.spam_reject", target=article, reason="；".join(reasons))
+        audit(actor=None, action=AuditAction.ARTICLE_SPAM_REJECT, target=article, reason="；".join(reasons))
         if was_public:
             _left_public(article, actor, events.Leave.REFUSED)
         return article
@@ -223,6 +225,7 @@ def article_publish(*, article: Article, actor: User, when=None) -> Article:
     if not article.author.trusted:
         hold_reasons = [*hold_reasons, NEW_CREATOR_REASON]
     article.review_reasons = []
+    article.spam_findings = [f for v in verdicts if v.action == HOLD for f in v.findings]
     if hold_reasons and article.status == Article.Status.PUBLISHED:
         # An edit of a published article is held, not the article: the published version
         # (its rendered fields, index, pages) stays public, untouched, until an editor
@@ -252,6 +255,7 @@ def article_approve(*, article: Article, actor: User) -> Article:
         raise NotAllowed("editors only")
     _publish_validate(article)
     article.review_reasons = []
+    article.spam_findings = []
     return _publish_now(article, actor=actor)
 
 
@@ -313,7 +317,7 @@ def article_take_down(*, article: Article, actor: User, reason: str) -> Article:
     article.edit_pending = False
     article.takedown_reason = reason
     article.save(update_fields=["status", "edit_pending", "takedown_reason", "updated_at"])
-    audit(actor=actor, action="article.take_down", target=article, reason=reason)
+    audit(actor=actor, action=AuditAction.ARTICLE_TAKE_DOWN, target=article, reason=reason)
     _left_public(article, actor, events.Leave.TAKEN_DOWN)
     return article
 
@@ -327,7 +331,7 @@ def article_restore(*, article: Article, actor: User, reason: str) -> Article:
     article.status = Article.Status.PUBLISHED
     article.takedown_reason = ""
     article.save(update_fields=["status", "takedown_reason", "updated_at"])
-    audit(actor=actor, action="article.restore", target=article, reason=reason)
+    audit(actor=actor, action=AuditAction.ARTICLE_RESTORE, target=article, reason=reason)
     events.article_published.send(sender=Article, article=article, actor=actor)
     return article
 

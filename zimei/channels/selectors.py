@@ -24,11 +24,20 @@ def channels_ordered() -> list[Channel]:
     return sorted(channels_by_id().values(), key=lambda c: (c.position, c.id))
 
 
-def channel_by_slug(slug: str | None) -> Channel | None:
-    """The channel with this slug, from the channel cache (None for no such channel)."""
+def channel_by_slug(slug: str | None, *, fresh: bool = False) -> Channel | None:
+    """The channel with this slug, or None: from the channel cache (a channel added since is
+    read from the database), or, `fresh`, the row as stored (for a write)."""
     if not slug:
         return None
-    return next((c for c in channels_by_id().values() if c.slug == slug), None)
+    if fresh:
+        return Channel.objects.filter(slug=slug).first()
+    for channel in channels_by_id().values():
+        if channel.slug == slug:
+            return channel
+    found = Channel.objects.filter(slug=slug).first()
+    if found is not None:
+        channels_forget()
+    return found
 
 
 def channels_forget() -> None:

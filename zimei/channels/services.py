@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 
 from zimei.core.audit import audit
+from zimei.core.audit_actions import AuditAction
 from zimei.core.errors import InputError, NotAllowed, control_characters_check, one_line
 
 from .models import Channel
@@ -50,7 +51,7 @@ def channel_update(
     if changed:
         channel.name, channel.description, channel.position = name, description, position
         channel.save(update_fields=changed)
-        audit(actor=actor, action="channel.update", target=channel, reason="、".join(changed))
+        audit(actor=actor, action=AuditAction.CHANNEL_UPDATE, target=channel, reason="、".join(changed))
         # This process sees the new name at once; other workers within the 60-second cache.
         channels_forget()
     return channel

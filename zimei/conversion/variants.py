@@ -32,6 +32,12 @@ _CANDIDATE = re.compile(f"[{''.join(SURNAMES)}]")
 _WINDOW = 6  # characters either side of a candidate surname that rjieba sees
 
 
+def field_suffix(variant: str | None) -> str:
+    """The suffix of the fields stored per script (title_hans / title_hant) for `variant`;
+    Simplified for anything that is not Traditional."""
+    return "hant" if variant == HANT else "hans"
+
+
 def _converter(config: str):
     return engine.converter(config)
 

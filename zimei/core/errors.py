@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from django.core.exceptions import PermissionDenied, ValidationError
+
 # Characters nobody types and a page or a feed cannot carry: C0 controls other than tab,
 # newline and carriage return, DEL and the C1 controls, lone surrogates, and the Unicode
 # noncharacters (U+FDD0..U+FDEF and the last two code points of every plane, U+FFFE/U+FFFF...).
@@ -42,20 +44,25 @@ def xml_safe(text: str | None) -> str:
     return UNSAFE_CHARACTERS.sub("", text or "")
 
 
-class InputError(ValueError):
-    """Input that cannot be accepted: `errors` maps a field name ('' for the whole form) to messages."""
+class InputError(ValidationError):
+    """Input that cannot be accepted: Django's ValidationError with a message dict; `errors`
+    maps a field name ('' for the whole form) to messages, as the services write them."""
 
     def __init__(self, errors: dict[str, list[str]]):
+        super().__init__({field: list(messages) for field, messages in errors.items()})
         self.errors = errors
-        super().__init__("; ".join(f"{k}: {m}" for k, ms in errors.items() for m in ms))
+
+    def __str__(self) -> str:
+        return "; ".join(f"{k}: {m}" for k, ms in self.errors.items() for m in ms)
 
     @classmethod
     def one(cls, field: str, message: str) -> InputError:
         return cls({field: [message]})
 
 
-class NotAllowed(PermissionError):
-    """The actor may not do this to this object."""
+class NotAllowed(PermissionDenied):
+    """The actor may not do this to this object (Django's PermissionDenied: a 403 wherever it
+    is not caught)."""
 
 
 def control_characters_check(errors: dict[str, list[str]], fields: dict[str, str]) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.urls import translate_url
+
 VARIANTS = ("zh-hans", "zh-hant")
 
 
@@ -21,6 +23,12 @@ def build(variant: str, care: bool, rest: str) -> str:
 
 
 def with_variant(path: str, variant: str) -> str:
+    """The same page in `variant`'s script: Django's translate_url for every route; a path no
+    route matches (a 404 page, "/" before the language redirect) keeps its rest under the
+    variant's prefix."""
+    translated = translate_url(path, variant)
+    if translated != path or split(path)[0] == variant:
+        return translated
     _, care, rest = split(path)
     return build(variant, care, rest)
 

@@ -8,9 +8,9 @@ from pathlib import Path
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET
 
+from .redirects import safe_next
 from .urlpaths import with_variant
 
 IMAGE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}
@@ -40,10 +40,8 @@ def variant_switch(request: HttpRequest, variant: str) -> HttpResponseRedirect:
     """Remember the reader's script and go to the same page in it."""
     if variant not in ("zh-hans", "zh-hant"):
         raise Http404
-    nxt = request.GET.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}) or not nxt.startswith(
-        "/"
-    ):
+    nxt = safe_next(request, request.GET.get("next"), "/")
+    if not nxt.startswith("/"):  # a full URL on this host: the switch keeps to paths
         nxt = "/"
     response = HttpResponseRedirect(with_variant(nxt, variant))
     response.set_cookie(

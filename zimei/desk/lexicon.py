@@ -7,72 +7,85 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
 
-from zimei.core.errors import InputError
 from zimei.moderation.models import BannedWord
 from zimei.moderation.services import banned_word_add, banned_word_change, banned_word_delete
 
-from .views import _done, _errors, editor_only
+from .actions import DeskAction, DeskForm, DeskPage, Text
 
 PER_PAGE = 100
 
 
-def _lexicon(request: HttpRequest, errors: dict | None = None, typed: dict | None = None, status: int = 200):
-    q = request.GET.get("q", "").strip()
-    words = BannedWord.objects.all()
-    if q:
-        from zimei.moderation.normalize import normalise
+class LexiconPage(DeskPage):
+    template_name = "desk/lexicon.html"
 
-        words = words.filter(Q(word__contains=normalise(q)) | Q(category__icontains=q))
-    page = Paginator(words, PER_PAGE).get_page(request.GET.get("page"))
-    context = {
-        "page": page,
-        "q": q,
-        "total": BannedWord.objects.count(),
-        "actions": BannedWord.Action.choices,
-        "errors": errors or {},
-        "typed": typed or {"action": BannedWord.Action.HOLD},
-    }
-    return render(request, "desk/lexicon.html", context, status=status)
+    def context(self, request: HttpRequest, **kwargs) -> dict:
+        q = request.GET.get("q", "").strip()
+        words = BannedWord.objects.all()
+        if q:
+            from zimei.moderation.normalize import normalise
 
+            words = words.filter(Q(word__contains=normalise(q)) | Q(category__icontains=q))
+        return {
+            "page": Paginator(words, PER_PAGE).get_page(request.GET.get("page")),
+            "q": q,
+            "total": BannedWord.objects.count(),
+            "actions": BannedWord.Action.choices,
+        }
 
-@editor_only
-@require_GET
-def lexicon(request: HttpRequest) -> HttpResponse:
-    return _lexicon(request)
+    @classmethod
+    def show(cls, request: HttpRequest, errors=None, typed=None, status: int = 200, **kwargs) -> HttpResponse:
+        return super().show(request, errors, typed or {"action": BannedWord.Action.HOLD}, status, **kwargs)
 
 
-@editor_only
-@require_POST
-def lexicon_add(request: HttpRequest) -> HttpResponse:
-    typed = {f: request.POST.get(f, "") for f in ("word", "category", "action")}
-    try:
-        banned = banned_word_add(actor=request.user, **typed)
-    except InputError as exc:
-        return _lexicon(request, errors=_errors(request, exc), typed=typed, status=400)
-    _done(request, f"已加入词库：「{banned.word}」（{banned.get_action_display()}）")
-    return HttpResponseRedirect(reverse("desk:lexicon"))
+class WordForm(DeskForm):
+    word = Text()
+    category = Text()
+    action = Text()
 
 
-@editor_only
-@require_POST
-def lexicon_change(request: HttpRequest, pk: int) -> HttpResponse:
-    banned = get_object_or_404(BannedWord, pk=pk)
-    if request.POST.get("delete"):
-        banned_word_delete(actor=request.user, banned=banned)
-        _done(request, f"已从词库删除：「{banned.word}」")
+class LexiconAdd(DeskAction):
+    form_class = WordForm
+
+    def act(self, data: dict) -> str:
+        banned = banned_word_add(actor=self.request.user, **data)
+        return f"已加入词库：「{banned.word}」（{banned.get_action_display()}）"
+
+    def success(self, data: dict) -> HttpResponse:
         return HttpResponseRedirect(reverse("desk:lexicon"))
-    try:
-        banned_word_change(
-            actor=request.user,
-            banned=banned,
-            action=request.POST.get("action", ""),
-            category=request.POST.get("category"),
-        )
-    except InputError as exc:
-        return _lexicon(request, errors={"row": {banned.id: _errors(request, exc)}}, status=400)
-    _done(request, f"已修改：「{banned.word}」（{banned.get_action_display()}）")
-    return HttpResponseRedirect(reverse("desk:lexicon"))
+
+    def invalid(self, form: DeskForm, errors: dict) -> HttpResponse:
+        typed = {f: form.data.get(f, "") for f in WordForm.base_fields}
+        return LexiconPage.show(self.request, errors=errors, typed=typed, status=400)
+
+
+class WordChangeForm(DeskForm):
+    action = Text()
+    delete = Text()
+
+
+class LexiconChange(DeskAction):
+    form_class = WordChangeForm
+    model = BannedWord
+
+    def act(self, data: dict) -> str:
+        banned = self.object
+        if data["delete"]:
+            banned_word_delete(actor=self.request.user, banned=banned)
+            return f"已从词库删除：「{banned.word}」"
+        # No category sent: the category stays as it is ("" clears it).
+        category = self.request.POST.get("category")
+        banned_word_change(actor=self.request.user, banned=banned, action=data["action"], category=category)
+        return f"已修改：「{banned.word}」（{banned.get_action_display()}）"
+
+    def success(self, data: dict) -> HttpResponse:
+        return HttpResponseRedirect(reverse("desk:lexicon"))
+
+    def invalid(self, form: DeskForm, errors: dict) -> HttpResponse:
+        return LexiconPage.show(self.request, errors={"row": {self.object.id: errors}}, status=400)
+
+
+lexicon = LexiconPage.as_view()
+lexicon_add = LexiconAdd.as_view()
+lexicon_change = LexiconChange.as_view()

@@ -7,13 +7,10 @@ from __future__ import annotations
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
 
 from zimei.articles.models import Article
-from zimei.core.errors import InputError
-from zimei.moderation.models import Appeal
+from zimei.moderation.models import Appeal, ReviewDecision
 from zimei.moderation.selectors import (
     audit_log,
     queue_appeals,
@@ -24,14 +21,15 @@ from zimei.moderation.selectors import (
 )
 from zimei.moderation.services import appeal_decide, article_review, reports_decide
 
-from .views import _done, _errors, editor_only
+from .actions import DeskAction, DeskForm, DeskPage, Text
+from .views import DecisionForm
 
 TABS = ("held", "reports", "appeals", "applications", "audit")
 DONE = {
-    "approve": "已通过，文章已发布",
-    "reject": "已驳回，作者会在创作中心看到理由",
-    "changes": "已退回修改，作者会在创作中心看到要改的地方",
-    "take_down": "已下架，作者会在创作中心看到理由",
+    ReviewDecision.APPROVE: "已通过，文章已发布",
+    ReviewDecision.REJECT: "已驳回，作者会在创作中心看到理由",
+    ReviewDecision.CHANGES: "已退回修改，作者会在创作中心看到要改的地方",
+    ReviewDecision.TAKE_DOWN: "已下架，作者会在创作中心看到理由",
     "uphold": "举报成立：文章已下架，作者的信用分已扣除",
     "dismiss": "举报不成立，文章保持发布",
     "grant": "已采纳申诉，决定已撤销",
@@ -39,82 +37,97 @@ DONE = {
 }
 
 
-def _queue(
-    request: HttpRequest, tab: str, errors: dict | None = None, typed: dict | None = None, status: int = 200
-) -> HttpResponse:
-    if tab not in TABS:
-        tab = TABS[0]
-    context = {
-        "tab": tab,
-        "counts": queue_counts(),
-        "errors": errors or {},
-        "typed": typed or {},
-    }
-    if tab == "held":
-        context["held"] = queue_held()
-    elif tab == "reports":
-        context["groups"] = queue_reports()
-    elif tab == "appeals":
-        context["appeals"] = queue_appeals()
-    elif tab == "audit":
-        context["log"] = Paginator(audit_log(), 50).get_page(request.GET.get("page"))
-    else:
-        context["applications"] = queue_applications()
-    return render(request, "desk/queue.html", context, status=status)
+class QueuePage(DeskPage):
+    template_name = "desk/queue.html"
+
+    def context(self, request: HttpRequest, tab: str = "", **kwargs) -> dict:
+        tab = tab or request.GET.get("tab", TABS[0])
+        if tab not in TABS:
+            tab = TABS[0]
+        context = {"tab": tab, "counts": queue_counts()}
+        if tab == "held":
+            context["held"] = queue_held()
+        elif tab == "reports":
+            context["groups"] = queue_reports()
+        elif tab == "appeals":
+            context["appeals"] = queue_appeals()
+        elif tab == "audit":
+            context["log"] = Paginator(audit_log(), 50).get_page(request.GET.get("page"))
+        else:
+            context["applications"] = queue_applications()
+        return context
 
 
 def _back(tab: str) -> HttpResponseRedirect:
     return HttpResponseRedirect(f"{reverse('desk:queue')}?tab={tab}")
 
 
-@editor_only
-@require_GET
-def queue(request: HttpRequest) -> HttpResponse:
-    return _queue(request, request.GET.get("tab", TABS[0]))
+class _QueueAction(DeskAction):
+    """A decision on one row of a tab; on bad input the tab again, the reason kept."""
 
+    form_class = DecisionForm
+    text_field = "reason"
 
-@editor_only
-@require_POST
-def article_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    """approve / reject / changes for a held article; take_down for a published one."""
-    article = get_object_or_404(Article, pk=pk)
-    decision = request.POST.get("decision", "")
-    reason = request.POST.get("reason", "")
-    tab = "reports" if decision == "take_down" else "held"
-    try:
-        article_review(article=article, actor=request.user, decision=decision, reason=reason)
-    except InputError as exc:
-        return _queue(request, tab, errors={article.id: _errors(request, exc)}, typed={article.id: reason})
-    _done(request, DONE.get(decision, "已处理"))
-    return _back(tab)
+    def tab(self, data: dict) -> str:
+        raise NotImplementedError
 
+    def success(self, data: dict) -> HttpResponse:
+        return _back(self.tab(data))
 
-@editor_only
-@require_POST
-def reports_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
-    article = get_object_or_404(Article, pk=pk)
-    decision = request.POST.get("decision", "")
-    reason = request.POST.get("reason", "")
-    try:
-        reports_decide(article=article, actor=request.user, uphold=decision == "uphold", reason=reason)
-    except InputError as exc:
-        return _queue(
-            request, "reports", errors={article.id: _errors(request, exc)}, typed={article.id: reason}
+    def invalid(self, form: DeskForm, errors: dict) -> HttpResponse:
+        row = self.object.id
+        typed = {row: form.data.get(self.text_field, "")}
+        return QueuePage.show(
+            self.request, errors={row: errors}, typed=typed, tab=self.tab(form.cleaned_data)
         )
-    _done(request, DONE["uphold" if decision == "uphold" else "dismiss"])
-    return _back("reports")
 
 
-@editor_only
-@require_POST
-def appeal_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
-    appeal = get_object_or_404(Appeal, pk=pk)
-    grant = request.POST.get("decision") == "grant"
-    answer = request.POST.get("answer", "")
-    try:
-        appeal_decide(appeal=appeal, actor=request.user, grant=grant, answer=answer)
-    except InputError as exc:
-        errors = {appeal.id: _errors(request, exc)}
-        return _queue(request, "appeals", errors=errors, typed={appeal.id: answer})
-    _done(request, DONE["grant" if grant else "deny"])
-    return _back("appeals")
+class ArticleDecide(_QueueAction):
+    """approve / reject / changes for a held article; take_down for a published one."""
+
+    model = Article
+
+    def tab(self, data: dict) -> str:
+        return "reports" if data.get("decision") == ReviewDecision.TAKE_DOWN else "held"
+
+    def act(self, data: dict) -> str:
+        decision = data["decision"]
+        article_review(article=self.object, actor=self.request.user, decision=decision, reason=data["reason"])
+        return DONE.get(decision, "已处理")
+
+
+class ReportsDecide(_QueueAction):
+    model = Article
+
+    def tab(self, data: dict) -> str:
+        return "reports"
+
+    def act(self, data: dict) -> str:
+        uphold = data["decision"] == "uphold"
+        reports_decide(article=self.object, actor=self.request.user, uphold=uphold, reason=data["reason"])
+        return DONE["uphold" if uphold else "dismiss"]
+
+
+class AnswerForm(DeskForm):
+    decision = Text()
+    answer = Text()
+
+
+class AppealDecide(_QueueAction):
+    form_class = AnswerForm
+    model = Appeal
+    text_field = "answer"
+
+    def tab(self, data: dict) -> str:
+        return "appeals"
+
+    def act(self, data: dict) -> str:
+        grant = data["decision"] == "grant"
+        appeal_decide(appeal=self.object, actor=self.request.user, grant=grant, answer=data["answer"])
+        return DONE["grant" if grant else "deny"]
+
+
+queue = QueuePage.as_view()
+article_decide = ArticleDecide.as_view()
+reports_decide_view = ReportsDecide.as_view()
+appeal_decide_view = AppealDecide.as_view()

@@ -20,11 +20,9 @@ from django.utils.html import escape
 from zimei.accounts.models import CreatorProfile
 from zimei.articles.models import Article
 from zimei.channels.models import Channel
-from zimei.channels.selectors import channels_by_id
+from zimei.channels.selectors import channel_by_slug
 from zimei.conversion.variants import HANS, HANT, ui, user_text
 from zimei.core.errors import xml_safe
-
-from .selectors import LIST_FIELDS, public_articles
 
 FEED_ITEMS = 30
 
@@ -69,27 +67,13 @@ def _variant() -> str:
     return lang if lang in (HANS, HANT) else HANS
 
 
-def _suffix(variant: str) -> str:
-    return "hant" if variant == HANT else "hans"
-
-
 def site_url(path: str) -> str:
     return settings.SITE_URL + path
 
 
-def article_url(article_id: int, variant: str) -> str:
-    """The canonical URL of an article page in `variant`'s script."""
-    return site_url(f"/{variant}/a/{article_id}/")
-
-
 def latest_articles():
     """The newest published articles, with the fields a feed item reads, in one query."""
-    return (
-        public_articles()
-        .select_related("author", "channel")
-        .only(*LIST_FIELDS, "updated_at")
-        .order_by("-published_at", "-id")
-    )
+    return Article.objects.published().for_list("updated_at").order_by("-published_at", "-id")
 
 
 class _ArticleFeed(Feed):
@@ -138,18 +122,18 @@ class _ArticleFeed(Feed):
         return feed
 
     def item_title(self, item: Article) -> str:
-        return getattr(item, f"title_{_suffix(_variant())}")
+        return item.in_variant("title", _variant())
 
     def item_description(self, item: Article) -> str:
         # Readers take RSS descriptions (and Atom's type="html" summary) as HTML; a summary is
         # plain text, so it is escaped: a typed "<img onerror=…>" reaches them as text.
-        return escape(getattr(item, f"summary_{_suffix(_variant())}"))
+        return escape(item.in_variant("summary", _variant()))
 
     def item_link(self, item: Article) -> str:
-        return article_url(item.id, _variant())
+        return site_url(item.get_absolute_url(_variant()))
 
     def item_guid(self, item: Article) -> str:
-        return article_url(item.id, _variant())
+        return site_url(item.get_absolute_url(_variant()))
 
     def item_pubdate(self, item: Article):
         return item.published_at
@@ -178,10 +162,10 @@ class SiteAtom(SiteRss):
 
 class ChannelRss(_ArticleFeed):
     def get_object(self, request, slug: str, **kwargs) -> Channel:
-        for channel in channels_by_id().values():
-            if channel.slug == slug:
-                return channel
-        raise Http404
+        channel = channel_by_slug(slug)
+        if channel is None:
+            raise Http404
+        return channel
 
     def _path(self, obj: Channel) -> str:
         return f"c/{obj.slug}/"

@@ -285,14 +285,12 @@ def hot_read(*, channel_id: int | None = None, limit: int = LIMIT) -> list[Artic
     """The hot list now, uncached: the top articles by hot_log (an index range scan), without
     the removed, with the pinned at their positions, each article and each headline once.
     A removal from the site-wide list hides the article from the channel lists as well."""
-    from .selectors import LIST_FIELDS, public_articles
-
     pins = _active_pins()
     removed = {a for ch, act, _, a in pins if act == HotPin.Action.REMOVE and ch in (None, channel_id)}
     pinned = [(pos, a) for ch, act, pos, a in pins if act == HotPin.Action.PIN and ch == channel_id]
     pinned = [(pos, a) for pos, a in pinned if a not in removed]
 
-    qs = public_articles().select_related("author", "channel").only(*LIST_FIELDS, "hot_log")
+    qs = Article.objects.published().for_list("hot_log")
     if channel_id:
         qs = qs.filter(channel_id=channel_id)
     ranked_qs = qs.exclude(id__in=removed) if removed else qs

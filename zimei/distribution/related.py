@@ -29,7 +29,7 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from zimei.articles.models import Article
+from zimei.articles.models import LIST_FIELDS, Article
 
 from .fingerprint import NEAR, fingerprint_store, hamming, simhash
 from .keywords import extract_keywords, jieba_idf
@@ -223,8 +223,6 @@ def related_compute(article: Article, *, limit: int = LIMIT, now=None) -> list[i
 
 def related_list(article: Article) -> list[Article]:
     """The stored related articles, in their stored order, in one query."""
-    from .selectors import LIST_FIELDS
-
     ids = list(article.related_ids or [])
     if not ids:
         return []

@@ -16,16 +16,6 @@ from zimei.channels.selectors import channels_ordered
 
 from . import hot
 
-LIST_FIELDS = (
-    "id", "title_hans", "title_hant", "summary_hans", "summary_hant", "cover_url",
-    "published_at", "view_count", "share_count", "original", "source",
-    "author_id", "author__pen_name", "channel_id", "channel__slug", "channel__name",
-)  # fmt: skip
-
-
-def public_articles():
-    return Article.objects.filter(status=Article.Status.PUBLISHED)
-
 
 def hot_list(*, channel_id: int | None = None, limit: int = 10) -> list[Article]:
     """The hot list (热点推荐), site-wide or of one channel: see distribution/hot.py. Cached per
@@ -53,7 +43,7 @@ def channel_tops(kind: str) -> list[tuple[Channel, Article | None]]:
 
 
 def author_recent(author_id: int, *, exclude_id: int | None = None, limit: int = 5) -> list[Article]:
-    qs = public_articles().filter(author_id=author_id).only(*LIST_FIELDS).select_related("author", "channel")
+    qs = Article.objects.published().for_list().filter(author_id=author_id)
     if exclude_id:
         qs = qs.filter(~Q(id=exclude_id))
     return list(qs.order_by("-published_at")[:limit])
@@ -62,10 +52,9 @@ def author_recent(author_id: int, *, exclude_id: int | None = None, limit: int =
 def following_feed(user):
     """Published articles by the creators `user` follows, newest first (a queryset to page)."""
     return (
-        public_articles()
+        Article.objects.published()
+        .for_list()
         .filter(author__followers__follower=user)
-        .select_related("author", "channel")
-        .only(*LIST_FIELDS)
         .order_by("-published_at", "-id")
     )
 

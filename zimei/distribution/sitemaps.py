@@ -28,11 +28,11 @@ from django.views.decorators.cache import cache_control, cache_page
 from django.views.decorators.http import require_GET
 
 from zimei.accounts.models import CreatorProfile
+from zimei.articles.models import Article
 from zimei.channels.models import Channel
 from zimei.core.errors import xml_safe
 
 from .feeds import SITE_NAME, latest_articles
-from .selectors import public_articles
 
 SITEMAP_CACHE_SECONDS = 600
 NEWS_CACHE_SECONDS = 120
@@ -92,13 +92,13 @@ class ArticleSitemap(_VariantSitemap):
     limit = 10_000
 
     def items(self):
-        return public_articles().only("id", "updated_at", "published_at").order_by("-published_at")
+        return Article.objects.published().only("id", "updated_at", "published_at").order_by("-published_at")
 
     def lastmod(self, item):
         return max(item.updated_at, item.published_at)
 
     def get_latest_lastmod(self):
-        return public_articles().aggregate(last=Max("updated_at"))["last"]
+        return Article.objects.published().aggregate(last=Max("updated_at"))["last"]
 
 
 class ChannelSitemap(_VariantSitemap):
@@ -139,7 +139,7 @@ def news_sitemap(request: HttpRequest) -> HttpResponse:
     articles = list(latest_articles().filter(published_at__gte=since)[:NEWS_MAX_ARTICLES])
     urls = []
     for art in articles:
-        alternates = {v: f"{settings.SITE_URL}/{v}/a/{art.id}/" for v in NEWS_LANGUAGE}
+        alternates = {v: settings.SITE_URL + art.get_absolute_url(v) for v in NEWS_LANGUAGE}
         for variant, language in NEWS_LANGUAGE.items():
             urls.append(
                 {

@@ -9,7 +9,6 @@ from urllib.parse import quote, urlencode
 import segno
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import reverse
 from django.utils import translation
 from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
@@ -29,11 +28,9 @@ class _MailtoRedirect(HttpResponseRedirect):
 def _share_target_url(article: Article, target: str, variant: str) -> str:
     """Where a share button leads after it is counted: the service's share page, or a mail in
     the reader's script (title, summary and link of the page they read)."""
-    suffix = "hant" if variant == "zh-hant" else "hans"
-    title = getattr(article, f"title_{suffix}") or article.title
-    summary = getattr(article, f"summary_{suffix}")
-    with translation.override(variant):
-        page = settings.SITE_URL + reverse("reader:article", args=[article.id])
+    title = article.in_variant("title", variant) or article.title
+    summary = article.in_variant("summary", variant)
+    page = settings.SITE_URL + article.get_absolute_url(variant)
     if target == "weibo":
         return "https://service.weibo.com/share/share.php?" + urlencode({"url": page, "title": title})
     if target == "qq":
@@ -78,8 +75,7 @@ def qr_code(request: HttpRequest, article_id: int) -> HttpResponse:
     variant = request.GET.get("v", "zh-hans")
     if variant not in ("zh-hans", "zh-hant"):
         variant = "zh-hans"
-    with translation.override(variant):
-        url = settings.SITE_URL + reverse("reader:article", args=[article_id])
+    url = settings.SITE_URL + Article(pk=article_id).get_absolute_url(variant)
     buf = io.BytesIO()
     segno.make(url, error="m").save(buf, kind="svg", scale=4, dark="#111", light="#fff", xmldecl=False)
     return HttpResponse(buf.getvalue(), content_type="image/svg+xml")

@@ -38,7 +38,7 @@ class SpamCheck:
             exclude_id=article_id,
             repost=repost,
         )
-        return CheckVerdict(v.action, v.score, list(v.reasons))
+        return CheckVerdict(v.action, v.score, list(v.reasons), v.findings_data)
 
     def at_publish(self, *, article: Article) -> CheckVerdict:
         fresh = spam_check(
@@ -52,11 +52,11 @@ class SpamCheck:
         # Structure pieces are kept one by one (the sanitised body still shows some of them).
         kept = [
             f
-            for f in raw_only_findings(article.review_reasons)
+            for f in raw_only_findings(article.spam_findings)
             if (f.reason not in fresh.reasons if f.rule == "structure" else f.rule not in fresh.rules)
         ]
         v = verdict_of([*kept, *fresh.findings]) if kept else fresh
-        return CheckVerdict(v.action, v.score, list(v.reasons))
+        return CheckVerdict(v.action, v.score, list(v.reasons), v.findings_data)
 
     def reopens(self, *, article: Article) -> bool:
         return spam_rejected_last(article)

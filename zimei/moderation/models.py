@@ -1,13 +1,36 @@
 from django.conf import settings
 from django.db import models
 
+from zimei.core.audit_actions import AuditAction
+
+# Decisions on an article, as the studio's 通知 list shows them.
+ARTICLE_DECISIONS = (
+    AuditAction.ARTICLE_APPROVE,
+    AuditAction.ARTICLE_REJECT,
+    AuditAction.ARTICLE_REQUEST_CHANGES,
+    AuditAction.ARTICLE_TAKE_DOWN,
+    AuditAction.ARTICLE_RESTORE,
+    AuditAction.ARTICLE_SPAM_REJECT,
+)
+
+
+class ReviewDecision(models.TextChoices):
+    """What an editor decides on an article in the review queue (moderation.article_review)."""
+
+    APPROVE = "approve", "通过"
+    REJECT = "reject", "驳回"
+    CHANGES = "changes", "退回修改"
+    TAKE_DOWN = "take_down", "下架"
+
 
 class AuditEntry(models.Model):
     """One editorial decision: who did what to which object, when and why. Append-only:
     nothing in Zimei updates or deletes these rows (the admin shows them read-only)."""
 
+    Action = AuditAction
+
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
-    action = models.CharField(max_length=40)
+    action = models.CharField(max_length=40, choices=AuditAction.choices)
     target_type = models.CharField(max_length=40)
     target_id = models.BigIntegerField()
     reason = models.TextField(blank=True)

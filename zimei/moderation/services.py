@@ -1,3 +1,6 @@
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django.db import IntegrityError, models, transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -7,10 +10,12 @@ from zimei.articles.models import Article
 from zimei.core.errors import InputError, NotAllowed, control_characters_check, one_line, plain_text_message
 from zimei.core.ratelimit import rate_hit
 
-from .models import Appeal, AuditEntry, CreditEvent, Report
+from .models import ARTICLE_DECISIONS, Appeal, AuditAction, AuditEntry, CreditEvent, Report, ReviewDecision
 
 
-def audit_record(*, actor: User | None, action: str, target: models.Model, reason: str = "") -> AuditEntry:
+def audit_record(
+    *, actor: User | None, action: AuditAction, target: models.Model, reason: str = ""
+) -> AuditEntry:
     return AuditEntry.objects.create(
         actor=actor,
         action=action,
@@ -45,19 +50,12 @@ REASON_MAX = 1000
 # Decisions on an article, by audit action: the status they leave it in. A creator may appeal
 # each of these once, while it is still in force.
 APPEALABLE = {
-    "article.reject": "rejected",
-    "article.request_changes": "changes_requested",
-    "article.take_down": "taken_down",
+    AuditAction.ARTICLE_REJECT: Article.Status.REJECTED,
+    AuditAction.ARTICLE_REQUEST_CHANGES: Article.Status.CHANGES,
+    AuditAction.ARTICLE_TAKE_DOWN: Article.Status.TAKEN_DOWN,
 }
-# What the studio's 通知 list calls each decision on an article.
-DECISION_LABELS = {
-    "article.approve": "审核通过，已发布",
-    "article.reject": "未通过审核",
-    "article.request_changes": "需要修改",
-    "article.take_down": "已下架",
-    "article.restore": "已恢复发布",
-    "article.spam_reject": "未通过自动检查",
-}
+# What the studio's 通知 list calls each decision on an article (the actions' labels).
+DECISION_LABELS = {action: action.label for action in ARTICLE_DECISIONS}
 
 
 def _reason(reason: str | None, *, required: bool, message: str) -> str:
@@ -119,8 +117,6 @@ def reports_decide(*, article: Article, actor: User, uphold: bool, reason: str) 
     """Decide every open report on an article at once. Upheld: the article is taken down (the
     creator sees the reason) and the creator loses PENALTY_REPORT; dismissed: it stays up.
     Each report gets its own audit entry; the take-down is audited on the article."""
-    from zimei.articles.services import article_take_down
-
     _require_editor(actor)
     reason = _reason(
         reason,
@@ -133,89 +129,133 @@ def reports_decide(*, article: Article, actor: User, uphold: bool, reason: str) 
         raise InputError.one("", "这篇文章的举报已经处理过了")
     entries = []
     if uphold and locked.status == Article.Status.PUBLISHED:
-        article_take_down(article=locked, actor=actor, reason=reason)
-        take_down = _last_entry(locked, "article.take_down")
-        credit_change(
-            creator=locked.author,
-            delta=-PENALTY_REPORT,
-            reason=f"举报成立，文章《{locked.title}》被下架",
-            decision=take_down,
+        entries.append(
+            _take_down(
+                locked, actor, reason, penalty=PENALTY_REPORT, credit_reason="举报成立，文章《{title}》被下架"
+            )
         )
-        entries.append(take_down)
     now = timezone.now()
     status = Report.Status.UPHELD if uphold else Report.Status.DISMISSED
     for report in reports:
         report.status, report.handled_by, report.handled_at = status, actor, now
         report.save(update_fields=["status", "handled_by", "handled_at"])
-        action = "report.uphold" if uphold else "report.dismiss"
+        action = AuditAction.REPORT_UPHOLD if uphold else AuditAction.REPORT_DISMISS
         entries.append(audit_record(actor=actor, action=action, target=report, reason=reason))
     return entries
 
 
-def _last_entry(article: Article, action: str) -> AuditEntry:
+def _last_entry(article: Article, action: AuditAction) -> AuditEntry:
     return AuditEntry.objects.filter(
         target_type=Article._meta.label_lower, target_id=article.pk, action=action
     ).latest("created_at", "id")
 
 
-@transaction.atomic
-def article_review(*, article: Article, actor: User, decision: str, reason: str = "") -> AuditEntry:
-    """An editor's decision on an article in the review queue:
-    approve (a held article is published), reject (it is refused), changes (the creator is
-    asked to change it and submit again) or take_down (a published article is removed).
-    Reasons are required except to approve; the creator reads them in the studio."""
-    from zimei.articles.services import article_approve, article_take_down
+# --- an editor's decision on an article (the review queue) -----------------------------------
+# One row per decision: what it must find, what a reason must say, and what it does. A held
+# article is a held submission or a held edit of a published article (Article.under_review).
 
-    _require_editor(actor)
-    locked = _locked_article(article)
-    held = locked.under_review  # a held submission, or a held edit of a published article
-    if decision == "approve":
-        if not held:
-            raise InputError.one("", "这篇文章已不在待审核状态，可能已被其他编辑处理")
-        reason = _reason(reason, required=False, message="")
-        article_approve(article=locked, actor=actor)
-        entry = audit_record(actor=actor, action="article.approve", target=locked, reason=reason)
-    elif decision in ("reject", "changes"):
-        if not held:
-            raise InputError.one("", "这篇文章已不在待审核状态，可能已被其他编辑处理")
-        reason = _reason(
-            reason,
-            required=True,
-            message="请写明驳回的理由，作者会看到它"
-            if decision == "reject"
-            else "请写明需要修改的地方，作者会照着修改",
-        )
-        action = "article.reject" if decision == "reject" else "article.request_changes"
+NOT_HELD = "这篇文章已不在待审核状态，可能已被其他编辑处理"
+
+
+def _approve(locked: Article, actor: User, reason: str) -> AuditEntry:
+    from zimei.articles.services import article_approve
+
+    article_approve(article=locked, actor=actor)
+    return audit_record(actor=actor, action=AuditAction.ARTICLE_APPROVE, target=locked, reason=reason)
+
+
+def _send_back(status: Article.Status, action: AuditAction, penalty: int, credit_reason: str):
+    """Reject (refused) or request changes (to change and submit again)."""
+
+    def decide(locked: Article, actor: User, reason: str) -> AuditEntry:
         if locked.status == Article.Status.PUBLISHED:
             # A held edit: refused or sent back, the published version stays public as it is;
             # the creator may change the working copy and submit it again.
             locked.edit_pending = False
-        elif decision == "reject":
-            locked.status = Article.Status.REJECTED
         else:
-            locked.status = Article.Status.CHANGES
+            locked.status = status
         locked.save(update_fields=["status", "edit_pending", "updated_at"])
         entry = audit_record(actor=actor, action=action, target=locked, reason=reason)
-        if decision == "reject":
+        if penalty:
             credit_change(
                 creator=locked.author,
-                delta=-PENALTY_REJECT,
-                reason=f"文章《{locked.title}》未通过审核",
+                delta=-penalty,
+                reason=credit_reason.format(title=locked.title),
                 decision=entry,
             )
-    elif decision == "take_down":
-        if locked.status != Article.Status.PUBLISHED:
-            raise InputError.one("", "只有已发布的文章可以下架")
-        article_take_down(article=locked, actor=actor, reason=reason)
-        entry = _last_entry(locked, "article.take_down")
-        credit_change(
-            creator=locked.author,
-            delta=-PENALTY_TAKE_DOWN,
-            reason=f"文章《{locked.title}》被编辑下架",
-            decision=entry,
-        )
-    else:
+        return entry
+
+    return decide
+
+
+def _take_down(
+    locked: Article,
+    actor: User,
+    reason: str,
+    *,
+    penalty: int = PENALTY_TAKE_DOWN,
+    credit_reason: str = "文章《{title}》被编辑下架",
+) -> AuditEntry:
+    """Take a published article down (an editor's decision, or upheld reports): audited on the
+    article, and the creator loses `penalty` tied to that entry."""
+    from zimei.articles.services import article_take_down
+
+    article_take_down(article=locked, actor=actor, reason=reason)
+    entry = _last_entry(locked, AuditAction.ARTICLE_TAKE_DOWN)
+    credit_change(
+        creator=locked.author, delta=-penalty, reason=credit_reason.format(title=locked.title), decision=entry
+    )
+    return entry
+
+
+@dataclass(frozen=True)
+class _Review:
+    held: bool  # True: the article must be held for review; False: it must be published
+    refused: str  # the message when it is not
+    reason_required: str  # the message when the reason is missing ("" when it may be left out)
+    decide: Callable[[Article, User, str], AuditEntry]
+
+
+REVIEWS = {
+    ReviewDecision.APPROVE: _Review(True, NOT_HELD, "", _approve),
+    ReviewDecision.REJECT: _Review(
+        True,
+        NOT_HELD,
+        "请写明驳回的理由，作者会看到它",
+        _send_back(
+            Article.Status.REJECTED, AuditAction.ARTICLE_REJECT, PENALTY_REJECT, "文章《{title}》未通过审核"
+        ),
+    ),
+    ReviewDecision.CHANGES: _Review(
+        True,
+        NOT_HELD,
+        "请写明需要修改的地方，作者会照着修改",
+        _send_back(Article.Status.CHANGES, AuditAction.ARTICLE_REQUEST_CHANGES, 0, ""),
+    ),
+    # article_take_down checks the reason itself (its own message).
+    ReviewDecision.TAKE_DOWN: _Review(False, "只有已发布的文章可以下架", "", _take_down),
+}
+
+
+@transaction.atomic
+def article_review(
+    *, article: Article, actor: User, decision: ReviewDecision | str, reason: str = ""
+) -> AuditEntry:
+    """An editor's decision on an article in the review queue:
+    approve (a held article is published), reject (it is refused), changes (the creator is
+    asked to change it and submit again) or take_down (a published article is removed).
+    Reasons are required except to approve; the creator reads them in the studio."""
+    _require_editor(actor)
+    locked = _locked_article(article)
+    review = REVIEWS.get(decision)
+    if review is None:
         raise InputError.one("", "请选择一项处理决定")
+    in_place = locked.under_review if review.held else locked.status == Article.Status.PUBLISHED
+    if not in_place:
+        raise InputError.one("", review.refused)
+    if review.held:  # take_down's reason is checked by article_take_down
+        reason = _reason(reason, required=bool(review.reason_required), message=review.reason_required)
+    entry = review.decide(locked, actor, reason)
     article.status, article.edit_pending = locked.status, locked.edit_pending
     return entry
 
@@ -277,7 +317,9 @@ def appeal_decide(*, appeal: Appeal, actor: User, grant: bool, answer: str) -> A
             article_restore(article=locked, actor=actor, reason=answer or "申诉成立")
         elif locked.status in (Article.Status.REJECTED, Article.Status.CHANGES):
             article_approve(article=locked, actor=actor)
-            audit_record(actor=actor, action="article.approve", target=locked, reason=answer or "申诉成立")
+            audit_record(
+                actor=actor, action=AuditAction.ARTICLE_APPROVE, target=locked, reason=answer or "申诉成立"
+            )
         penalties = CreditEvent.objects.filter(decision=appeal.decision, delta__lt=0)
         taken = penalties.aggregate(s=Sum("delta"))["s"]
         if taken:
@@ -288,7 +330,10 @@ def appeal_decide(*, appeal: Appeal, actor: User, grant: bool, answer: str) -> A
     appeal.answer, appeal.decided_by, appeal.decided_at = answer, actor, timezone.now()
     appeal.save(update_fields=["status", "answer", "decided_by", "decided_at"])
     return audit_record(
-        actor=actor, action="appeal.grant" if grant else "appeal.deny", target=appeal, reason=answer
+        actor=actor,
+        action=AuditAction.APPEAL_GRANT if grant else AuditAction.APPEAL_DENY,
+        target=appeal,
+        reason=answer,
     )
 
 
@@ -344,13 +389,13 @@ def spam_rejected_last(article: Article) -> bool:
         AuditEntry.objects.filter(
             target_type=Article._meta.label_lower,
             target_id=article.pk,
-            action__in=["article.spam_reject", "article.reject"],
+            action__in=[AuditAction.ARTICLE_SPAM_REJECT, AuditAction.ARTICLE_REJECT],
         )
         .order_by("-created_at", "-id")
         .values_list("action", flat=True)
         .first()
     )
-    return last == "article.spam_reject"
+    return last == AuditAction.ARTICLE_SPAM_REJECT
 
 
 def publish_gate(*, article: Article) -> list[str]:
@@ -425,7 +470,10 @@ def banned_word_add(*, actor: User, word: str, category: str = "", action: str =
         raise InputError.one("word", f"「{normal}」已经在词库里了（规范化后的写法）")
     banned = BannedWord.objects.create(word=normal, category=category, action=action, created_by=actor)
     audit_record(
-        actor=actor, action="lexicon.add", target=banned, reason=f"{normal}（{banned.get_action_display()}）"
+        actor=actor,
+        action=AuditAction.LEXICON_ADD,
+        target=banned,
+        reason=f"{normal}（{banned.get_action_display()}）",
     )
     lexicon_changed()
     return banned
@@ -444,7 +492,7 @@ def banned_word_change(*, actor: User, banned, action: str, category: str | None
     banned.save(update_fields=["action", "category"])
     audit_record(
         actor=actor,
-        action="lexicon.change",
+        action=AuditAction.LEXICON_CHANGE,
         target=banned,
         reason=f"{banned.word}（{banned.get_action_display()}）",
     )
@@ -457,6 +505,6 @@ def banned_word_delete(*, actor: User, banned) -> None:
     from .spam import lexicon_changed
 
     _require_editor(actor)
-    audit_record(actor=actor, action="lexicon.delete", target=banned, reason=banned.word)
+    audit_record(actor=actor, action=AuditAction.LEXICON_DELETE, target=banned, reason=banned.word)
     banned.delete()
     lexicon_changed()

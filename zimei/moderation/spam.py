@@ -49,6 +49,17 @@ class Finding:
     rule: str
     score: float
     reason: str
+    # Seen only in the raw HTML (hidden text, the injection's husks and bare text): the
+    # publish check, which reads the sanitised body, keeps these from the save's check.
+    raw_only: bool = False
+
+    def as_data(self) -> dict:
+        """As stored on the article (Article.spam_findings)."""
+        return {"rule": self.rule, "score": self.score, "reason": self.reason, "raw_only": self.raw_only}
+
+    @classmethod
+    def from_data(cls, data: dict) -> Finding:
+        return cls(str(data["rule"]), float(data["score"]), str(data["reason"]), bool(data.get("raw_only")))
 
 
 @dataclass(frozen=True)
@@ -61,6 +72,11 @@ class Verdict:
     @property
     def rules(self) -> set[str]:
         return {f.rule for f in self.findings}
+
+    @property
+    def findings_data(self) -> list[dict]:
+        """The findings as stored on the article (Article.spam_findings)."""
+        return [f.as_data() for f in self.findings]
 
 
 def action_for(score: float) -> str:
@@ -264,13 +280,19 @@ def _hidden(reader: Reader) -> list[Finding]:
                 "hidden",
                 2.0,
                 f"正文里有 {chars} 个字被隐藏（{how}），读者看不到，如「{sample}」；隐藏文字常用来堆砌关键词",
+                raw_only=True,
             )
         )
     meaningless = len(re.sub(r"\s+", "", "".join(reader.meaningless)))
     if meaningless >= 6:
         tags = "、".join(f"<{t}>" for t, _ in reader.meaningless_tags.most_common(3))
         out.append(
-            Finding("empty_tags", 1.0, f"有 {meaningless} 个字放在没有意义的标签（{tags}）里，疑似夹带关键词")
+            Finding(
+                "empty_tags",
+                1.0,
+                f"有 {meaningless} 个字放在没有意义的标签（{tags}）里，疑似夹带关键词",
+                raw_only=True,
+            )
         )
     return out
 
@@ -335,13 +357,16 @@ def _structure(reader: Reader, normalised: str) -> list[Finding]:
             i, n = max(dup.items(), key=lambda kv: kv[1])
             what.append(f"同一个 id「{i[:20]}」用了 {n} 次")
         reason = "正文里有" + "，".join(what) + "，像是被注入的网页留下的痕迹"
-        pieces.append(Finding("structure", PIECE, reason))
+        pieces.append(Finding("structure", PIECE, reason, raw_only=True))
     # 2. Text directly in the body, outside any paragraph, in a body that has paragraphs.
     bare = clean(reader.bare)
     if reader.blocks and len(re.sub(r"\s", "", bare)) >= 4:
         pieces.append(
             Finding(
-                "structure", PIECE, f"有文字不在任何段落里，直接放在正文中（如「{bare[:20]}」），疑似注入"
+                "structure",
+                PIECE,
+                f"有文字不在任何段落里，直接放在正文中（如「{bare[:20]}」），疑似注入",
+                raw_only=True,
             )
         )
     lines = [clean(line) for line in reader.lines]
@@ -380,8 +405,9 @@ def _structure(reader: Reader, normalised: str) -> list[Finding]:
             "injection",
             INJECTION,
             f"正文有网页注入的特征（{len(pieces)} 项同时出现，见下），读者会在页面上看到夹带的内容",
+            raw_only=True,
         )
-        return [head, *[Finding("structure", 0.0, f.reason) for f in pieces]]
+        return [head, *[Finding("structure", 0.0, f.reason, f.raw_only) for f in pieces]]
     return pieces
 
 
@@ -588,19 +614,8 @@ def _learned(normalised: str) -> list[Finding]:
     ]
 
 
-# Reasons that only the raw HTML shows (hidden text, the injection's structure): kept from the
+# Findings that only the raw HTML shows (hidden text, the injection's structure): kept from the
 # check at save time when the publish check re-reads the stored (sanitised) body.
-def raw_only_findings(reasons: list[str]) -> list[Finding]:
-    """The hidden-text findings among stored reasons (their scores are fixed per rule)."""
-    out = []
-    injection = any("网页注入的特征" in r for r in reasons or [])
-    for reason in reasons or []:
-        if "网页注入的特征" in reason:
-            out.append(Finding("injection", INJECTION, reason))
-        elif reason.endswith(("像是被注入的网页留下的痕迹", "疑似注入")):
-            out.append(Finding("structure", 0.0 if injection else PIECE, reason))
-        elif "被隐藏" in reason:
-            out.append(Finding("hidden", 2.0, reason))
-        elif "没有意义的标签" in reason:
-            out.append(Finding("empty_tags", 1.0, reason))
-    return out
+def raw_only_findings(stored: list[dict]) -> list[Finding]:
+    """The raw-only findings among those stored on an article (Article.spam_findings)."""
+    return [f for f in map(Finding.from_data, stored or []) if f.raw_only]

@@ -37,7 +37,7 @@ def ld_json(data: dict) -> SafeString:
 
 
 def article_meta(article: Article, *, variant: str, title: str, summary: str) -> dict:
-    url = f"{settings.SITE_URL}/{variant}/a/{article.id}/"
+    url = settings.SITE_URL + article.get_absolute_url(variant)
     author_url = f"{settings.SITE_URL}/{variant}/u/{article.author_id}/"
     author_name = user_text(article.author.pen_name, variant)
     image = absolute(article.cover_url)

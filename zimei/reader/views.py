@@ -15,29 +15,26 @@ from django.views.decorators.http import require_POST
 
 from zimei.accounts.models import CreatorProfile, Follow
 from zimei.accounts.services import follow_set
+from zimei.articles.models import Article
 from zimei.articles.selectors import ArticleGone, article_get_for_reader
 from zimei.channels.models import Channel
-from zimei.conversion.variants import ui
+from zimei.channels.selectors import channel_by_slug
+from zimei.conversion.variants import HANS, HANT, ui
 from zimei.core.errors import InputError
 from zimei.core.pagecache import public_page
+from zimei.core.redirects import safe_next
 from zimei.distribution.hot import hot_stamp
 from zimei.distribution.selectors import (
-    LIST_FIELDS,
     author_recent,
     channel_tops,
     channels_ordered,
     following_feed,
     hot_list,
-    public_articles,
     related_list,
 )
 from zimei.reader.meta import article_meta
 
 PER_PAGE = 20
-
-
-def _suffix() -> str:
-    return "hant" if translation.get_language() == "zh-hant" else "hans"
 
 
 def _mark_care(request: HttpRequest, care: bool) -> None:
@@ -62,9 +59,7 @@ def _sidebar() -> dict:
 @public_page
 def home(request: HttpRequest, care: bool = False) -> HttpResponse:
     _mark_care(request, care)
-    latest = (
-        public_articles().select_related("author", "channel").only(*LIST_FIELDS).order_by("-published_at")
-    )
+    latest = Article.objects.published().for_list().order_by("-published_at")
     context = {"latest": latest[:PER_PAGE], "channels": channels_ordered(), **_sidebar()}
     return render(request, "reader/home.html", context)
 
@@ -72,14 +67,10 @@ def home(request: HttpRequest, care: bool = False) -> HttpResponse:
 @public_page
 def channel(request: HttpRequest, slug: str, care: bool = False) -> HttpResponse:
     _mark_care(request, care)
-    ch = get_object_or_404(Channel, slug=slug)
-    qs = (
-        public_articles()
-        .filter(channel=ch)
-        .select_related("author", "channel")
-        .only(*LIST_FIELDS)
-        .order_by("-published_at", "-id")
-    )
+    ch = channel_by_slug(slug)
+    if ch is None:
+        raise Http404
+    qs = Article.objects.published().for_list().filter(channel=ch).order_by("-published_at", "-id")
     page = _page(request, qs)
     context = {
         "channel": ch,
@@ -99,13 +90,13 @@ def article(request: HttpRequest, article_id: int, care: bool = False) -> HttpRe
         art = article_get_for_reader(article_id)
     except ArticleGone as gone:
         return render(request, "reader/gone.html", {"article": gone.article}, status=410)
-    suffix = _suffix()
-    title, summary = getattr(art, f"title_{suffix}"), getattr(art, f"summary_{suffix}")
-    meta = article_meta(art, variant=f"zh-{suffix}", title=title, summary=summary)
+    variant = HANT if translation.get_language() == HANT else HANS
+    title, summary = art.in_variant("title", variant), art.in_variant("summary", variant)
+    meta = article_meta(art, variant=variant, title=title, summary=summary)
     context = {
         "article": art,
         "title": title,
-        "body": getattr(art, f"body_{suffix}"),
+        "body": art.in_variant("body", variant),
         "summary": summary,
         "meta": meta,
         "structured_data": meta["jsonld"],
@@ -128,13 +119,7 @@ def article(request: HttpRequest, article_id: int, care: bool = False) -> HttpRe
 def author(request: HttpRequest, creator_id: int, care: bool = False) -> HttpResponse:
     _mark_care(request, care)
     profile = get_object_or_404(CreatorProfile.objects.select_related("channel"), id=creator_id)
-    qs = (
-        public_articles()
-        .filter(author=profile)
-        .select_related("author", "channel")
-        .only(*LIST_FIELDS)
-        .order_by("-published_at", "-id")
-    )
+    qs = Article.objects.published().for_list().filter(author=profile).order_by("-published_at", "-id")
     following = (
         request.user.is_authenticated
         and Follow.objects.filter(follower=request.user, creator=profile).exists()
@@ -190,7 +175,5 @@ def follow(request: HttpRequest, creator_id: int, care: bool = False) -> HttpRes
         for msgs in exc.errors.values():
             for m in msgs:
                 messages.error(request, ui(m, variant))
-    nxt = request.POST.get("next", "")
-    if not nxt.startswith("/") or nxt.startswith("//"):
-        nxt = f"/{translation.get_language()}/{'care/' if care else ''}u/{profile.id}/"
-    return HttpResponseRedirect(nxt)
+    author_page = f"/{translation.get_language()}/{'care/' if care else ''}u/{profile.id}/"
+    return HttpResponseRedirect(safe_next(request, request.POST.get("next"), author_page))

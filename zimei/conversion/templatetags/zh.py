@@ -11,7 +11,7 @@ thread-local active language: these run hundreds of times per page.
 from django import template
 from django.utils import translation
 
-from zimei.conversion.variants import HANS, HANT, convert, ui, user_text
+from zimei.conversion.variants import HANS, HANT, convert, field_suffix, ui, user_text
 
 register = template.Library()
 
@@ -43,5 +43,4 @@ def zh_filter(text: str) -> str:
 
 @register.filter
 def in_variant(obj, field: str) -> str:
-    suffix = "hant" if _current() == HANT else "hans"
-    return getattr(obj, f"{field}_{suffix}", "") or ""
+    return getattr(obj, f"{field}_{field_suffix(_current())}", "") or ""
