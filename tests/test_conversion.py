@@ -262,3 +262,20 @@ def test_a_malformed_dictionary_line_is_refused(tmp_path, monkeypatch):
     (tmp_path / "good.txt").write_text("# c\n@include other\n甲\t乙\tnote\n", encoding="utf-8")
     (tmp_path / "other.txt").write_text("甲\t丙\tnote\t源\n丁\t戊\tnote\n", encoding="utf-8")
     assert engine.entries("good") == {"甲": "乙", "丁": "戊"}
+
+
+def test_a_cached_config_directory_owned_by_someone_else_is_not_loaded(monkeypatch, tmp_path):
+    import os
+
+    engine.converter.cache_clear()
+    monkeypatch.setattr(engine.tempfile, "gettempdir", lambda: str(tmp_path))
+    try:
+        first = engine.converter("s2twp")
+        assert first.convert("头发干了") == "頭髮乾了"
+        (built,) = [p for p in tmp_path.iterdir() if p.name.startswith("zimei-opencc-s2twp-")]
+        engine.converter.cache_clear()
+        monkeypatch.setattr(os, "getuid", lambda: os.stat(built).st_uid + 1)
+        assert engine.converter("s2twp").convert("头发干了") == "頭髮乾了"
+        assert len([p for p in tmp_path.iterdir() if p.name.startswith("zimei-opencc-s2twp-")]) == 2
+    finally:
+        engine.converter.cache_clear()

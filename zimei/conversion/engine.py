@@ -131,6 +131,10 @@ def converter(config: str) -> opencc.OpenCC:
     ).hexdigest()[:16]
     directory = Path(tempfile.gettempdir()) / f"zimei-opencc-{config}-{digest}"
     path = directory / f"{config}.json"
+    if directory.exists() and directory.stat().st_uid != os.getuid():
+        # Someone else's directory under a name anyone can predict: never load it.
+        private = Path(tempfile.mkdtemp(prefix=f"zimei-opencc-{config}-", dir=tempfile.gettempdir()))
+        return opencc.OpenCC(str(build_config(config, overlay, private)))
     if not path.exists():
         # Built in a private directory and renamed into place: processes may race.
         staging = Path(tempfile.mkdtemp(prefix=f"zimei-opencc-{config}-", dir=tempfile.gettempdir()))
