@@ -42,7 +42,7 @@ from zimei.articles.services import (
 )
 from zimei.channels.models import Channel
 from zimei.channels.selectors import channel_by_slug, channels_by_id
-from zimei.conversion.variants import HANS, HANT, convert
+from zimei.conversion.variants import HANS, HANT, convert, convert_html
 from zimei.core.errors import InputError, NotAllowed
 from zimei.core.outage import database_unavailable, unavailable_response
 from zimei.core.problems import MEDIA_TYPE, Problem, problem_response
@@ -277,7 +277,11 @@ def _article_out(article: Article, user, variant: str | None) -> dict:
     else:  # the working copy, in the writer's script unless asked otherwise
         title, summary, body = article.title, article.summary, article.body_html
         if variant:
-            title, summary, body = convert(title, variant), convert(summary, variant), convert(body, variant)
+            title, summary, body = (
+                convert(title, variant),
+                convert(summary, variant),
+                convert_html(body, variant),
+            )
         variant = variant or article.script
     return {
         "id": article.id,

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from zimei.accounts.models import CreatorProfile, User
 from zimei.channels.selectors import channel_by_slug
-from zimei.conversion.variants import HANS, HANT, convert, detect_script
+from zimei.conversion.variants import HANS, HANT, convert, convert_html, detect_script
 from zimei.core.audit import audit
 from zimei.core.audit_actions import AuditAction
 from zimei.core.errors import InputError, NotAllowed, control_characters_check, one_line, plain_text_message
@@ -189,7 +189,10 @@ def _render_variants(article: Article) -> None:
     summary = article.summary or text[:120]
     article.title_hans, article.title_hant = convert(article.title, HANS), convert(article.title, HANT)
     article.summary_hans, article.summary_hant = convert(summary, HANS), convert(summary, HANT)
-    article.body_hans, article.body_hant = convert(article.body_html, HANS), convert(article.body_html, HANT)
+    article.body_hans, article.body_hant = (
+        convert_html(article.body_html, HANS),
+        convert_html(article.body_html, HANT),
+    )
     article.cover_url = article.cover.file.url if article.cover_id and article.cover else ""
 
 

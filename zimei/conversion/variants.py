@@ -1,8 +1,10 @@
-"""Script variants: Simplified (zh-Hans) and Traditional (zh-Hant), converted by OpenCC.
+"""Script variants: Simplified (zh-Hans) and Traditional (zh-Hant), converted by OpenCC with
+Zimei's reviewed corrections inside OpenCC's own longest-match pass (engine.py, data/*.txt).
 
 Conversion is phrase-level (OpenCC's phrase dictionaries: 软件 → 軟體, 信息 → 資訊), never a
 character table. Text is stored in the script its author wrote it in; `convert` renders it in
-the reader's script. Converters are built once per process: building one loads dictionaries.
+the reader's script, `convert_html` does the same for an article body, touching text nodes only
+(html.py). Converters are built once per process: building one loads dictionaries.
 """
 
 from __future__ import annotations
@@ -10,12 +12,24 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-import opencc
 from django.conf import settings
+
+from . import engine
 
 HANS = "zh-hans"
 HANT = "zh-hant"
 VARIANTS = (HANS, HANT)
+
+# Surnames whose ordinary-word reading OpenCC picks (范 → 範, 余 → 餘, 于 → 於, 钟 → 鐘):
+# in a name recognised by rjieba (part of speech `nr`), the surname is written this way.
+SURNAMES: dict[str, str] = {"范": "范", "余": "余", "于": "于", "钟": "鍾"}
+# While OpenCC converts, a recognised surname stands in as a private-use character, which no
+# dictionary matches: the rest of the name and the text around it are converted in the same
+# single pass, and the surname comes back as written above.
+_PIN = {surname: chr(0xF8F0 + i) for i, surname in enumerate(SURNAMES)}
+_UNPIN = {ord(pin): SURNAMES[surname] for surname, pin in _PIN.items()}
+_CANDIDATE = re.compile(f"[{''.join(SURNAMES)}]")
+_WINDOW = 6  # characters either side of a candidate surname that rjieba sees
 
 
 def field_suffix(variant: str | None) -> str:
@@ -24,22 +38,45 @@ def field_suffix(variant: str | None) -> str:
     return "hant" if variant == HANT else "hans"
 
 
-@lru_cache(maxsize=4)
-def _converter(config: str) -> opencc.OpenCC:
-    return opencc.OpenCC(config)
+def _converter(config: str):
+    return engine.converter(config)
 
 
-# Terms the Taiwan-idiom dictionaries render wrongly for news prose (they carry a programming
-# sense: 声明 "declaration" -> 宣告, 发布 "release" -> 釋出); these keep their plain Traditional form.
-HANT_KEEP: dict[str, str] = {
-    "声明": "聲明",
-    "聲明": "聲明",
-    "发布": "發布",
-    "發布": "發布",
-    "权限": "權限",  # not 許可權
-    "權限": "權限",
-}
-_HANT_KEEP_RE = re.compile("|".join(map(re.escape, HANT_KEEP)))
+def _pin_names(text: str) -> str | None:
+    """`text` with the surname of every recognised name pinned; None when there is none.
+
+    rjieba tags a few characters either side of each candidate surname (not the whole text:
+    most texts hold a 于 somewhere, and tagging all of it would cost as much as converting it).
+    This cuts nothing out of the conversion: only the recognition looks at a window."""
+    if not any(s in text for s in SURNAMES) or any(chr(c) in text for c in _UNPIN):
+        return None
+    import rjieba
+
+    pins = []
+    for m in _CANDIDATE.finditer(text):
+        at = m.start()
+        pos = max(0, at - _WINDOW)
+        for word, tag in rjieba.tag(text[pos : at + _WINDOW]):
+            if pos == at:
+                # Pinned only where OpenCC would get the surname wrong: it knows some names
+                # (于里察), and pinning would take them out of its phrase dictionary.
+                if tag == "nr" and 2 <= len(word) <= 3 and _name_wrong(word):
+                    pins.append(at)
+                break
+            if pos > at:
+                break
+            pos += len(word)
+    if not pins:
+        return None
+    chars = list(text)
+    for at in pins:
+        chars[at] = _PIN[chars[at]]
+    return "".join(chars)
+
+
+@lru_cache(maxsize=4096)
+def _name_wrong(word: str) -> bool:
+    return not _converter(settings.ZIMEI_HANT_OPENCC).convert(word).startswith(SURNAMES[word[0]])
 
 
 def convert(text: str, variant: str) -> str:
@@ -49,15 +86,26 @@ def convert(text: str, variant: str) -> str:
     if variant != HANT:
         return _converter(settings.ZIMEI_HANS_OPENCC).convert(text)
     converter = _converter(settings.ZIMEI_HANT_OPENCC)
-    if not _HANT_KEEP_RE.search(text):
+    pinned = _pin_names(text)
+    if pinned is None:
         return converter.convert(text)
-    out, last = [], 0
-    for match in _HANT_KEEP_RE.finditer(text):
-        out.append(converter.convert(text[last : match.start()]))
-        out.append(HANT_KEEP[match.group()])
-        last = match.end()
-    out.append(converter.convert(text[last:]))
-    return "".join(out)
+    return converter.convert(pinned).translate(_UNPIN)
+
+
+def convert_html(html: str, variant: str) -> str:
+    """An HTML fragment (an article body) in `variant`'s script: text nodes and the attributes a
+    reader sees (alt, title) are converted; tags, URLs, code and kept spans are not."""
+    from .html import convert_html as _convert_html
+
+    return _convert_html(html, lambda text: convert(text, variant))
+
+
+@lru_cache(maxsize=8192)
+def user_text(value: str, variant: str) -> str:
+    """User data (a pen name, tagline, channel name, reason) in `variant`'s script, whichever
+    script it was written in: a Traditional pen name shows in Simplified on a Simplified page and
+    the other way round. Memoised: the same names recur on every page."""
+    return convert(value, variant) if value else value
 
 
 @lru_cache(maxsize=4096)

@@ -41,7 +41,7 @@ from zimei.articles.models import Article, ArticleBody, Image
 from zimei.articles.sanitize import html_to_text, sanitize_body
 from zimei.articles.services import image_create
 from zimei.channels.models import Channel
-from zimei.conversion.variants import HANS, HANT, convert, detect_script
+from zimei.conversion.variants import HANS, HANT, convert, convert_html, detect_script
 from zimei.distribution.creators import creators_counts_refresh
 from zimei.distribution.hot import rebuilt_log
 from zimei.distribution.keywords import extract_keywords
@@ -133,8 +133,8 @@ def _pool(seed: int, pictures: list[Image], channels: dict[str, int]) -> dict[st
                         channel_id=channels[topic.channel],
                         script=detect_script(plan.title + text),
                         body_html=body,
-                        body_hans=convert(body, HANS),
-                        body_hant=convert(body, HANT),
+                        body_hans=convert_html(body, HANS),
+                        body_hant=convert_html(body, HANT),
                         summary_hans=convert(summary, HANS),
                         summary_hant=convert(summary, HANT),
                         keywords=[[w, s] for w, s in extract_keywords(plan.title, text)],

@@ -21,7 +21,7 @@ from zimei.accounts.models import CreatorProfile
 from zimei.articles.models import Article
 from zimei.channels.models import Channel
 from zimei.channels.selectors import channel_by_slug
-from zimei.conversion.variants import HANS, HANT, ui
+from zimei.conversion.variants import HANS, HANT, ui, user_text
 from zimei.core.errors import xml_safe
 
 FEED_ITEMS = 30
@@ -98,7 +98,7 @@ class _ArticleFeed(Feed):
     def title(self, obj) -> str:
         variant = _variant()
         name = self._name(obj)
-        return f"{SITE_NAME} · {ui(name, variant)}" if name else SITE_NAME
+        return f"{SITE_NAME} · {user_text(name, variant)}" if name else SITE_NAME
 
     def link(self, obj) -> str:
         return site_url(f"/{_variant()}/{self._path(obj)}")
@@ -142,13 +142,13 @@ class _ArticleFeed(Feed):
         return max(item.updated_at, item.published_at)
 
     def item_author_name(self, item: Article) -> str:
-        return ui(item.author.pen_name, _variant())
+        return user_text(item.author.pen_name, _variant())
 
     def item_author_link(self, item: Article) -> str:
         return site_url(f"/{_variant()}/u/{item.author_id}/")
 
     def item_categories(self, item: Article) -> list[str]:
-        return [ui(item.channel.name, _variant())]
+        return [user_text(item.channel.name, _variant())]
 
 
 class SiteRss(_ArticleFeed):
@@ -177,7 +177,7 @@ class ChannelRss(_ArticleFeed):
         return latest_articles().filter(channel_id=obj.id)
 
     def description(self, obj: Channel) -> str:
-        return ui(f"{SITE_NAME} · {obj.name}频道的最新文章", _variant())
+        return user_text(f"{SITE_NAME} · {obj.name}频道的最新文章", _variant())
 
 
 class ChannelAtom(ChannelRss):
@@ -199,10 +199,10 @@ class AuthorRss(_ArticleFeed):
         return latest_articles().filter(author_id=obj.id)
 
     def description(self, obj: CreatorProfile) -> str:
-        return ui(f"{obj.pen_name}在 {SITE_NAME} 发表的最新文章", _variant())
+        return user_text(f"{obj.pen_name}在 {SITE_NAME} 发表的最新文章", _variant())
 
     def author_name(self, obj: CreatorProfile) -> str:
-        return ui(obj.pen_name, _variant())
+        return user_text(obj.pen_name, _variant())
 
     def author_link(self, obj: CreatorProfile) -> str:
         return site_url(f"/{_variant()}/u/{obj.id}/")

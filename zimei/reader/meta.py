@@ -13,7 +13,7 @@ from django.conf import settings
 from django.utils.safestring import SafeString, mark_safe
 
 from zimei.articles.models import Article
-from zimei.conversion.variants import HANT, ui
+from zimei.conversion.variants import HANT, user_text
 
 PUBLISHER = "Zimei 自媒"
 HEADLINE_MAX = 110  # Google's limit for a NewsArticle headline
@@ -39,7 +39,7 @@ def ld_json(data: dict) -> SafeString:
 def article_meta(article: Article, *, variant: str, title: str, summary: str) -> dict:
     url = settings.SITE_URL + article.get_absolute_url(variant)
     author_url = f"{settings.SITE_URL}/{variant}/u/{article.author_id}/"
-    author_name = ui(article.author.pen_name, variant)
+    author_name = user_text(article.author.pen_name, variant)
     image = absolute(article.cover_url)
     description = summary or title
     published = article.published_at.isoformat() if article.published_at else ""
@@ -55,7 +55,7 @@ def article_meta(article: Article, *, variant: str, title: str, summary: str) ->
         "publisher": {"@type": "Organization", "name": PUBLISHER, "url": settings.SITE_URL + "/"},
         "mainEntityOfPage": {"@type": "WebPage", "@id": url},
         "inLanguage": LANGUAGE_TAG.get(variant, "zh-Hans"),
-        "articleSection": ui(article.channel.name, variant),
+        "articleSection": user_text(article.channel.name, variant),
     }
     if image:
         ld["image"] = [image]

@@ -33,7 +33,7 @@ from zimei.articles.services import (
     upload_from,
 )
 from zimei.channels.models import Channel
-from zimei.conversion.variants import HANT, convert, ui
+from zimei.conversion.variants import HANT, convert, convert_html, ui
 from zimei.core.errors import InputError, NotAllowed
 from zimei.core.ratelimit import RateLimited, rate_check, rate_count, retry_text
 from zimei.distribution.creator_index import creator_index_recompute
@@ -264,7 +264,7 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         working = sanitize_body(article.body_html)
         title = convert(article.title, variant)
-        body = convert(working, variant)
+        body = convert_html(working, variant)
         summary = convert(article.summary or html_to_text(working)[:120], variant)
     context = {"article": article, "title": title, "body": body, "summary": summary, "is_author": is_author}
     response = render(request, "studio/preview.html", context)

@@ -1,16 +1,17 @@
 """Template helpers for script variants.
 
-`{% zh "申请入驻" %}` writes a UI string in the reader's script; `{{ text|zh }}` converts any
-text; `{{ article|in_variant:"title" }}` reads a field stored per variant (title_hans /
-title_hant), which needs no conversion at all. The variant comes from the template context
-(set by the `variant` context processor) rather than the thread-local active language: these
-run hundreds of times per page.
+`{% zh "申请入驻" %}` writes a UI string in the reader's script; `{{ text|zh }}` shows any text
+(user data: pen names, taglines, repost sources, reasons, channel names) in the page's script
+whichever script it was written in; `{{ article|in_variant:"title" }}` reads a field stored
+per variant (title_hans / title_hant), which needs no conversion at all. The variant comes
+from the template context (set by the `variant` context processor) rather than the
+thread-local active language: these run hundreds of times per page.
 """
 
 from django import template
 from django.utils import translation
 
-from zimei.conversion.variants import HANS, HANT, convert, field_suffix, ui
+from zimei.conversion.variants import HANS, HANT, convert, field_suffix, ui, user_text
 
 register = template.Library()
 
@@ -35,8 +36,9 @@ def zh_filter(text: str) -> str:
     if not text:
         return text
     text = str(text)
+    # Both directions: a Traditional pen name on a Simplified page is shown in Simplified.
     # Short strings (names, taglines, channel names) recur on every page: memoised.
-    return ui(text, _current()) if len(text) <= 80 else convert(text, _current())
+    return user_text(text, _current()) if len(text) <= 80 else convert(text, _current())
 
 
 @register.filter

@@ -7,7 +7,7 @@ from django import template
 from django.utils import timezone
 from django.utils.html import format_html
 
-from zimei.conversion.variants import HANT, ui
+from zimei.conversion.variants import HANT, user_text
 
 register = template.Library()
 
@@ -17,7 +17,7 @@ def _fields(context, article) -> tuple[str, str, str]:
     hant = variant == HANT
     title = article.title_hant if hant else article.title_hans
     pen = article.author.pen_name
-    return title, (ui(pen, variant) if hant else pen), context.get("base", "/")
+    return title, user_text(pen, variant), context.get("base", "/")
 
 
 @register.simple_tag(takes_context=True)
@@ -45,9 +45,7 @@ def hot_item(context, article) -> str:
     if article.original or not article.source:
         source = pen
     else:  # the outlet a repost came from, in the page's script like everything else
-        source = (
-            ui(article.source, context.get("variant")) if context.get("variant") == HANT else article.source
-        )
+        source = user_text(article.source, context.get("variant"))
     when = timezone.localtime(article.published_at)
     return format_html(
         '<li><a href="{}a/{}/">{}</a><span class="meta"><span class="src">{}</span> '

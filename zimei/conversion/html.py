@@ -1,0 +1,127 @@
+"""Convert an HTML fragment's text nodes only.
+
+Tags, attribute names and values (href, src, lang …) pass through byte for byte, except the
+two attributes that are text a reader sees: `alt` and `title`. Nothing inside `<code>`,
+`<pre>`, `<kbd>`, `<samp>`, `<script>`, `<style>` or `<textarea>` is converted, nor anything
+inside an element marked as kept:
+
+- `translate="no"` (the HTML attribute that tells translation tools to leave text alone), or
+- a `lang` naming a language or script other than plain Chinese (`lang="zh-Hant"`,
+  `lang="ja"`, `lang="en"`): the author said what it is written in.
+
+All convertible pieces of a fragment go through one conversion call, joined by a
+private-use character that no dictionary entry contains (so no phrase spans two pieces);
+tags are boundaries, as they are for a reader's eye between a link and the text around it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+# A tag (quoted attribute values may contain ">"), a comment, a doctype or CDATA.
+_TOKEN = re.compile(r"<!--.*?-->|<![^>]*>|</?[A-Za-z][^\s/>]*(?:[^>\"']|\"[^\"]*\"|'[^']*')*>", re.S)
+_NAME = re.compile(r"</?([A-Za-z][^\s/>]*)")
+_ATTR = re.compile(r"([^\s=/>\"']+)(\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>\"']+)))?")
+RAW = frozenset({"code", "pre", "kbd", "samp", "script", "style", "textarea", "xmp"})
+VOID = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+)
+SEEN_ATTRIBUTES = frozenset({"alt", "title"})
+_SEP = "\ue000"
+
+
+def _kept(attrs: dict[str, str]) -> bool:
+    if attrs.get("translate", "").strip().lower() == "no":
+        return True
+    lang = attrs.get("lang")
+    return lang is not None and lang.strip().lower() not in ("", "zh")
+
+
+def _attributes(tag: str) -> dict[str, str]:
+    body = _NAME.sub("", tag, count=1).rstrip(">").rstrip("/")
+    out = {}
+    for m in _ATTR.finditer(body):
+        value = m.group(3) if m.group(3) is not None else m.group(4) if m.group(4) is not None else m.group(5)
+        out[m.group(1).lower()] = value or ""
+    return out
+
+
+def convert_html(html: str, convert: Callable[[str], str]) -> str:
+    """`html` with its reader-visible text converted by `convert` (a str → str function)."""
+    if not html:
+        return html
+    parts: list[str] = []  # the output, with convertible pieces as placeholders
+    pieces: list[str] = []  # the convertible pieces, in order
+    slots: list[tuple[int, int, int]] = []  # (index in parts, start, end) of each piece in it
+    stack: list[tuple[str, bool]] = []  # open elements: (name, kept or raw)
+
+    def keeping() -> bool:
+        return bool(stack) and stack[-1][1]
+
+    def add_text(text: str) -> None:
+        if text and not keeping() and not text.isspace():
+            slots.append((len(parts), 0, len(text)))
+            pieces.append(text)
+        parts.append(text)
+
+    pos = 0
+    for m in _TOKEN.finditer(html):
+        add_text(html[pos : m.start()])
+        pos = m.end()
+        tag = m.group()
+        if tag.startswith("<!"):
+            parts.append(tag)
+            continue
+        name = _NAME.match(tag).group(1).lower()
+        if tag.startswith("</"):
+            for i in range(len(stack) - 1, -1, -1):
+                if stack[i][0] == name:
+                    del stack[i:]
+                    break
+            parts.append(tag)
+            continue
+        attrs = _attributes(tag)
+        inside_kept = keeping()
+        kept = inside_kept or name in RAW or _kept(attrs)
+        if not inside_kept and not (_kept(attrs) or name in RAW) and SEEN_ATTRIBUTES & attrs.keys():
+            index = len(parts)
+            for a in _ATTR.finditer(tag, _NAME.match(tag).end()):
+                if a.group(1).lower() in SEEN_ATTRIBUTES and a.group(2):
+                    group = 3 if a.group(3) is not None else 4 if a.group(4) is not None else 5
+                    if a.group(group) and not a.group(group).isspace():
+                        slots.append((index, a.start(group), a.end(group)))
+                        pieces.append(a.group(group))
+        parts.append(tag)
+        if name not in VOID and not tag.endswith("/>"):
+            stack.append((name, kept))
+        # Raw-text elements end at their own closing tag only: skip to it.
+        if name in ("script", "style", "textarea", "xmp") and not tag.endswith("/>"):
+            close = re.compile(rf"</{name}\s*>", re.I).search(html, pos)
+            end = close.start() if close else len(html)
+            parts.append(html[pos:end])
+            pos = end
+    add_text(html[pos:])
+    if not pieces:
+        return html
+
+    converted = _convert_all(pieces, convert)
+    # Put the converted pieces back; a tag may hold two (alt and title): replace from the end.
+    by_part: dict[int, list[tuple[int, int, str]]] = {}
+    for (index, start, end), new in zip(slots, converted, strict=True):
+        by_part.setdefault(index, []).append((start, end, new))
+    for index, edits in by_part.items():
+        s = parts[index]
+        for start, end, new in sorted(edits, reverse=True):
+            s = s[:start] + new + s[end:]
+        parts[index] = s
+    return "".join(parts)
+
+
+def _convert_all(pieces: list[str], convert: Callable[[str], str]) -> list[str]:
+    if any(_SEP in p for p in pieces):
+        return [convert(p) for p in pieces]
+    out = convert(_SEP.join(pieces)).split(_SEP)
+    if len(out) != len(pieces):  # cannot happen unless a dictionary maps the separator
+        return [convert(p) for p in pieces]
+    return out
