@@ -12,9 +12,11 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+import rjieba
 from django.conf import settings
 
 from . import engine
+from .html import convert_html as _convert_html
 
 HANS = "zh-hans"
 HANT = "zh-hant"
@@ -50,7 +52,6 @@ def _pin_names(text: str) -> str | None:
     This cuts nothing out of the conversion: only the recognition looks at a window."""
     if not any(s in text for s in SURNAMES) or any(chr(c) in text for c in _UNPIN):
         return None
-    import rjieba
 
     pins = []
     for m in _CANDIDATE.finditer(text):
@@ -95,8 +96,6 @@ def convert(text: str, variant: str) -> str:
 def convert_html(html: str, variant: str) -> str:
     """An HTML fragment (an article body) in `variant`'s script: text nodes and the attributes a
     reader sees (alt, title) are converted; tags, URLs, code and kept spans are not."""
-    from .html import convert_html as _convert_html
-
     return _convert_html(html, lambda text: convert(text, variant))
 
 
