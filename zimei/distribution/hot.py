@@ -46,6 +46,7 @@ from zimei.accounts.models import CreatorProfile, User
 from zimei.articles.models import Article
 from zimei.channels.models import Channel
 from zimei.core.audit import audit
+from zimei.core.audit_actions import AuditAction
 from zimei.core.errors import InputError, NotAllowed
 from zimei.core.frontcache import list_paths, purge
 
@@ -375,7 +376,7 @@ def hot_pin_set(
     )
     where = _channel_label(channel)
     reason = f"{where}热点第 {pos} 位" if action == HotPin.Action.PIN else f"从{where}热点移除"
-    audit(actor=actor, action=f"hot.{action}", target=article, reason=reason)
+    audit(actor=actor, action=AuditAction(f"hot.{action}"), target=article, reason=reason)
     transaction.on_commit(hot_expire)
     return pin
 
@@ -390,7 +391,7 @@ def hot_pin_undo(*, actor: User, pin_id: int | str) -> None:
         raise InputError.one("form", "这条置顶或移除已经撤销了")
     where = _channel_label(pin.channel)
     reason = f"撤销{where}热点的{pin.get_action_display()}"
-    audit(actor=actor, action="hot.undo", target=pin.article, reason=reason)
+    audit(actor=actor, action=AuditAction.HOT_UNDO, target=pin.article, reason=reason)
     pin.delete()
     transaction.on_commit(hot_expire)
 
