@@ -11,8 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from zimei.accounts.services import token_create, token_revoke
+from zimei.api.models import IdempotencyRecord
 from zimei.articles.models import Article, Image
-from zimei.core.models import IdempotencyRecord
 
 from .factories import CHIP_BODY, UserFactory, creator, editor, png_bytes, png_declaring, published_article
 

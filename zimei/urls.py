@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from zimei.accounts.forms import AdminLoginForm
 from zimei.api.api import api
+from zimei.conversion import views as conversion_views
 from zimei.core import views as core_views
 from zimei.distribution import beacon, sitemaps
 from zimei.distribution import views as distribution_views
@@ -15,7 +16,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("media/<path:path>", core_views.media, name="media"),
-    path("switch/<str:variant>/", core_views.variant_switch, name="variant-switch"),
+    path("switch/<str:variant>/", conversion_views.variant_switch, name="variant-switch"),
     path("share/<int:article_id>/<str:target>/", distribution_views.share, name="share"),
     path("qr/<int:article_id>.svg", distribution_views.qr_code, name="qr"),
     # The view beacon (distribution/beacon.py; under `zimei serve` BeaconApp answers these first).

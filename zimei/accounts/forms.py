@@ -8,26 +8,12 @@ from __future__ import annotations
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import QueryDict
-from django.utils import translation
 
 from zimei.accounts.services import ApplicationInput
-from zimei.conversion.variants import HANS, ui
-from zimei.core.errors import InputError
+from zimei.conversion.variants import current_variant, ui
 from zimei.core.ratelimit import signin_guard
 
 APPLICATION_FIELDS = ("pen_name", "tagline", "channel", "intro", "sample_work")
-
-
-def current_variant() -> str:
-    lang = translation.get_language()
-    return lang if lang in ("zh-hans", "zh-hant") else HANS
-
-
-def ui_errors(exc: InputError, variant: str | None = None) -> dict[str, list[str]]:
-    """A service's errors (field -> messages in Simplified) in the reader's script. Errors about
-    the whole form ('' in the service) are under "form", which templates can reach."""
-    variant = variant or current_variant()
-    return {field or "form": [ui(m, variant) for m in messages] for field, messages in exc.errors.items()}
 
 
 def typed(post: QueryDict, fields: tuple[str, ...]) -> dict[str, str]:

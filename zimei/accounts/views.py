@@ -13,12 +13,12 @@ from django.views.decorators.http import require_POST
 from zimei.accounts.models import CreatorApplication
 from zimei.accounts.services import creator_application_submit, user_register
 from zimei.channels.models import Channel
-from zimei.conversion.variants import ui
+from zimei.conversion.variants import current_variant, ui, ui_errors
 from zimei.core.errors import InputError
 from zimei.core.ratelimit import client_address, rate_check, rate_count
 from zimei.core.redirects import safe_next
 
-from .forms import APPLICATION_FIELDS, LoginForm, application_input, current_variant, typed, ui_errors
+from .forms import APPLICATION_FIELDS, LoginForm, application_input, typed
 
 REGISTER_FIELDS = ("username",)  # passwords are never sent back into the form
 

@@ -14,7 +14,7 @@ from ninja.security import HttpBearer
 
 from zimei.accounts.models import ApiToken, User
 from zimei.accounts.services import token_authenticate
-from zimei.core.models import IdempotencyRecord
+from zimei.api.models import IdempotencyRecord
 from zimei.core.problems import Problem
 from zimei.core.ratelimit import RateLimited, client_address, rate_hit
 

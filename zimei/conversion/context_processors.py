@@ -2,8 +2,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils import translation
 
-from zimei.core.urlpaths import with_care, with_variant
-
+from .urlpaths import with_care, with_variant
 from .variants import HANS, other
 
 

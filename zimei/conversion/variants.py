@@ -14,6 +14,9 @@ from functools import lru_cache
 
 import rjieba
 from django.conf import settings
+from django.utils import translation
+
+from zimei.core.errors import InputError
 
 from . import engine
 from .html import convert_html as _convert_html
@@ -127,3 +130,15 @@ def detect_script(text: str) -> str:
 
 def other(variant: str) -> str:
     return HANT if variant == HANS else HANS
+
+
+def current_variant() -> str:
+    lang = translation.get_language()
+    return lang if lang in ("zh-hans", "zh-hant") else HANS
+
+
+def ui_errors(exc: InputError, variant: str | None = None) -> dict[str, list[str]]:
+    """A service's errors (field -> messages in Simplified) in the reader's script. Errors about
+    the whole form ('' in the service) are under "form", which templates can reach."""
+    variant = variant or current_variant()
+    return {field or "form": [ui(m, variant) for m in messages] for field, messages in exc.errors.items()}

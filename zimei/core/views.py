@@ -8,13 +8,11 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.db import DataError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from .outage import current_database_error, unavailable_response
-from .redirects import safe_next
-from .urlpaths import with_variant
 
 IMAGE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}
 
@@ -35,25 +33,6 @@ def media(request: HttpRequest, path: str) -> FileResponse:
     response = FileResponse(target.open("rb"), content_type=content_type)
     response["Cache-Control"] = "public, max-age=31536000, immutable"
     response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
-@require_GET
-def variant_switch(request: HttpRequest, variant: str) -> HttpResponseRedirect:
-    """Remember the reader's script and go to the same page in it."""
-    if variant not in ("zh-hans", "zh-hant"):
-        raise Http404
-    nxt = safe_next(request, request.GET.get("next"), "/")
-    if not nxt.startswith("/"):  # a full URL on this host: the switch keeps to paths
-        nxt = "/"
-    response = HttpResponseRedirect(with_variant(nxt, variant))
-    response.set_cookie(
-        settings.LANGUAGE_COOKIE_NAME,
-        variant,
-        max_age=settings.LANGUAGE_COOKIE_AGE,
-        samesite="Lax",
-        secure=settings.LANGUAGE_COOKIE_SECURE,
-    )
     return response
 
 

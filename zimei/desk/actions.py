@@ -21,8 +21,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.decorators import method_decorator
 from django.views import View
 
-from zimei.accounts.forms import current_variant
-from zimei.conversion.variants import ui
+from zimei.conversion.variants import current_variant, ui
 from zimei.core.redirects import safe_next
 
 from .access import editor_only

@@ -8,8 +8,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from zimei.accounts.forms import ui_errors
 from zimei.articles.selectors import ArticleGone, article_get_for_reader
+from zimei.conversion.variants import ui_errors
 from zimei.core.errors import InputError
 from zimei.moderation.models import Report
 from zimei.moderation.services import REPORT_NOTE_MAX, report_create, report_open_exists

@@ -9,9 +9,8 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from zimei.accounts.forms import current_variant, ui_errors
 from zimei.articles.models import Article
-from zimei.conversion.variants import ui
+from zimei.conversion.variants import current_variant, ui, ui_errors
 from zimei.core.errors import InputError, NotAllowed
 from zimei.moderation import services as rules
 from zimei.moderation.models import Appeal

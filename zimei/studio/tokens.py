@@ -9,10 +9,9 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from zimei.accounts.forms import current_variant, ui_errors
 from zimei.accounts.models import ApiToken
 from zimei.accounts.services import token_create, token_revoke
-from zimei.conversion.variants import ui
+from zimei.conversion.variants import current_variant, ui, ui_errors
 from zimei.core.errors import InputError
 from zimei.core.ratelimit import rate_check, rate_count
 

@@ -19,7 +19,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from zimei.accounts.forms import current_variant, ui_errors
 from zimei.accounts.levels import level_report
 from zimei.articles.models import Article, Image, Revision
 from zimei.articles.sanitize import html_to_text, sanitize_body
@@ -33,7 +32,7 @@ from zimei.articles.services import (
     upload_from,
 )
 from zimei.channels.models import Channel
-from zimei.conversion.variants import HANT, convert, convert_html, ui
+from zimei.conversion.variants import HANT, convert, convert_html, current_variant, ui, ui_errors
 from zimei.core.errors import InputError, NotAllowed
 from zimei.core.ratelimit import RateLimited, rate_check, rate_count, retry_text
 from zimei.distribution.creator_index import creator_index_recompute
