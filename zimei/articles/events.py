@@ -28,6 +28,10 @@ article_left_public = Signal()
 # article, from_channel_id: a published article moved to another channel (its pages moved too).
 article_moved = Signal()
 
+# article: a published article's two scripts were rendered again from its published text (the
+# conversion dictionary changed: `zimei article rerender`); its words did not change.
+article_rerendered = Signal()
+
 
 class Leave(models.TextChoices):
     WITHDRAWN = "withdrawn", "作者撤回"

@@ -196,6 +196,39 @@ def _render_variants(article: Article) -> None:
     article.cover_url = article.cover.file.url if article.cover_id and article.cover else ""
 
 
+RENDERED_FIELDS = ["script", "title_hans", "title_hant", "summary_hans", "summary_hant", "body"]
+
+
+@transaction.atomic
+def article_rerender(*, article: Article) -> bool:
+    """Render a published article's scripts again from its published text, as a publish would
+    now (after a change to the conversion dictionary). The published text is the last publish's
+    revision, so an edit waiting for review stays unpublished. Returns whether a rendering
+    changed; only then is it saved and its pages purged (article_rerendered)."""
+    if article.status != Article.Status.PUBLISHED:
+        return False
+    published = article.revisions.filter(kind=Revision.Kind.PUBLISH).order_by("-id").first()
+    if published is None and article.edit_pending:
+        return False  # no record of the published text: leave it as it is
+    source = Article(
+        title=published.title if published else article.title,
+        summary=published.summary if published else article.summary,
+        cover=article.cover,
+    )
+    source.body_html = published.body_html if published else article.body_html
+    _render_variants(source)
+    before = [getattr(article, f) for f in RENDERED_FIELDS[:-1]] + [article.body_hans, article.body_hant]
+    after = [getattr(source, f) for f in RENDERED_FIELDS[:-1]] + [source.body_hans, source.body_hant]
+    if before == after:
+        return False
+    for f in RENDERED_FIELDS[:-1]:
+        setattr(article, f, getattr(source, f))
+    article.body_hans, article.body_hant = source.body_hans, source.body_hant
+    article.save(update_fields=RENDERED_FIELDS)
+    events.article_rerendered.send(sender=Article, article=article)
+    return True
+
+
 @transaction.atomic
 def article_publish(*, article: Article, actor: User, when=None) -> Article:
     """Publish the working copy: validate it fully, render it in both scripts, index it."""

@@ -9,7 +9,12 @@ from django.db import transaction
 from django.dispatch import receiver
 
 from zimei.accounts.events import follow_changed
-from zimei.articles.events import article_left_public, article_moved, article_published
+from zimei.articles.events import (
+    article_left_public,
+    article_moved,
+    article_published,
+    article_rerendered,
+)
 from zimei.articles.models import Article
 from zimei.articles.sanitize import html_to_text
 from zimei.core.signals import data_restored, worker_ready
@@ -45,6 +50,11 @@ def _left_public(sender, *, article: Article, **_) -> None:
 @receiver(article_moved, dispatch_uid="distribution.moved")
 def _moved(sender, *, article: Article, from_channel_id: int, **_) -> None:
     transaction.on_commit(lambda: purge_article(article, channel_ids=[from_channel_id]))
+
+
+@receiver(article_rerendered, dispatch_uid="distribution.rerendered")
+def _rerendered(sender, *, article: Article, **_) -> None:
+    transaction.on_commit(lambda: purge_article(article))
 
 
 @receiver(follow_changed, dispatch_uid="distribution.follow")

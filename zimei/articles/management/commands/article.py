@@ -1,13 +1,17 @@
-"""`zimei article import`: Markdown, HTML, folders, WordPress exports and `zimei export` zips."""
+"""`zimei article import`: Markdown, HTML, folders, WordPress exports and `zimei export` zips;
+`zimei article rerender`: render published articles again after the conversion dictionary changed."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from tqdm import tqdm
 
 from zimei.accounts.models import CreatorProfile, User
 from zimei.articles.importing import ImportFailed, import_path
+from zimei.articles.models import Article
+from zimei.articles.services import article_rerender
 
 
 def author_for(username: str) -> CreatorProfile:
@@ -28,7 +32,8 @@ class Command(BaseCommand):
     help = (
         "Manage articles. `zimei article import PATH --author USERNAME [--publish] [--strict]` "
         "imports Markdown or HTML files, a folder of them, a WordPress export (WXR) or a zip "
-        "made by `zimei export`."
+        "made by `zimei export`. `zimei article rerender` renders published articles in both "
+        "scripts again, after the conversion dictionary changed."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -64,7 +69,23 @@ class Command(BaseCommand):
             "others imported; the exit is non-zero only when nothing could be imported)",
         )
 
+        rer = sub.add_parser(
+            "rerender",
+            help="render published articles in both scripts again (after a conversion dictionary change)",
+            description=(
+                "Render the title, summary and body of every published article in Simplified and "
+                "Traditional again from its published text, with the conversion dictionary as it is "
+                "now (zimei/conversion/data/, docs/conversion.md). Only articles whose rendering "
+                "changes are saved, and their pages purged. An edit waiting for review stays "
+                "unpublished. Safe to stop and run again; --from-id resumes where a run stopped."
+            ),
+        )
+        rer.add_argument("--from-id", type=int, default=0, metavar="ID", help="start at this article id")
+        rer.add_argument("--batch", type=int, default=200, metavar="N", help="articles read at a time")
+
     def handle(self, *args, action: str, **options) -> None:
+        if action == "rerender":
+            return self.handle_rerender(**options)
         author = author_for(options["author"])
         path = Path(options["path"]).expanduser()
         verbose = options["verbosity"] > 0
@@ -90,3 +111,23 @@ class Command(BaseCommand):
         for line in failures:
             self.stderr.write(self.style.ERROR(line))
         self.stdout.write(self.style.WARNING(summary) if result.failed else self.style.SUCCESS(summary))
+
+    def handle_rerender(self, *, from_id: int, batch: int, verbosity: int, **_) -> None:
+        if batch < 1:
+            raise CommandError("--batch: at least 1")
+        published = Article.objects.filter(status=Article.Status.PUBLISHED, id__gte=from_id)
+        ids = list(published.order_by("id").values_list("id", flat=True))
+        changed, last = 0, None
+        with tqdm(total=len(ids), desc="rerender", unit="art", disable=verbosity < 1) as bar:
+            for start in range(0, len(ids), batch):
+                chunk = ids[start : start + batch]
+                for article in Article.objects.filter(id__in=chunk).select_related("cover").order_by("id"):
+                    changed += article_rerender(article=article)
+                    last = article.id
+                bar.update(len(chunk))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Rendered {len(ids)} published article(s) again: {changed} changed"
+                + (f" (last id {last})" if last is not None else "")
+            )
+        )
