@@ -279,3 +279,59 @@ def test_a_cached_config_directory_owned_by_someone_else_is_not_loaded(monkeypat
         assert len([p for p in tmp_path.iterdir() if p.name.startswith("zimei-opencc-s2twp-")]) == 2
     finally:
         engine.converter.cache_clear()
+
+
+# --- zimei article rerender: published articles after a dictionary change -----------------------
+
+
+@pytest.mark.django_db
+def test_rerender_brings_published_articles_up_to_the_dictionary_and_keeps_held_edits(
+    client, django_capture_on_commit_callbacks
+):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from zimei.articles.models import Article
+    from zimei.articles.services import ArticleInput, article_publish, article_save
+
+    author = creator(trusted=True)
+    article = published_article(author, title="扩展功能上线", body="<p>这次扩展了社区的功能。</p>")
+    # As rendered by plain OpenCC before the correction layer (an older dictionary).
+    Article.objects.filter(pk=article.pk).update(title_hant="擴充套件功能上線")
+    body = article.body
+    body.body_hant = "<p>這次擴充套件了社群的功能。</p>"
+    body.save()
+    held = published_article(author, title="第二篇", body="<p>原来的正文，已经发布。</p>")
+    author.trusted = False  # its next edit waits for review
+    author.save(update_fields=["trusted"])
+    article_save(
+        article=held,
+        actor=author.user,
+        data=ArticleInput(title="第二篇", body_html="<p>等待审核的修改。</p>", channel="tech"),
+    )
+    article_publish(article=Article.objects.get(pk=held.pk), actor=author.user)
+    assert Article.objects.get(pk=held.pk).edit_pending
+
+    out = StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("article", "rerender", stdout=out, verbosity=0)
+    assert "2 published article(s) again: 1 changed" in out.getvalue()
+    page = client.get(f"/zh-hant/a/{article.pk}/").content.decode()
+    assert "擴展功能上線" in page and "這次擴展了社區的功能" in page
+    assert "擴充套件" not in page
+    held_page = client.get(f"/zh-hant/a/{held.pk}/").content.decode()
+    assert "原來的正文" in held_page and "等待審核" not in held_page
+
+    again = StringIO()
+    call_command("article", "rerender", stdout=again, verbosity=0)
+    assert "0 changed" in again.getvalue()  # nothing left to change: a second run writes nothing
+
+
+@pytest.mark.django_db
+def test_a_span_marked_translate_no_stays_as_written_on_the_other_scripts_page(client):
+    article = published_article(
+        creator(), title="软件评测", body='<p>这款软件叫<span translate="no">软件大师</span>，好用。</p>'
+    )
+    page = client.get(f"/zh-hant/a/{article.pk}/").content.decode()
+    assert '這款軟體叫<span translate="no">软件大师</span>' in page

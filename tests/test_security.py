@@ -246,7 +246,7 @@ def test_the_allowlist_holds_no_raw_text_foreign_or_active_element():
     assert RAW_TEXT_AND_FOREIGN - {"plaintext"} <= DROP_WITH_CONTENT  # dropped with their content
     attributes = set(GENERIC_ATTRIBUTES).union(*ALLOWED_ATTRIBUTES.values())
     assert not {a for a in attributes if a.startswith("on") or a in ("style", "srcdoc", "formaction")}
-    assert attributes == {"lang", "title", "href", "src", "alt", "width", "height"}
+    assert attributes == {"lang", "title", "translate", "href", "src", "alt", "width", "height"}
     assert set(URL_SCHEMES) == {"http", "https", "mailto"}
     assert LINK_REL == "nofollow ugc noopener"
 

@@ -17,15 +17,17 @@ ALLOWED_TAGS: frozenset[str] = frozenset(
     {
         "p", "br", "hr", "h2", "h3", "h4", "blockquote", "ul", "ol", "li",
         "strong", "em", "b", "i", "u", "s", "sub", "sup", "code", "pre",
-        "a", "figure", "figcaption", "img",
+        "a", "figure", "figcaption", "img", "span",
     }
 )  # fmt: skip
 ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
     "a": {"href", "title"},
     "img": {"src", "alt", "width", "height"},
 }
-# Attributes allowed on every allowed tag (ammonia's default pair, named here so the pin test sees it).
-GENERIC_ATTRIBUTES: frozenset[str] = frozenset({"lang", "title"})
+# Attributes allowed on every allowed tag (ammonia's default pair, named here so the pin test sees
+# it), and `translate`: `translate="no"` keeps a span as written in both scripts
+# (zimei/conversion/html.py; a <span> exists for it).
+GENERIC_ATTRIBUTES: frozenset[str] = frozenset({"lang", "title", "translate"})
 URL_SCHEMES: frozenset[str] = frozenset({"http", "https", "mailto"})  # and relative URLs
 LINK_REL = "nofollow ugc noopener"
 # Their content is dropped along with the tag, never kept as text: code, styles, raw-text and
