@@ -238,3 +238,15 @@ def test_a_held_injection_is_explained_to_the_creator_and_the_editor_in_their_sc
     client.force_login(editor())
     queue = client.get("/zh-hant/desk/queue/").content.decode()
     assert "網頁注入的特徵" in queue and "沒有一個共同的詞" in queue
+
+
+def test_a_trusted_creators_article_with_one_weak_piece_is_published_not_held(no_lexicon):
+    """One piece below the hold threshold (a duplicate id a paste can leave) is noted, and the
+    article of a trusted creator still publishes: only checks that hold add hold reasons."""
+    from .factories import published_article
+
+    body = '<div id="a"><p>芯片</p></div><div id="a"><p>芯片产业</p></div>' + BODY
+    assert check(body).action == PUBLISH and check(body).score > 0  # noted, below the threshold
+    article = published_article(creator(trusted=True), body=body)
+    assert article.status == Article.Status.PUBLISHED
+    assert article.review_reasons == []

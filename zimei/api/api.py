@@ -41,8 +41,8 @@ from zimei.articles.services import (
     upload_from,
 )
 from zimei.channels.models import Channel
-from zimei.channels.selectors import channel_by_slug, channels_by_id
-from zimei.conversion.variants import HANS, HANT, convert, convert_html
+from zimei.channels.selectors import channel_by_slug, channels_by_id, channels_ordered
+from zimei.conversion.variants import HANS, HANT, convert, convert_html, user_text
 from zimei.core.errors import InputError, NotAllowed
 from zimei.core.outage import database_unavailable, unavailable_response
 from zimei.core.problems import MEDIA_TYPE, Problem, problem_response
@@ -270,10 +270,7 @@ def _article_out(article: Article, user, variant: str | None) -> dict:
     )
     if not working and article.published_at is not None:
         variant = variant or article.script
-        hant = variant == HANT
-        title = article.title_hant if hant else article.title_hans
-        summary = article.summary_hant if hant else article.summary_hans
-        body = article.body_hant if hant else article.body_hans
+        title, summary, body = (article.in_variant(f, variant) for f in ("title", "summary", "body"))
     else:  # the working copy, in the writer's script unless asked otherwise
         title, summary, body = article.title, article.summary, article.body_html
         if variant:
@@ -291,7 +288,7 @@ def _article_out(article: Article, user, variant: str | None) -> dict:
         "summary": summary,
         "body_html": body,
         "channel": article.channel.slug,
-        "author": {"id": article.author_id, "pen_name": convert(article.author.pen_name, variant)},
+        "author": {"id": article.author_id, "pen_name": user_text(article.author.pen_name, variant)},
         "original": article.original,
         "source": article.source,
         "published_at": article.published_at,
@@ -503,9 +500,9 @@ api.add_router("/articles", articles)
 
 @api.get("/channels", response=list[s.ChannelOut], tags=["channels"], summary="The fixed channels")
 def channel_list_view(request: HttpRequest):
-    channels = sorted(channels_by_id().values(), key=lambda c: (c.position, c.id))
     return [
-        {"slug": c.slug, "name": c.name, "name_hant": convert(c.name, HANT), "kind": c.kind} for c in channels
+        {"slug": c.slug, "name": c.name, "name_hant": user_text(c.name, HANT), "kind": c.kind}
+        for c in channels_ordered()
     ]
 
 

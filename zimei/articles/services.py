@@ -145,8 +145,9 @@ def article_save(*, article: Article, actor: User, data: ArticleInput, autosave:
     # Autosaves (every few seconds) leave out the repost lookup; saves and publishes make it.
     verdict = _save_verdict(data=data, author=article.author, article_id=article.id, repost=not autosave)
     values.update(spam_score=verdict.score, review_reasons=verdict.reasons, spam_findings=verdict.findings)
-    reopens = any(check.reopens(article=article) for check in article_checks())
-    if article.status == Article.Status.REJECTED and reopens:
+    if article.status == Article.Status.REJECTED and any(
+        check.reopens(article=article) for check in article_checks()
+    ):
         values["status"] = Article.Status.DRAFT  # refused by the spam check: edit and submit again
     for field, value in values.items():
         setattr(article, field, value)
@@ -254,7 +255,7 @@ def article_publish(*, article: Article, actor: User, when=None) -> Article:
         if was_public:
             _left_public(article, actor, events.Leave.REFUSED)
         return article
-    hold_reasons = list(verdict.reasons)
+    hold_reasons = [r for v in verdicts if v.action == HOLD for r in v.reasons]
     if not article.author.trusted:
         hold_reasons = [*hold_reasons, NEW_CREATOR_REASON]
     article.review_reasons = []

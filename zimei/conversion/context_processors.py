@@ -1,15 +1,12 @@
 from django.conf import settings
 from django.http import HttpRequest
-from django.utils import translation
 
 from .urlpaths import with_care, with_variant
-from .variants import HANS, other
+from .variants import current_variant, other
 
 
 def variant(request: HttpRequest) -> dict:
-    current = translation.get_language() or HANS
-    if current not in ("zh-hans", "zh-hant"):
-        current = HANS
+    current = current_variant()
     care = bool(getattr(request, "care", False))
     path = request.get_full_path()
     return {

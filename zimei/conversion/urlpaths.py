@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import translate_url
 
-VARIANTS = ("zh-hans", "zh-hant")
+from .variants import VARIANTS
 
 
 def split(path: str) -> tuple[str | None, bool, str]:

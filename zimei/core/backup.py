@@ -61,7 +61,7 @@ from tqdm import tqdm
 from zimei.core.pagecache import page_store
 from zimei.core.signals import data_restored
 
-from .management.commands.serve import pending_migrations
+from .schema import pending_migrations
 
 FORMAT = "zimei-backup"
 VERSION = 1

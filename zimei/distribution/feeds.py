@@ -13,7 +13,6 @@ from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.utils import translation
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import escape
 
@@ -21,7 +20,7 @@ from zimei.accounts.models import CreatorProfile
 from zimei.articles.models import Article
 from zimei.channels.models import Channel
 from zimei.channels.selectors import channel_by_slug
-from zimei.conversion.variants import HANS, HANT, ui, user_text
+from zimei.conversion.variants import HANS, HANT, current_variant, ui, user_text
 from zimei.core.errors import xml_safe
 
 FEED_ITEMS = 30
@@ -62,11 +61,6 @@ SITE_NAME = "Zimei 自媒"
 FEED_LANGUAGE = {HANS: "zh-cn", HANT: "zh-tw"}
 
 
-def _variant() -> str:
-    lang = translation.get_language()
-    return lang if lang in (HANS, HANT) else HANS
-
-
 def site_url(path: str) -> str:
     return settings.SITE_URL + path
 
@@ -96,44 +90,44 @@ class _ArticleFeed(Feed):
         return list(self._items(obj)[:FEED_ITEMS])
 
     def title(self, obj) -> str:
-        variant = _variant()
+        variant = current_variant()
         name = self._name(obj)
         return f"{SITE_NAME} · {user_text(name, variant)}" if name else SITE_NAME
 
     def link(self, obj) -> str:
-        return site_url(f"/{_variant()}/{self._path(obj)}")
+        return site_url(f"/{current_variant()}/{self._path(obj)}")
 
     def feed_url(self, obj) -> str:
         path = self._path(obj) or "feed/"
-        return site_url(f"/{_variant()}/{path}{self.kind}.xml")
+        return site_url(f"/{current_variant()}/{path}{self.kind}.xml")
 
     def feed_guid(self, obj) -> str:
         return self.feed_url(obj)
 
     def description(self, obj) -> str:
-        return ui(f"{SITE_NAME}的最新文章", _variant())
+        return ui(f"{SITE_NAME}的最新文章", current_variant())
 
     def subtitle(self, obj) -> str:  # Atom's name for the description
         return self.description(obj)
 
     def get_feed(self, obj, request):
         feed = super().get_feed(obj, request)
-        feed.feed["language"] = FEED_LANGUAGE[_variant()]  # Django would say zh-hans / zh-hant
+        feed.feed["language"] = FEED_LANGUAGE[current_variant()]  # Django would say zh-hans / zh-hant
         return feed
 
     def item_title(self, item: Article) -> str:
-        return item.in_variant("title", _variant())
+        return item.in_variant("title", current_variant())
 
     def item_description(self, item: Article) -> str:
         # Readers take RSS descriptions (and Atom's type="html" summary) as HTML; a summary is
         # plain text, so it is escaped: a typed "<img onerror=…>" reaches them as text.
-        return escape(item.in_variant("summary", _variant()))
+        return escape(item.in_variant("summary", current_variant()))
 
     def item_link(self, item: Article) -> str:
-        return site_url(item.get_absolute_url(_variant()))
+        return site_url(item.get_absolute_url(current_variant()))
 
     def item_guid(self, item: Article) -> str:
-        return site_url(item.get_absolute_url(_variant()))
+        return site_url(item.get_absolute_url(current_variant()))
 
     def item_pubdate(self, item: Article):
         return item.published_at
@@ -142,13 +136,13 @@ class _ArticleFeed(Feed):
         return max(item.updated_at, item.published_at)
 
     def item_author_name(self, item: Article) -> str:
-        return user_text(item.author.pen_name, _variant())
+        return user_text(item.author.pen_name, current_variant())
 
     def item_author_link(self, item: Article) -> str:
-        return site_url(f"/{_variant()}/u/{item.author_id}/")
+        return site_url(f"/{current_variant()}/u/{item.author_id}/")
 
     def item_categories(self, item: Article) -> list[str]:
-        return [user_text(item.channel.name, _variant())]
+        return [user_text(item.channel.name, current_variant())]
 
 
 class SiteRss(_ArticleFeed):
@@ -177,7 +171,7 @@ class ChannelRss(_ArticleFeed):
         return latest_articles().filter(channel_id=obj.id)
 
     def description(self, obj: Channel) -> str:
-        return user_text(f"{SITE_NAME} · {obj.name}频道的最新文章", _variant())
+        return user_text(f"{SITE_NAME} · {obj.name}频道的最新文章", current_variant())
 
 
 class ChannelAtom(ChannelRss):
@@ -199,13 +193,13 @@ class AuthorRss(_ArticleFeed):
         return latest_articles().filter(author_id=obj.id)
 
     def description(self, obj: CreatorProfile) -> str:
-        return user_text(f"{obj.pen_name}在 {SITE_NAME} 发表的最新文章", _variant())
+        return user_text(f"{obj.pen_name}在 {SITE_NAME} 发表的最新文章", current_variant())
 
     def author_name(self, obj: CreatorProfile) -> str:
-        return user_text(obj.pen_name, _variant())
+        return user_text(obj.pen_name, current_variant())
 
     def author_link(self, obj: CreatorProfile) -> str:
-        return site_url(f"/{_variant()}/u/{obj.id}/")
+        return site_url(f"/{current_variant()}/u/{obj.id}/")
 
 
 class AuthorAtom(AuthorRss):

@@ -30,10 +30,10 @@ from .related import related_index, related_unindex
 def _published(sender, *, article: Article, **_) -> None:
     before = article.hot_log
     hot_publish(article)  # freshness for the hot list, on the first publication only
-    if article.hot_log != before:
-        Article.objects.filter(pk=article.pk).update(hot_log=article.hot_log)
     related_index(article, text=html_to_text(article.body_html))
-    article.save(update_fields=["keywords", "related_ids"])
+    # hot_log only when freshness was added: a view flush may have moved it since it was read
+    fresh = ["hot_log"] if article.hot_log != before else []
+    article.save(update_fields=["keywords", "related_ids", *fresh])
     creator_counts_refresh(article.author)
     transaction.on_commit(lambda: purge_article(article))
 

@@ -41,6 +41,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from zimei.articles.models import Article
+from zimei.core.audit_actions import AuditAction
 
 from .models import AuditEntry
 from .normalize import bytes_key, normalise
@@ -156,7 +157,7 @@ def texts_of(rows: list[dict]) -> list[tuple[str, bool]]:
 
 # Editors' decisions that make an article a spam example for the model. An automatic refusal
 # (article.spam_reject) is the check's own verdict, so it is not learned from.
-EDITOR_REFUSALS = ("article.reject", "article.take_down")
+EDITOR_REFUSALS = (AuditAction.ARTICLE_REJECT, AuditAction.ARTICLE_TAKE_DOWN)
 
 
 def editor_decisions(*, progress: bool = False) -> list[tuple[str, bool]]:

@@ -16,13 +16,13 @@ from django.conf import settings
 from django.contrib.staticfiles.finders import get_finders
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
-from django.db.migrations.executor import MigrationExecutor
+from django.db import connections
 from django.utils.module_loading import import_string
 from granian import Granian
 from granian.constants import Interfaces
 from granian.http import HTTP1Settings
 
+from zimei.core.schema import pending_migrations
 from zimei.core.signals import worker_ready
 
 STAMP_NAME = ".zimei-collected"
@@ -95,21 +95,6 @@ def url(host: str, port: int) -> str:
     if ":" in shown and not shown.startswith("["):
         shown = f"[{shown}]"
     return f"http://{shown}:{port}/"
-
-
-def pending_migrations(alias: str = DEFAULT_DB_ALIAS) -> list:
-    """The migrations not yet applied; a database that cannot be reached is a message that says
-    so (and which one), not a traceback."""
-    try:
-        executor = MigrationExecutor(connections[alias])
-        return executor.migration_plan(executor.loader.graph.leaf_nodes())
-    except DatabaseError as exc:
-        where = connections[alias].settings_dict
-        name = f"{where.get('HOST') or 'local'}:{where.get('PORT') or ''}/{where.get('NAME')}"
-        raise CommandError(
-            f"无法连接数据库 cannot reach the database ({connections[alias].vendor} {name}): "
-            f"{str(exc).strip().splitlines()[0]}. Is it running? Check ZIMEI_DATABASE_URL."
-        ) from exc
 
 
 def _static_fingerprint() -> str:

@@ -12,9 +12,9 @@ from zimei.core.management.commands.serve import (
     add_server_arguments,
     check_server_options,
     collectstatic_if_needed,
-    pending_migrations,
     url,
 )
+from zimei.core.schema import pending_migrations
 from zimei.demo.fill import (
     DEMO_ARTICLES,
     DEMO_CREATORS,

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from zimei.core.management.commands.serve import pending_migrations
+from zimei.core.schema import pending_migrations
 from zimei.demo.bulk import seed_bulk
 
 MAX_BATCH = 50_000
