@@ -211,6 +211,14 @@ def uses_pg() -> bool:
     return os.environ.get("ZIMEI_TEST_DB") == "pg" and bool(PG_URL)
 
 
+def once(why: str):
+    """Run a test on the SQLite pass only: what it tests does not depend on the suite's database
+    (`why` says what it tests instead). The PostgreSQL pass would repeat it to the byte."""
+    import pytest
+
+    return pytest.mark.skipif(uses_pg(), reason=f"SQLite pass only: {why}")
+
+
 @contextmanager
 def live_server(
     tmp_path: Path,

@@ -17,6 +17,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from tests.factories import BODY, creator, ensure_channels, png_bytes, published_article
+from tests.live import once
 from zimei.accounts.models import ApiToken, CreatorApplication, CreatorProfile, User
 from zimei.accounts.services import token_authenticate
 from zimei.articles.models import Article, Image
@@ -111,6 +112,7 @@ def test_creator_and_user_commands_need_an_action():
         call_command("user", "remove", "x")
 
 
+@once("the commands' --help text")
 def test_help_is_printed_for_commands_and_actions():
     import subprocess
     from pathlib import Path

@@ -21,7 +21,7 @@ from collections import Counter
 
 import pytest
 
-from tests.live import LiveServer, live_server, uses_pg
+from tests.live import LiveServer, live_server, once, uses_pg
 from tests.services import PostgresServer, RedisServer, postgres_available, redis_available
 from tests.writeload import Client, Counts, WriteLoad, lost_writes, query, views_counted
 
@@ -396,6 +396,7 @@ def test_postgresql_down_then_back_under_load(tmp_path):
         )
 
 
+@once("a Redis outage")
 def test_redis_down_readers_never_see_it(tmp_path):
     """Scaled out (ZIMEI_REDIS_URL) on our own redis-server, killed: pages stay 200, views are
     counted straight in the database, nothing fails; started again (empty): Redis is used again."""

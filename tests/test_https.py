@@ -21,9 +21,12 @@ from urllib.parse import urlencode
 import pytest
 from django.test import RequestFactory
 
-from tests.live import FIREFOX, LiveServer, free_port, live_server, nginx_in_front, python_with_settings
+from tests.live import FIREFOX, LiveServer, free_port, live_server, nginx_in_front, once, python_with_settings
 from zimei.core import nginx
 from zimei.core.security import hsts_headers
+
+# TLS, proxies and cookies are what is tested here; the database behind them is not.
+pytestmark = once("TLS through nginx")
 
 PASSWORD = "Zimei-https-2026"
 YEAR = 365 * 24 * 3600

@@ -5,7 +5,10 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.live import once
 from zimei.moderation.normalize import normalise
+
+pytestmark = once("the normaliser is a pure function")
 
 # Text that looks like what spammers send: CJK in both scripts, Latin, full-width forms,
 # look-alikes, separators, zero-width and other invisible characters, digits.

@@ -10,6 +10,7 @@ from html.parser import HTMLParser
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from tests.live import once
 from zimei.articles.sanitize import (
     ALLOWED_ATTRIBUTES,
     ALLOWED_TAGS,
@@ -19,6 +20,8 @@ from zimei.articles.sanitize import (
     html_to_text,
     sanitize_body,
 )
+
+pytestmark = once("the sanitiser is a pure function")
 
 DANGEROUS_TAGS = [
     "script", "style", "svg", "math", "iframe", "textarea", "noscript", "xmp", "title", "template",

@@ -12,7 +12,7 @@ from contextlib import ExitStack
 
 import pytest
 
-from tests.live import live_server
+from tests.live import live_server, once
 
 IDLE_KEEPALIVE = 200
 SLOW_HEADERS = 20
@@ -56,6 +56,7 @@ def _timed_get(port: int, path: str) -> tuple[int, float, bytes]:
         conn.close()
 
 
+@once("granian's connection handling")
 def test_idle_and_slow_connections_never_keep_a_fresh_request_waiting(tmp_path):
     """200 idle keep-alive connections, 20 slow-header and 10 slow-body ones stay open; an
     article page and everything it loads (CSS, JS, pictures) still answer in under a second each. Before the
@@ -99,6 +100,7 @@ def _still_open(sock: socket.socket) -> bool:
         return False
 
 
+@once("Chromium's keep-alive connections to the server")
 @pytest.mark.browser
 def test_fifty_article_pages_in_a_row_all_finish_loading_in_chromium(tmp_path, chromium):
     """A reader clicks through 50 articles in one tab: Chromium keeps its keep-alive
@@ -146,6 +148,7 @@ def test_serve_says_so_when_the_database_cannot_be_reached(tmp_path):
     assert "Traceback" not in done.stderr + done.stdout
 
 
+@once("processes and ports")
 def test_workers_go_when_the_serving_process_is_killed_and_the_port_is_free_again(tmp_path):
     """kill -9 of `zimei serve` itself (the OOM killer, an impatient operator): its workers,
     which left its process group, notice within seconds and stop, so the port is free and a

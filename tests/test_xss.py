@@ -24,7 +24,7 @@ from zimei.articles.sanitize import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, GENERIC_AT
 from zimei.core.errors import CONTROL_CHARACTERS
 
 from .factories import UserFactory, creator, editor
-from .live import uses_pg
+from .live import once, uses_pg
 from .xss_harness import DOM_REPORT, FIRE_EVENTS, Recorder, batches, calibrate, join, load_corpus
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -364,6 +364,7 @@ def test_the_corpus_runs_nowhere(live_server, chromium, no_rate_limits):
     assert problems == [], problems[:20]
 
 
+@once("the corpus in Chromium, as for the corpus test")
 def test_calibration_the_same_corpus_runs_without_defences(chromium):
     """The harness can fail: with no sanitiser and no CSP, a good part of the corpus runs."""
     vectors = load_corpus()
