@@ -170,7 +170,7 @@ def zimei(case: Case) -> str:
 
 
 def verdict(case: Case, output: str, accepted_: dict[str, tuple[str, str]]) -> str:
-    """"right", "accepted" (Zimei's reviewed different output) or "wrong"."""
+    """ "right", "accepted" (Zimei's reviewed different output) or "wrong"."""
     if output == case.expected:
         return "right"
     if case.id in accepted_ and accepted_[case.id][0] == output:
