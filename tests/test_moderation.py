@@ -131,12 +131,12 @@ def test_a_reader_reports_with_clear_messages_for_bad_input(article):
 def test_report_messages_in_traditional(article):
     reader = _login(UserFactory())
     care = _text(reader.get(f"/zh-hant/care/a/{article.id}/report/"))
-    assert 'class="care"' in care and "舉報文章" in care and f'href="/zh-hant/care/a/{article.id}/"' in care
+    assert 'class="care"' in care and "檢舉文章" in care and f'href="/zh-hant/care/a/{article.id}/"' in care
     response = reader.post(f"/zh-hant/a/{article.id}/report/", {"note": "說明"})
     from zimei.conversion.variants import ui
 
-    assert ui("请选择举报类型", "zh-hant") == "請選擇舉報型別"  # OpenCC's Taiwan phrasing
-    assert "請選擇舉報型別" in _text(response)
+    assert ui("请选择举报类型", "zh-hant") == "請選擇檢舉類型"  # Taiwan: 檢舉, 類型 (OpenCC alone: 舉報型別)
+    assert "請選擇檢舉類型" in _text(response)
 
 
 def test_no_reports_of_ones_own_or_of_hidden_articles(article):
@@ -210,7 +210,7 @@ def test_upheld_report_takes_down_and_lowers_credit_with_history(article, desk):
     assert "已下架" in notices and "文中含有虚假的中奖链接" in notices
     assert f"/zh-hans/studio/notices/{take_down.id}/appeal/" in notices
     # Traditional creators read the same in their script.
-    assert "舉報成立" in _text(studio.get("/zh-hant/studio/credit/"))
+    assert "檢舉成立" in _text(studio.get("/zh-hant/studio/credit/"))
 
 
 def test_dismissed_reports_leave_the_article_up(article, desk):

@@ -144,7 +144,7 @@ def test_the_lockout_page_is_in_the_readers_script(client):
         response = client.post("/zh-hant/accounts/login/", {"username": "zhao", "password": "bad-bad-bad"})
     assert response.status_code == 429
     page = _text(response)
-    assert "這個賬號的登入失敗次數太多" in page and "分鐘" in page
+    assert "這個帳號的登入失敗次數太多" in page and "分鐘" in page
     assert "操作太頻繁" in page
     # The typed username is kept under its label in the reader's script, ready to send again.
     assert f">{ui('用户名', 'zh-hant')}</label>" in page and 'name="username" value="zhao"' in page
