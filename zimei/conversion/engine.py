@@ -112,7 +112,10 @@ def build_config(config: str, overlay: dict[str, str], directory: Path, final: P
     doc["name"] = f"{doc.get('name', config)} + Zimei corrections"
     if "segmentation" not in doc:
         # s2t.json has none (OpenCC then segments by the first step's dictionaries): name them.
-        doc["segmentation"] = {"type": "mmseg", "dict": json.loads(json.dumps(doc["conversion_chain"][0]["dict"]))}
+        doc["segmentation"] = {
+            "type": "mmseg",
+            "dict": json.loads(json.dumps(doc["conversion_chain"][0]["dict"])),
+        }
     doc["segmentation"]["dict"] = _first_in_union(ours_first, doc["segmentation"]["dict"])
     chain = doc["conversion_chain"]
     for i, step in enumerate(chain):

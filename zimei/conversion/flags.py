@@ -55,6 +55,17 @@ QUIET = frozenset(
 CONTEXT = 8  # characters of context either side of an occurrence
 
 
+def variant_label(variant: str) -> str:
+    """A variant's name as the studio and the desk show it (in Simplified, like every UI string)."""
+    if variant == HANS:
+        return "简体"
+    if "hk" in variant:
+        return "繁体（香港）"
+    if "mo" in variant:
+        return "繁体（澳门）"
+    return "繁体（台湾）"
+
+
 def traditional_variants() -> list[str]:
     """Every reader variant that is Traditional (everything but Simplified)."""
     return [v for v in VARIANTS if v != HANS]
@@ -104,6 +115,11 @@ class Flag:
     chosen: set[str] = field(default_factory=set)  # the readings the variants got
     word: str = ""  # a character's word, and where the character is in it
     at: int = 0
+
+    @property
+    def labelled(self) -> list[tuple[str, str]]:
+        """(the variant's name, its reading), for the page."""
+        return [(variant_label(v), r) for v, r in self.readings]
 
     @property
     def word_before(self) -> str:
@@ -251,7 +267,8 @@ def _span(occ: Occurrence, action: str, choice: str, inner: str) -> str:
     variants = traditional_variants()
     readings = occ.readings if action == "accept" else (choice,) * len(variants)
     attrs = "".join(
-        f' {reading_attribute(v)}="{_html.escape(r, quote=True)}"' for v, r in zip(variants, readings, strict=True)
+        f' {reading_attribute(v)}="{_html.escape(r, quote=True)}"'
+        for v, r in zip(variants, readings, strict=True)
     )
     return f"<span{attrs}>{inner}</span>"
 

@@ -18,12 +18,16 @@ class Override(models.Model):
     # A reader variant (zimei.conversion.variants.VARIANTS): the script the target is written in.
     variant = models.CharField(max_length=16)
     note = models.CharField(max_length=MAX_NOTE, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["variant", "source"]
-        constraints = [models.UniqueConstraint(fields=["variant", "source"], name="conversion_override_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["variant", "source"], name="conversion_override_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.source} → {self.target} ({self.variant})"

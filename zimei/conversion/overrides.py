@@ -17,6 +17,8 @@ from contextvars import ContextVar
 from functools import wraps
 from typing import TypeVar
 
+from .models import Override
+
 Entries = tuple[tuple[str, str], ...]
 _ACTIVE: ContextVar[dict[str, Entries] | None] = ContextVar("zimei_conversion_overrides", default=None)
 
@@ -25,8 +27,6 @@ F = TypeVar("F", bound=Callable)
 
 def overrides_current() -> dict[str, Entries]:
     """Every override, by variant (one query)."""
-    from .models import Override
-
     out: dict[str, dict[str, str]] = {}
     for variant, source, target in Override.objects.order_by("id").values_list("variant", "source", "target"):
         out.setdefault(variant, {})[source] = target
