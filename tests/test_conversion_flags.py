@@ -172,3 +172,33 @@ def test_bad_override_input_keeps_what_was_typed():
     )
     assert "原詞裡不能有空格" in _page(traditional)  # in the editor's script
     assert not Override.objects.exists()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_preview_flags_in_chromium(live_server, page):
+    """The preview in Chromium: the flags and the scripts side by side are visible, and a
+    choice (a plain POST form, no script) changes the Traditional column only."""
+    from playwright.sync_api import expect
+
+    from .browser import screenshot
+
+    profile = creator(username="flag-author")
+    article = _draft(profile, body="<p>头发干了以后，范先生说这个软件很好。</p>")
+    page.goto(f"{live_server.url}/zh-hans/accounts/login/?next=/zh-hans/studio/{article.id}/preview/")
+    page.fill("#id_username", "flag-author")
+    page.fill("#id_password", "correct-horse-battery")
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(f"**/studio/{article.id}/preview/")
+    flags = page.locator("#flags li.flag")
+    expect(flags.first).to_be_visible()
+    assert {m.inner_text() for m in page.locator("#flags mark").all()} >= {"干", "发", "后", "范", "软件"}
+    columns = page.locator(".script-column")
+    assert columns.count() == 2
+    boxes = [columns.nth(i).bounding_box() for i in range(2)]
+    assert boxes[0]["y"] == boxes[1]["y"] and boxes[0]["x"] < boxes[1]["x"]  # side by side
+    with page.expect_navigation():
+        page.locator('li.flag[data-flag$=":乾"]').get_by_role("button", name="改为「幹」").click()
+    expect(columns.nth(1)).to_contain_text("頭髮幹了以後")
+    expect(columns.nth(0)).to_contain_text("头发干了以后")
+    screenshot(page, "studio-preview-flags")
