@@ -13,7 +13,7 @@ from zimei.articles.sanitize import html_to_text, sanitize_body
 from zimei.articles.services import ArticleInput, article_create, article_publish, article_rerender
 from zimei.conversion.flags import conversion_flags
 from zimei.conversion.models import Override
-from zimei.conversion.variants import HANS, HANT, convert_html
+from zimei.conversion.variants import HANS, HANT, VARIANTS, convert_html
 from zimei.moderation.models import AuditEntry
 
 from .factories import creator, editor
@@ -68,7 +68,7 @@ def test_preview_flags_choices_and_scripts_side_by_side(author):
     assert "接受" in actions and "改为「幹」" in actions and "保留原文" in actions
     # The scripts side by side.
     assert "头发干了以后，范先生说" in page and "頭髮乾了以後，范先生說" in page
-    assert page.count('<div class="script-column"') == 2
+    assert page.count('<div class="script-column"') == len(VARIANTS)  # Hong Kong too, once it exists
 
 
 def test_choose_keep_and_accept_reach_the_published_scripts(author):
@@ -194,11 +194,12 @@ def test_preview_flags_in_chromium(live_server, page):
     expect(flags.first).to_be_visible()
     assert {m.inner_text() for m in page.locator("#flags mark").all()} >= {"干", "发", "后", "范", "软件"}
     columns = page.locator(".script-column")
-    assert columns.count() == 2
-    boxes = [columns.nth(i).bounding_box() for i in range(2)]
-    assert boxes[0]["y"] == boxes[1]["y"] and boxes[0]["x"] < boxes[1]["x"]  # side by side
+    assert columns.count() == len(VARIANTS)
+    simplified, taiwan = columns.filter(has_text="简体"), columns.filter(has_text="繁体（台湾）")
+    left, right = simplified.bounding_box(), taiwan.bounding_box()
+    assert left["y"] == right["y"] and left["x"] < right["x"]  # side by side
     with page.expect_navigation():
         page.locator('li.flag[data-flag$=":乾"]').get_by_role("button", name="改为「幹」").click()
-    expect(columns.nth(1)).to_contain_text("頭髮幹了以後")
-    expect(columns.nth(0)).to_contain_text("头发干了以后")
+    expect(taiwan).to_contain_text("頭髮幹了以後")
+    expect(simplified).to_contain_text("头发干了以后")
     screenshot(page, "studio-preview-flags")

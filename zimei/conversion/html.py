@@ -9,6 +9,10 @@ inside an element marked as kept:
 - a `lang` naming a language or script other than plain Chinese (`lang="zh-Hant"`,
   `lang="ja"`, `lang="en"`): the author said what it is written in.
 
+An element carrying the reading attribute of the target variant (`data-zh-hant="乾"`, chosen
+by the author from the studio's ambiguity flags: flags.py) is written as that value, escaped,
+instead of its content; other variants convert its content as usual.
+
 All convertible pieces of a fragment go through one conversion call, joined by a
 private-use character that no dictionary entry contains (so no phrase spans two pieces);
 tags are boundaries, as they are for a reader's eye between a link and the text around it.

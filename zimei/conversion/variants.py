@@ -105,7 +105,8 @@ def convert(text: str, variant: str) -> str:
 
 def convert_html(html: str, variant: str) -> str:
     """An HTML fragment (an article body) in `variant`'s script: text nodes and the attributes a
-    reader sees (alt, title) are converted; tags, URLs, code and kept spans are not."""
+    reader sees (alt, title) are converted; tags, URLs, code and kept spans are not; a span whose
+    reading the author chose for this variant (`data-zh-hant`) is written that way."""
     reading = reading_attribute(variant) if variant != HANS else None
     return _convert_html(html, lambda text: convert(text, variant), reading)
 
