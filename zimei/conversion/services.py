@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from zimei.core.audit import audit
 from zimei.core.audit_actions import AuditAction
@@ -64,9 +64,15 @@ def override_add(*, actor, source: str, target: str, variant: str, note: str = "
         )
     if errors:
         raise InputError(errors)
-    override = Override.objects.create(
-        source=source, target=target, variant=variant, note=note, created_by=actor
-    )
+    try:
+        with transaction.atomic():
+            override = Override.objects.create(
+                source=source, target=target, variant=variant, note=note, created_by=actor
+            )
+    except IntegrityError:  # another editor added it a moment ago
+        raise InputError.one(
+            "source", f"「{source}」在这种写法里已经有一条了；要修改，请先删除原来那条"
+        ) from None
     audit(
         actor=actor, action=AuditAction.CONVERSION_OVERRIDE_ADD, target=override, reason=_describe(override)
     )
