@@ -89,6 +89,13 @@ def test_choose_keep_and_accept_reach_the_published_scripts(author):
     assert '以<span data-zh-hant="後">后</span>' in article.body_html
     left = {f.source for f in conversion_flags(article.body_html)}
     assert not left & {"干", "发", "后"} and "范" in left
+    # Answers are listed on the preview and can be undone (the accepted 后 goes back to the
+    # dictionary and is flagged again).
+    page = _page(author.get(f"/zh-hans/studio/{article.id}/preview/"))
+    assert "已经确定的写法" in page and "2 处" in page.split("已经确定的写法")[1]
+    assert author.post(url, {"key": '<span data-zh-hant="後">后</span>', "action": "undo"}).status_code == 302
+    article.refresh_from_db()
+    assert "以后" in article.body_html and "后" in {f.source for f in conversion_flags(article.body_html)}
     # A choice that is not one of the flag's readings is refused with a message, nothing lost.
     bad = author.post(url, {"key": keys["范"], "action": "choose", "choice": "<b>"})
     assert bad.status_code == 400 and "所选的写法不在可选之列" in _page(bad)

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from zimei.accounts.models import CreatorProfile, User
 from zimei.channels.selectors import channel_by_slug
-from zimei.conversion.flags import flag_apply
+from zimei.conversion.flags import flag_apply, flag_undo
 from zimei.conversion.overrides import with_overrides
 from zimei.conversion.variants import HANS, HANT, convert, convert_html, detect_script
 from zimei.core.audit import audit
@@ -467,18 +467,21 @@ def article_submit(
     return article
 
 
-FLAG_ACTIONS = ("choose", "accept", "keep")
+FLAG_ACTIONS = ("choose", "accept", "keep", "undo")
 
 
 def article_flag_apply(*, article: Article, actor: User, key: str, action: str, choice: str = "") -> int:
     """The author's answer to an ambiguity flag of the working copy's body (studio preview):
     choose a reading, accept the one chosen, or keep as written, for every occurrence of the
-    flag (zimei/conversion/flags.py); saved as a working-copy save. Returns how many occurrences
-    were marked."""
+    flag; or undo such an answer (`key` is then the span, as flags.decided lists it) (zimei/
+    conversion/flags.py). Saved as a working-copy save. Returns how many places changed."""
     _require_author(article, actor)
     if action not in FLAG_ACTIONS:
         raise InputError.one("flag", "请选择一种处理方式")
-    body, marked = flag_apply(article.body_html, key=key, action=action, choice=choice)
+    if action == "undo":
+        body, marked = flag_undo(article.body_html, key=key)
+    else:
+        body, marked = flag_apply(article.body_html, key=key, action=action, choice=choice)
     if not marked:
         raise InputError.one("flag", "正文里已经没有这一处了，或者所选的写法不在可选之列；请刷新预览后再试")
     data = ArticleInput(

@@ -28,6 +28,7 @@ only.
 from __future__ import annotations
 
 import html as _html
+import re
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import lru_cache
@@ -301,3 +302,45 @@ def flag_apply(body_html: str, *, key: str, action: str, choice: str = "") -> tu
     if not marked:
         return body_html, 0
     return put_back(scanned, new_pieces), marked
+
+
+# A span the flags' answers wrote (after sanitising: the attributes in the order written).
+_DECIDED = re.compile(r'<span((?: data-zh-[a-z-]+="[^"<>]*")+|(?: translate="no"))>([^<>]{1,32})</span>')
+_READING_ATTR = re.compile(r' (data-zh-[a-z-]+)="([^"<>]*)"')
+
+
+@dataclass
+class Decided:
+    """Spans of the body whose reading the author already decided: the same source written
+    the same way, grouped."""
+
+    key: str
+    source: str
+    kept: bool  # kept as written (translate="no"), else readings
+    readings: list[tuple[str, str]]  # (variant's name, reading)
+    count: int = 0
+
+
+def decided(body_html: str) -> list[Decided]:
+    """The answered flags of a body (and any span kept as written), for an undo."""
+    groups: dict[str, Decided] = {}
+    labels = {reading_attribute(v): variant_label(v) for v in traditional_variants()}
+    for m in _DECIDED.finditer(body_html or ""):
+        attrs, source = m.group(1), _html.unescape(m.group(2))
+        key = m.group(0)
+        if key not in groups:
+            kept = attrs == ' translate="no"'
+            readings = [(labels.get(a, a), _html.unescape(r)) for a, r in _READING_ATTR.findall(attrs)]
+            groups[key] = Decided(key=key, source=source, kept=kept, readings=readings)
+        groups[key].count += 1
+    return list(groups.values())
+
+
+def flag_undo(body_html: str, *, key: str) -> tuple[str, int]:
+    """`body_html` with every span `key` (as `decided` lists it) unwrapped: its text goes back
+    to the dictionary. Returns the new HTML and how many spans were unwrapped."""
+    if not _DECIDED.fullmatch(key or ""):
+        return body_html, 0
+    inner = _DECIDED.fullmatch(key).group(2)
+    count = body_html.count(key)
+    return body_html.replace(key, inner), count

@@ -33,7 +33,7 @@ from zimei.articles.services import (
     upload_from,
 )
 from zimei.channels.models import Channel
-from zimei.conversion.flags import article_flags, variant_label
+from zimei.conversion.flags import article_flags, decided, variant_label
 from zimei.conversion.overrides import overrides_applied
 from zimei.conversion.variants import (
     HANS,
@@ -276,6 +276,7 @@ def _preview(
     variant = current_variant()
     is_author = article.author.user_id == user.id
     flags: list = []
+    answered: list = []
     scripts: list[dict] = []
     if not is_author and not article.working_copy_submitted:
         # An editor looks at what was published: changes the author has not submitted are theirs.
@@ -300,6 +301,7 @@ def _preview(
             ]
             if detect_script(article.title + html_to_text(working)) == HANS:
                 flags = article_flags(title=article.title, body_html=working)
+            answered = decided(working)
     context = {
         "article": article,
         "title": title,
@@ -307,6 +309,7 @@ def _preview(
         "summary": summary,
         "is_author": is_author,
         "flags": flags,
+        "answered": answered,
         "scripts": scripts,
         "errors": errors or {},
     }
