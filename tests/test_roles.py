@@ -87,6 +87,7 @@ class World:
     reported: Article  # a published article with an open report
     pin_id: int  # a hot-list pin
     banned_id: int  # a word in the banned-word lexicon
+    override_id: int  # a conversion override (desk:conversion)
 
 
 def _world() -> World:
@@ -102,7 +103,8 @@ def _world() -> World:
         "admin": user_create(username="role-admin", password=STRONG, role=User.Role.ADMIN),
     }
     draft = article_create(
-        author=owner, data=ArticleInput(title="创作者的草稿", body_html="<p>草稿正文。</p>", channel="tech")
+        author=owner,
+        data=ArticleInput(title="创作者的草稿", body_html="<p>草稿正文：头发干了。</p>", channel="tech"),
     )
     published = published_article(owner)
     pending = article_create(
@@ -131,6 +133,9 @@ def _world() -> World:
     report_create(article=reported, reporter=users["other_creator"], category="spam", note="")
     hot_pin_set(actor=desk, article_id=published.id, channel=None, action="pin", position=1)
     banned = banned_word_add(actor=desk, word="角色矩阵测试词", category="", action="hold")
+    from zimei.conversion.services import override_add
+
+    override = override_add(actor=desk, source="角色矩阵", target="角色矩陣表", variant="zh-hant", note="")
     application = creator_application_submit(
         user=UserFactory(),
         data=ApplicationInput(
@@ -161,6 +166,7 @@ def _world() -> World:
         reported=reported,
         pin_id=HotPin.objects.latest("id").id,
         banned_id=banned.id,
+        override_id=override.id,
     )
 
 
@@ -175,6 +181,12 @@ class Route:
     json: bool = False  # the body is JSON
     files: bool = False  # add a PNG as `file`
     note: str = ""
+
+
+def _flag_key(article: Article) -> str:
+    from zimei.conversion.flags import conversion_flags
+
+    return next(f.key for f in conversion_flags(article.body_html) if f.source == "干")
 
 
 # --- the matrix ---------------------------------------------------------------------------
@@ -293,6 +305,12 @@ STUDIO_ROUTES: dict[str, Route] = {
         {"GET": row(LOGIN, 403, 200, 404, 404, 404), "POST": every(405)},
         data=lambda w: {},
     ),
+    "studio:flag": Route(
+        # The author's answer to an ambiguity flag of the working copy (头发干了: 干).
+        lambda w: f"{H}/studio/{w.draft.id}/flags/",
+        {"POST": row(LOGIN, 403, REDIRECT, 404, 403, 403), "GET": STUDIO_POST_ONLY_GET},
+        data=lambda w: {"key": _flag_key(w.draft), "action": "accept"},
+    ),
     "studio:publish": Route(
         lambda w: f"{H}/studio/{w.draft.id}/publish/",
         {"POST": row(LOGIN, 403, REDIRECT, 404, 403, 403), "GET": STUDIO_POST_ONLY_GET},
@@ -391,6 +409,17 @@ DESK_ROUTES: dict[str, Route] = {
         lambda w: f"{H}/desk/lexicon/{w.banned_id}/",
         {"POST": DESK_POST, "GET": DESK_POST_ONLY_GET},
         data=lambda w: {"action": "reject"},
+    ),
+    "desk:conversion": Route(lambda w: f"{H}/desk/conversion/", {"GET": DESK_GET}),
+    "desk:conversion-add": Route(
+        lambda w: f"{H}/desk/conversion/add/",
+        {"POST": DESK_POST, "GET": DESK_POST_ONLY_GET},
+        data=lambda w: {"source": "角色测试", "target": "角色測驗", "variant": "zh-hant", "note": "矩阵"},
+    ),
+    "desk:conversion-remove": Route(
+        lambda w: f"{H}/desk/conversion/{w.override_id}/remove/",
+        {"POST": DESK_POST, "GET": DESK_POST_ONLY_GET},
+        data=lambda w: {},
     ),
     "desk:channel": Route(
         lambda w: f"{H}/desk/channels/tech/",

@@ -20,9 +20,11 @@ from zimei.articles.sanitize import (
     DROP_WITH_CONTENT,
     GENERIC_ATTRIBUTES,
     LINK_REL,
+    READING_ATTRIBUTES,
     URL_SCHEMES,
     sanitize_body,
 )
+from zimei.conversion.variants import HANS, VARIANTS
 from zimei.core.security import SHARE_FORM_TARGETS, SecurityHeadersMiddleware, content_security_policy
 
 from .factories import UserFactory, creator, editor, png_bytes, published_article
@@ -246,7 +248,21 @@ def test_the_allowlist_holds_no_raw_text_foreign_or_active_element():
     assert RAW_TEXT_AND_FOREIGN - {"plaintext"} <= DROP_WITH_CONTENT  # dropped with their content
     attributes = set(GENERIC_ATTRIBUTES).union(*ALLOWED_ATTRIBUTES.values())
     assert not {a for a in attributes if a.startswith("on") or a in ("style", "srcdoc", "formaction")}
-    assert attributes == {"lang", "title", "translate", "href", "src", "alt", "width", "height"}
+    assert attributes == {
+        "lang",
+        "title",
+        "translate",
+        "href",
+        "src",
+        "alt",
+        "width",
+        "height",
+        *READING_ATTRIBUTES,
+    }
+    assert (
+        READING_ATTRIBUTES == {"data-" + v for v in VARIANTS if v != HANS}
+        and ALLOWED_ATTRIBUTES["span"] == READING_ATTRIBUTES
+    )
     assert set(URL_SCHEMES) == {"http", "https", "mailto"}
     assert LINK_REL == "nofollow ugc noopener"
 

@@ -13,6 +13,8 @@ import re
 import nh3
 from django.conf import settings
 
+from zimei.conversion.variants import HANS, VARIANTS, reading_attribute
+
 ALLOWED_TAGS: frozenset[str] = frozenset(
     {
         "p", "br", "hr", "h2", "h3", "h4", "blockquote", "ul", "ol", "li",
@@ -20,9 +22,18 @@ ALLOWED_TAGS: frozenset[str] = frozenset(
         "a", "figure", "figcaption", "img", "span",
     }
 )  # fmt: skip
+# How a span reads in each Traditional variant, chosen by the author from the studio's
+# ambiguity flags (`<span data-zh-hant="乾">干</span>`: zimei/conversion/flags.py). Never
+# rendered as HTML: conversion writes the value, escaped, as the span's text in that script.
+READING_ATTRIBUTES: frozenset[str] = frozenset(reading_attribute(v) for v in VARIANTS if v != HANS)
+MAX_READING = 16
+# Chinese characters only (CJK Unified Ideographs, extension A, compatibility ideographs and the
+# supplementary planes' extensions).
+_READING = re.compile(rf"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]{{1,{MAX_READING}}}\Z")
 ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
     "a": {"href", "title"},
     "img": {"src", "alt", "width", "height"},
+    "span": set(READING_ATTRIBUTES),
 }
 # Attributes allowed on every allowed tag (ammonia's default pair, named here so the pin test sees
 # it), and `translate`: `translate="no"` keeps a span as written in both scripts
@@ -55,6 +66,8 @@ def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
         return None
     if tag == "img" and attr in ("width", "height"):
         return value if value.isdigit() and len(value) <= 5 else None
+    if attr in READING_ATTRIBUTES:
+        return value if _READING.match(value) else None
     return value
 
 

@@ -17,6 +17,8 @@ from django.utils import timezone
 
 from zimei.accounts.models import CreatorProfile, User
 from zimei.channels.selectors import channel_by_slug
+from zimei.conversion.flags import flag_apply, flag_undo
+from zimei.conversion.overrides import with_overrides
 from zimei.conversion.variants import HANS, HANT, convert, convert_html, detect_script
 from zimei.core.audit import audit
 from zimei.core.audit_actions import AuditAction
@@ -184,6 +186,7 @@ def _save_verdict(*, data: ArticleInput, author: CreatorProfile, article_id: int
     )
 
 
+@with_overrides  # the desk's conversion overrides as they are now (one query)
 def _render_variants(article: Article) -> None:
     text = html_to_text(article.body_html)
     article.script = detect_script(article.title + text)
@@ -462,3 +465,33 @@ def article_submit(
     if publish:
         article = article_publish(article=article, actor=actor)
     return article
+
+
+FLAG_ACTIONS = ("choose", "accept", "keep", "undo")
+
+
+def article_flag_apply(*, article: Article, actor: User, key: str, action: str, choice: str = "") -> int:
+    """The author's answer to an ambiguity flag of the working copy's body (studio preview):
+    choose a reading, accept the one chosen, or keep as written, for every occurrence of the
+    flag; or undo such an answer (`key` is then the span, as flags.decided lists it) (zimei/
+    conversion/flags.py). Saved as a working-copy save. Returns how many places changed."""
+    _require_author(article, actor)
+    if action not in FLAG_ACTIONS:
+        raise InputError.one("flag", "请选择一种处理方式")
+    if action == "undo":
+        body, marked = flag_undo(article.body_html, key=key)
+    else:
+        body, marked = flag_apply(article.body_html, key=key, action=action, choice=choice)
+    if not marked:
+        raise InputError.one("flag", "正文里已经没有这一处了，或者所选的写法不在可选之列；请刷新预览后再试")
+    data = ArticleInput(
+        title=article.title,
+        body_html=body,
+        channel=article.channel.slug,
+        summary=article.summary,
+        original=article.original,
+        source=article.source,
+        cover_id=article.cover_id,
+    )
+    article_submit(actor=actor, article=article, data=data)
+    return marked

@@ -110,6 +110,12 @@ def build_config(config: str, overlay: dict[str, str], directory: Path, final: P
     ours_first = {"type": "text", "file": str(final / "first.txt")}
     ours_later = {"type": "text", "file": str(final / "later.txt")}
     doc["name"] = f"{doc.get('name', config)} + Zimei corrections"
+    if "segmentation" not in doc:
+        # s2t.json has none (OpenCC then segments by the first step's dictionaries): name them.
+        doc["segmentation"] = {
+            "type": "mmseg",
+            "dict": json.loads(json.dumps(doc["conversion_chain"][0]["dict"])),
+        }
     doc["segmentation"]["dict"] = _first_in_union(ours_first, doc["segmentation"]["dict"])
     chain = doc["conversion_chain"]
     for i, step in enumerate(chain):
@@ -119,13 +125,16 @@ def build_config(config: str, overlay: dict[str, str], directory: Path, final: P
     return path
 
 
-@lru_cache(maxsize=8)
-def converter(config: str) -> opencc.OpenCC:
-    """OpenCC `config` with Zimei's corrections for it (plain OpenCC when there are none)."""
+@lru_cache(maxsize=16)
+def converter(config: str, extra: tuple[tuple[str, str], ...] = ()) -> opencc.OpenCC:
+    """OpenCC `config` with Zimei's corrections for it (plain OpenCC when there are none) and
+    `extra` (source, target) pairs on top of them: the desk's overrides (overrides.py), which
+    win over a data-file entry for the same source. Keyed on `extra`: a changed set of
+    overrides builds a new converter, once."""
     name = OVERLAYS.get(config)
-    if name is None:
+    if name is None and not extra:
         return opencc.OpenCC(config)
-    overlay = entries(name)
+    overlay = {**(entries(name) if name else {}), **dict(extra)}
     digest = hashlib.sha256(
         json.dumps([config, opencc.__version__, str(OPENCC_SHARE), sorted(overlay.items())]).encode()
     ).hexdigest()[:16]

@@ -9,6 +9,10 @@ inside an element marked as kept:
 - a `lang` naming a language or script other than plain Chinese (`lang="zh-Hant"`,
   `lang="ja"`, `lang="en"`): the author said what it is written in.
 
+An element carrying the reading attribute of the target variant (`data-zh-hant="乾"`, chosen
+by the author from the studio's ambiguity flags: flags.py) is written as that value, escaped,
+instead of its content; other variants convert its content as usual.
+
 All convertible pieces of a fragment go through one conversion call, joined by a
 private-use character that no dictionary entry contains (so no phrase spans two pieces);
 tags are boundaries, as they are for a reader's eye between a link and the text around it.
@@ -16,8 +20,10 @@ tags are boundaries, as they are for a reader's eye between a link and the text 
 
 from __future__ import annotations
 
+import html as _html
 import re
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 # A tag (quoted attribute values may contain ">"), a comment, a doctype or CDATA.
 _TOKEN = re.compile(r"<!--.*?-->|<![^>]*>|</?[A-Za-z][^\s/>]*(?:[^>\"']|\"[^\"]*\"|'[^']*')*>", re.S)
@@ -47,14 +53,26 @@ def _attributes(tag: str) -> dict[str, str]:
     return out
 
 
-def convert_html(html: str, convert: Callable[[str], str]) -> str:
-    """`html` with its reader-visible text converted by `convert` (a str → str function)."""
-    if not html:
-        return html
-    parts: list[str] = []  # the output, with convertible pieces as placeholders
-    pieces: list[str] = []  # the convertible pieces, in order
-    slots: list[tuple[int, int, int]] = []  # (index in parts, start, end) of each piece in it
-    stack: list[tuple[str, bool]] = []  # open elements: (name, kept or raw)
+@dataclass
+class Scan:
+    """An HTML fragment cut into `parts` (joined, they are the fragment) and the convertible
+    `pieces` in it: `slots[k]` is (index in parts, start, end) of `pieces[k]`, and
+    `in_text[k]` says whether it is a text node (else an alt or title value)."""
+
+    parts: list[str] = field(default_factory=list)
+    pieces: list[str] = field(default_factory=list)
+    slots: list[tuple[int, int, int]] = field(default_factory=list)
+    in_text: list[bool] = field(default_factory=list)
+
+
+def scan(html: str, reading: str | None = None, replace: bool = True) -> Scan:
+    """`html` cut into parts, with its convertible pieces marked. An element carrying the
+    attribute `reading` (data-zh-hant …) is kept, and (with `replace`) written as that
+    attribute's value instead of its content: the author chose how it reads in this script."""
+    out = Scan()
+    parts, pieces, slots = out.parts, out.pieces, out.slots
+    # open elements: (name, kept or raw, the reading chosen for it, where its content starts)
+    stack: list[tuple[str, bool, str | None, int]] = []
 
     def keeping() -> bool:
         return bool(stack) and stack[-1][1]
@@ -63,6 +81,7 @@ def convert_html(html: str, convert: Callable[[str], str]) -> str:
         if text and not keeping() and not text.isspace():
             slots.append((len(parts), 0, len(text)))
             pieces.append(text)
+            out.in_text.append(True)
         parts.append(text)
 
     pos = 0
@@ -77,13 +96,19 @@ def convert_html(html: str, convert: Callable[[str], str]) -> str:
         if tag.startswith("</"):
             for i in range(len(stack) - 1, -1, -1):
                 if stack[i][0] == name:
+                    chosen, start = stack[i][2], stack[i][3]
+                    if chosen is not None and replace:  # nothing inside was convertible: no slot points there
+                        parts[start:] = [_html.escape(_html.unescape(chosen), quote=False)]
                     del stack[i:]
                     break
             parts.append(tag)
             continue
         attrs = _attributes(tag)
         inside_kept = keeping()
-        kept = inside_kept or name in RAW or _kept(attrs)
+        chosen = attrs.get(reading) if reading and not inside_kept else None
+        if chosen is not None and not chosen.strip():
+            chosen = None
+        kept = inside_kept or name in RAW or _kept(attrs) or chosen is not None
         if not inside_kept and not (_kept(attrs) or name in RAW) and SEEN_ATTRIBUTES & attrs.keys():
             index = len(parts)
             for a in _ATTR.finditer(tag, _NAME.match(tag).end()):
@@ -92,9 +117,10 @@ def convert_html(html: str, convert: Callable[[str], str]) -> str:
                     if a.group(group) and not a.group(group).isspace():
                         slots.append((index, a.start(group), a.end(group)))
                         pieces.append(a.group(group))
+                        out.in_text.append(False)
         parts.append(tag)
         if name not in VOID and not tag.endswith("/>"):
-            stack.append((name, kept))
+            stack.append((name, kept, chosen, len(parts)))
         # Raw-text elements end at their own closing tag only: skip to it.
         if name in ("script", "style", "textarea", "xmp") and not tag.endswith("/>"):
             close = re.compile(rf"</{name}\s*>", re.I).search(html, pos)
@@ -102,13 +128,15 @@ def convert_html(html: str, convert: Callable[[str], str]) -> str:
             parts.append(html[pos:end])
             pos = end
     add_text(html[pos:])
-    if not pieces:
-        return html
+    return out
 
-    converted = _convert_all(pieces, convert)
-    # Put the converted pieces back; a tag may hold two (alt and title): replace from the end.
+
+def put_back(scanned: Scan, new_pieces: list[str]) -> str:
+    """The fragment with every piece replaced by its new text."""
+    parts = list(scanned.parts)
+    # A tag may hold two pieces (alt and title): replace from the end.
     by_part: dict[int, list[tuple[int, int, str]]] = {}
-    for (index, start, end), new in zip(slots, converted, strict=True):
+    for (index, start, end), new in zip(scanned.slots, new_pieces, strict=True):
         by_part.setdefault(index, []).append((start, end, new))
     for index, edits in by_part.items():
         s = parts[index]
@@ -116,6 +144,17 @@ def convert_html(html: str, convert: Callable[[str], str]) -> str:
             s = s[:start] + new + s[end:]
         parts[index] = s
     return "".join(parts)
+
+
+def convert_html(html: str, convert: Callable[[str], str], reading: str | None = None) -> str:
+    """`html` with its reader-visible text converted by `convert` (a str → str function); an
+    element carrying the attribute `reading` shows that attribute's value instead."""
+    if not html:
+        return html
+    scanned = scan(html, reading)
+    if not scanned.pieces:
+        return "".join(scanned.parts)
+    return put_back(scanned, _convert_all(scanned.pieces, convert))
 
 
 def _convert_all(pieces: list[str], convert: Callable[[str], str]) -> list[str]:

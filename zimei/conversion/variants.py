@@ -18,7 +18,7 @@ from django.utils import translation
 
 from zimei.core.errors import InputError
 
-from . import engine
+from . import engine, overrides
 from .html import convert_html as _convert_html
 
 HANS = "zh-hans"
@@ -43,8 +43,14 @@ def field_suffix(variant: str | None) -> str:
     return "hant" if variant == HANT else "hans"
 
 
-def _converter(config: str):
-    return engine.converter(config)
+def _converter(config: str, extra: tuple[tuple[str, str], ...] = ()):
+    return engine.converter(config, extra)
+
+
+def reading_attribute(variant: str) -> str:
+    """The attribute with which an author chooses how a span reads in a Traditional `variant`
+    (`<span data-zh-hant="乾">干</span>`; docs/conversion.md, flags.py)."""
+    return f"data-{variant}"
 
 
 def _pin_names(text: str) -> str | None:
@@ -87,9 +93,10 @@ def convert(text: str, variant: str) -> str:
     """Render `text` (in either script) in `variant`'s script."""
     if not text:
         return text
+    extra = overrides.active(variant)
     if variant != HANT:
-        return _converter(settings.ZIMEI_HANS_OPENCC).convert(text)
-    converter = _converter(settings.ZIMEI_HANT_OPENCC)
+        return _converter(settings.ZIMEI_HANS_OPENCC, extra).convert(text)
+    converter = _converter(settings.ZIMEI_HANT_OPENCC, extra)
     pinned = _pin_names(text)
     if pinned is None:
         return converter.convert(text)
@@ -98,8 +105,10 @@ def convert(text: str, variant: str) -> str:
 
 def convert_html(html: str, variant: str) -> str:
     """An HTML fragment (an article body) in `variant`'s script: text nodes and the attributes a
-    reader sees (alt, title) are converted; tags, URLs, code and kept spans are not."""
-    return _convert_html(html, lambda text: convert(text, variant))
+    reader sees (alt, title) are converted; tags, URLs, code and kept spans are not; a span whose
+    reading the author chose for this variant (`data-zh-hant`) is written that way."""
+    reading = reading_attribute(variant) if variant != HANS else None
+    return _convert_html(html, lambda text: convert(text, variant), reading)
 
 
 @lru_cache(maxsize=8192)

@@ -31,3 +31,5 @@ class AuditAction(models.TextChoices):
     REPORT_DISMISS = "report.dismiss", "举报不成立"
     APPEAL_GRANT = "appeal.grant", "采纳申诉"
     APPEAL_DENY = "appeal.deny", "驳回申诉"
+    CONVERSION_OVERRIDE_ADD = "conversion.override_add", "转换词表：添加"
+    CONVERSION_OVERRIDE_REMOVE = "conversion.override_remove", "转换词表：删除"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import lexicon, queue, views
+from . import conversion, lexicon, queue, views
 
 app_name = "desk"
 urlpatterns = [
@@ -18,6 +18,10 @@ urlpatterns = [
     path("lexicon/", lexicon.lexicon, name="lexicon"),
     path("lexicon/add/", lexicon.lexicon_add, name="lexicon-add"),
     path("lexicon/<int:pk>/", lexicon.lexicon_change, name="lexicon-change"),
+    # Conversion overrides (desk/conversion.py).
+    path("conversion/", conversion.conversion, name="conversion"),
+    path("conversion/add/", conversion.conversion_add, name="conversion-add"),
+    path("conversion/<int:pk>/remove/", conversion.conversion_remove, name="conversion-remove"),
     path("hot/", views.hot, name="hot"),
     path("hot/pin/", views.hot_pin, name="hot-pin"),
     path("hot/<int:pk>/undo/", views.hot_undo, name="hot-undo"),

@@ -24,6 +24,7 @@ from zimei.articles.models import Article, Image, Revision
 from zimei.articles.sanitize import html_to_text, sanitize_body
 from zimei.articles.selectors import article_get_for_author, article_get_for_editor
 from zimei.articles.services import (
+    article_flag_apply,
     article_publish,
     article_submit,
     article_withdraw,
@@ -32,7 +33,19 @@ from zimei.articles.services import (
     upload_from,
 )
 from zimei.channels.models import Channel
-from zimei.conversion.variants import HANT, convert, convert_html, current_variant, ui, ui_errors
+from zimei.conversion.flags import article_flags, decided, variant_label
+from zimei.conversion.overrides import overrides_applied
+from zimei.conversion.variants import (
+    HANS,
+    HANT,
+    VARIANTS,
+    convert,
+    convert_html,
+    current_variant,
+    detect_script,
+    ui,
+    ui_errors,
+)
 from zimei.core.errors import InputError, NotAllowed
 from zimei.core.ratelimit import RateLimited, rate_check, rate_count, retry_text
 from zimei.distribution.creator_index import creator_index_recompute
@@ -247,13 +260,24 @@ def _article_for_preview(request: HttpRequest, pk: int) -> Article:
 
 @require_GET
 def preview(request: HttpRequest, pk: int) -> HttpResponse:
-    """The working copy as readers would see it once published: the author's (editors may look)."""
+    """The working copy as readers would see it once published (the author's; editors may
+    look), with every script side by side and the places where conversion had to choose."""
     user = request.user
     if not (user.is_authenticated and (user.is_creator or user.is_editor)):
         return _deny(request, "studio/forbidden.html", api=False)
     article = _article_for_preview(request, pk)
+    return _preview(request, article)
+
+
+def _preview(
+    request: HttpRequest, article: Article, errors: dict | None = None, status: int = 200
+) -> HttpResponse:
+    user = request.user
     variant = current_variant()
     is_author = article.author.user_id == user.id
+    flags: list = []
+    answered: list = []
+    scripts: list[dict] = []
     if not is_author and not article.working_copy_submitted:
         # An editor looks at what was published: changes the author has not submitted are theirs.
         hant = variant == HANT
@@ -262,13 +286,57 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
         summary = article.summary_hant if hant else article.summary_hans
     else:
         working = sanitize_body(article.body_html)
-        title = convert(article.title, variant)
-        body = convert_html(working, variant)
-        summary = convert(article.summary or html_to_text(working)[:120], variant)
-    context = {"article": article, "title": title, "body": body, "summary": summary, "is_author": is_author}
-    response = render(request, "studio/preview.html", context)
+        with overrides_applied():  # as a publish now would render it
+            title = convert(article.title, variant)
+            body = convert_html(working, variant)
+            summary = convert(article.summary or html_to_text(working)[:120], variant)
+            scripts = [
+                {
+                    "lang": "zh-Hans" if v == HANS else "zh-Hant",
+                    "label": variant_label(v),
+                    "title": convert(article.title, v),
+                    "body": convert_html(working, v),
+                }
+                for v in VARIANTS
+            ]
+            if detect_script(article.title + html_to_text(working)) == HANS:
+                flags = article_flags(title=article.title, body_html=working)
+            answered = decided(working)
+    context = {
+        "article": article,
+        "title": title,
+        "body": body,
+        "summary": summary,
+        "is_author": is_author,
+        "flags": flags,
+        "answered": answered,
+        "scripts": scripts,
+        "errors": errors or {},
+    }
+    response = render(request, "studio/preview.html", context, status=status)
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@creator_only()
+@require_POST
+def flag(request: HttpRequest, pk: int) -> HttpResponse:
+    """The author's answer to one ambiguity flag (choose a reading, accept, keep as written),
+    applied to every occurrence of it in the working copy; back to the preview."""
+    article = article_get_for_author(pk, request.user)
+    variant = current_variant()
+    try:
+        marked = article_flag_apply(
+            article=article,
+            actor=request.user,
+            key=request.POST.get("key", ""),
+            action=request.POST.get("action", ""),
+            choice=request.POST.get("choice", ""),
+        )
+    except InputError as exc:
+        return _preview(request, article, errors=ui_errors(exc, variant), status=400)
+    messages.success(request, ui(f"已处理 {marked} 处", variant))
+    return HttpResponseRedirect(reverse("studio:preview", args=[article.id]) + "#flags")
 
 
 @creator_only()
