@@ -32,7 +32,7 @@ from zimei.articles.services import (
     upload_from,
 )
 from zimei.channels.models import Channel
-from zimei.conversion.variants import HANT, convert, convert_html, current_variant, ui, ui_errors
+from zimei.conversion.variants import convert, convert_html, current_variant, ui, ui_errors
 from zimei.core.errors import InputError, NotAllowed
 from zimei.core.ratelimit import RateLimited, rate_check, rate_count, retry_text
 from zimei.distribution.creator_index import creator_index_recompute
@@ -256,10 +256,7 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
     is_author = article.author.user_id == user.id
     if not is_author and not article.working_copy_submitted:
         # An editor looks at what was published: changes the author has not submitted are theirs.
-        hant = variant == HANT
-        title = article.title_hant if hant else article.title_hans
-        body = article.body_hant if hant else article.body_hans
-        summary = article.summary_hant if hant else article.summary_hans
+        title, summary, body = (article.in_variant(f, variant) for f in ("title", "summary", "body"))
     else:
         working = sanitize_body(article.body_html)
         title = convert(article.title, variant)
