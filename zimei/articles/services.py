@@ -198,7 +198,8 @@ def _render_variants(article: Article) -> None:
 
 
 # The rendered fields on the article row ("body" saves the body row), and the bodies.
-RENDERED_FIELDS = ["script"] + [f"{f}_{field_suffix(v)}" for f in ("title", "summary") for v in VARIANTS] + ["body"]
+RENDERED_FIELDS = ["script", *(f"{f}_{field_suffix(v)}" for f in ("title", "summary") for v in VARIANTS)]
+RENDERED_FIELDS.append("body")
 RENDERED_BODIES = [f"body_{field_suffix(v)}" for v in VARIANTS]
 
 

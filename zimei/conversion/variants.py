@@ -28,6 +28,7 @@ from functools import lru_cache
 import rjieba
 from django.conf import settings
 from django.utils import translation
+from django.utils.translation.trans_real import parse_accept_lang_header
 
 from zimei.core.errors import InputError
 
@@ -90,8 +91,6 @@ def variant_for_tag(tag: str) -> str | None:
 
 def variant_for_accept_language(header: str) -> str | None:
     """The variant for an Accept-Language header: its first Chinese language by preference."""
-    from django.utils.translation.trans_real import parse_accept_lang_header
-
     try:
         choices = parse_accept_lang_header(header or "")
     except ValueError:  # a header too long to read
