@@ -11,8 +11,17 @@ pass (engine.py, data/*.txt).
 /zh-hant/ is Taiwan Traditional: CLDR's likely region for zh-Hant is TW, so the URLs published
 before Hong Kong Traditional existed keep their meaning and answer as they did (no redirect).
 Accept-Language picks the variant for a URL without one (`variant_for_accept_language`): zh-HK,
-zh-MO, zh-Hant-HK, zh-Hant-MO → HK; zh-TW, zh-Hant, zh-Hant-TW → HANT; any other zh → HANS;
-the switcher's cookie wins over it (middleware.py).
+zh-MO, zh-Hant-HK, zh-Hant-MO → HK; zh-TW, zh-Hant, zh-Hant-TW → HANT; zh-Hans*, zh-CN, zh-SG,
+zh and any other zh → HANS; the switcher's cookie wins over it (middleware.py).
+
+Every published article is rendered in all three at publish (articles/services.py), stored in
+title_hans / title_hant / title_hk (summary_*, body_*): `field_suffix` names the field. An
+article's own script (`detect_script`) is one of the three: Traditional text that Hong Kong
+conversion leaves more unchanged than Taiwan's is Hong Kong's, and goes back to Simplified with
+hk2sp (`convert(..., source=HK)`). Traditional written with Taiwan wording keeps it in the Hong
+Kong rendering (s2hkp has no Taiwan → Hong Kong phrase table: 軟體 stays 軟體), while Hong Kong
+wording becomes Taiwan's in the Taiwan rendering (s2twp: 軟件 → 軟體). Recognised surnames are
+pinned for both Traditional variants.
 
 Conversion is phrase-level (OpenCC's phrase dictionaries: 软件 → 軟體, 信息 → 資訊), never a
 character table. Text is stored in the script its author wrote it in; `convert` renders it in
@@ -82,6 +91,8 @@ def variant_for_tag(tag: str) -> str | None:
     if parts[0] != "zh":
         return None
     rest = set(parts[1:])
+    if "hans" in rest:  # Simplified, wherever it is read (zh-Hans-HK)
+        return HANS
     if rest & {"hk", "mo"}:
         return HK
     if rest & {"tw", "hant"}:
