@@ -1,5 +1,5 @@
 """Reader pages: home, channel, article, author, accessibility. Every page exists per script
-variant (/zh-hans/, /zh-hant/) and in care mode (/<variant>/care/…), each its own cacheable URL."""
+variant (/zh-hans/, /zh-hant/, /zh-hk/) and in care mode (/<variant>/care/…), each its own cacheable URL."""
 
 from __future__ import annotations
 
