@@ -48,7 +48,6 @@ HANS = "zh-hans"
 HANT = "zh-hant"
 HK = "zh-hk"
 VARIANTS = (HANS, HANT, HK)
-TRADITIONAL = (HANT, HK)
 # BCP 47 tag of each variant (<html lang>, hreflang, JSON-LD inLanguage).
 LANGUAGE_TAG = {HANS: "zh-Hans", HANT: "zh-Hant-TW", HK: "zh-Hant-HK"}
 # Open Graph locale, and the language of feeds and the news sitemap (RSS wants a country code).
@@ -102,11 +101,7 @@ def variant_for_tag(tag: str) -> str | None:
 
 def variant_for_accept_language(header: str) -> str | None:
     """The variant for an Accept-Language header: its first Chinese language by preference."""
-    try:
-        choices = parse_accept_lang_header(header or "")
-    except ValueError:  # a header too long to read
-        return None
-    for tag, _q in choices:
+    for tag, _q in parse_accept_lang_header(header or ""):  # () for a header too long to read
         variant = variant_for_tag(tag)
         if variant:
             return variant
