@@ -38,7 +38,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--requests", type=int, default=200)
-    parser.add_argument("--variant", default="zh-hant", choices=["zh-hans", "zh-hant"])
+    parser.add_argument("--variant", default="zh-hant", choices=["zh-hans", "zh-hant", "zh-hk"])
     args = parser.parse_args()
 
     import django

@@ -259,9 +259,18 @@ def test_variant_conversion(client, writer):
     assert "晶片產業" in hant["body_html"] and hant["author"]["pen_name"] == "林間筆記"
     hans = get(client, f"/articles/{article.id}", variant="zh-hans").json()
     assert hans["title"] == "人工智能芯片大战：谁的软件生态更强？"
+    hk = get(client, f"/articles/{article.id}", variant="zh-hk").json()
+    assert hk["title"] == "人工智能芯片大戰：誰的軟件生態更強？" and hk["variant"] == "zh-hk"
+    assert "芯片產業" in hk["body_html"] and hk["author"]["pen_name"] == "林間筆記"
+    item = next(i for i in get(client, "/articles").json()["items"] if i["id"] == article.id)
+    assert item["title_hk"] == hk["title"] and item["title_hant"] == hant["title"]
+    assert "芯片" in item["summary_hk"]
     draft = create(client, writer.token, title="软件更新")
     assert (
         get(client, f"/articles/{draft['id']}", writer.token, variant="zh-hant").json()["title"] == "軟體更新"
+    )
+    assert (
+        get(client, f"/articles/{draft['id']}", writer.token, variant="zh-hk").json()["title"] == "軟件更新"
     )
     assert_problem(get(client, f"/articles/{article.id}", variant="klingon"), 422, "variant")
 
@@ -299,7 +308,7 @@ def test_channels_authors_hot_related(client, writer, other):
     assert [c["slug"] for c in channels] == [
         "tech", "news", "sports", "ent", "money", "auto", "art", "mobile", "local", "open", "war"
     ]  # fmt: skip
-    assert channels[1]["name_hant"] == "頭條"
+    assert channels[1]["name_hant"] == "頭條" and channels[1]["name_hk"] == "頭條"
     first = published_article(writer, title="芯片产业的下一步")
     second = published_article(other, title="芯片工艺进入新阶段", channel="tech", body=CHIP_BODY)
     card = get(client, f"/authors/{writer.id}").json()

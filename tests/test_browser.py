@@ -66,12 +66,22 @@ def test_article_page_in_both_scripts(live_server, page, article):
     screenshot(page, "article-zh-hans")
 
     # The switcher takes the reader to the same page in Traditional, and the choice sticks.
-    page.get_by_role("link", name="繁體").click()
+    page.get_by_role("link", name="繁體（台灣）").click()
     page.wait_for_url(f"**/zh-hant/a/{article.id}/")
     assert page.locator("h1.post-title").inner_text() == "人工智慧晶片大戰：誰的軟體生態更強？"
     assert page.locator(".declaration").inner_text() == "聲明：個人原創，僅供參考"
     assert "軟體和資訊科技" in page.locator(".post-body").inner_text()
     screenshot(page, "article-zh-hant")
+    # …and on to Hong Kong Traditional, with Hong Kong wording; that choice sticks in turn.
+    page.get_by_role("link", name="繁體（香港）").click()
+    page.wait_for_url(f"**/zh-hk/a/{article.id}/")
+    assert page.locator("h1.post-title").inner_text() == "人工智能芯片大戰：誰的軟件生態更強？"
+    assert page.locator("html").get_attribute("lang") == "zh-Hant-HK"
+    assert page.get_by_role("link", name="简体").is_visible()
+    page.goto(f"{live_server.url}/")
+    assert page.url.endswith("/zh-hk/")
+    page.get_by_role("link", name="繁體（台灣）").click()
+    page.wait_for_url("**/zh-hant/")
     page.goto(f"{live_server.url}/")
     assert page.url.endswith("/zh-hant/")
 

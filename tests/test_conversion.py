@@ -12,7 +12,7 @@ from django.utils import translation
 
 from zimei.conversion import engine
 from zimei.conversion.html import convert_html as html_convert
-from zimei.conversion.variants import HANS, HANT, convert, convert_html, detect_script, ui, user_text
+from zimei.conversion.variants import HANS, HANT, HK, convert, convert_html, detect_script, ui, user_text
 
 from .factories import creator, published_article
 
@@ -298,9 +298,10 @@ def test_rerender_brings_published_articles_up_to_the_dictionary_and_keeps_held_
     author = creator(trusted=True)
     article = published_article(author, title="扩展功能上线", body="<p>这次扩展了社区的功能。</p>")
     # As rendered by plain OpenCC before the correction layer (an older dictionary).
-    Article.objects.filter(pk=article.pk).update(title_hant="擴充套件功能上線")
+    Article.objects.filter(pk=article.pk).update(title_hant="擴充套件功能上線", title_hk="")
     body = article.body
     body.body_hant = "<p>這次擴充套件了社群的功能。</p>"
+    body.body_hk = ""  # and before Hong Kong Traditional existed
     body.save()
     held = published_article(author, title="第二篇", body="<p>原来的正文，已经发布。</p>")
     author.trusted = False  # its next edit waits for review
@@ -320,6 +321,7 @@ def test_rerender_brings_published_articles_up_to_the_dictionary_and_keeps_held_
     page = client.get(f"/zh-hant/a/{article.pk}/").content.decode()
     assert "擴展功能上線" in page and "這次擴展了社區的功能" in page
     assert "擴充套件" not in page
+    assert "擴展功能上線" in client.get(f"/zh-hk/a/{article.pk}/").content.decode()
     held_page = client.get(f"/zh-hant/a/{held.pk}/").content.decode()
     assert "原來的正文" in held_page and "等待審核" not in held_page
 
@@ -335,3 +337,63 @@ def test_a_span_marked_translate_no_stays_as_written_on_the_other_scripts_page(c
     )
     page = client.get(f"/zh-hant/a/{article.pk}/").content.decode()
     assert '這款軟體叫<span translate="no">软件大师</span>' in page
+
+
+# --- Hong Kong Traditional (zh-hk) ------------------------------------------------------------
+
+
+def test_hong_kong_wording_names_and_the_way_back_to_simplified():
+    assert settings.ZIMEI_HK_OPENCC == "s2hkp"  # the installed OpenCC ships it
+    assert convert("打印机软件、网络视频", HK) == "打印機軟件、網絡視頻"
+    assert convert("打印机软件、网络视频", HANT) == "印表機軟體、網路影片"
+    assert convert("头发干了", HK) == "頭髮乾了"  # the shared corrections apply to Hong Kong too
+    # Surnames are pinned for Hong Kong as for Taiwan (plain s2hkp writes 於和偉).
+    assert engine.plain("s2hkp").convert("于和伟") == "於和偉"
+    assert convert("于和伟主演的电视剧", HK) == "于和偉主演的電視劇"
+    assert convert("于是余下的钱不多", HK) == "於是餘下的錢不多"
+    # Text written in Hong Kong is recognised as such and goes back through Hong Kong's table:
+    # a Hong Kong 影片 is a film, not the video Taiwan's table would make of it.
+    hong_kong = "這部影片在香港上映，軟件和網絡都很好"
+    assert detect_script(hong_kong) == HK and detect_script("軟體下載以後需要重新啟動電腦") == HANT
+    assert convert(hong_kong, HANS, source=HK) == "这部影片在香港上映，软件和网络都很好"
+    assert convert(hong_kong, HANS) == "这部视频在香港上映，软件和网络都很好"
+    # UI strings and user data on a Hong Kong page.
+    assert ui("申请入驻", HK) == "申請入駐"
+    assert _render("{{ name|zh }}", HK, name="台湾软件笔记") == "台灣軟件筆記"
+    assert _render('{% load zh %}{% zh "无障碍浏览" %}', HK) == "無障礙瀏覽"
+
+
+@pytest.mark.django_db
+def test_the_migration_renders_hong_kong_for_articles_published_before_it(client):
+    import importlib
+
+    from django.apps import apps
+
+    from zimei.articles.models import Article, ArticleBody
+    from zimei.articles.services import ArticleInput, article_create, article_save
+
+    migration = importlib.import_module("zimei.articles.migrations.0009_hong_kong_variant")
+    author = creator(trusted=True)
+    art = published_article(author, title="打印机软件更新", body="<p>网络视频也能打印。</p>")
+    # The working copy changed since (not published): the published text is what is rendered.
+    article_save(
+        article=art,
+        actor=author.user,
+        data=ArticleInput(title="没有发布的标题", body_html="<p>没有发布</p>", channel="tech"),
+    )
+    draft = article_create(
+        author=author, data=ArticleInput(title="草稿", body_html="<p>草稿</p>", channel="tech")
+    )
+    Article.objects.filter(pk=art.pk).update(title_hk="", summary_hk="")
+    ArticleBody.objects.filter(article_id=art.pk).update(body_hk="")
+
+    migration.fill_hong_kong(apps, None)
+    art = Article.objects.get(pk=art.pk)
+    assert (art.title_hk, art.summary_hk, art.body_hk) == (
+        "打印機軟件更新",
+        "網絡視頻也能打印。",
+        "<p>網絡視頻也能打印。</p>",
+    )
+    assert Article.objects.get(pk=draft.pk).title_hk == ""  # never published: nothing to render
+    page = client.get(f"/zh-hk/a/{art.pk}/").content.decode()
+    assert "打印機軟件更新" in page and "網絡視頻也能打印" in page and "沒有發布" not in page

@@ -13,7 +13,7 @@ import pytest
 from django.conf import settings
 
 from zimei.conversion import engine
-from zimei.conversion.variants import HANS, HANT, convert, convert_html
+from zimei.conversion.variants import HANS, HANT, HK, convert, convert_html
 from zimei.demo.fill import DEMO_ARTICLES, DEMO_SEED
 from zimei.demo.text import plan_article
 
@@ -155,3 +155,16 @@ def test_the_demo_scan_would_see_the_errors_plain_opencc_makes(demo_plans):
         for plan in demo_plans[:100]
     )
     assert "擴充套件" in text
+
+
+def test_no_demo_article_rendered_in_zh_hk_has_a_known_bad_output(demo_plans):
+    """The same scan for Hong Kong Traditional (s2hkp with the shared corrections): none of the
+    one-to-many errors, and none of Taiwan's phrase table (軟體, 網路 are not Hong Kong's)."""
+    found = {}
+    for plan in demo_plans:
+        body = plan.body_html([f"/media/img/{plan.index}-{k}.jpg" for k in range(len(plan.images))])
+        rendered = convert(plan.title, HK) + convert_html(body, HK) + convert(plan.source, HK)
+        for bad in KNOWN_BAD_HANT + (["軟體", "網路", "印表機", "晶片"] if plan.script == HANS else []):
+            if bad in rendered:
+                found.setdefault(bad, []).append(plan.index)
+    assert found == {}

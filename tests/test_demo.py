@@ -75,6 +75,10 @@ def test_traditional_plans_use_taiwan_vocabulary():
 # --- the demo filler -------------------------------------------------------------------
 
 
+# Wrong in any Traditional text (Taiwan's phrase table or one-to-many characters; issue 12).
+HK_NEVER = ("擴充套件", "別隻", "回撥", "引數", "函式", "頭髮幹", "幹杯", "子醜", "頭發布", "伴隨著書")
+
+
 @pytest.mark.django_db
 def test_demo_fill_builds_a_small_demo_site_through_the_services():
     result = demo_fill(articles=14, creators=12, drafts=2, progress=False)
@@ -94,6 +98,7 @@ def test_demo_fill_builds_a_small_demo_site_through_the_services():
         assert article.cover_id and media_file(article.cover_url).is_file()
         assert article.keywords and ArticleKeyword.objects.filter(article=article).exists()
         assert article.title_hans and article.title_hant and article.body_hant and article.summary_hans
+        assert article.title_hk and article.summary_hk and article.body_hk
         assert article.published_at < article.updated_at
         assert article.created_at == article.published_at
         assert set(article.related_ids) <= {a.id for a in published} - {article.id}
@@ -118,6 +123,16 @@ def test_demo_fill_builds_a_small_demo_site_through_the_services():
         assert article.title_hant == article.title != article.title_hans
         assert "软件" in article.body_hans or "信息" in article.body_hans or "网络" in article.body_hans
     assert all(a.script == HANS for a in published if a not in hant)
+    # Hong Kong readers get Hong Kong wording for what was written in Simplified, and none of
+    # the Taiwan phrase table's known errors (issue 12) in any rendering of theirs.
+    for article in published:
+        hk = article.title_hk + article.summary_hk + article.body_hk
+        assert not [bad for bad in HK_NEVER if bad in hk], article.title
+        if article.script == HANS:
+            taiwan = ("軟體", "網路", "印表機", "晶片", "人工智慧")
+            assert not [tw for tw in taiwan if tw in hk], article.title
+    hk_words = ("視頻", "數據", "芯片", "人工智能")  # Taiwan: 影片, 資料, 晶片, 人工智慧
+    assert all(any(w in a.body_hk for w in hk_words) for a in published if a.script == HANS)
 
     # The demo logins.
     editor, reader, creator = (User.objects.get(username=u) for u in ("editor", "reader", "creator"))
@@ -186,6 +201,7 @@ def test_seed_adds_articles_in_batches_and_twice_adds_twice():
         assert a.status == Article.Status.PUBLISHED and a.published_at
         assert a.title_hans and a.title_hant and a.summary_hans and a.summary_hant
         assert a.body_hans and a.body_hant and a.keywords and a.cover_url
+        assert a.title_hk and a.summary_hk and a.body_hk
         assert set(a.related_ids) <= ids - {a.id}
         for url in FIGURE.findall(a.body_html):
             assert media_file(url).is_file()

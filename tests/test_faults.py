@@ -55,7 +55,7 @@ def database_down(monkeypatch):
     monkeypatch.setattr(BaseDatabaseWrapper, "ensure_connection", refused)
 
 
-@pytest.mark.parametrize("variant", ["zh-hans", "zh-hant"])
+@pytest.mark.parametrize("variant", ["zh-hans", "zh-hant", "zh-hk"])
 def test_database_down_pages_are_503_in_the_readers_script(client, database_down, variant):
     from zimei.conversion.variants import ui
     from zimei.core.outage import POST_MESSAGE
@@ -67,7 +67,8 @@ def test_database_down_pages_are_503_in_the_readers_script(client, database_down
         assert response["Content-Security-Policy"]  # the security headers, as on every page
         html = response.content.decode()
         assert _unavailable_text(variant) in html
-        assert ('<html lang="zh-Hant"' in html) == (variant == "zh-hant")
+        tag = {"zh-hans": "zh-Hans", "zh-hant": "zh-Hant-TW", "zh-hk": "zh-Hant-HK"}[variant]
+        assert f'<html lang="{tag}"' in html
     # A signed-in reader: the session itself is in the database.
     client.cookies["sessionid"] = "x" * 32
     assert client.get(f"/{variant}/following/").status_code == 503

@@ -104,6 +104,17 @@ def test_site_rss_in_each_script(client, site):
     assert "晶片" in chip.findtext("description")
     assert chip.findtext("{http://purl.org/dc/elements/1.1/}creator") == "林間筆記"
 
+    # Hong Kong Traditional: its own language, links and wording (軟件, 芯片 stay).
+    root = _xml(client.get("/zh-hk/feed/rss.xml"))
+    assert root.find("channel").findtext("language") == "zh-hk"
+    chip = _rss_items(root)[1]
+    assert chip.findtext("title") == "人工智能芯片大戰：誰的軟件生態更強？"
+    assert chip.findtext("link") == f"{SITE}/zh-hk/a/{site['chip'].id}/"
+    atom = _xml(client.get("/zh-hk/c/tech/atom.xml"))
+    assert atom.get("{http://www.w3.org/XML/1998/namespace}lang") == "zh-hk"
+    assert atom.findtext(f"{ATOM}id") == f"{SITE}/zh-hk/c/tech/atom.xml"
+    assert _atom_entries(atom)[0].findtext(f"{ATOM}title") == "人工智能芯片大戰：誰的軟件生態更強？"
+
 
 def test_site_atom(client, site):
     response = client.get("/zh-hant/feed/atom.xml")
@@ -183,30 +194,40 @@ def test_sitemap_index_and_sections(client, site):
 
     articles = _urls(_xml(client.get("/sitemap-articles.xml")))
     chip = site["chip"].id
-    alternates = {"zh-hans": f"{SITE}/zh-hans/a/{chip}/", "zh-hant": f"{SITE}/zh-hant/a/{chip}/"}
+    alternates = {
+        "zh-Hans": f"{SITE}/zh-hans/a/{chip}/",
+        "zh-Hant-TW": f"{SITE}/zh-hant/a/{chip}/",
+        "zh-Hant-HK": f"{SITE}/zh-hk/a/{chip}/",
+    }
     assert articles[f"{SITE}/zh-hans/a/{chip}/"] == alternates
     assert articles[f"{SITE}/zh-hant/a/{chip}/"] == alternates
-    assert len(articles) == 2 * 3  # three published articles, two scripts; no draft, no withdrawn
+    assert articles[f"{SITE}/zh-hk/a/{chip}/"] == alternates
+    assert len(articles) == 3 * 3  # three published articles, three variants; no draft, no withdrawn
     assert f"{SITE}/zh-hans/a/{site['draft'].id}/" not in articles
 
     channels = _urls(_xml(client.get("/sitemap-channels.xml")))
-    assert channels[f"{SITE}/zh-hant/c/tech/"]["zh-hans"] == f"{SITE}/zh-hans/c/tech/"
+    assert channels[f"{SITE}/zh-hant/c/tech/"]["zh-Hans"] == f"{SITE}/zh-hans/c/tech/"
+    assert channels[f"{SITE}/zh-hans/c/tech/"]["zh-Hant-HK"] == f"{SITE}/zh-hk/c/tech/"
     authors = _urls(_xml(client.get("/sitemap-authors.xml")))
     assert set(authors) == {
-        f"{SITE}/{v}/u/{a.id}/" for v in ("zh-hans", "zh-hant") for a in (site["author"], site["other"])
+        f"{SITE}/{v}/u/{a.id}/"
+        for v in ("zh-hans", "zh-hant", "zh-hk")
+        for a in (site["author"], site["other"])
     }
     assert client.get("/sitemap-nope.xml").status_code == 404
 
 
 def test_sitemap_pages_split_lazily(client, site, monkeypatch):
-    monkeypatch.setattr(ArticleSitemap, "limit", 4)  # 3 articles x 2 scripts = 6 URLs: 2 pages
+    monkeypatch.setattr(ArticleSitemap, "limit", 4)  # 3 articles x 3 variants = 9 URLs: 3 pages
     index = _xml(client.get("/sitemap.xml"))
     locs = [s.findtext(f"{SM}loc") for s in index.findall(f"{SM}sitemap")]
     assert locs[1].endswith("/sitemap-articles.xml?p=2")
     first = _urls(_xml(client.get("/sitemap-articles.xml")))
     second = _urls(_xml(client.get("/sitemap-articles.xml?p=2")))
-    assert len(first) == 4 and len(second) == 2 and not set(first) & set(second)
-    assert client.get("/sitemap-articles.xml?p=3").status_code == 404
+    third = _urls(_xml(client.get("/sitemap-articles.xml?p=3")))
+    assert len(first) == 4 and len(second) == 4 and len(third) == 1 and not set(first) & set(second)
+    assert len(set(first) | set(second) | set(third)) == 9
+    assert client.get("/sitemap-articles.xml?p=4").status_code == 404
 
 
 def test_news_sitemap_has_the_last_48_hours(client, site):
@@ -214,7 +235,9 @@ def test_news_sitemap_has_the_last_48_hours(client, site):
     assert root.tag == f"{SM}urlset"
     entries = {u.findtext(f"{SM}loc"): u for u in root.findall(f"{SM}url")}
     chip, car, old = site["chip"].id, site["car"].id, site["old"].id
-    assert set(entries) == {f"{SITE}/{v}/a/{a}/" for v in ("zh-hans", "zh-hant") for a in (chip, car)}
+    assert set(entries) == {
+        f"{SITE}/{v}/a/{a}/" for v in ("zh-hans", "zh-hant", "zh-hk") for a in (chip, car)
+    }
     assert f"{SITE}/zh-hans/a/{old}/" not in entries
     hant = entries[f"{SITE}/zh-hant/a/{chip}/"].find(f"{NEWS}news")
     assert hant.findtext(f"{NEWS}publication/{NEWS}name") == "Zimei 自媒"
@@ -225,6 +248,15 @@ def test_news_sitemap_has_the_last_48_hours(client, site):
     hans = entries[f"{SITE}/zh-hans/a/{chip}/"].find(f"{NEWS}news")
     assert hans.findtext(f"{NEWS}publication/{NEWS}language") == "zh-cn"
     assert hans.findtext(f"{NEWS}title") == "人工智能芯片大战：谁的软件生态更强？"
+    hk = entries[f"{SITE}/zh-hk/a/{chip}/"]
+    assert hk.find(f"{NEWS}news").findtext(f"{NEWS}publication/{NEWS}language") == "zh-hk"
+    assert hk.find(f"{NEWS}news").findtext(f"{NEWS}title") == "人工智能芯片大戰：誰的軟件生態更強？"
+    links = {a.get("hreflang"): a.get("href") for a in hk.findall(f"{XHTML}link")}
+    assert links == {
+        "zh-Hans": f"{SITE}/zh-hans/a/{chip}/",
+        "zh-Hant-TW": f"{SITE}/zh-hant/a/{chip}/",
+        "zh-Hant-HK": f"{SITE}/zh-hk/a/{chip}/",
+    }
 
 
 def test_robots_txt(client):
@@ -239,6 +271,7 @@ def test_robots_txt(client):
         "/admin/",
         "/api/",
         "/zh-hant/studio/",
+        "/zh-hk/studio/",
         "/zh-hans/desk/",
     ):
         assert f"Disallow: {path}" in lines
@@ -271,6 +304,7 @@ def test_article_page_open_graph_twitter_and_json_ld(client, site):
     assert _meta(page, "og:url") == url
     assert "晶片" in _meta(page, "og:description")
     assert _meta(page, "og:locale") == "zh_TW"
+    assert re.findall(r'<meta property="og:locale:alternate" content="([^"]*)">', page) == ["zh_CN", "zh_HK"]
     assert _meta(page, "article:author") == f"{SITE}/zh-hant/u/{chip.author_id}/"
     assert _meta(page, "article:published_time").startswith(str(chip.published_at.year))
     assert _meta(page, "twitter:card") == "summary"
@@ -287,7 +321,7 @@ def test_article_page_open_graph_twitter_and_json_ld(client, site):
         "url": f"{SITE}/zh-hant/u/{chip.author_id}/",
     }
     assert ld["publisher"]["@type"] == "Organization" and ld["publisher"]["name"] == "Zimei 自媒"
-    assert ld["mainEntityOfPage"]["@id"] == url and ld["inLanguage"] == "zh-Hant"
+    assert ld["mainEntityOfPage"]["@id"] == url and ld["inLanguage"] == "zh-Hant-TW"
     assert "image" not in ld
 
     hans = client.get(f"/zh-hans/care/a/{chip.id}/").content.decode()

@@ -214,6 +214,8 @@ def test_anonymous_pages_come_from_nginx_and_the_app_sees_only_the_first(front):
     assert [front.get("/zh-hans/c/tech/?page=2").cache for _ in range(2)] == ["MISS", "HIT"]
     assert front.get("/zh-hans/c/tech/?page=2&utm_source=x").cache == "HIT"
     assert front.get("/zh-hans/c/tech/?page=9").cache == "BYPASS"
+    # Hong Kong Traditional pages are reader pages too (nginx's location takes /zh-hk/).
+    assert [front.get(f"/zh-hk/a/{article}/").cache for _ in range(2)] == ["MISS", "HIT"]
 
 
 def test_signed_in_readers_and_writes_pass_through_uncached(front):
@@ -442,7 +444,7 @@ def dummy(settings) -> Iterator[list[str]]:
 def _expected(article, *channels: str) -> set[str]:
     a, u = article.id, article.author_id
     paths = set()
-    for variant in ("zh-hans", "zh-hant"):
+    for variant in ("zh-hans", "zh-hant", "zh-hk"):
         for care in ("", "care/"):
             base = f"/{variant}/{care}"
             paths |= {f"{base}a/{a}/", base, f"{base}u/{u}/", f"{base}u/{u}/?page=2", f"{base}u/{u}/?page=5"}

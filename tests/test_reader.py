@@ -1,4 +1,5 @@
-"""Reader pages through HTTP: what a reader sees, in both scripts and in care mode."""
+"""Reader pages through HTTP: what a reader sees, in each variant (Simplified, Taiwan and Hong
+Kong Traditional) and in care mode."""
 
 from __future__ import annotations
 
@@ -85,8 +86,60 @@ def test_article_page_in_simplified_and_alternates(client, article):
     assert "申请入驻" in page and "相关推荐" in page and "声明：个人原创，仅供参考" in page
     assert f'hreflang="zh-Hant" href="http://127.0.0.1:8000/zh-hant/a/{article.id}/"' in page
     assert f'hreflang="zh-Hans" href="http://127.0.0.1:8000/zh-hans/a/{article.id}/"' in page
+    assert '<html lang="zh-Hans"' in page and '<meta property="og:locale" content="zh_CN">' in page
     # Related: the other author's chip article shares its subject.
     assert "芯片工艺进入新阶段" in page.split("相关推荐")[1].split("</section>")[0]
+
+
+HK_WORDS = "<p>这台打印机连上网络就能用，软件更新以后还能在线播放视频。</p>"
+
+
+def test_a_hong_kong_reader_gets_hong_kong_wording_and_taiwan_urls_stay(client):
+    art = published_article(title="打印机软件更新：网络视频也能打印", body=HK_WORDS)
+    # A reader whose browser asks for Hong Kong (or Macau) Chinese lands on /zh-hk/.
+    for accept in ("zh-HK,zh;q=0.9,en;q=0.8", "zh-MO"):
+        assert client.get("/", HTTP_ACCEPT_LANGUAGE=accept)["Location"] == "/zh-hk/"
+    home = _text(client.get("/zh-hk/"))
+    assert "打印機軟件更新：網絡視頻也能打印" in home
+    page = _text(client.get(f"/zh-hk/a/{art.id}/"))
+    assert "打印機軟件更新：網絡視頻也能打印" in page
+    assert "這台打印機連上網絡就能用，軟件更新以後還能在線播放視頻。" in page
+    assert not any(word in page for word in ("軟體", "網路", "印表機", "影片"))
+    # UI strings in Hong Kong script, the page's language, share card and alternates.
+    assert "申請入駐" in page and '<html lang="zh-Hant-HK"' in page
+    assert '<meta property="og:locale" content="zh_HK">' in page
+    assert '<meta property="og:locale:alternate" content="zh_CN">' in page
+    assert '<meta property="og:locale:alternate" content="zh_TW">' in page
+    assert '"inLanguage": "zh-Hant-HK"' in page
+    site = "http://127.0.0.1:8000"
+    for tag, prefix in [
+        ("zh-Hans", "zh-hans"),
+        ("zh-Hant-TW", "zh-hant"),
+        ("zh-Hant", "zh-hant"),
+        ("zh-Hant-HK", "zh-hk"),
+    ]:
+        assert f'hreflang="{tag}" href="{site}/{prefix}/a/{art.id}/"' in page, tag
+    # The switcher links to the two other variants, each labelled in its own script.
+    switch = f"?next=/zh-hk/a/{art.id}/"
+    assert f'href="/switch/zh-hans/{switch}" hreflang="zh-Hans" lang="zh-Hans">简体</a>' in page
+    assert f'href="/switch/zh-hant/{switch}" hreflang="zh-Hant-TW" lang="zh-Hant-TW">繁體（台灣）</a>' in page
+    assert "/switch/zh-hk/" not in page
+    # The /zh-hant/ URLs published before Hong Kong existed still answer, in Taiwan wording.
+    old = client.get(f"/zh-hant/a/{art.id}/")
+    assert old.status_code == 200
+    taiwan = _text(old)
+    assert "印表機軟體更新：網路影片也能列印" in taiwan and '<html lang="zh-Hant-TW"' in taiwan
+    assert "這臺印表機連上網路就能用，軟體更新以後還能線上播放影片。" in taiwan
+    assert '<meta property="og:locale" content="zh_TW">' in taiwan and ">繁體（香港）</a>" in taiwan
+    # Care mode and a missing page in Hong Kong script.
+    care = _text(client.get(f"/zh-hk/care/a/{art.id}/"))
+    assert "退出關懷版" in care and "打印機軟件更新" in care
+    missing = client.get("/zh-hk/a/999999/")
+    assert (
+        missing.status_code == 404
+        and "頁面不存在" in _text(missing)
+        and 'lang="zh-Hant-HK"' in _text(missing)
+    )
 
 
 def test_source_declaration_for_reposts(client):
@@ -116,8 +169,16 @@ def test_care_mode_has_the_elements_and_a_way_back(client, article):
     ("accept", "expected"),
     [
         ("zh-TW,zh;q=0.9", "/zh-hant/"),
-        ("zh-HK", "/zh-hant/"),
+        ("zh-Hant", "/zh-hant/"),
+        ("zh-Hant-TW", "/zh-hant/"),
+        ("zh-HK", "/zh-hk/"),
+        ("zh-MO", "/zh-hk/"),  # Django alone would say zh-hant (its fallback for zh-mo)
+        ("zh-Hant-HK,zh;q=0.8", "/zh-hk/"),  # … and for zh-hant-hk
+        ("en-GB,zh-Hant-MO;q=0.7", "/zh-hk/"),
         ("zh-CN,zh;q=0.9", "/zh-hans/"),
+        ("zh-SG", "/zh-hans/"),
+        ("zh-Hans-HK", "/zh-hans/"),
+        ("zh", "/zh-hans/"),
         ("en-US", "/zh-hans/"),
     ],
 )
@@ -132,6 +193,16 @@ def test_the_script_choice_sticks(client, article):
     assert response["Location"] == f"/zh-hant/care/a/{article.id}/"
     # A later visit to the bare site goes to the chosen script, whatever the browser says.
     assert client.get("/", HTTP_ACCEPT_LANGUAGE="zh-CN")["Location"] == "/zh-hant/"
+    # The switcher goes among all three variants, and the last choice is the one kept.
+    response = client.get(f"/switch/zh-hk/?next=/zh-hant/care/a/{article.id}/")
+    assert response["Location"] == f"/zh-hk/care/a/{article.id}/"
+    assert response.cookies["zimei_variant"].value == "zh-hk"
+    assert client.get("/", HTTP_ACCEPT_LANGUAGE="zh-TW")["Location"] == "/zh-hk/"
+    response = client.get(f"/switch/zh-hans/?next=/zh-hk/a/{article.id}/")
+    assert response["Location"] == f"/zh-hans/a/{article.id}/"
+    assert response.cookies["zimei_variant"].value == "zh-hans"
+    assert client.get("/", HTTP_ACCEPT_LANGUAGE="zh-HK")["Location"] == "/zh-hans/"
+    assert client.get("/switch/zh-mo/?next=/zh-hans/").status_code == 404  # not a variant
     # The switcher never redirects off-site.
     assert client.get("/switch/zh-hans/?next=https://evil.example/")["Location"] == "/zh-hans/"
 
@@ -298,7 +369,10 @@ def test_every_reader_page_has_hreflang_alternates(client, article):
         page = _text(client.get(path))
         rest = path.split("/", 2)[2]
         assert f'hreflang="zh-Hant" href="http://127.0.0.1:8000/zh-hant/{rest}"' in page, path
+        assert f'hreflang="zh-Hant-TW" href="http://127.0.0.1:8000/zh-hant/{rest}"' in page, path
+        assert f'hreflang="zh-Hant-HK" href="http://127.0.0.1:8000/zh-hk/{rest}"' in page, path
         assert f'hreflang="zh-Hans" href="http://127.0.0.1:8000/zh-hans/{rest}"' in page, path
+        assert f'hreflang="x-default" href="http://127.0.0.1:8000/zh-hans/{rest}"' in page, path
 
 
 def test_admin_shows_the_audit_log_read_only(client, article):

@@ -7,6 +7,7 @@ publish reaches every worker). Set ZIMEI_DATABASE_URL / ZIMEI_REDIS_URL to scale
 
 import os
 import secrets
+from importlib.util import find_spec
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -103,7 +104,7 @@ MIDDLEWARE = [
     "zimei.core.security.SecurityHeadersMiddleware",  # CSP etc.; inside the page cache (before a store)
     "zimei.api.middleware.ApiProblemMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "zimei.conversion.middleware.VariantLocaleMiddleware",  # Django's, with Hong Kong read right
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -278,14 +279,25 @@ LOGIN_REDIRECT_URL = "/"
 
 # --- language and script variants ----------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
-LANGUAGES = [("zh-hans", "简体中文"), ("zh-hant", "繁體中文")]
+# The reader variants (zimei/conversion/variants.py): /zh-hant/ is Taiwan Traditional, /zh-hk/
+# Hong Kong Traditional. Django only accepts a language with a message catalogue somewhere:
+# zimei/locale/zh_HK holds an empty one, so that "zh-hk" is not read as its fallback zh-hant.
+LANGUAGES = [("zh-hans", "简体中文"), ("zh-hant", "繁體中文（台灣）"), ("zh-hk", "繁體中文（香港）")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 LANGUAGE_COOKIE_NAME = "zimei_variant"
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 USE_I18N = True
 TIME_ZONE = os.environ.get("ZIMEI_TIME_ZONE", "Asia/Shanghai")
 USE_TZ = True
-# OpenCC configuration used to render Traditional script (phrase-level, Taiwan idioms).
+# OpenCC configurations (phrase-level) for Taiwan Traditional, Hong Kong Traditional (s2hkp where
+# the installed OpenCC ships it, else s2hk) and Simplified; Hong Kong text goes back to
+# Simplified with hk2sp / hk2s (variants.py).
 ZIMEI_HANT_OPENCC = os.environ.get("ZIMEI_HANT_OPENCC", "s2twp")
+ZIMEI_HK_OPENCC = os.environ.get("ZIMEI_HK_OPENCC", "") or (
+    "s2hkp"
+    if (Path(find_spec("opencc").origin).parent / "clib" / "share" / "opencc" / "s2hkp.json").exists()
+    else "s2hk"
+)
 ZIMEI_HANS_OPENCC = os.environ.get("ZIMEI_HANS_OPENCC", "tw2sp")
 
 # --- static and media -----------------------------------------------------------------

@@ -42,7 +42,7 @@ from zimei.articles.services import (
 )
 from zimei.channels.models import Channel
 from zimei.channels.selectors import channel_by_slug, channels_by_id, channels_ordered
-from zimei.conversion.variants import HANS, HANT, convert, convert_html, user_text
+from zimei.conversion.variants import HANS, HANT, HK, convert, convert_html, user_text
 from zimei.core.errors import InputError, NotAllowed
 from zimei.core.outage import database_unavailable, unavailable_response
 from zimei.core.problems import MEDIA_TYPE, Problem, problem_response
@@ -305,8 +305,10 @@ def _item(article: Article) -> dict:
         "id": article.id,
         "title": article.title_hans,
         "title_hant": article.title_hant,
+        "title_hk": article.title_hk,
         "summary": article.summary_hans,
         "summary_hant": article.summary_hant,
+        "summary_hk": article.summary_hk,
         "channel": channel.slug if channel else "",
         "author": {"id": article.author_id, "pen_name": article.author.pen_name},
         "cover_url": article.cover_url,
@@ -501,7 +503,13 @@ api.add_router("/articles", articles)
 @api.get("/channels", response=list[s.ChannelOut], tags=["channels"], summary="The fixed channels")
 def channel_list_view(request: HttpRequest):
     return [
-        {"slug": c.slug, "name": c.name, "name_hant": user_text(c.name, HANT), "kind": c.kind}
+        {
+            "slug": c.slug,
+            "name": c.name,
+            "name_hant": user_text(c.name, HANT),
+            "name_hk": user_text(c.name, HK),
+            "kind": c.kind,
+        }
         for c in channels_ordered()
     ]
 

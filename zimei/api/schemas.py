@@ -14,7 +14,7 @@ CHANNEL_SLUGS = ("tech", "news", "sports", "ent", "money", "auto", "art", "mobil
 ChannelSlug = Literal[
     "tech", "news", "sports", "ent", "money", "auto", "art", "mobile", "local", "open", "war"
 ]
-Variant = Literal["zh-hans", "zh-hant"]
+Variant = Literal["zh-hans", "zh-hant", "zh-hk"]  # Simplified, Taiwan and Hong Kong Traditional
 ShareTarget = Literal["link", "wechat", "weibo", "qq", "email"]
 PublishStatus = Literal["published", "pending_review", "rejected"]
 
@@ -125,8 +125,10 @@ class ArticleItem(Schema):
     id: int
     title: str
     title_hant: str
+    title_hk: str
     summary: str
     summary_hant: str
+    summary_hk: str
     channel: str
     author: AuthorRef
     cover_url: str
@@ -147,6 +149,7 @@ class ChannelOut(Schema):
     slug: str
     name: str
     name_hant: str
+    name_hk: str
     kind: str
 
 

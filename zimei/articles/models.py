@@ -26,7 +26,7 @@ class Image(models.Model):
 # What a list of articles reads (home, channel, author pages, feeds, the hot list): small
 # columns only, with the author's pen name and the channel joined in the same query.
 LIST_FIELDS = (
-    "id", "title_hans", "title_hant", "summary_hans", "summary_hant", "cover_url",
+    "id", "title_hans", "title_hant", "title_hk", "summary_hans", "summary_hant", "summary_hk", "cover_url",
     "published_at", "view_count", "share_count", "original", "source",
     "author_id", "author__pen_name", "channel_id", "channel__slug", "channel__name",
 )  # fmt: skip
@@ -93,6 +93,8 @@ class Article(models.Model):
     title_hant = models.CharField(max_length=128, blank=True)
     summary_hans = models.CharField(max_length=400, blank=True)
     summary_hant = models.CharField(max_length=400, blank=True)
+    title_hk = models.CharField(max_length=128, blank=True)
+    summary_hk = models.CharField(max_length=400, blank=True)
 
     # What the creator wrote (the working copy; body already sanitised), in their script.
     title = models.CharField(max_length=64)
@@ -165,7 +167,7 @@ class Article(models.Model):
         (in the writer's script)."""
         if self.working_copy_submitted or not self.published_at:
             return self.title
-        return (self.title_hant if self.script == "zh-hant" else self.title_hans) or self.title
+        return self.in_variant("title", self.script) or self.title
 
     # The three bodies live in their own table (ArticleBody): list queries, the hot list and
     # counters then read small rows, many to a page, on SQLite and PostgreSQL alike. These
@@ -205,6 +207,14 @@ class Article(models.Model):
     def body_hant(self, value: str) -> None:
         self.body.body_hant = value
 
+    @property
+    def body_hk(self) -> str:
+        return self.body.body_hk
+
+    @body_hk.setter
+    def body_hk(self, value: str) -> None:
+        self.body.body_hk = value
+
 
 class ArticleBody(models.Model):
     """An article's bodies: the creator's working copy and the published one in each script."""
@@ -213,6 +223,7 @@ class ArticleBody(models.Model):
     body_html = models.TextField(blank=True)
     body_hans = models.TextField(blank=True)
     body_hant = models.TextField(blank=True)
+    body_hk = models.TextField(blank=True)
 
     def __str__(self) -> str:
         return f"body of {self.article_id}"

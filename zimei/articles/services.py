@@ -19,7 +19,7 @@ from zimei.accounts.models import CreatorProfile, User
 from zimei.channels.selectors import channel_by_slug
 from zimei.conversion.flags import flag_apply, flag_undo
 from zimei.conversion.overrides import with_overrides
-from zimei.conversion.variants import HANS, HANT, convert, convert_html, detect_script
+from zimei.conversion.variants import VARIANTS, convert, convert_html, detect_script, field_suffix
 from zimei.core.audit import audit
 from zimei.core.audit_actions import AuditAction
 from zimei.core.errors import InputError, NotAllowed, control_characters_check, one_line, plain_text_message
@@ -188,19 +188,22 @@ def _save_verdict(*, data: ArticleInput, author: CreatorProfile, article_id: int
 
 @with_overrides  # the desk's conversion overrides as they are now (one query)
 def _render_variants(article: Article) -> None:
+    """The published text in every variant (title_hans / _hant / _hk, summaries, bodies)."""
     text = html_to_text(article.body_html)
-    article.script = detect_script(article.title + text)
+    article.script = script = detect_script(article.title + text)
     summary = article.summary or text[:120]
-    article.title_hans, article.title_hant = convert(article.title, HANS), convert(article.title, HANT)
-    article.summary_hans, article.summary_hant = convert(summary, HANS), convert(summary, HANT)
-    article.body_hans, article.body_hant = (
-        convert_html(article.body_html, HANS),
-        convert_html(article.body_html, HANT),
-    )
+    for variant in VARIANTS:
+        suffix = field_suffix(variant)
+        setattr(article, f"title_{suffix}", convert(article.title, variant, source=script))
+        setattr(article, f"summary_{suffix}", convert(summary, variant, source=script))
+        setattr(article, f"body_{suffix}", convert_html(article.body_html, variant, source=script))
     article.cover_url = article.cover.file.url if article.cover_id and article.cover else ""
 
 
-RENDERED_FIELDS = ["script", "title_hans", "title_hant", "summary_hans", "summary_hant", "body"]
+# The rendered fields on the article row ("body" saves the body row), and the bodies.
+RENDERED_FIELDS = ["script", *(f"{f}_{field_suffix(v)}" for f in ("title", "summary") for v in VARIANTS)]
+RENDERED_FIELDS.append("body")
+RENDERED_BODIES = [f"body_{field_suffix(v)}" for v in VARIANTS]
 
 
 @transaction.atomic
@@ -221,13 +224,11 @@ def article_rerender(*, article: Article) -> bool:
     )
     source.body_html = published.body_html if published else article.body_html
     _render_variants(source)
-    before = [getattr(article, f) for f in RENDERED_FIELDS[:-1]] + [article.body_hans, article.body_hant]
-    after = [getattr(source, f) for f in RENDERED_FIELDS[:-1]] + [source.body_hans, source.body_hant]
-    if before == after:
+    fields = RENDERED_FIELDS[:-1] + RENDERED_BODIES
+    if [getattr(article, f) for f in fields] == [getattr(source, f) for f in fields]:
         return False
-    for f in RENDERED_FIELDS[:-1]:
+    for f in fields:
         setattr(article, f, getattr(source, f))
-    article.body_hans, article.body_hant = source.body_hans, source.body_hant
     article.save(update_fields=RENDERED_FIELDS)
     events.article_rerendered.send(sender=Article, article=article)
     return True
@@ -235,7 +236,7 @@ def article_rerender(*, article: Article) -> bool:
 
 @transaction.atomic
 def article_publish(*, article: Article, actor: User, when=None) -> Article:
-    """Publish the working copy: validate it fully, render it in both scripts, index it."""
+    """Publish the working copy: validate it fully, render it in every variant, index it."""
     _require_author(article, actor)
     if article.status == Article.Status.TAKEN_DOWN:
         raise NotAllowed("taken down by an editor")

@@ -38,7 +38,7 @@ import rjieba
 
 from . import engine
 from .html import put_back, scan
-from .variants import HANS, VARIANTS, convert, reading_attribute
+from .variants import HANS, UI_NAME, VARIANTS, convert, reading_attribute
 
 ONE_TO_MANY = Path(__file__).with_name("data") / "opencc" / "one_to_many.tsv"
 # One-to-many characters not flagged: their other readings are rare or archaic in modern
@@ -58,13 +58,7 @@ CONTEXT = 8  # characters of context either side of an occurrence
 
 def variant_label(variant: str) -> str:
     """A variant's name as the studio and the desk show it (in Simplified, like every UI string)."""
-    if variant == HANS:
-        return "简体"
-    if "hk" in variant:
-        return "繁体（香港）"
-    if "mo" in variant:
-        return "繁体（澳门）"
-    return "繁体（台湾）"
+    return UI_NAME[variant]
 
 
 def traditional_variants() -> list[str]:

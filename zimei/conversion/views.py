@@ -9,12 +9,13 @@ from django.views.decorators.http import require_GET
 from zimei.core.redirects import safe_next
 
 from .urlpaths import with_variant
+from .variants import VARIANTS
 
 
 @require_GET
 def variant_switch(request: HttpRequest, variant: str) -> HttpResponseRedirect:
     """Remember the reader's script and go to the same page in it."""
-    if variant not in ("zh-hans", "zh-hant"):
+    if variant not in VARIANTS:
         raise Http404
     nxt = safe_next(request, request.GET.get("next"), "/")
     if not nxt.startswith("/"):  # a full URL on this host: the switch keeps to paths

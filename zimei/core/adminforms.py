@@ -11,7 +11,7 @@ from django.contrib import admin
 from .errors import one_line, plain_text_message
 
 # Sanitised HTML, not plain text: the services check these.
-NOT_PLAIN = ("body_html", "body_hans", "body_hant")
+NOT_PLAIN = ("body_html", "body_hans", "body_hant", "body_hk")
 
 
 def check_plain_text(form: forms.BaseForm) -> None:

@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 # these (deeper pages are rarely read: they pass through to the app and its page store, which
 # keeps them ZIMEI_PAGE_CACHE_SECONDS). One digit: deploy/nginx/zimei.conf matches it as [2-N].
 LIST_PAGES = 5
-VARIANTS = ("zh-hans", "zh-hant")
+VARIANTS = tuple(code for code, _ in settings.LANGUAGES)  # the reader variants (settings.LANGUAGES)
 MODES = ("reader", "care")  # URL namespaces: the standard pages and care mode (/<variant>/care/…)
 # nginx's proxy_cache_path levels (deploy/nginx/zimei.conf is filled in with this).
 NGINX_CACHE_LEVELS = "1:2"
@@ -251,7 +251,7 @@ def purge(paths: Iterable[str]) -> None:
 
 
 def reader_paths(name: str, *args) -> Iterator[str]:
-    """The path of a reader page in both scripts and both modes."""
+    """The path of a reader page in every variant and both modes."""
     for variant in VARIANTS:
         with translation.override(variant):
             for mode in MODES:
@@ -259,12 +259,12 @@ def reader_paths(name: str, *args) -> Iterator[str]:
 
 
 def article_paths(article_id: int) -> list[str]:
-    """The article's four pages: two scripts × standard and care mode."""
+    """The article's pages: every variant × standard and care mode."""
     return list(reader_paths("article", article_id))
 
 
 def list_paths(name: str, *args, pages: int = LIST_PAGES) -> list[str]:
-    """A list page (home, channel, author) in both scripts and modes, with ?page=1..pages."""
+    """A list page (home, channel, author) in every variant and both modes, with ?page=1..pages."""
     paths = []
     for path in reader_paths(name, *args):
         paths.append(path)

@@ -23,6 +23,7 @@ import sys
 import time
 from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
@@ -69,11 +70,12 @@ def _log(request: HttpRequest, exc: BaseException) -> None:
 
 
 def _variant(request: HttpRequest) -> str:
-    for variant in ("zh-hans", "zh-hant"):
+    variants = [code for code, _ in settings.LANGUAGES]
+    for variant in variants:
         if request.path.startswith(f"/{variant}/"):
             return variant
-    current = translation.get_language() or "zh-hans"
-    return current if current in ("zh-hans", "zh-hant") else "zh-hans"
+    current = translation.get_language() or settings.LANGUAGE_CODE
+    return current if current in variants else settings.LANGUAGE_CODE
 
 
 def unavailable_response(request: HttpRequest, exc: BaseException) -> HttpResponse:

@@ -44,7 +44,7 @@ from django.utils.module_loading import import_string
 
 from .security import hsts_headers
 
-VARIANT_PREFIXES = ("/zh-hans/", "/zh-hant/")
+VARIANT_PREFIXES = tuple(f"/{code}/" for code, _ in settings.LANGUAGES)  # the reader variants
 # A cached page: (body, the response's headers as (name, value) pairs, article id or 0). The
 # headers are those the render that stored it sent (Content-Type, Content-Language, Vary, CSP,
 # COOP …), so a hit sends exactly what a miss sends; only these are left out and made per

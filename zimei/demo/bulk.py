@@ -41,7 +41,7 @@ from zimei.articles.models import Article, ArticleBody, Image
 from zimei.articles.sanitize import html_to_text, sanitize_body
 from zimei.articles.services import image_create
 from zimei.channels.models import Channel
-from zimei.conversion.variants import HANS, HANT, convert, convert_html, detect_script
+from zimei.conversion.variants import HANS, HANT, HK, convert, convert_html, detect_script
 from zimei.distribution.creators import creators_counts_refresh
 from zimei.distribution.hot import rebuilt_log
 from zimei.distribution.keywords import extract_keywords
@@ -87,8 +87,10 @@ class PooledBody:
     body_html: str
     body_hans: str
     body_hant: str
+    body_hk: str
     summary_hans: str
     summary_hant: str
+    summary_hk: str
     keywords: list[list]
 
 
@@ -127,16 +129,19 @@ def _pool(seed: int, pictures: list[Image], channels: dict[str, int]) -> dict[st
                 body = sanitize_body(plan.body_html(urls))
                 text = html_to_text(body)
                 summary = text[:120]
+                detected = detect_script(plan.title + text)
                 entries.append(
                     PooledBody(
                         topic=topic,
                         channel_id=channels[topic.channel],
-                        script=detect_script(plan.title + text),
+                        script=detected,
                         body_html=body,
-                        body_hans=convert_html(body, HANS),
+                        body_hans=convert_html(body, HANS, source=detected),
                         body_hant=convert_html(body, HANT),
-                        summary_hans=convert(summary, HANS),
+                        body_hk=convert_html(body, HK),
+                        summary_hans=convert(summary, HANS, source=detected),
                         summary_hant=convert(summary, HANT),
+                        summary_hk=convert(summary, HK),
                         keywords=[[w, s] for w, s in extract_keywords(plan.title, text)],
                     )
                 )
@@ -304,10 +309,13 @@ def seed_bulk(
                     script=body.script,
                     title_hans=convert(title, HANS),
                     title_hant=convert(title, HANT),
+                    title_hk=convert(title, HK),
                     summary_hans=body.summary_hans,
                     summary_hant=body.summary_hant,
+                    summary_hk=body.summary_hk,
                     body_hans=body.body_hans,
                     body_hant=body.body_hant,
+                    body_hk=body.body_hk,
                     keywords=body.keywords,
                     view_count=views,
                     share_count=shares,

@@ -1,5 +1,5 @@
 """RSS 2.0 and Atom feeds (Django's syndication framework): site-wide, per channel, per author,
-each in the script of its URL (/zh-hans/feed/rss.xml, /zh-hant/c/tech/atom.xml, /zh-hant/u/7/rss.xml).
+each in the variant of its URL (/zh-hans/feed/rss.xml, /zh-hant/c/tech/atom.xml, /zh-hk/u/7/rss.xml).
 
 Items are the latest FEED_ITEMS published articles, read in one query with their author and
 channel; titles and summaries are the per-script fields rendered at publish time. Links and
@@ -20,7 +20,7 @@ from zimei.accounts.models import CreatorProfile
 from zimei.articles.models import Article
 from zimei.channels.models import Channel
 from zimei.channels.selectors import channel_by_slug
-from zimei.conversion.variants import HANS, HANT, current_variant, ui, user_text
+from zimei.conversion.variants import FEED_LANGUAGE, current_variant, ui, user_text
 from zimei.core.errors import xml_safe
 
 FEED_ITEMS = 30
@@ -57,8 +57,6 @@ class SafeAtom(_XmlSafe, Atom1Feed):
 
 
 SITE_NAME = "Zimei 自媒"
-# RSS <language> / Atom xml:lang per script: Traditional is rendered with Taiwan idioms.
-FEED_LANGUAGE = {HANS: "zh-cn", HANT: "zh-tw"}
 
 
 def site_url(path: str) -> str:
@@ -112,7 +110,7 @@ class _ArticleFeed(Feed):
 
     def get_feed(self, obj, request):
         feed = super().get_feed(obj, request)
-        feed.feed["language"] = FEED_LANGUAGE[current_variant()]  # Django would say zh-hans / zh-hant
+        feed.feed["language"] = FEED_LANGUAGE[current_variant()]  # Django would say zh-hans / zh-hk
         return feed
 
     def item_title(self, item: Article) -> str:

@@ -1,8 +1,9 @@
 """Sitemaps (Django's sitemaps framework), the Google News sitemap and robots.txt.
 
 - /sitemap.xml: a sitemap index of the sections below, one entry per page of each.
-- /sitemap-articles.xml?p=N, /sitemap-channels.xml, /sitemap-authors.xml: every page in both
-  scripts, each URL with its xhtml:link hreflang alternates (zh-hans, zh-hant).
+- /sitemap-articles.xml?p=N, /sitemap-channels.xml, /sitemap-authors.xml: every page in every
+  variant (settings.LANGUAGES), each URL with its xhtml:link hreflang alternates (zh-Hans,
+  zh-Hant-TW, zh-Hant-HK).
 - /news-sitemap.xml: the articles published in the last 48 hours, with news:news entries.
 - /robots.txt: allow all, keep crawlers out of the desks, accounts, admin and API.
 
@@ -30,6 +31,7 @@ from django.views.decorators.http import require_GET
 from zimei.accounts.models import CreatorProfile
 from zimei.articles.models import Article
 from zimei.channels.models import Channel
+from zimei.conversion.variants import FEED_LANGUAGE, LANGUAGE_TAG, VARIANTS
 from zimei.core.errors import xml_safe
 
 from .feeds import SITE_NAME, latest_articles
@@ -37,8 +39,7 @@ from .feeds import SITE_NAME, latest_articles
 SITEMAP_CACHE_SECONDS = 600
 NEWS_CACHE_SECONDS = 120
 NEWS_WINDOW = timedelta(hours=48)
-NEWS_MAX_ARTICLES = 500  # two URLs each: Google reads at most 1,000 per news sitemap
-NEWS_LANGUAGE = {"zh-hans": "zh-cn", "zh-hant": "zh-tw"}
+NEWS_MAX_ARTICLES = 333  # a URL per variant each (3): Google reads at most 1,000 per news sitemap
 
 
 class _VariantPairs:
@@ -65,7 +66,7 @@ class _VariantPairs:
 
 
 class _VariantSitemap(Sitemap):
-    """Each item in both scripts, each URL with hreflang alternates; absolute on SITE_URL."""
+    """Each item in every variant, each URL with hreflang alternates; absolute on SITE_URL."""
 
     i18n = True
     alternates = True
@@ -83,6 +84,15 @@ class _VariantSitemap(Sitemap):
 
     def location(self, item) -> str:
         return f"/{translation.get_language()}/" + self.path.format(item=item)
+
+    def get_urls(self, *args, **kwargs) -> list[dict]:
+        """Django's URLs, with each alternate's hreflang the variant's language tag
+        (zh-Hant-TW, not the URL prefix zh-hant)."""
+        urls = super().get_urls(*args, **kwargs)
+        for url in urls:
+            for alternate in url.get("alternates", ()):
+                alternate["lang_code"] = LANGUAGE_TAG.get(alternate["lang_code"], alternate["lang_code"])
+        return urls
 
 
 class ArticleSitemap(_VariantSitemap):
@@ -134,20 +144,20 @@ def sitemap_section(request: HttpRequest, section: str) -> HttpResponse:
 @require_GET
 @cache_page(NEWS_CACHE_SECONDS)
 def news_sitemap(request: HttpRequest) -> HttpResponse:
-    """Google News sitemap: each article of the last 48 hours in both scripts."""
+    """Google News sitemap: each article of the last 48 hours in every variant."""
     since = timezone.now() - NEWS_WINDOW
     articles = list(latest_articles().filter(published_at__gte=since)[:NEWS_MAX_ARTICLES])
     urls = []
     for art in articles:
-        alternates = {v: settings.SITE_URL + art.get_absolute_url(v) for v in NEWS_LANGUAGE}
-        for variant, language in NEWS_LANGUAGE.items():
+        alternates = {LANGUAGE_TAG[v]: settings.SITE_URL + art.get_absolute_url(v) for v in VARIANTS}
+        for variant in VARIANTS:
             urls.append(
                 {
-                    "location": alternates[variant],
+                    "location": alternates[LANGUAGE_TAG[variant]],
                     "alternates": alternates,
-                    "language": language,
+                    "language": FEED_LANGUAGE[variant],
                     # Stripped of what XML cannot carry, whatever is stored (a title with U+FFFF).
-                    "title": xml_safe(art.title_hant if variant == "zh-hant" else art.title_hans),
+                    "title": xml_safe(art.in_variant("title", variant)),
                     "published": art.published_at,
                 }
             )
@@ -163,7 +173,7 @@ ROBOTS_DISALLOW = ("studio/", "desk/", "accounts/")
 @require_GET
 def robots_txt(request: HttpRequest) -> HttpResponse:
     lines = ["User-agent: *", "Allow: /"]
-    for prefix in ("/", "/zh-hans/", "/zh-hant/"):
+    for prefix in ("/", *(f"/{v}/" for v in VARIANTS)):
         lines += [f"Disallow: {prefix}{part}" for part in ROBOTS_DISALLOW]
     lines += [
         "Disallow: /admin/",

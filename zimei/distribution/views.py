@@ -15,6 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from zimei.articles.models import Article
+from zimei.conversion.variants import HANS, VARIANTS, field_suffix
 
 from .shares import share_record
 
@@ -52,7 +53,7 @@ def share(request: HttpRequest, article_id: int, target: str) -> HttpResponse:
         raise Http404
     article = (
         Article.objects.filter(id=article_id, status=Article.Status.PUBLISHED)
-        .only("id", "title", "title_hans", "title_hant", "summary_hans", "summary_hant")
+        .only("id", "title", *(f"{f}_{field_suffix(v)}" for f in ("title", "summary") for v in VARIANTS))
         .first()
     )
     if article is None:
@@ -61,8 +62,8 @@ def share(request: HttpRequest, article_id: int, target: str) -> HttpResponse:
     if target in ("link", "wechat"):
         return HttpResponse(status=204)
     variant = request.POST.get("v") or request.GET.get("v") or translation.get_language()
-    if variant not in ("zh-hans", "zh-hant"):
-        variant = "zh-hans"
+    if variant not in VARIANTS:
+        variant = HANS
     to = _share_target_url(article, target, variant)
     redirect = _MailtoRedirect if target == "email" else HttpResponseRedirect
     return redirect(to, status=303)
@@ -72,9 +73,9 @@ def share(request: HttpRequest, article_id: int, target: str) -> HttpResponse:
 @cache_control(public=True, max_age=86400)
 def qr_code(request: HttpRequest, article_id: int) -> HttpResponse:
     """A QR code of the article's address, for sharing to WeChat from a phone."""
-    variant = request.GET.get("v", "zh-hans")
-    if variant not in ("zh-hans", "zh-hant"):
-        variant = "zh-hans"
+    variant = request.GET.get("v", HANS)
+    if variant not in VARIANTS:
+        variant = HANS
     url = settings.SITE_URL + Article(pk=article_id).get_absolute_url(variant)
     buf = io.BytesIO()
     segno.make(url, error="m").save(buf, kind="svg", scale=4, dark="#111", light="#fff", xmldecl=False)

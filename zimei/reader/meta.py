@@ -13,12 +13,10 @@ from django.conf import settings
 from django.utils.safestring import SafeString, mark_safe
 
 from zimei.articles.models import Article
-from zimei.conversion.variants import HANT, user_text
+from zimei.conversion.variants import LANGUAGE_TAG, OG_LOCALE, others, user_text
 
 PUBLISHER = "Zimei 自媒"
 HEADLINE_MAX = 110  # Google's limit for a NewsArticle headline
-OG_LOCALE = {"zh-hans": "zh_CN", "zh-hant": "zh_TW"}
-LANGUAGE_TAG = {"zh-hans": "zh-Hans", "zh-hant": "zh-Hant"}
 
 _JSON_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
@@ -64,7 +62,7 @@ def article_meta(article: Article, *, variant: str, title: str, summary: str) ->
         "description": description,
         "image": image,
         "locale": OG_LOCALE.get(variant, "zh_CN"),
-        "locale_alternate": OG_LOCALE["zh-hans" if variant == HANT else "zh-hant"],
+        "locale_alternates": [OG_LOCALE[v] for v in others(variant)],
         "published": published,
         "modified": modified,
         "author_url": author_url,

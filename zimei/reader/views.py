@@ -1,5 +1,5 @@
 """Reader pages: home, channel, article, author, accessibility. Every page exists per script
-variant (/zh-hans/, /zh-hant/) and in care mode (/<variant>/care/…), each its own cacheable URL."""
+variant (/zh-hans/, /zh-hant/, /zh-hk/) and in care mode (/<variant>/care/…), each its own cacheable URL."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from zimei.articles.models import Article
 from zimei.articles.selectors import ArticleGone, article_get_for_reader
 from zimei.channels.models import Channel
 from zimei.channels.selectors import channel_by_slug
-from zimei.conversion.variants import HANS, HANT, ui
+from zimei.conversion.variants import current_variant, ui
 from zimei.core.errors import InputError
 from zimei.core.pagecache import public_page
 from zimei.core.redirects import safe_next
@@ -92,7 +92,7 @@ def article(request: HttpRequest, article_id: int, care: bool = False) -> HttpRe
         art = article_get_for_reader(article_id)
     except ArticleGone as gone:
         return render(request, "reader/gone.html", {"article": gone.article}, status=410)
-    variant = HANT if translation.get_language() == HANT else HANS
+    variant = current_variant()
     title, summary = art.in_variant("title", variant), art.in_variant("summary", variant)
     meta = article_meta(art, variant=variant, title=title, summary=summary)
     context = {

@@ -37,7 +37,7 @@ from zimei.conversion.flags import article_flags, decided, variant_label
 from zimei.conversion.overrides import overrides_applied
 from zimei.conversion.variants import (
     HANS,
-    HANT,
+    LANGUAGE_TAG,
     VARIANTS,
     convert,
     convert_html,
@@ -280,10 +280,7 @@ def _preview(
     scripts: list[dict] = []
     if not is_author and not article.working_copy_submitted:
         # An editor looks at what was published: changes the author has not submitted are theirs.
-        hant = variant == HANT
-        title = article.title_hant if hant else article.title_hans
-        body = article.body_hant if hant else article.body_hans
-        summary = article.summary_hant if hant else article.summary_hans
+        title, summary, body = (article.in_variant(f, variant) for f in ("title", "summary", "body"))
     else:
         working = sanitize_body(article.body_html)
         with overrides_applied():  # as a publish now would render it
@@ -292,7 +289,7 @@ def _preview(
             summary = convert(article.summary or html_to_text(working)[:120], variant)
             scripts = [
                 {
-                    "lang": "zh-Hans" if v == HANS else "zh-Hant",
+                    "lang": LANGUAGE_TAG[v],
                     "label": variant_label(v),
                     "title": convert(article.title, v),
                     "body": convert_html(working, v),

@@ -3,7 +3,7 @@
 `{% zh "申请入驻" %}` writes a UI string in the reader's script; `{{ text|zh }}` shows any text
 (user data: pen names, taglines, repost sources, reasons, channel names) in the page's script
 whichever script it was written in; `{{ article|in_variant:"title" }}` reads a field stored
-per variant (title_hans / title_hant), which needs no conversion at all. The variant comes
+per variant (title_hans / title_hant / title_hk), which needs no conversion at all. The variant comes
 from the template context (set by the `variant` context processor) rather than the
 thread-local active language: these run hundreds of times per page.
 """
@@ -11,19 +11,19 @@ thread-local active language: these run hundreds of times per page.
 from django import template
 from django.utils import translation
 
-from zimei.conversion.variants import HANS, HANT, convert, field_suffix, ui, user_text
+from zimei.conversion.variants import HANS, VARIANTS, convert, field_suffix, ui, user_text
 
 register = template.Library()
 
 
 def _current() -> str:
     lang = translation.get_language()
-    return lang if lang in (HANS, HANT) else HANS
+    return lang if lang in VARIANTS else HANS
 
 
 def _from_context(context) -> str:
     variant = context.get("variant")
-    return variant if variant in (HANS, HANT) else _current()
+    return variant if variant in VARIANTS else _current()
 
 
 @register.simple_tag(name="zh", takes_context=True)

@@ -7,15 +7,14 @@ from django import template
 from django.utils import timezone
 from django.utils.html import format_html
 
-from zimei.conversion.variants import HANT, user_text
+from zimei.conversion.variants import field_suffix, user_text
 
 register = template.Library()
 
 
 def _fields(context, article) -> tuple[str, str, str]:
     variant = context.get("variant")
-    hant = variant == HANT
-    title = article.title_hant if hant else article.title_hans
+    title = getattr(article, f"title_{field_suffix(variant)}")
     pen = article.author.pen_name
     return title, user_text(pen, variant), context.get("base", "/")
 

@@ -71,7 +71,7 @@ class Command(BaseCommand):
 
         rer = sub.add_parser(
             "rerender",
-            help="render published articles in both scripts again (after a conversion dictionary change)",
+            help="render published articles in every variant again (after a conversion dictionary change)",
             description=(
                 "Render the title, summary and body of every published article in Simplified and "
                 "Traditional again from its published text, with the conversion dictionary as it is "
