@@ -154,19 +154,15 @@ def plain(case: Case) -> str:
 
 def zimei(case: Case) -> str:
     """Zimei's output for `case` (needs Django settings: variants reads them)."""
-    from zimei.conversion import engine, variants
+    from zimei.conversion import variants
 
-    if case.direction == "s2tw":
-        return variants.convert(case.input, variants.HANT)
-    if case.direction == "tw2s":
-        return variants.convert(case.input, variants.HANS)
-    converter = engine.converter(PLAIN[case.direction])
-    if case.direction == "hk2s":
-        return converter.convert(case.input)
-    pinned = variants._pin_names(case.input)  # names as variants.convert pins them for zh-TW
-    if pinned is None:
-        return converter.convert(case.input)
-    return converter.convert(pinned).translate(variants._UNPIN)
+    target, source = {
+        "s2tw": (variants.HANT, None),
+        "s2hk": (variants.HK, None),
+        "tw2s": (variants.HANS, None),
+        "hk2s": (variants.HANS, variants.HK),  # Hong Kong text goes back through hk2sp
+    }[case.direction]
+    return variants.convert(case.input, target, source=source)
 
 
 def verdict(case: Case, output: str, accepted_: dict[str, tuple[str, str]]) -> str:
