@@ -1,0 +1,247 @@
+"""Search backends: where the tokens of text.py are kept and matched.
+
+Chosen by ZIMEI_SEARCH_BACKEND (a dotted path to a class); empty = the database's own:
+SQLite FTS5 (`SqliteBackend`) or PostgreSQL tsvector + GIN (`PostgresBackend`). Both keep
+only published articles (receivers.py) and join the article row for what may change without a
+re-index (status, channel, publication time). Both pass the same contract tests
+(tests/test_search.py).
+
+Ranking (docs/search.md): relevance × (1 + F / (1 + age_days / H)), F =
+ZIMEI_SEARCH_FRESHNESS, H = ZIMEI_SEARCH_HALF_DAYS. Relevance is the engine's: FTS5's bm25()
+with the words column weighted ZIMEI_SEARCH_WORD_WEIGHT against the bigrams, or PostgreSQL's
+ts_rank over the bigrams plus ZIMEI_SEARCH_WORD_WEIGHT × ts_rank over the words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from django.conf import settings
+from django.db import connection
+from django.utils.module_loading import import_string
+
+from .text import Query, Tokens
+
+SQLITE_TABLE = "search_fts"
+PG_TABLE = "search_document"
+
+
+@dataclass
+class Found:
+    total: int
+    ids: list[int]  # this page's article ids, best first
+
+
+class SearchBackend:
+    """What every backend does. `sort` is "relevance" or "time" (newest first)."""
+
+    def index(self, docs: Iterable[tuple[int, Tokens]]) -> None:
+        raise NotImplementedError
+
+    def remove(self, ids: Iterable[int]) -> None:
+        raise NotImplementedError
+
+    def clear(self) -> None:
+        raise NotImplementedError
+
+    def count(self) -> int:
+        raise NotImplementedError
+
+    def search(
+        self,
+        query: Query,
+        *,
+        channel_id: int | None = None,
+        sort: str = "relevance",
+        offset: int = 0,
+        limit: int = 20,
+    ) -> Found:
+        raise NotImplementedError
+
+    @staticmethod
+    def _order(sort: str, score: str) -> str:
+        if sort == "time":
+            return "a.published_at DESC, a.id DESC"
+        return f"{score} DESC, a.id DESC"
+
+
+def _fresh(age_days: str) -> str:
+    """The freshness factor's SQL, given the SQL of the article's age in days."""
+    f = float(settings.ZIMEI_SEARCH_FRESHNESS)
+    h = float(settings.ZIMEI_SEARCH_HALF_DAYS)
+    return f"(1.0 + {f!r} / (1.0 + MAX({age_days}, 0) / {h!r}))"
+
+
+class SqliteBackend(SearchBackend):
+    """FTS5 (the virtual table made by migrations/0001_search_index.py), tokenizer unicode61
+    over the tokens of text.py, columns (words, grams)."""
+
+    def index(self, docs: Iterable[tuple[int, Tokens]]) -> None:
+        rows = [(i, t.words_text, t.grams_text) for i, t in docs]
+        if not rows:
+            return
+        with connection.cursor() as cur:
+            cur.executemany(f"DELETE FROM {SQLITE_TABLE} WHERE rowid = %s", [(r[0],) for r in rows])
+            cur.executemany(f"INSERT INTO {SQLITE_TABLE} (rowid, words, grams) VALUES (%s, %s, %s)", rows)
+
+    def remove(self, ids: Iterable[int]) -> None:
+        with connection.cursor() as cur:
+            cur.executemany(f"DELETE FROM {SQLITE_TABLE} WHERE rowid = %s", [(i,) for i in ids])
+
+    def clear(self) -> None:
+        with connection.cursor() as cur:
+            cur.execute(f"DELETE FROM {SQLITE_TABLE}")
+
+    def count(self) -> int:
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT count(*) FROM {SQLITE_TABLE}")
+            return cur.fetchone()[0]
+
+    @staticmethod
+    def match(query: Query) -> str:
+        """The FTS5 expression: every term in the grams column (a phrase of its bigrams, or a
+        prefix), AND-ed; then, for the rank only, the same OR the query's words. (E AND (E OR W)
+        matches exactly what E matches; bm25 also scores W where a row has it.)"""
+        parts = []
+        for term in query.terms:
+            phrase = '"' + " ".join(term.grams) + '"'
+            parts.append(f"grams : {phrase}*" if term.prefix else f"grams : {phrase}")
+        every = "(" + " AND ".join(parts) + ")"
+        if not query.words:
+            return every
+        words = " OR ".join(f'"{w}"' for w in query.words)
+        return f"{every} AND ({every} OR words : ({words}))"
+
+    def search(
+        self,
+        query: Query,
+        *,
+        channel_id: int | None = None,
+        sort: str = "relevance",
+        offset: int = 0,
+        limit: int = 20,
+    ) -> Found:
+        if query.empty:
+            return Found(0, [])
+        where = f"{SQLITE_TABLE} MATCH %s AND a.status = 'published'"
+        params: list = [self.match(query)]
+        if channel_id is not None:
+            where += " AND a.channel_id = %s"
+            params.append(channel_id)
+        joined = f"FROM {SQLITE_TABLE} JOIN articles_article a ON a.id = {SQLITE_TABLE}.rowid WHERE {where}"
+        weight = float(settings.ZIMEI_SEARCH_WORD_WEIGHT)
+        age = "(julianday('now') - julianday(a.published_at))"
+        score = f"(-bm25({SQLITE_TABLE}, {weight!r}, 1.0) * {_fresh(age)})"
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT count(*) {joined}", params)
+            total = cur.fetchone()[0]
+            if not total or offset >= total:
+                return Found(total, [])
+            cur.execute(
+                f"SELECT a.id {joined} ORDER BY {self._order(sort, score)} LIMIT %s OFFSET %s",
+                [*params, limit, offset],
+            )
+            return Found(total, [r[0] for r in cur.fetchall()])
+
+
+def _tsvector(tokens: list[str]) -> str:
+    """A tsvector literal with positions, built here (no text search parser: its idea of a word
+    depends on the database's locale). PostgreSQL keeps positions up to 16383 and 256 per
+    lexeme: a phrase beyond them in a very long article is not found (docs/search.md)."""
+    positions: dict[str, list[int]] = {}
+    for pos, token in enumerate(tokens[:16383], start=1):
+        kept = positions.setdefault(token, [])
+        if len(kept) < 256:
+            kept.append(pos)
+    return " ".join(f"'{t}':{','.join(map(str, p))}" for t, p in positions.items())
+
+
+def _tsquery(query: Query) -> str:
+    parts = []
+    for term in query.terms:
+        if term.prefix:
+            parts.append(f"'{term.text}':*")
+        else:
+            parts.append("(" + " <-> ".join(f"'{g}'" for g in term.grams) + ")")
+    return " & ".join(parts)
+
+
+class PostgresBackend(SearchBackend):
+    """A table of tsvectors (migrations/0001_search_index.py): `grams` with a GIN index (what
+    is matched), `words` (rank only)."""
+
+    def index(self, docs: Iterable[tuple[int, Tokens]]) -> None:
+        rows = [(i, _tsvector(t.grams), _tsvector(t.words)) for i, t in docs]
+        if not rows:
+            return
+        with connection.cursor() as cur:
+            cur.executemany(
+                f"INSERT INTO {PG_TABLE} (article_id, grams, words) VALUES (%s, %s::tsvector, %s::tsvector) "
+                "ON CONFLICT (article_id) DO UPDATE SET grams = EXCLUDED.grams, words = EXCLUDED.words",
+                rows,
+            )
+
+    def remove(self, ids: Iterable[int]) -> None:
+        with connection.cursor() as cur:
+            cur.execute(f"DELETE FROM {PG_TABLE} WHERE article_id = ANY(%s)", [list(ids)])
+
+    def clear(self) -> None:
+        with connection.cursor() as cur:
+            cur.execute(f"DELETE FROM {PG_TABLE}")
+
+    def count(self) -> int:
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT count(*) FROM {PG_TABLE}")
+            return cur.fetchone()[0]
+
+    def search(
+        self,
+        query: Query,
+        *,
+        channel_id: int | None = None,
+        sort: str = "relevance",
+        offset: int = 0,
+        limit: int = 20,
+    ) -> Found:
+        if query.empty:
+            return Found(0, [])
+        where = "d.grams @@ %s::tsquery AND a.status = 'published'"
+        params: list = [_tsquery(query)]
+        if channel_id is not None:
+            where += " AND a.channel_id = %s"
+            params.append(channel_id)
+        joined = f"FROM {PG_TABLE} d JOIN articles_article a ON a.id = d.article_id WHERE {where}"
+        weight = float(settings.ZIMEI_SEARCH_WORD_WEIGHT)
+        age = "(EXTRACT(EPOCH FROM (now() - a.published_at)) / 86400.0)"
+        fresh = _fresh(age).replace("MAX(", "GREATEST(")
+        rank = "ts_rank(d.grams, %s::tsquery)"
+        rank_params = [params[0]]
+        if query.words:
+            rank += f" + {weight!r} * ts_rank(d.words, %s::tsquery)"
+            rank_params.append(" | ".join(f"'{w}'" for w in query.words))
+        score = f"(({rank}) * {fresh})"
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT count(*) {joined}", params)
+            total = cur.fetchone()[0]
+            if not total or offset >= total:
+                return Found(total, [])
+            rank_params = rank_params if sort != "time" else []
+            cur.execute(
+                f"SELECT a.id {joined} ORDER BY {self._order(sort, score)} LIMIT %s OFFSET %s",
+                [*params, *rank_params, limit, offset],
+            )
+            return Found(total, [r[0] for r in cur.fetchall()])
+
+
+@lru_cache(maxsize=4)
+def _backend_class(path: str, vendor: str) -> type[SearchBackend]:
+    if path:
+        return import_string(path)
+    return PostgresBackend if vendor == "postgresql" else SqliteBackend
+
+
+def search_backend() -> SearchBackend:
+    """The backend in ZIMEI_SEARCH_BACKEND, or the one for the database in use."""
+    return _backend_class(settings.ZIMEI_SEARCH_BACKEND, connection.vendor)()

@@ -1,0 +1,40 @@
+"""The search index (zimei/search/backends.py): on SQLite an FTS5 virtual table, on PostgreSQL
+a table of tsvectors with a GIN index. Each is made only on its own database."""
+
+from django.db import migrations
+
+SQLITE = [
+    # unicode61 over the space-separated tokens of search/text.py; a prefix index for the
+    # one-character queries (处*) and prefix queries of Latin words.
+    "CREATE VIRTUAL TABLE search_fts USING fts5(words, grams, tokenize = 'unicode61', prefix = '1')",
+]
+SQLITE_DROP = ["DROP TABLE IF EXISTS search_fts"]
+
+POSTGRES = [
+    "CREATE TABLE search_document ("
+    " article_id bigint PRIMARY KEY REFERENCES articles_article (id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,"
+    " grams tsvector NOT NULL,"
+    " words tsvector NOT NULL)",
+    "CREATE INDEX search_document_grams ON search_document USING gin (grams)",
+]
+POSTGRES_DROP = ["DROP TABLE IF EXISTS search_document"]
+
+
+def _run(statements: dict[str, list[str]]):
+    def run(apps, schema_editor):
+        for sql in statements.get(schema_editor.connection.vendor, []):
+            schema_editor.execute(sql)
+
+    return run
+
+
+class Migration(migrations.Migration):
+    dependencies = [("articles", "0008_article_spam_findings")]
+
+    operations = [
+        migrations.RunPython(
+            _run({"sqlite": SQLITE, "postgresql": POSTGRES}),
+            _run({"sqlite": SQLITE_DROP, "postgresql": POSTGRES_DROP}),
+            elidable=False,
+        ),
+    ]
