@@ -14,6 +14,7 @@ ts_rank over the bigrams plus ZIMEI_SEARCH_WORD_WEIGHT × ts_rank over the words
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -25,6 +26,7 @@ from django.utils.module_loading import import_string
 from .text import Query, Tokens
 
 SQLITE_TABLE = "search_fts"
+SQLITE_SOURCE = "search_fts_source"
 PG_TABLE = "search_document"
 
 
@@ -75,28 +77,50 @@ def _fresh(age_days: str) -> str:
 
 
 class SqliteBackend(SearchBackend):
-    """FTS5 (the virtual table made by migrations/0001_search_index.py), tokenizer unicode61
-    over the tokens of text.py, columns (words, grams)."""
+    """FTS5 (the contentless virtual table made by migrations/0001_search_index.py), tokenizer
+    unicode61 over the tokens of text.py, columns (words, grams). What each row was indexed with
+    is kept compressed in search_fts_source, so that it can be taken out again exactly."""
+
+    @staticmethod
+    def _forget(cur, ids: list[int]) -> None:
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join(["%s"] * len(chunk))
+            cur.execute(
+                f"SELECT article_id, packed FROM {SQLITE_SOURCE} WHERE article_id IN ({marks})", chunk
+            )
+            old = [(i, *zlib.decompress(packed).decode().split("\x00", 1)) for i, packed in cur.fetchall()]
+            cur.executemany(
+                f"INSERT INTO {SQLITE_TABLE} ({SQLITE_TABLE}, rowid, words, grams) "
+                "VALUES ('delete', %s, %s, %s)",
+                old,
+            )
+            cur.execute(f"DELETE FROM {SQLITE_SOURCE} WHERE article_id IN ({marks})", chunk)
 
     def index(self, docs: Iterable[tuple[int, Tokens]]) -> None:
         rows = [(i, t.words_text, t.grams_text) for i, t in docs]
         if not rows:
             return
         with connection.cursor() as cur:
-            cur.executemany(f"DELETE FROM {SQLITE_TABLE} WHERE rowid = %s", [(r[0],) for r in rows])
+            self._forget(cur, [r[0] for r in rows])
             cur.executemany(f"INSERT INTO {SQLITE_TABLE} (rowid, words, grams) VALUES (%s, %s, %s)", rows)
+            cur.executemany(
+                f"INSERT INTO {SQLITE_SOURCE} (article_id, packed) VALUES (%s, %s)",
+                [(i, zlib.compress(f"{w}\x00{g}".encode(), 6)) for i, w, g in rows],
+            )
 
     def remove(self, ids: Iterable[int]) -> None:
         with connection.cursor() as cur:
-            cur.executemany(f"DELETE FROM {SQLITE_TABLE} WHERE rowid = %s", [(i,) for i in ids])
+            self._forget(cur, list(ids))
 
     def clear(self) -> None:
         with connection.cursor() as cur:
-            cur.execute(f"DELETE FROM {SQLITE_TABLE}")
+            cur.execute(f"INSERT INTO {SQLITE_TABLE} ({SQLITE_TABLE}) VALUES ('delete-all')")
+            cur.execute(f"DELETE FROM {SQLITE_SOURCE}")
 
     def count(self) -> int:
         with connection.cursor() as cur:
-            cur.execute(f"SELECT count(*) FROM {SQLITE_TABLE}")
+            cur.execute(f"SELECT count(*) FROM {SQLITE_SOURCE}")
             return cur.fetchone()[0]
 
     @staticmethod
@@ -130,7 +154,11 @@ class SqliteBackend(SearchBackend):
         if channel_id is not None:
             where += " AND a.channel_id = %s"
             params.append(channel_id)
-        joined = f"FROM {SQLITE_TABLE} JOIN articles_article a ON a.id = {SQLITE_TABLE}.rowid WHERE {where}"
+        # CROSS JOIN: SQLite keeps the FTS table the outer loop (else it may walk the articles and
+        # test MATCH row by row).
+        joined = (
+            f"FROM {SQLITE_TABLE} CROSS JOIN articles_article a ON a.id = {SQLITE_TABLE}.rowid WHERE {where}"
+        )
         weight = float(settings.ZIMEI_SEARCH_WORD_WEIGHT)
         age = "(julianday('now') - julianday(a.published_at))"
         score = f"(-bm25({SQLITE_TABLE}, {weight!r}, 1.0) * {_fresh(age)})"
