@@ -157,3 +157,21 @@ def test_api_search(corpus, client: Client):
     assert "<mark>数据线</mark>" in body["items"][0]["snippet"]
     assert client.get("/api/v1/search", {"q": 'NEAR("x'}).status_code == 200
     assert client.get("/api/v1/search", {"q": ""}).json()["total"] == 0
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_header_search_box_in_chromium(live_server, page):
+    """The header's search box on an article page submits to the search page of the page's
+    script and mode, which shows the results highlighted."""
+    from playwright.sync_api import expect
+
+    art = published_article(creator(), title="電池技術的發展", body="<p>這條資料線支援USB-C。</p>")
+    page.goto(f"{live_server.url}/zh-hant/care/a/{art.id}/")
+    box = page.get_by_role("search").first.get_by_role("searchbox")
+    box.fill("技术 USB")
+    box.press("Enter")
+    expect(page).to_have_url(f"{live_server.url}/zh-hant/care/search/?q=%E6%8A%80%E6%9C%AF+USB")
+    expect(page.locator(".hits mark").first).to_have_text("技術")
+    expect(page.locator(".hits .snippet mark")).to_have_text("USB")
+    expect(page.get_by_role("search").first.get_by_role("searchbox")).to_have_value("技术 USB")

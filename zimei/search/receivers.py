@@ -4,6 +4,7 @@ taken-down one is gone at the same moment. Connected in SearchConfig.ready."""
 
 from __future__ import annotations
 
+from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
 from zimei.articles.events import (
@@ -37,3 +38,9 @@ def _moved(sender, *, article: Article, **_) -> None:
 @receiver(article_left_public, dispatch_uid="search.left_public")
 def _left_public(sender, *, article: Article, **_) -> None:
     search_remove(article_id=article.id)
+
+
+@receiver(post_delete, sender=Article, dispatch_uid="search.deleted")
+def _deleted(sender, *, instance: Article, **_) -> None:
+    # An article deleted outright (a creator's account removed in the admin): out of the index.
+    search_remove(article_id=instance.id)

@@ -16,8 +16,10 @@ SQLITE = [
 SQLITE_DROP = ["DROP TABLE IF EXISTS search_fts", "DROP TABLE IF EXISTS search_fts_source"]
 
 POSTGRES = [
+    # No foreign key: the test suite's flush truncates the articles without CASCADE; a deleted
+    # article's row goes by its post_delete receiver, and queries join the article anyway.
     "CREATE TABLE search_document ("
-    " article_id bigint PRIMARY KEY REFERENCES articles_article (id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,"
+    " article_id bigint PRIMARY KEY,"
     " grams tsvector NOT NULL,"
     " words tsvector NOT NULL)",
     "CREATE INDEX search_document_grams ON search_document USING gin (grams)",
