@@ -59,6 +59,7 @@ def main() -> None:
     parser.add_argument("--new", type=int, default=30, help="single-article index times")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--no-like", action="store_true", help="skip the LIKE baseline")
+    parser.add_argument("--keep-index", action="store_true", help="measure the index as it is (no rebuild)")
     args = parser.parse_args()
 
     import django
@@ -98,12 +99,13 @@ def main() -> None:
             except Exception:
                 return 0
 
-    with transaction.atomic():
-        backend.clear()
+    if not args.keep_index:
+        with transaction.atomic():
+            backend.clear()
     t = time.monotonic()
     done = 0
     batches = search_rebuild_batches(batch=1000)
-    while True:
+    while not args.keep_index:
         with transaction.atomic():
             step = next(batches, None)
         if step is None:

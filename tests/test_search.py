@@ -75,10 +75,14 @@ def test_contract_finding(corpus):
     assert found("数据", channel_id=tech) and found("资料", channel_id=tech) == []
 
 
-def test_contract_ranking_and_sort(corpus):
+def test_contract_ranking_and_sort(corpus, settings):
     # the whole word 数据 ranks above 数据库, though that article is newer and says it twice
     assert found("数据")[0] == "数据很重要"
     assert found("数据", sort="time")[0] == "数据库的选择"
+    # more matches than the rank window: the most recent are ranked, the total stays exact
+    settings.ZIMEI_SEARCH_RANK_WINDOW = 1
+    results = search_articles(q="数据", variant="zh-hans")
+    assert results.total == 2 and [h.article.title_hans for h in results.hits] == ["数据库的选择"]
 
 
 def test_contract_unsafe_queries_are_text(corpus):

@@ -9,7 +9,10 @@ re-index (status, channel, publication time). Both pass the same contract tests
 Ranking (docs/search.md): relevance × (1 + F / (1 + age_days / H)), F =
 ZIMEI_SEARCH_FRESHNESS, H = ZIMEI_SEARCH_HALF_DAYS. Relevance is the engine's: FTS5's bm25()
 with the words column weighted ZIMEI_SEARCH_WORD_WEIGHT against the bigrams, or PostgreSQL's
-ts_rank over the bigrams plus ZIMEI_SEARCH_WORD_WEIGHT × ts_rank over the words.
+ts_rank over the bigrams plus ZIMEI_SEARCH_WORD_WEIGHT × ts_rank over the words. With more
+matches than ZIMEI_SEARCH_RANK_WINDOW, only the most recent that many (by id) are ranked: a
+one-character query matching every article costs a window's ranking, not the whole corpus's;
+the total is still exact.
 """
 
 from __future__ import annotations
@@ -61,12 +64,6 @@ class SearchBackend:
         limit: int = 20,
     ) -> Found:
         raise NotImplementedError
-
-    @staticmethod
-    def _order(sort: str, score: str) -> str:
-        if sort == "time":
-            return "a.published_at DESC, a.id DESC"
-        return f"{score} DESC, a.id DESC"
 
 
 def _fresh(age_days: str) -> str:
@@ -149,26 +146,37 @@ class SqliteBackend(SearchBackend):
     ) -> Found:
         if query.empty:
             return Found(0, [])
-        where = f"{SQLITE_TABLE} MATCH %s AND a.status = 'published'"
-        params: list = [self.match(query)]
+        t = SQLITE_TABLE
+        match = self.match(query)
+        where = f"{t} MATCH %s AND a.status = 'published'"
+        params: list = [match]
         if channel_id is not None:
             where += " AND a.channel_id = %s"
             params.append(channel_id)
         # CROSS JOIN: SQLite keeps the FTS table the outer loop (else it may walk the articles and
         # test MATCH row by row).
-        joined = (
-            f"FROM {SQLITE_TABLE} CROSS JOIN articles_article a ON a.id = {SQLITE_TABLE}.rowid WHERE {where}"
-        )
+        joined = f"FROM {t} CROSS JOIN articles_article a ON a.id = {t}.rowid WHERE {where}"
         weight = float(settings.ZIMEI_SEARCH_WORD_WEIGHT)
-        age = "(julianday('now') - julianday(a.published_at))"
-        score = f"(-bm25({SQLITE_TABLE}, {weight!r}, 1.0) * {_fresh(age)})"
         with connection.cursor() as cur:
-            cur.execute(f"SELECT count(*) {joined}", params)
+            if channel_id is None:  # the index holds published articles only: no join to count
+                cur.execute(f"SELECT count(*) FROM {t} WHERE {t} MATCH %s", [match])
+            else:
+                cur.execute(f"SELECT count(*) {joined}", params)
             total = cur.fetchone()[0]
             if not total or offset >= total:
                 return Found(total, [])
+            if sort == "time":
+                cur.execute(
+                    f"SELECT a.id {joined} ORDER BY a.published_at DESC, a.id DESC LIMIT %s OFFSET %s",
+                    [*params, limit, offset],
+                )
+                return Found(total, [r[0] for r in cur.fetchall()])
+            window = f" ORDER BY {t}.rowid DESC LIMIT {int(settings.ZIMEI_SEARCH_RANK_WINDOW)}"
+            age = "(julianday('now') - julianday(m.published_at))"
             cur.execute(
-                f"SELECT a.id {joined} ORDER BY {self._order(sort, score)} LIMIT %s OFFSET %s",
+                f"SELECT m.id FROM (SELECT a.id AS id, a.published_at AS published_at, "
+                f"bm25({t}, {weight!r}, 1.0) AS r {joined}{window}) m "
+                f"ORDER BY -m.r * {_fresh(age)} DESC, m.id DESC LIMIT %s OFFSET %s",
                 [*params, limit, offset],
             )
             return Found(total, [r[0] for r in cur.fetchall()])
@@ -242,23 +250,30 @@ class PostgresBackend(SearchBackend):
             params.append(channel_id)
         joined = f"FROM {PG_TABLE} d JOIN articles_article a ON a.id = d.article_id WHERE {where}"
         weight = float(settings.ZIMEI_SEARCH_WORD_WEIGHT)
-        age = "(EXTRACT(EPOCH FROM (now() - a.published_at)) / 86400.0)"
-        fresh = _fresh(age).replace("MAX(", "GREATEST(")
         rank = "ts_rank(d.grams, %s::tsquery)"
         rank_params = [params[0]]
         if query.words:
             rank += f" + {weight!r} * ts_rank(d.words, %s::tsquery)"
             rank_params.append(" | ".join(f"'{w}'" for w in query.words))
-        score = f"(({rank}) * {fresh})"
         with connection.cursor() as cur:
             cur.execute(f"SELECT count(*) {joined}", params)
             total = cur.fetchone()[0]
             if not total or offset >= total:
                 return Found(total, [])
-            rank_params = rank_params if sort != "time" else []
+            if sort == "time":
+                cur.execute(
+                    f"SELECT a.id {joined} ORDER BY a.published_at DESC, a.id DESC LIMIT %s OFFSET %s",
+                    [*params, limit, offset],
+                )
+                return Found(total, [r[0] for r in cur.fetchall()])
+            window = int(settings.ZIMEI_SEARCH_RANK_WINDOW)
+            age = "(EXTRACT(EPOCH FROM (now() - m.published_at)) / 86400.0)"
+            fresh = _fresh(age).replace("MAX(", "GREATEST(")
             cur.execute(
-                f"SELECT a.id {joined} ORDER BY {self._order(sort, score)} LIMIT %s OFFSET %s",
-                [*params, *rank_params, limit, offset],
+                f"SELECT m.id FROM (SELECT a.id AS id, a.published_at AS published_at, {rank} AS r "
+                f"{joined} ORDER BY d.article_id DESC LIMIT {window}) m "
+                f"ORDER BY m.r * {fresh} DESC, m.id DESC LIMIT %s OFFSET %s",
+                [*rank_params, *params, limit, offset],
             )
             return Found(total, [r[0] for r in cur.fetchall()])
 
