@@ -87,7 +87,8 @@ def test_contract_ranking_and_sort(corpus, settings):
 
 def test_contract_unsafe_queries_are_text(corpus):
     for q in ['"', '数据" OR "', "NEAR(数据 库)", "数据 AND 库", "*", "数据*", "(", "grams:数据", "-数据",
-              "'; DROP TABLE x; --", "数\x00据", "\u200b数据\u202e", "数据" * 100, "ab:* & !c"]:  # fmt: skip
+              "'; DROP TABLE x; --", "数\x00据", "\u200b数据\u202e", "数据" * 100, "ab:* & !c",
+              "数\ud800据", "ᦴ゙・"]:  # fmt: skip
         search_articles(q=q, variant="zh-hans")  # never an error
     assert found('"数据"') == found("数据")
     query = parse("数据" * 100)
@@ -132,6 +133,10 @@ def test_reader_page(corpus, client: Client):
     html = client.get("/zh-hans/search/", {"q": "量子计算"}).content.decode()
     assert "没有找到" in html and "量子计算" in html
     assert client.get("/zh-hans/search/", {"q": ""}).status_code == 200
+    html = client.get("/zh-hant/search/", {"q": "发展" * 40}).content.decode()
+    assert "只按前64個字搜尋" in html or "只按前64个字" in html
+    assert "沒有可以搜尋的文字" in client.get("/zh-hant/search/", {"q": '"*"'}).content.decode()
+    assert client.get("/zh-hans/search/", {"q": "数\x00据\u202e"}).status_code == 200
     html = client.get("/zh-hans/search/", {"q": "数据", "sort": "time", "channel": "nope", "page": "x"})
     assert html.status_code == 200
     assert 'rel="search"' in client.get("/zh-hans/").content.decode()
@@ -139,16 +144,18 @@ def test_reader_page(corpus, client: Client):
     assert xml.status_code == 200 and b"{searchTerms}" in xml.content
 
 
-def test_reader_pages_of_results(client: Client):
+def test_reader_pages_of_results(client: Client, monkeypatch):
+    from zimei.search import selectors
+
     author = creator()
     for n in range(3):
         published_article(author, title=f"分页测试第{n}篇", body="<p>分页正文。</p>")
-    from zimei.search import selectors
-
-    first = search_articles(q="分页", variant="zh-hans", per_page=2)
-    assert (first.total, first.pages, len(first.hits)) == (3, 2, 2)
-    second = search_articles(q="分页", variant="zh-hans", per_page=2, page=2)
-    assert len(second.hits) == 1
+    monkeypatch.setattr(selectors, "PER_PAGE", 2)
+    html = client.get("/zh-hans/search/", {"q": "分页", "sort": "time"}).content.decode()
+    assert html.count('class="item"') == 2 and "第 1 / 2 页" in html
+    assert 'href="?q=%E5%88%86%E9%A1%B5&amp;channel=&amp;sort=time&amp;page=2"' in html
+    html = client.get("/zh-hans/search/", {"q": "分页", "sort": "time", "page": "2"}).content.decode()
+    assert html.count('class="item"') == 1 and "<mark>分页</mark>测试第0篇" in html and 'rel="prev"' in html
     assert selectors.page_number("999999") == selectors.MAX_PAGES
 
 

@@ -99,10 +99,11 @@ def search_articles(
     channel_id: int | None = None,
     sort: str = "relevance",
     page: int = 1,
-    per_page: int = PER_PAGE,
+    per_page: int | None = None,
 ) -> Results:
     """A page of published articles matching `q` (parsed and cut in text.py), best first or
     newest first, with highlighted titles and snippets in `variant`'s script."""
+    per_page = per_page or PER_PAGE
     query = parse(q)
     results = Results(query=query, page=page)
     if query.empty:

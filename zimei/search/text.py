@@ -38,6 +38,7 @@ from zimei.conversion import engine
 # hangul: text written without spaces, searched by bigrams.
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af\U00020000-\U0003134f"
 _RUN = re.compile(f"([{_HAN}]+)|([^\\W_{_HAN}]+)")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 # A Latin "word" longer than this (a hash, a long URL) is kept as its first MAX_WORD characters.
 MAX_WORD = 40
 
@@ -46,7 +47,11 @@ def fold(text: str) -> str:
     """`text` as it is indexed and searched: NFKC, lower case, Traditional → Simplified."""
     if not text:
         return ""
-    return engine.plain("t2s").convert(unicodedata.normalize("NFKC", text).lower())
+    text = unicodedata.normalize("NFKC", text).lower()
+    try:
+        return engine.plain("t2s").convert(text)
+    except UnicodeEncodeError:  # a lone surrogate (never stored; a query could hold one)
+        return engine.plain("t2s").convert(_SURROGATE.sub(" ", text))
 
 
 def grams_of_run(run: str) -> list[str]:

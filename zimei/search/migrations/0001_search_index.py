@@ -4,11 +4,13 @@ a table of tsvectors with a GIN index. Each is made only on its own database."""
 from django.db import migrations
 
 SQLITE = [
-    # unicode61 over the space-separated tokens of search/text.py; a prefix index for the
+    # The ascii tokenizer over the space-separated tokens of search/text.py (every character
+    # above U+007F is a token character, whatever Unicode version SQLite was built with:
+    # unicode61 drops some scripts' letters as separators); a prefix index for the
     # one-character queries (处*) and prefix queries of Latin words. Contentless: the tokens
     # are not kept twice (they would be 60% of the index) ...
     "CREATE VIRTUAL TABLE search_fts USING fts5("
-    "words, grams, tokenize = 'unicode61', prefix = '1', content = '')",
+    "words, grams, tokenize = 'ascii', prefix = '1', content = '')",
     # ... but a contentless table (before SQLite 3.43) forgets a row only when told its exact
     # tokens again: they are kept here, zlib-compressed, per article.
     "CREATE TABLE search_fts_source (article_id integer PRIMARY KEY, packed blob NOT NULL)",
