@@ -25,6 +25,7 @@ POSTGRES = [
     " grams tsvector NOT NULL,"
     " words tsvector NOT NULL)",
     "CREATE INDEX search_document_grams ON search_document USING gin (grams)",
+    "CREATE INDEX search_document_words ON search_document USING gin (words)",
 ]
 POSTGRES_DROP = ["DROP TABLE IF EXISTS search_document"]
 
