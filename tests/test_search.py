@@ -141,7 +141,10 @@ def test_reader_page(corpus, client: Client):
     assert html.status_code == 200
     assert 'rel="search"' in client.get("/zh-hans/").content.decode()
     xml = client.get("/opensearch.xml")
-    assert xml.status_code == 200 and b"{searchTerms}" in xml.content
+    assert xml.status_code == 200 and b"/search/?q={searchTerms}" in xml.content
+    # the document's URL has no script: the language redirect sends it to the reader's
+    to = client.get("/search/?q=%E6%95%B0%E6%8D%AE", HTTP_ACCEPT_LANGUAGE="zh-TW")
+    assert to.status_code == 302 and to["Location"] == "/zh-hant/search/?q=%E6%95%B0%E6%8D%AE"
 
 
 def test_reader_pages_of_results(client: Client, monkeypatch):
