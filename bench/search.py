@@ -83,6 +83,8 @@ def main() -> None:
         t = time.monotonic()
         seed_bulk(articles=args.articles - have, creators=max(10, args.articles // 200), progress=False)
         print(f"seeded {args.articles - have} articles in {time.monotonic() - t:.1f} s")
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE")  # as autovacuum would have by now
     backend = search_backend()
     n = Article.objects.published().count()
     print(f"database: {connection.vendor}  published articles: {n}  backend: {type(backend).__name__}")

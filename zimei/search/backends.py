@@ -245,27 +245,31 @@ class PostgresBackend(SearchBackend):
         if query.empty:
             return Found(0, [])
         grams = _tsquery(query)
-        where = "d.grams @@ %s::tsquery AND a.status = 'published'"
+        # The matches first, from the GIN index alone (materialised: whatever the planner thinks
+        # of the articles table, it never tests the tsvectors article by article), then the
+        # article rows for status, channel and time.
+        found = f"f AS MATERIALIZED (SELECT article_id FROM {PG_TABLE} WHERE grams @@ %s::tsquery)"
+        joined = "FROM f JOIN articles_article a ON a.id = f.article_id WHERE a.status = 'published'"
         params: list = [grams]
         if channel_id is not None:
-            where += " AND a.channel_id = %s"
+            joined += " AND a.channel_id = %s"
             params.append(channel_id)
-        joined = f"FROM {PG_TABLE} d JOIN articles_article a ON a.id = d.article_id WHERE {where}"
         with transaction.atomic(using=connection.alias), connection.cursor() as cur:
             # The planner does not count reading tsvectors back from TOAST (a few KB each): it
             # takes a sequential scan over every row for cheaper than the GIN index (measured:
             # 300-700 ms against 10 ms at 10k articles).
             cur.execute("SET LOCAL enable_seqscan = off")
             if channel_id is None:  # the index holds published articles only: no join to count
-                cur.execute(f"SELECT count(*) FROM {PG_TABLE} d WHERE d.grams @@ %s::tsquery", [grams])
+                cur.execute(f"SELECT count(*) FROM {PG_TABLE} WHERE grams @@ %s::tsquery", [grams])
             else:
-                cur.execute(f"SELECT count(*) {joined}", params)
+                cur.execute(f"WITH {found} SELECT count(*) {joined}", params)
             total = cur.fetchone()[0]
             if not total or offset >= total:
                 return Found(total, [])
             if sort == "time":
                 cur.execute(
-                    f"SELECT a.id {joined} ORDER BY a.published_at DESC, a.id DESC LIMIT %s OFFSET %s",
+                    f"WITH {found} SELECT a.id {joined} ORDER BY a.published_at DESC, a.id DESC "
+                    "LIMIT %s OFFSET %s",
                     [*params, limit, offset],
                 )
                 return Found(total, [r[0] for r in cur.fetchall()])
@@ -276,7 +280,7 @@ class PostgresBackend(SearchBackend):
             age = "(EXTRACT(EPOCH FROM (now() - m.published_at)) / 86400.0)"
             fresh = _fresh(age).replace("MAX(", "GREATEST(")
             words = " | ".join(f"'{w}'" for w in query.words)
-            m = f"m AS MATERIALIZED (SELECT a.id, a.published_at {joined} ORDER BY d.article_id DESC"
+            m = f"{found}, m AS MATERIALIZED (SELECT a.id, a.published_at {joined} ORDER BY a.id DESC"
             m += f" LIMIT {window})"
             if words:
                 w = f"w AS MATERIALIZED (SELECT article_id FROM {PG_TABLE} WHERE words @@ %s::tsquery)"
