@@ -44,7 +44,7 @@ def corpus(db):
         "hant": published_article(
             other, title="電池技術的發展", body="<p>這條資料線支援USB-C與Python 3.12。</p>", channel="money"
         ),
-        "chip": published_article(author, title="芯片产业", body="<p>国产芯片的下一步。</p>"),
+        "chip": published_article(author, title="芯片产业", body="<p>国产芯片的下一步：行业链接。</p>"),
     }
     return arts
 
@@ -57,6 +57,8 @@ def test_backend_follows_the_database():
 def test_contract_finding(corpus):
     # two characters inside a longer word (the Discourse complaint): 处理 in 待处理
     assert found("处理") == ["每周清单"]
+    # the characters next to each other: 产业 … 业链 apart is not 产业链
+    assert found("产业链") == [] and found("业链") == ["芯片产业"]
     # one character: prefix of a bigram, or a run's last character
     assert "芯片产业" in found("芯") and "芯片产业" in found("业")
     # Traditional query finds Simplified text and the reverse (script folding)

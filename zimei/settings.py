@@ -303,6 +303,9 @@ ZIMEI_SEARCH_HALF_DAYS = float(os.environ.get("ZIMEI_SEARCH_HALF_DAYS", "30"))
 # Relevance ranks at most this many matches, the most recent ones (a query matching most of the
 # site would otherwise rank all of it); newest-first and the count are always exact.
 ZIMEI_SEARCH_RANK_WINDOW = int(os.environ.get("ZIMEI_SEARCH_RANK_WINDOW", "2000"))
+# PostgreSQL: a term's bigrams must stand next to each other (a phrase, exact) when its bigrams
+# AND-ed find at most this many articles; above it they are AND-ed only (docs/search.md).
+ZIMEI_SEARCH_PG_PHRASE_MAX = int(os.environ.get("ZIMEI_SEARCH_PG_PHRASE_MAX", "500"))
 # How much a whole-word hit (rjieba's words) weighs against the character bigrams.
 ZIMEI_SEARCH_WORD_WEIGHT = float(os.environ.get("ZIMEI_SEARCH_WORD_WEIGHT", "4"))
 

@@ -195,17 +195,18 @@ def _tsvector(tokens: list[str]) -> str:
     return " ".join(f"'{t}':{','.join(map(str, p))}" for t, p in positions.items())
 
 
-def _tsquery(query: Query) -> str:
-    """Every term's bigrams AND-ed (not a phrase, `<->`: a phrase is checked against each
-    candidate's tsvector, read back from TOAST, and common bigrams make every article a
-    candidate: p95 0.6-0.8 s at 10k articles against ~20 ms). The bigrams of a term may then
-    stand apart in an article (precision, measured by bench/search.py); recall is the same."""
+def _tsquery(query: Query, *, phrase: bool) -> str:
+    """The terms AND-ed; a term of several bigrams as a phrase (`<->`: next to each other, exact)
+    or its bigrams AND-ed (they may stand apart in an article). PostgreSQL checks a phrase
+    against each candidate's tsvector, read back from TOAST: with common bigrams every article
+    is a candidate (p95 0.6-0.8 s at 10k articles), so the backend uses the phrase only when
+    the AND-ed form finds at most ZIMEI_SEARCH_PG_PHRASE_MAX articles."""
     parts = []
     for term in query.terms:
         if term.prefix:
             parts.append(f"'{term.text}':*")
         else:
-            parts.append("(" + " & ".join(f"'{g}'" for g in dict.fromkeys(term.grams)) + ")")
+            parts.append("(" + (" <-> " if phrase else " & ").join(f"'{g}'" for g in term.grams) + ")")
     return " & ".join(parts)
 
 
@@ -248,7 +249,8 @@ class PostgresBackend(SearchBackend):
     ) -> Found:
         if query.empty:
             return Found(0, [])
-        grams = _tsquery(query)
+        grams = _tsquery(query, phrase=False)
+        phrased = any(not t.prefix and len(t.grams) > 1 for t in query.terms)
         # The matches first, from the GIN index alone (materialised: whatever the planner thinks
         # of the articles table, it never tests the tsvectors article by article), then the
         # article rows for status, channel and time.
@@ -263,11 +265,18 @@ class PostgresBackend(SearchBackend):
             # takes a sequential scan over every row for cheaper than the GIN index (measured:
             # 300-700 ms against 10 ms at 10k articles).
             cur.execute("SET LOCAL enable_seqscan = off")
-            if channel_id is None:  # the index holds published articles only: no join to count
-                cur.execute(f"SELECT count(*) FROM {PG_TABLE} WHERE grams @@ %s::tsquery", [grams])
-            else:
-                cur.execute(f"WITH {found} SELECT count(*) {joined}", params)
-            total = cur.fetchone()[0]
+
+            def count() -> int:
+                if channel_id is None:  # the index holds published articles only: no join
+                    cur.execute(f"SELECT count(*) FROM {PG_TABLE} WHERE grams @@ %s::tsquery", params[:1])
+                else:
+                    cur.execute(f"WITH {found} SELECT count(*) {joined}", params)
+                return cur.fetchone()[0]
+
+            total = count()
+            if phrased and 0 < total <= settings.ZIMEI_SEARCH_PG_PHRASE_MAX:
+                params[0] = _tsquery(query, phrase=True)  # few candidates: exact, still cheap
+                total = count()
             if not total or offset >= total:
                 return Found(total, [])
             if sort == "time":
