@@ -126,6 +126,7 @@ def test_help_is_printed_for_commands_and_actions():
         (["user", "add", "--help"], ["--role", "{reader,editor,admin}"]),
         (["token", "--help"], ["create", "list", "revoke"]),
         (["token", "create", "--help"], ["--scope", "--name"]),
+        (["search", "rebuild", "--help"], ["--from-id", "--batch", "--clear", "resumes"]),
     ]:
         done = subprocess.run([str(zimei), *argv], capture_output=True, text=True, timeout=60)
         assert done.returncode == 0, done.stderr

@@ -204,6 +204,10 @@ READER_ROUTES: dict[str, Route] = {
         data=lambda w: {"follow": "1"},
     ),
     "accessibility": Route(lambda w: "accessibility/", {"GET": every(200)}),
+    # 搜索: a read for everyone (published articles only: tests/test_search.py); GET only.
+    "search": Route(
+        lambda w: "search/?q=芯片", {"GET": every(200), "POST": every(405)}, data=lambda w: {"q": "芯片"}
+    ),
     "creator-levels": Route(lambda w: "about/creator-levels/", {"GET": every(200)}),
     "following": Route(lambda w: "following/", {"GET": SIGNED_IN_ONLY}),
     "report": Route(
@@ -449,6 +453,7 @@ SITE_ROUTES: dict[str, Route] = {
     ),
     "view-beacon-gif [taken down]": Route(lambda w: f"/views/{w.taken_down.id}.gif", {"GET": every(200)}),
     "robots": Route(lambda w: "/robots.txt", {"GET": every(200)}),
+    "opensearch": Route(lambda w: "/opensearch.xml", {"GET": every(200)}),
     "sitemap": Route(lambda w: "/sitemap.xml", {"GET": every(200)}),
     "sitemap-section": Route(lambda w: "/sitemap-articles.xml", {"GET": every(200)}),
     "news-sitemap": Route(lambda w: "/news-sitemap.xml", {"GET": every(200)}),
@@ -465,6 +470,7 @@ API_ROUTES: dict[str, Route] = {
     "api:not_found_view": Route(lambda w: f"{API}/no/such/thing", {"GET": every(404)}, api=True),
     "api:channel_list_view": Route(lambda w: f"{API}/channels", {"GET": every(200)}, api=True),
     "api:hot_view": Route(lambda w: f"{API}/hot", {"GET": every(200)}, api=True),
+    "api:search_view": Route(lambda w: f"{API}/search?q=芯片", {"GET": every(200)}, api=True),
     "api:author_get_view": Route(lambda w: f"{API}/authors/{w.author_id}", {"GET": every(200)}, api=True),
     "api:article_list_view": Route(lambda w: f"{API}/articles", {"GET": every(200)}, api=True),
     "api:article_create_view": Route(

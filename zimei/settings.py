@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "zimei.channels",
     "zimei.accounts",
     "zimei.distribution",
+    "zimei.search",  # the search index and its backends (docs/search.md)
     "zimei.articles",
     "zimei.moderation",
     "zimei.reader",
@@ -299,6 +300,26 @@ ZIMEI_HK_OPENCC = os.environ.get("ZIMEI_HK_OPENCC", "") or (
     else "s2hk"
 )
 ZIMEI_HANS_OPENCC = os.environ.get("ZIMEI_HANS_OPENCC", "tw2sp")
+
+# --- search (zimei/search, docs/search.md) ---------------------------------------------------
+# The backend, a dotted path: empty = the database's own (SQLite FTS5 or PostgreSQL tsvector+GIN).
+ZIMEI_SEARCH_BACKEND = os.environ.get("ZIMEI_SEARCH_BACKEND", "").strip()
+# A query is cut at this many characters (after control characters are dropped), and at this
+# many terms: a reader is told when it was cut.
+ZIMEI_SEARCH_MAX_QUERY = int(os.environ.get("ZIMEI_SEARCH_MAX_QUERY", "64"))
+ZIMEI_SEARCH_MAX_TERMS = int(os.environ.get("ZIMEI_SEARCH_MAX_TERMS", "12"))
+# Rank = relevance × (1 + FRESHNESS / (1 + age in days / HALF_DAYS)): a new article's relevance
+# counts up to (1 + FRESHNESS) times, half that boost after HALF_DAYS days. 0 = relevance only.
+ZIMEI_SEARCH_FRESHNESS = float(os.environ.get("ZIMEI_SEARCH_FRESHNESS", "0.5"))
+ZIMEI_SEARCH_HALF_DAYS = float(os.environ.get("ZIMEI_SEARCH_HALF_DAYS", "30"))
+# Relevance ranks at most this many matches, the most recent ones (a query matching most of the
+# site would otherwise rank all of it); newest-first and the count are always exact.
+ZIMEI_SEARCH_RANK_WINDOW = int(os.environ.get("ZIMEI_SEARCH_RANK_WINDOW", "2000"))
+# PostgreSQL: a term's bigrams must stand next to each other (a phrase, exact) when its bigrams
+# AND-ed find at most this many articles; above it they are AND-ed only (docs/search.md).
+ZIMEI_SEARCH_PG_PHRASE_MAX = int(os.environ.get("ZIMEI_SEARCH_PG_PHRASE_MAX", "500"))
+# How much a whole-word hit (rjieba's words) weighs against the character bigrams.
+ZIMEI_SEARCH_WORD_WEIGHT = float(os.environ.get("ZIMEI_SEARCH_WORD_WEIGHT", "4"))
 
 # --- static and media -----------------------------------------------------------------
 STATIC_URL = "/static/"

@@ -9,6 +9,7 @@ from zimei.core import views as core_views
 from zimei.distribution import beacon, sitemaps
 from zimei.distribution import views as distribution_views
 from zimei.reader import urls as reader_urls
+from zimei.reader import views as reader_views
 
 admin.site.login_form = AdminLoginForm  # the sign-in lockout covers the admin's login too
 
@@ -23,6 +24,7 @@ urlpatterns = [
     path("views/<int:article_id>/", beacon.beacon_post, name="view-beacon"),
     path("views/<int:article_id>.gif", beacon.beacon_gif, name="view-beacon-gif"),
     path("robots.txt", sitemaps.robots_txt, name="robots"),
+    path("opensearch.xml", reader_views.opensearch, name="opensearch"),
     path("sitemap.xml", sitemaps.sitemap_index, name="sitemap"),
     path("sitemap-<slug:section>.xml", sitemaps.sitemap_section, name="sitemap-section"),
     path("news-sitemap.xml", sitemaps.news_sitemap, name="news-sitemap"),

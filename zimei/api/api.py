@@ -49,6 +49,7 @@ from zimei.core.problems import MEDIA_TYPE, Problem, problem_response
 from zimei.core.ratelimit import RateLimited, rate_check, rate_count
 from zimei.distribution.selectors import hot_list, related_list
 from zimei.distribution.shares import share_record
+from zimei.search.selectors import MAX_PAGES, search_articles
 
 from . import schemas as s
 from .guards import TokenAuth, caller, idempotent, rate_problem
@@ -541,6 +542,34 @@ def hot_view(
 ):
     found = _channel(channel)
     return [_item(a) for a in hot_list(channel_id=found.id if found else None, limit=limit)]
+
+
+@api.get("/search", response=s.SearchPage, tags=["articles"], summary="Search published articles")
+def search_view(
+    request: HttpRequest,
+    q: Annotated[str, Query(max_length=2000)] = "",
+    channel: s.ChannelSlug | None = None,
+    sort: s.SearchSort = "relevance",
+    variant: s.Variant = HANS,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGES)] = 1,
+    limit: Annotated[int, Query(ge=1, le=PAGE_LIMIT)] = 20,
+):
+    """Published articles whose title, summary or body contain every term of `q` (either script
+    finds both; one character is enough; docs/search.md), best first (relevance with freshness)
+    or newest first. `q` is cut at `max_query` characters; FTS operators are plain text."""
+    found = _channel(channel)
+    results = search_articles(
+        q=q, variant=variant, channel_id=found.id if found else None, sort=sort, page=page, per_page=limit
+    )
+    return {
+        "query": results.query.text,
+        "cut": results.query.cut,
+        "max_query": settings.ZIMEI_SEARCH_MAX_QUERY,
+        "total": results.total,
+        "page": page,
+        "pages": results.pages,
+        "items": [{**_item(h.article), "highlight": h.title, "snippet": h.snippet} for h in results.hits],
+    }
 
 
 # --- anything else under /api/v1/ ------------------------------------------------------

@@ -16,6 +16,7 @@ ChannelSlug = Literal[
 ]
 Variant = Literal["zh-hans", "zh-hant", "zh-hk"]  # Simplified, Taiwan and Hong Kong Traditional
 ShareTarget = Literal["link", "wechat", "weibo", "qq", "email"]
+SearchSort = Literal["relevance", "time"]
 PublishStatus = Literal["published", "pending_review", "rejected"]
 
 
@@ -138,6 +139,21 @@ class ArticleItem(Schema):
     view_count: int
     share_count: int
     url: str
+
+
+class SearchHit(ArticleItem):
+    highlight: str  # the title in the asked variant's script, matches in <mark> (HTML, escaped)
+    snippet: str  # the summary or a piece of the body around the first match, the same way
+
+
+class SearchPage(Schema):
+    query: str  # what was searched for: control characters dropped, cut at `max_query`
+    cut: bool  # the query was longer than `max_query` characters and was cut
+    max_query: int
+    total: int
+    page: int
+    pages: int
+    items: list[SearchHit]
 
 
 class ArticlePage(Schema):

@@ -78,6 +78,10 @@ SOURCE_ALIAS = "zimei_backup_source"
 # Tables a fresh `zimei migrate` fills by itself: rows there do not make a target "not empty".
 FILLED_BY_MIGRATE = {"django_migrations", "django_content_type", "auth_permission"}
 FILLED_BY_MIGRATE_MODELS = ("channels.Channel", "moderation.BannedWord")
+# Tables derived from the others, not content: the search index (SQLite FTS5 and its shadow
+# tables, or PostgreSQL's tsvectors). A restore into the same kind of database brings it along;
+# after a SQLite backup is restored into PostgreSQL, `zimei search rebuild` (docs/search.md).
+DERIVED_PREFIXES = ("search_",)
 
 Log = Callable[[str], None] | None
 
@@ -291,7 +295,7 @@ def _content_rows(counts: dict[str, int]) -> dict[str, int]:
     for label in FILLED_BY_MIGRATE_MODELS:
         with suppress(LookupError):
             skip.add(apps.get_model(label)._meta.db_table)
-    return {t: n for t, n in counts.items() if n and t not in skip}
+    return {t: n for t, n in counts.items() if n and t not in skip and not t.startswith(DERIVED_PREFIXES)}
 
 
 def _media_files(root: Path, *, exclude: Path | None = None) -> list[tuple[str, Path]]:
@@ -952,6 +956,8 @@ def _drop_caches() -> None:
 def _compare(expected: dict[str, int], found: dict[str, int]) -> list[Mismatch]:
     out = []
     for table in sorted(set(expected) | set(found)):
+        if table.startswith(DERIVED_PREFIXES):
+            continue
         a, b = expected.get(table), found.get(table)
         if a != b:
             out.append(Mismatch(table, a, b))

@@ -13,6 +13,7 @@ urlpatterns = [
     path("a/<int:article_id>/report/thanks/", reports.report_thanks, name="report-thanks"),
     path("u/<int:creator_id>/", views.author, name="author"),
     path("u/<int:creator_id>/follow/", views.follow, name="follow"),
+    path("search/", views.search, name="search"),
     path("accessibility/", views.accessibility, name="accessibility"),
     path("about/creator-levels/", views.creator_levels, name="creator-levels"),
     path("following/", views.following_page, name="following"),

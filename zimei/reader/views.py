@@ -4,6 +4,7 @@ variant (/zh-hans/, /zh-hant/, /zh-hk/) and in care mode (/<variant>/care/…), 
 from __future__ import annotations
 
 from functools import partial
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -12,7 +13,8 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.utils import translation
-from django.views.decorators.http import require_POST
+from django.utils.cache import patch_cache_control
+from django.views.decorators.http import require_GET, require_POST
 
 from zimei.accounts import levels
 from zimei.accounts.models import CreatorProfile, Follow
@@ -35,6 +37,7 @@ from zimei.distribution.selectors import (
     related_list,
 )
 from zimei.reader.meta import article_meta
+from zimei.search.selectors import SORTS, page_number, search_articles
 
 PER_PAGE = 20
 
@@ -176,3 +179,51 @@ def follow(request: HttpRequest, creator_id: int, care: bool = False) -> HttpRes
                 messages.error(request, ui(m, variant))
     author_page = f"/{translation.get_language()}/{'care/' if care else ''}u/{profile.id}/"
     return HttpResponseRedirect(safe_next(request, request.POST.get("next"), author_page))
+
+
+@require_GET
+def search(request: HttpRequest, care: bool = False) -> HttpResponse:
+    """搜索: published articles matching ?q= (zimei/search), best or newest first, by channel,
+    with highlighted titles and snippets in the page's script. Every query is the reader's own:
+    never stored in the page store or a front cache."""
+    _mark_care(request, care)
+    variant = current_variant()
+    slug = request.GET.get("channel", "")[:64]
+    chosen = channel_by_slug(slug) if slug else None
+    sort = request.GET.get("sort", "")
+    sort = sort if sort in SORTS else "relevance"
+    results = search_articles(
+        q=request.GET.get("q", ""),
+        variant=variant,
+        channel_id=chosen.id if chosen else None,
+        sort=sort,
+        page=page_number(request.GET.get("page")),
+    )
+    context = {
+        "results": results,
+        "q": results.query.text,
+        "chosen": chosen,
+        "unknown_channel": bool(slug) and chosen is None,
+        "sort": sort,
+        "channels": channels_ordered(),
+        # what the pager's links keep
+        "keep": urlencode({"q": results.query.text, "channel": chosen.slug if chosen else "", "sort": sort}),
+    }
+    response = render(request, "reader/search.html", context)
+    patch_cache_control(response, private=True, no_cache=True)
+    return response
+
+
+def opensearch(request: HttpRequest) -> HttpResponse:
+    """The OpenSearch description document (linked from every page, rel="search"): browsers
+    offer Zimei's search in their address bar."""
+    # Its search URL has no script prefix: /search/?q= is sent on to the reader's script (the
+    # language redirect, as for /), so one document serves both.
+    response = render(
+        request,
+        "reader/opensearch.xml",
+        {"site_url": settings.SITE_URL},
+        content_type="application/opensearchdescription+xml; charset=utf-8",
+    )
+    response["Cache-Control"] = "public, max-age=86400"
+    return response

@@ -1,0 +1,258 @@
+"""Search (zimei/search, docs/search.md): index build rate and size, query time per query class
+against a LIKE '%q%' baseline in the same run, and recall against substring ground truth.
+
+    .venv/bin/python bench/search.py --articles 10000                       # SQLite, temp folder
+    ZIMEI_DATA_DIR=/tmp/seed100k .venv/bin/python bench/search.py --articles 100000
+    ZIMEI_DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_search \\
+        .venv/bin/python bench/search.py --articles 10000                   # PostgreSQL
+
+The data folder (or database) is seeded up to --articles with `zimei seed`'s generator
+(zimei/demo/bulk.py) when it holds fewer, then the index is built with what `zimei search
+rebuild` runs (timed: articles/s), and one new article is indexed --new times (ms each, rolled
+back).
+
+Queries are pieces of the articles' own text (seeded demo text: pooled generated bodies, so many
+articles share a body and common queries match thousands), drawn per class: 1 character, 2,
+3-4, 5+ (Han runs), Latin (a Latin word or number of the text), mixed (two Han characters and
+a Latin word, or a Traditional rendering of a 2-4 character piece: script folding). Each query
+is timed as a reader's first page: count + 20 best (relevance with freshness), through
+search_backend(); the baseline is the same page by LIKE '%q%' over title, summary and body in
+the reader's script (what Django admin's search or WordPress do), newest first.
+
+Recall: for --recall queries per class, every article whose folded title+summary+body holds
+every term of the query (substring ground truth over the whole corpus, in Python) against
+everything the backend finds (no page limit). Precision the same way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+if "ZIMEI_DATA_DIR" not in os.environ:
+    os.environ["ZIMEI_DATA_DIR"] = tempfile.mkdtemp(prefix="zimei-bench-search-")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zimei.settings")
+
+CLASSES = ("1", "2", "3-4", "5+", "latin", "mixed")
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * p))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--articles", type=int, default=10000, help="seed up to this many articles")
+    parser.add_argument("--queries", type=int, default=40, help="timed queries per class")
+    parser.add_argument("--recall", type=int, default=15, help="recall queries per class")
+    parser.add_argument("--new", type=int, default=30, help="single-article index times")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--no-like", action="store_true", help="skip the LIKE baseline")
+    parser.add_argument("--keep-index", action="store_true", help="measure the index as it is (no rebuild)")
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection, transaction
+    from django.db.models import Q
+
+    from zimei.articles.models import Article, ArticleBody
+    from zimei.articles.sanitize import html_to_text
+    from zimei.conversion.variants import HANT, convert
+    from zimei.demo.bulk import seed_bulk
+    from zimei.search.backends import search_backend
+    from zimei.search.services import search_index, search_rebuild_batches
+    from zimei.search.text import _RUN, fold, parse
+
+    call_command("migrate", verbosity=0)
+    have = Article.objects.count()
+    if have < args.articles:
+        t = time.monotonic()
+        seed_bulk(articles=args.articles - have, creators=max(10, args.articles // 200), progress=False)
+        print(f"seeded {args.articles - have} articles in {time.monotonic() - t:.1f} s")
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE")  # as autovacuum would have by now
+    backend = search_backend()
+    n = Article.objects.published().count()
+    print(f"database: {connection.vendor}  published articles: {n}  backend: {type(backend).__name__}")
+
+    # --- build -----------------------------------------------------------------------------
+    def size() -> int:
+        with connection.cursor() as cur:
+            if connection.vendor == "postgresql":
+                cur.execute("SELECT pg_total_relation_size('search_document')")
+                return cur.fetchone()[0]
+            try:
+                cur.execute("SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'search_fts%'")
+                return cur.fetchone()[0] or 0
+            except Exception:
+                return 0
+
+    if not args.keep_index:
+        with transaction.atomic():
+            backend.clear()
+    t = time.monotonic()
+    done = 0
+    batches = search_rebuild_batches(batch=1000)
+    while not args.keep_index:
+        with transaction.atomic():
+            step = next(batches, None)
+        if step is None:
+            break
+        done += step[1]
+    build = time.monotonic() - t
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cur:
+            cur.execute("INSERT INTO search_fts(search_fts) VALUES ('optimize')")
+    else:
+        with connection.cursor() as cur:
+            cur.execute("VACUUM ANALYZE search_document")
+    rate = done / build
+    print(
+        f"index built: {done} articles in {build:.1f} s = {rate:,.0f} articles/s; size {size() / 1e6:.1f} MB"
+    )
+
+    sample = list(Article.objects.published().order_by("?").values_list("id", flat=True)[: args.new])
+    times = []
+    for aid in sample:
+        art = Article.objects.get(id=aid)
+        try:
+            with transaction.atomic():
+                t = time.perf_counter()
+                search_index(article=art)
+                times.append(time.perf_counter() - t)
+                raise RuntimeError("rollback")
+        except RuntimeError:
+            pass
+    print(f"indexing one article (tokens + write): p50 {statistics.median(times) * 1e3:.2f} ms  "
+          f"p95 {pct(times, 0.95) * 1e3:.2f} ms")  # fmt: skip
+
+    # --- corpus text, folded (ground truth) ------------------------------------------------
+    t = time.monotonic()
+    texts: dict[int, str] = {}
+    scripts = dict(Article.objects.published().values_list("id", "script"))
+    heads = {
+        i: (th, sh, tt, st)
+        for i, th, sh, tt, st in Article.objects.published().values_list(
+            "id", "title_hans", "summary_hans", "title_hant", "summary_hant"
+        )
+    }
+    plain_cache: dict[int, str] = {}  # pooled bodies repeat: fold each distinct body once
+    bodies = ArticleBody.objects.filter(article__status="published").values_list(
+        "article_id", "body_hans", "body_hant"
+    )
+    for aid, bh, bt in bodies.iterator(chunk_size=2000):
+        th, sh, tt, st = heads[aid]
+        hant = scripts[aid] == "zh-hant"
+        body = bt if hant else bh
+        key = hash(body)
+        if key not in plain_cache:
+            plain_cache[key] = fold(html_to_text(body))
+        texts[aid] = fold(tt if hant else th) + "\n" + fold(st if hant else sh) + "\n" + plain_cache[key]
+    print(f"ground truth text folded in {time.monotonic() - t:.1f} s ({len(plain_cache)} distinct bodies)")
+
+    # --- query sets ------------------------------------------------------------------------
+    rng = random.Random(args.seed)
+    ids = list(texts)
+    han_runs: list[str] = []
+    latin: list[str] = []
+    for aid in rng.sample(ids, min(400, len(ids))):
+        for m in _RUN.finditer(texts[aid]):
+            (han_runs if m.group(1) else latin).append(m.group(0))
+    latin = [w for w in latin if len(w) >= 2] or ["5g", "ai", "2026"]
+
+    def piece(lo: int, hi: int) -> str:
+        while True:
+            run = rng.choice(han_runs)
+            size_ = rng.randint(lo, hi)
+            if len(run) >= size_:
+                at = rng.randint(0, len(run) - size_)
+                return run[at : at + size_]
+
+    def make(cls: str) -> str:
+        if cls == "1":
+            return piece(1, 1)
+        if cls == "2":
+            return piece(2, 2)
+        if cls == "3-4":
+            return piece(3, 4)
+        if cls == "5+":
+            return piece(5, 8)
+        if cls == "latin":
+            return rng.choice(latin)
+        if rng.random() < 0.5:
+            return piece(2, 2) + " " + rng.choice(latin)
+        return convert(piece(2, 4), HANT)  # a Traditional query for (mostly) Simplified text
+
+    queries = {cls: [make(cls) for _ in range(args.queries)] for cls in CLASSES}
+
+    # --- timing ----------------------------------------------------------------------------
+    def timed_search(q: str) -> tuple[float, int]:
+        t = time.perf_counter()
+        found = backend.search(parse(q), limit=20)
+        return time.perf_counter() - t, found.total
+
+    def timed_like(q: str) -> tuple[float, int]:
+        t = time.perf_counter()
+        cond = Q()
+        for term in q.split():
+            cond &= (
+                Q(title_hans__contains=term)
+                | Q(summary_hans__contains=term)
+                | Q(text__body_hans__contains=term)
+            )
+        qs = Article.objects.published().filter(cond)
+        total = qs.count()
+        list(qs.order_by("-published_at").values_list("id", flat=True)[:20])
+        return time.perf_counter() - t, total
+
+    for q in queries["2"][:5]:  # warm caches
+        timed_search(q)
+    print()
+    print(f"{'class':<7} {'search p50':>11} {'p95':>8} {'max':>8}   {'LIKE p50':>9} {'p95':>8}   "
+          f"{'hits p50':>8}  example")  # fmt: skip
+    for cls in CLASSES:
+        st, sh = zip(*(timed_search(q) for q in queries[cls]), strict=True)
+        line = f"{cls:<7} {statistics.median(st) * 1e3:9.2f}ms {pct(st, 0.95) * 1e3:6.1f}ms"
+        line += f" {max(st) * 1e3:6.1f}ms"
+        if not args.no_like:
+            lt, _ = zip(*(timed_like(q) for q in queries[cls][: max(5, args.queries // 4)]), strict=True)
+            line += f"   {statistics.median(lt) * 1e3:7.1f}ms {pct(lt, 0.95) * 1e3:6.1f}ms"
+        else:
+            line += " " * 22
+        print(f"{line}   {statistics.median(sh):8.0f}  {queries[cls][0]!r}")
+
+    # --- recall ----------------------------------------------------------------------------
+    print()
+    print(f"{'class':<7} {'recall':>8} {'precision':>10}  queries  (ground truth: substring of folded text)")
+    for cls in CLASSES:
+        rec, prec = [], []
+        for q in queries[cls][: args.recall]:
+            parsed = parse(q)
+            terms = [t.text for t in parsed.terms]
+            truth = {i for i, text in texts.items() if all(t in text for t in terms)}
+            got = set(backend.search(parsed, sort="time", limit=10**9).ids)  # no rank window
+            if truth:
+                rec.append(len(truth & got) / len(truth))
+            if got:
+                prec.append(len(truth & got) / len(got))
+        r = f"{statistics.mean(rec) * 100:7.2f}%" if rec else "      -"
+        p = f"{statistics.mean(prec) * 100:9.2f}%" if prec else "        -"
+        print(f"{cls:<7} {r} {p}  {len(rec)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,193 @@
+"""Search (zimei/search, docs/search.md): the backend contract on the database the suite runs
+on (SQLite FTS5; PostgreSQL tsvector + GIN on the ZIMEI_TEST_DB=pg pass), the reader's page in
+both scripts and care mode, the API endpoint, the rebuild command, and bad input."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+
+from zimei.articles.services import article_restore, article_take_down, article_withdraw
+from zimei.search.backends import PostgresBackend, SqliteBackend, search_backend
+from zimei.search.selectors import search_articles
+from zimei.search.text import parse
+
+from .factories import creator, editor, published_article
+
+pytestmark = pytest.mark.django_db
+
+LONG_AGO = timezone.now() - timedelta(days=400)
+
+
+def found(q: str, **kwargs) -> list[str]:
+    """Titles (Simplified) of what `q` finds, best first."""
+    return [h.article.title_hans for h in search_articles(q=q, variant="zh-hans", **kwargs).hits]
+
+
+@pytest.fixture
+def corpus(db):
+    """A handful of articles, in both scripts, all through the real publish service."""
+    author = creator(channel="tech")
+    other = creator(channel="money")
+    arts = {
+        "data": published_article(
+            author, title="数据很重要", body="<p>我们谈谈数据的安全。</p>", when=LONG_AGO
+        ),
+        "db": published_article(author, title="数据库的选择", body="<p>关系数据库与文档数据库。</p>"),
+        "todo": published_article(author, title="每周清单", body="<p>这里有三件待处理的事项。</p>"),
+        "hant": published_article(
+            other, title="電池技術的發展", body="<p>這條資料線支援USB-C與Python 3.12。</p>", channel="money"
+        ),
+        "chip": published_article(author, title="芯片产业", body="<p>国产芯片的下一步：行业链接。</p>"),
+    }
+    return arts
+
+
+def test_backend_follows_the_database():
+    expected = PostgresBackend if connection.vendor == "postgresql" else SqliteBackend
+    assert isinstance(search_backend(), expected)
+
+
+def test_contract_finding(corpus):
+    # two characters inside a longer word (the Discourse complaint): 处理 in 待处理
+    assert found("处理") == ["每周清单"]
+    # the characters next to each other: 产业 … 业链 apart is not 产业链
+    assert found("产业链") == [] and found("业链") == ["芯片产业"]
+    # one character: prefix of a bigram, or a run's last character
+    assert "芯片产业" in found("芯") and "芯片产业" in found("业")
+    # Traditional query finds Simplified text and the reverse (script folding)
+    assert found("資料線") == found("资料线") == ["电池技术的发展"]
+    assert found("发展") == found("發展") == ["电池技术的发展"]
+    # a vocabulary difference is a different word: 晶片 is not 芯片
+    assert found("晶片") == []
+    # Latin words (prefixes, any case, full width) and numbers
+    assert found("python") == found("PYTH") == found("ｕｓｂ") == ["电池技术的发展"]
+    assert found("12") == ["电池技术的发展"]
+    # mixed: every term must be there
+    assert found("资料 python") == ["电池技术的发展"]
+    assert found("资料 芯片") == []
+    # channel filter
+    tech = corpus["data"].channel_id
+    assert found("数据", channel_id=tech) and found("资料", channel_id=tech) == []
+
+
+def test_contract_ranking_and_sort(corpus, settings):
+    # the whole word 数据 ranks above 数据库, though that article is newer and says it twice
+    assert found("数据")[0] == "数据很重要"
+    assert found("数据", sort="time")[0] == "数据库的选择"
+    # more matches than the rank window: the most recent are ranked, the total stays exact
+    settings.ZIMEI_SEARCH_RANK_WINDOW = 1
+    results = search_articles(q="数据", variant="zh-hans")
+    assert results.total == 2 and [h.article.title_hans for h in results.hits] == ["数据库的选择"]
+
+
+def test_contract_unsafe_queries_are_text(corpus):
+    for q in ['"', '数据" OR "', "NEAR(数据 库)", "数据 AND 库", "*", "数据*", "(", "grams:数据", "-数据",
+              "'; DROP TABLE x; --", "数\x00据", "\u200b数据\u202e", "数据" * 100, "ab:* & !c",
+              "数\ud800据", "ᦴ゙・"]:  # fmt: skip
+        search_articles(q=q, variant="zh-hans")  # never an error
+    assert found('"数据"') == found("数据")
+    query = parse("数据" * 100)
+    assert query.cut and len(query.text) == 64
+
+
+def test_contract_removed_at_once(corpus):
+    art, desk = corpus["todo"], editor()
+    article_withdraw(article=art, actor=art.author.user)
+    assert found("处理") == []
+    art = corpus["chip"]
+    article_take_down(article=art, actor=desk, reason="违反社区规范")
+    assert found("芯片") == []
+    article_restore(article=art, actor=desk, reason="申诉成立")
+    assert found("芯片") == ["芯片产业"]
+
+
+def test_rebuild_command(corpus):
+    backend = search_backend()
+    backend.clear()
+    assert found("数据") == []
+    out = io.StringIO()
+    call_command("search", "rebuild", stdout=out, stderr=io.StringIO())
+    assert backend.count() == len(corpus)
+    assert "5" in out.getvalue()
+    assert found("数据")[0] == "数据很重要"
+    last = max(a.id for a in corpus.values())
+    backend.clear()
+    call_command("search", "rebuild", "--from-id", str(last), stdout=io.StringIO(), stderr=io.StringIO())
+    assert backend.count() == 1
+
+
+def test_reader_page(corpus, client: Client):
+    page = client.get("/zh-hant/search/", {"q": "技术"})
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "電池<mark>技術</mark>的發展" in html  # the stored Traditional title, highlighted
+    assert "找到 1 篇文章" in html
+    html = client.get("/zh-hans/care/search/", {"q": "發展"}).content.decode()
+    assert "电池技术的<mark>发展</mark>" in html and 'class="care"' in html
+    assert 'href="/zh-hans/care/a/' in html
+    html = client.get("/zh-hans/search/", {"q": "量子计算"}).content.decode()
+    assert "没有找到" in html and "量子计算" in html
+    assert client.get("/zh-hans/search/", {"q": ""}).status_code == 200
+    html = client.get("/zh-hant/search/", {"q": "发展" * 40}).content.decode()
+    assert "只按前64個字搜尋" in html or "只按前64个字" in html
+    assert "沒有可以搜尋的文字" in client.get("/zh-hant/search/", {"q": '"*"'}).content.decode()
+    assert client.get("/zh-hans/search/", {"q": "数\x00据\u202e"}).status_code == 200
+    html = client.get("/zh-hans/search/", {"q": "数据", "sort": "time", "channel": "nope", "page": "x"})
+    assert html.status_code == 200
+    assert 'rel="search"' in client.get("/zh-hans/").content.decode()
+    xml = client.get("/opensearch.xml")
+    assert xml.status_code == 200 and b"/search/?q={searchTerms}" in xml.content
+    # the document's URL has no script: the language redirect sends it to the reader's
+    to = client.get("/search/?q=%E6%95%B0%E6%8D%AE", HTTP_ACCEPT_LANGUAGE="zh-TW")
+    assert to.status_code == 302 and to["Location"] == "/zh-hant/search/?q=%E6%95%B0%E6%8D%AE"
+
+
+def test_reader_pages_of_results(client: Client, monkeypatch):
+    from zimei.search import selectors
+
+    author = creator()
+    for n in range(3):
+        published_article(author, title=f"分页测试第{n}篇", body="<p>分页正文。</p>")
+    monkeypatch.setattr(selectors, "PER_PAGE", 2)
+    html = client.get("/zh-hans/search/", {"q": "分页", "sort": "time"}).content.decode()
+    assert html.count('class="item"') == 2 and "第 1 / 2 页" in html
+    assert 'href="?q=%E5%88%86%E9%A1%B5&amp;channel=&amp;sort=time&amp;page=2"' in html
+    html = client.get("/zh-hans/search/", {"q": "分页", "sort": "time", "page": "2"}).content.decode()
+    assert html.count('class="item"') == 1 and "<mark>分页</mark>测试第0篇" in html and 'rel="prev"' in html
+    assert selectors.page_number("999999") == selectors.MAX_PAGES
+
+
+def test_api_search(corpus, client: Client):
+    body = client.get("/api/v1/search", {"q": "資料線"}).json()
+    assert body["total"] == 1 and body["items"][0]["title"] == "电池技术的发展"
+    # in the author's script, and in the other (資料線 is 数据线 in Simplified: the same place)
+    hant = client.get("/api/v1/search", {"q": "资料线", "variant": "zh-hant"}).json()["items"][0]
+    assert "<mark>資料線</mark>" in hant["snippet"] and "<mark>" not in hant["highlight"]
+    assert "<mark>数据线</mark>" in body["items"][0]["snippet"]
+    assert client.get("/api/v1/search", {"q": 'NEAR("x'}).status_code == 200
+    assert client.get("/api/v1/search", {"q": ""}).json()["total"] == 0
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_header_search_box_in_chromium(live_server, page):
+    """The header's search box on an article page submits to the search page of the page's
+    script and mode, which shows the results highlighted."""
+    from playwright.sync_api import expect
+
+    art = published_article(creator(), title="電池技術的發展", body="<p>這條資料線支援USB-C。</p>")
+    page.goto(f"{live_server.url}/zh-hant/care/a/{art.id}/")
+    box = page.get_by_role("search").first.get_by_role("searchbox")
+    box.fill("技术 USB")
+    box.press("Enter")
+    expect(page).to_have_url(f"{live_server.url}/zh-hant/care/search/?q=%E6%8A%80%E6%9C%AF+USB")
+    expect(page.locator(".hits mark").first).to_have_text("技術")
+    expect(page.locator(".hits .snippet mark")).to_have_text("USB")
+    expect(page.get_by_role("search").first.get_by_role("searchbox")).to_have_value("技术 USB")

@@ -1,0 +1,323 @@
+"""Search backends: where the tokens of text.py are kept and matched.
+
+Chosen by ZIMEI_SEARCH_BACKEND (a dotted path to a class); empty = the database's own:
+SQLite FTS5 (`SqliteBackend`) or PostgreSQL tsvector + GIN (`PostgresBackend`). Both keep
+only published articles (receivers.py) and join the article row for what may change without a
+re-index (status, channel, publication time). Both pass the same contract tests
+(tests/test_search.py).
+
+Ranking (docs/search.md): relevance × (1 + F / (1 + age_days / H)), F =
+ZIMEI_SEARCH_FRESHNESS, H = ZIMEI_SEARCH_HALF_DAYS. Relevance is the engine's: FTS5's bm25()
+with the words column weighted ZIMEI_SEARCH_WORD_WEIGHT against the bigrams; on PostgreSQL
+1 + ZIMEI_SEARCH_WORD_WEIGHT for an article holding the query's whole words, else 1, read from
+the GIN indexes alone (ts_rank reads every candidate's tsvector back from TOAST: 700 ms at 10k
+articles). With more matches than ZIMEI_SEARCH_RANK_WINDOW, only the most recent that many (by
+id) are ranked: a one-character query matching every article costs a window's ranking, not the
+whole corpus's; the total is still exact.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils.module_loading import import_string
+
+from .text import Query, Tokens
+
+SQLITE_TABLE = "search_fts"
+SQLITE_SOURCE = "search_fts_source"
+PG_TABLE = "search_document"
+
+
+@dataclass
+class Found:
+    total: int
+    ids: list[int]  # this page's article ids, best first
+
+
+class SearchBackend:
+    """What every backend does. `sort` is "relevance" or "time" (newest first)."""
+
+    def index(self, docs: Iterable[tuple[int, Tokens]]) -> None:
+        raise NotImplementedError
+
+    def remove(self, ids: Iterable[int]) -> None:
+        raise NotImplementedError
+
+    def clear(self) -> None:
+        raise NotImplementedError
+
+    def count(self) -> int:
+        raise NotImplementedError
+
+    def search(
+        self,
+        query: Query,
+        *,
+        channel_id: int | None = None,
+        sort: str = "relevance",
+        offset: int = 0,
+        limit: int = 20,
+    ) -> Found:
+        raise NotImplementedError
+
+
+def _fresh(age_days: str) -> str:
+    """The freshness factor's SQL, given the SQL of the article's age in days."""
+    f = float(settings.ZIMEI_SEARCH_FRESHNESS)
+    h = float(settings.ZIMEI_SEARCH_HALF_DAYS)
+    return f"(1.0 + {f!r} / (1.0 + MAX({age_days}, 0) / {h!r}))"
+
+
+class SqliteBackend(SearchBackend):
+    """FTS5 (the contentless virtual table made by migrations/0001_search_index.py), tokenizer
+    unicode61 over the tokens of text.py, columns (words, grams). What each row was indexed with
+    is kept compressed in search_fts_source, so that it can be taken out again exactly."""
+
+    @staticmethod
+    def _forget(cur, ids: list[int]) -> None:
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join(["%s"] * len(chunk))
+            cur.execute(
+                f"SELECT article_id, packed FROM {SQLITE_SOURCE} WHERE article_id IN ({marks})", chunk
+            )
+            old = [(i, *zlib.decompress(packed).decode().split("\x00", 1)) for i, packed in cur.fetchall()]
+            cur.executemany(
+                f"INSERT INTO {SQLITE_TABLE} ({SQLITE_TABLE}, rowid, words, grams) "
+                "VALUES ('delete', %s, %s, %s)",
+                old,
+            )
+            cur.execute(f"DELETE FROM {SQLITE_SOURCE} WHERE article_id IN ({marks})", chunk)
+
+    def index(self, docs: Iterable[tuple[int, Tokens]]) -> None:
+        rows = [(i, t.words_text, t.grams_text) for i, t in docs]
+        if not rows:
+            return
+        with connection.cursor() as cur:
+            self._forget(cur, [r[0] for r in rows])
+            cur.executemany(f"INSERT INTO {SQLITE_TABLE} (rowid, words, grams) VALUES (%s, %s, %s)", rows)
+            cur.executemany(
+                f"INSERT INTO {SQLITE_SOURCE} (article_id, packed) VALUES (%s, %s)",
+                [(i, zlib.compress(f"{w}\x00{g}".encode(), 6)) for i, w, g in rows],
+            )
+
+    def remove(self, ids: Iterable[int]) -> None:
+        with connection.cursor() as cur:
+            self._forget(cur, list(ids))
+
+    def clear(self) -> None:
+        with connection.cursor() as cur:
+            cur.execute(f"INSERT INTO {SQLITE_TABLE} ({SQLITE_TABLE}) VALUES ('delete-all')")
+            cur.execute(f"DELETE FROM {SQLITE_SOURCE}")
+
+    def count(self) -> int:
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT count(*) FROM {SQLITE_SOURCE}")
+            return cur.fetchone()[0]
+
+    @staticmethod
+    def match(query: Query) -> str:
+        """The FTS5 expression: every term in the grams column (a phrase of its bigrams, or a
+        prefix), AND-ed; then, for the rank only, the same OR the query's words. (E AND (E OR W)
+        matches exactly what E matches; bm25 also scores W where a row has it.)"""
+        parts = []
+        for term in query.terms:
+            phrase = '"' + " ".join(term.grams) + '"'
+            parts.append(f"grams : {phrase}*" if term.prefix else f"grams : {phrase}")
+        every = "(" + " AND ".join(parts) + ")"
+        if not query.words:
+            return every
+        words = " OR ".join(f'"{w}"' for w in query.words)
+        return f"{every} AND ({every} OR words : ({words}))"
+
+    def search(
+        self,
+        query: Query,
+        *,
+        channel_id: int | None = None,
+        sort: str = "relevance",
+        offset: int = 0,
+        limit: int = 20,
+    ) -> Found:
+        if query.empty:
+            return Found(0, [])
+        t = SQLITE_TABLE
+        match = self.match(query)
+        where = f"{t} MATCH %s AND a.status = 'published'"
+        params: list = [match]
+        if channel_id is not None:
+            where += " AND a.channel_id = %s"
+            params.append(channel_id)
+        # CROSS JOIN: SQLite keeps the FTS table the outer loop (else it may walk the articles and
+        # test MATCH row by row).
+        joined = f"FROM {t} CROSS JOIN articles_article a ON a.id = {t}.rowid WHERE {where}"
+        weight = float(settings.ZIMEI_SEARCH_WORD_WEIGHT)
+        with connection.cursor() as cur:
+            if channel_id is None:  # the index holds published articles only: no join to count
+                cur.execute(f"SELECT count(*) FROM {t} WHERE {t} MATCH %s", [match])
+            else:
+                cur.execute(f"SELECT count(*) {joined}", params)
+            total = cur.fetchone()[0]
+            if not total or offset >= total:
+                return Found(total, [])
+            if sort == "time":
+                cur.execute(
+                    f"SELECT a.id {joined} ORDER BY a.published_at DESC, a.id DESC LIMIT %s OFFSET %s",
+                    [*params, limit, offset],
+                )
+                return Found(total, [r[0] for r in cur.fetchall()])
+            window = f" ORDER BY {t}.rowid DESC LIMIT {int(settings.ZIMEI_SEARCH_RANK_WINDOW)}"
+            age = "(julianday('now') - julianday(m.published_at))"
+            cur.execute(
+                f"SELECT m.id FROM (SELECT a.id AS id, a.published_at AS published_at, "
+                f"bm25({t}, {weight!r}, 1.0) AS r {joined}{window}) m "
+                f"ORDER BY -m.r * {_fresh(age)} DESC, m.id DESC LIMIT %s OFFSET %s",
+                [*params, limit, offset],
+            )
+            return Found(total, [r[0] for r in cur.fetchall()])
+
+
+def _tsvector(tokens: list[str]) -> str:
+    """A tsvector literal with positions, built here (no text search parser: its idea of a word
+    depends on the database's locale). PostgreSQL keeps positions up to 16383 and 256 per
+    lexeme: a phrase beyond them in a very long article is not found (docs/search.md)."""
+    positions: dict[str, list[int]] = {}
+    for pos, token in enumerate(tokens[:16383], start=1):
+        kept = positions.setdefault(token, [])
+        if len(kept) < 256:
+            kept.append(pos)
+    return " ".join(f"'{t}':{','.join(map(str, p))}" for t, p in positions.items())
+
+
+def _tsquery(query: Query, *, phrase: bool) -> str:
+    """The terms AND-ed; a term of several bigrams as a phrase (`<->`: next to each other, exact)
+    or its bigrams AND-ed (they may stand apart in an article). PostgreSQL checks a phrase
+    against each candidate's tsvector, read back from TOAST: with common bigrams every article
+    is a candidate (p95 0.6-0.8 s at 10k articles), so the backend uses the phrase only when
+    the AND-ed form finds at most ZIMEI_SEARCH_PG_PHRASE_MAX articles."""
+    parts = []
+    for term in query.terms:
+        if term.prefix:
+            parts.append(f"'{term.text}':*")
+        else:
+            parts.append("(" + (" <-> " if phrase else " & ").join(f"'{g}'" for g in term.grams) + ")")
+    return " & ".join(parts)
+
+
+class PostgresBackend(SearchBackend):
+    """A table of tsvectors (migrations/0001_search_index.py), each with a GIN index: `grams`
+    (what is matched), `words` (rank only)."""
+
+    def index(self, docs: Iterable[tuple[int, Tokens]]) -> None:
+        rows = [(i, _tsvector(t.grams), _tsvector(t.words)) for i, t in docs]
+        if not rows:
+            return
+        with connection.cursor() as cur:
+            cur.executemany(
+                f"INSERT INTO {PG_TABLE} (article_id, grams, words) VALUES (%s, %s::tsvector, %s::tsvector) "
+                "ON CONFLICT (article_id) DO UPDATE SET grams = EXCLUDED.grams, words = EXCLUDED.words",
+                rows,
+            )
+
+    def remove(self, ids: Iterable[int]) -> None:
+        with connection.cursor() as cur:
+            cur.execute(f"DELETE FROM {PG_TABLE} WHERE article_id = ANY(%s)", [list(ids)])
+
+    def clear(self) -> None:
+        with connection.cursor() as cur:
+            cur.execute(f"DELETE FROM {PG_TABLE}")
+
+    def count(self) -> int:
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT count(*) FROM {PG_TABLE}")
+            return cur.fetchone()[0]
+
+    def search(
+        self,
+        query: Query,
+        *,
+        channel_id: int | None = None,
+        sort: str = "relevance",
+        offset: int = 0,
+        limit: int = 20,
+    ) -> Found:
+        if query.empty:
+            return Found(0, [])
+        grams = _tsquery(query, phrase=False)
+        phrased = any(not t.prefix and len(t.grams) > 1 for t in query.terms)
+        # The matches first, from the GIN index alone (materialised: whatever the planner thinks
+        # of the articles table, it never tests the tsvectors article by article), then the
+        # article rows for status, channel and time.
+        found = f"f AS MATERIALIZED (SELECT article_id FROM {PG_TABLE} WHERE grams @@ %s::tsquery)"
+        joined = "FROM f JOIN articles_article a ON a.id = f.article_id WHERE a.status = 'published'"
+        params: list = [grams]
+        if channel_id is not None:
+            joined += " AND a.channel_id = %s"
+            params.append(channel_id)
+        with transaction.atomic(using=connection.alias), connection.cursor() as cur:
+            # The planner does not count reading tsvectors back from TOAST (a few KB each): it
+            # takes a sequential scan over every row for cheaper than the GIN index (measured:
+            # 300-700 ms against 10 ms at 10k articles).
+            cur.execute("SET LOCAL enable_seqscan = off")
+
+            def count() -> int:
+                if channel_id is None:  # the index holds published articles only: no join
+                    cur.execute(f"SELECT count(*) FROM {PG_TABLE} WHERE grams @@ %s::tsquery", params[:1])
+                else:
+                    cur.execute(f"WITH {found} SELECT count(*) {joined}", params)
+                return cur.fetchone()[0]
+
+            total = count()
+            if phrased and 0 < total <= settings.ZIMEI_SEARCH_PG_PHRASE_MAX:
+                params[0] = _tsquery(query, phrase=True)  # few candidates: exact, still cheap
+                total = count()
+            if not total or offset >= total:
+                return Found(total, [])
+            if sort == "time":
+                cur.execute(
+                    f"WITH {found} SELECT a.id {joined} ORDER BY a.published_at DESC, a.id DESC "
+                    "LIMIT %s OFFSET %s",
+                    [*params, limit, offset],
+                )
+                return Found(total, [r[0] for r in cur.fetchall()])
+            # Relevance from the indexes alone (ts_rank would read every candidate's tsvector):
+            # an article holding the query's whole words (rjieba) ranks W times higher.
+            weight = float(settings.ZIMEI_SEARCH_WORD_WEIGHT)
+            window = int(settings.ZIMEI_SEARCH_RANK_WINDOW)
+            age = "(EXTRACT(EPOCH FROM (now() - m.published_at)) / 86400.0)"
+            fresh = _fresh(age).replace("MAX(", "GREATEST(")
+            words = " | ".join(f"'{w}'" for w in query.words)
+            m = f"{found}, m AS MATERIALIZED (SELECT a.id, a.published_at {joined} ORDER BY a.id DESC"
+            m += f" LIMIT {window})"
+            if words:
+                w = f"w AS MATERIALIZED (SELECT article_id FROM {PG_TABLE} WHERE words @@ %s::tsquery)"
+                cur.execute(
+                    f"WITH {m}, {w} SELECT m.id FROM m LEFT JOIN w ON w.article_id = m.id "
+                    f"ORDER BY (CASE WHEN w.article_id IS NULL THEN 1.0 ELSE {1.0 + weight!r} END) * {fresh} "
+                    "DESC, m.id DESC LIMIT %s OFFSET %s",
+                    [*params, words, limit, offset],
+                )
+            else:
+                cur.execute(
+                    f"WITH {m} SELECT m.id FROM m ORDER BY {fresh} DESC, m.id DESC LIMIT %s OFFSET %s",
+                    [*params, limit, offset],
+                )
+            return Found(total, [r[0] for r in cur.fetchall()])
+
+
+@lru_cache(maxsize=4)
+def _backend_class(path: str, vendor: str) -> type[SearchBackend]:
+    if path:
+        return import_string(path)
+    return PostgresBackend if vendor == "postgresql" else SqliteBackend
+
+
+def search_backend() -> SearchBackend:
+    """The backend in ZIMEI_SEARCH_BACKEND, or the one for the database in use."""
+    return _backend_class(settings.ZIMEI_SEARCH_BACKEND, connection.vendor)()

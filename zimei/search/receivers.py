@@ -1,0 +1,46 @@
+"""The search index follows the article events (articles/events.py), inside the service's
+transaction: a published article is found as soon as its publish commits, a withdrawn or
+taken-down one is gone at the same moment. Connected in SearchConfig.ready."""
+
+from __future__ import annotations
+
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
+
+from zimei.articles.events import (
+    article_left_public,
+    article_moved,
+    article_published,
+    article_rerendered,
+)
+from zimei.articles.models import Article
+
+from .services import search_index, search_remove
+
+
+@receiver(article_published, dispatch_uid="search.published")
+def _published(sender, *, article: Article, **_) -> None:
+    search_index(article=article)
+
+
+@receiver(article_rerendered, dispatch_uid="search.rerendered")
+def _rerendered(sender, *, article: Article, **_) -> None:
+    search_index(article=article)
+
+
+@receiver(article_moved, dispatch_uid="search.moved")
+def _moved(sender, *, article: Article, **_) -> None:
+    # The channel is read from the article row at query time: nothing to change in the index.
+    # Indexed again all the same, so a move never leaves an article out.
+    search_index(article=article)
+
+
+@receiver(article_left_public, dispatch_uid="search.left_public")
+def _left_public(sender, *, article: Article, **_) -> None:
+    search_remove(article_id=article.id)
+
+
+@receiver(post_delete, sender=Article, dispatch_uid="search.deleted")
+def _deleted(sender, *, instance: Article, **_) -> None:
+    # An article deleted outright (a creator's account removed in the admin): out of the index.
+    search_remove(article_id=instance.id)

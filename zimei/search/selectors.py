@@ -1,0 +1,150 @@
+"""Reads of the search index: a reader's query → a page of published articles, each with its
+title and a snippet in the reader's script, the matches highlighted (<mark>)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from zimei.articles.models import Article, ArticleBody
+from zimei.articles.sanitize import html_to_text
+from zimei.conversion.variants import VARIANTS, field_suffix
+
+from .backends import search_backend
+from .text import Query, fold_aligned, matches, parse
+
+PER_PAGE = 20
+MAX_PAGES = 50  # deeper pages are not served (offset scans); the reader is asked to narrow down
+SNIPPET = 90  # characters of body text around the first match
+SORTS = ("relevance", "time")
+
+
+@dataclass
+class Hit:
+    article: Article
+    title: SafeString
+    snippet: SafeString
+
+
+@dataclass
+class Results:
+    query: Query
+    total: int = 0
+    page: int = 1
+    pages: int = 0
+    hits: list[Hit] = field(default_factory=list)
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+
+def _spans(text: str, query: Query, source: str = "") -> list[tuple[int, int]]:
+    """Where `query` matches `text` (the reader's script). Where it does not, but it matches
+    `source` (the same text as the author wrote it) and the conversion kept every character
+    in place, there: a reader's 资料线 found the author's 資料線, shown to them as 数据线."""
+    spans = matches(fold_aligned(text), query)
+    if not spans and source and source != text and len(source) == len(text):
+        spans = matches(fold_aligned(source), query)
+    return spans
+
+
+def highlight(text: str, query: Query, source: str = "") -> SafeString:
+    """`text` escaped, every match of `query` in it (folded: either script) in <mark>."""
+    spans = _spans(text, query, source)
+    out, at = [], 0
+    for start, end in spans:
+        out.append(escape(text[at:start]))
+        out.append(f"<mark>{escape(text[start:end])}</mark>")
+        at = end
+    out.append(escape(text[at:]))
+    return mark_safe("".join(out))  # every piece escaped above
+
+
+def excerpt(text: str, query: Query, source: str = "", size: int = SNIPPET) -> tuple[str, str]:
+    """About `size` characters of `text` around its first match (… where cut), and the same
+    piece of `source` when it lines up (for highlight)."""
+    spans = _spans(text, query, source)
+    aligned = len(source) == len(text)
+    if not spans or len(text) <= size:
+        more = "…" if len(text) > size else ""
+        return text[:size] + more, (source[:size] + more if aligned else "")
+    start = max(0, spans[0][0] - size // 3)
+    end = min(len(text), start + size)
+
+    def cut(t: str) -> str:
+        return ("…" if start else "") + t[start:end] + ("…" if end < len(t) else "")
+
+    return cut(text), (cut(source) if aligned else "")
+
+
+def page_number(raw: str | None) -> int:
+    try:
+        number = int(raw or 1)
+    except (TypeError, ValueError):
+        return 1
+    return min(max(number, 1), MAX_PAGES)
+
+
+def search_articles(
+    *,
+    q: str | None,
+    variant: str,
+    channel_id: int | None = None,
+    sort: str = "relevance",
+    page: int = 1,
+    per_page: int | None = None,
+) -> Results:
+    """A page of published articles matching `q` (parsed and cut in text.py), best first or
+    newest first, with highlighted titles and snippets in `variant`'s script."""
+    per_page = per_page or PER_PAGE
+    query = parse(q)
+    results = Results(query=query, page=page)
+    if query.empty:
+        return results
+    sort = sort if sort in SORTS else "relevance"
+    found = search_backend().search(
+        query, channel_id=channel_id, sort=sort, offset=(page - 1) * per_page, limit=per_page
+    )
+    results.total = found.total
+    results.pages = min(MAX_PAGES, -(-found.total // per_page))
+    if not found.ids:
+        return results
+    fields = [f"{f}_{field_suffix(v)}" for f in ("title", "summary") for v in VARIANTS]
+    rows = Article.objects.published().for_list("script", *fields).in_bulk(found.ids)
+    bodies = {
+        b["article_id"]: b
+        for b in ArticleBody.objects.filter(article_id__in=found.ids).values(
+            "article_id", *(f"body_{field_suffix(v)}" for v in VARIANTS)
+        )
+    }
+    suffix = field_suffix(variant)
+    for article_id in found.ids:
+        article = rows.get(article_id)
+        if article is None:  # left public between the two reads
+            continue
+        # What the reader sees (their script), and what the author wrote (matched by the index)
+        own = field_suffix(article.script)
+        title, title_src = getattr(article, f"title_{suffix}"), getattr(article, f"title_{own}")
+        summary, summary_src = getattr(article, f"summary_{suffix}"), getattr(article, f"summary_{own}")
+        body = bodies.get(article_id)
+        if _spans(summary, query, summary_src) or body is None:
+            snippet, snippet_src = summary, summary_src
+        else:
+            snippet, snippet_src = excerpt(
+                html_to_text(body[f"body_{suffix}"]), query, html_to_text(body[f"body_{own}"])
+            )
+        results.hits.append(
+            Hit(
+                article=article,
+                title=highlight(title, query, title_src),
+                snippet=highlight(snippet, query, snippet_src),
+            )
+        )
+    return results

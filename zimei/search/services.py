@@ -1,0 +1,76 @@
+"""Writes to the search index: an article in or out (from the article events, receivers.py),
+and the rebuild (`zimei search rebuild`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from zimei.articles.models import Article, ArticleBody
+from zimei.articles.sanitize import html_to_text
+from zimei.conversion.variants import VARIANTS, field_suffix
+
+from .backends import search_backend
+from .text import Tokens, tokens
+
+
+def article_tokens(article: Article, body_html: str | None = None) -> Tokens:
+    """An article's index tokens: its published title, summary and body as its author wrote
+    them (in the author's script, folded in text.py: so either script finds it)."""
+    script = article.script
+    body = getattr(article.body, f"body_{field_suffix(script)}")
+    return tokens(
+        article.in_variant("title", script),
+        article.in_variant("summary", script),
+        html_to_text(body if body_html is None else body_html),
+    )
+
+
+# Every variant's stored title, summary and body: the author's own script is one of them.
+_TEXTS = [f"{f}_{field_suffix(v)}" for f in ("title", "summary") for v in VARIANTS]
+_BODIES = [f"body_{field_suffix(v)}" for v in VARIANTS]
+
+
+def search_index(*, article: Article) -> None:
+    """Put a published article in the index (again); anything else out of it."""
+    backend = search_backend()
+    if article.status != Article.Status.PUBLISHED:
+        backend.remove([article.id])
+        return
+    backend.index([(article.id, article_tokens(article))])
+
+
+def search_remove(*, article_id: int) -> None:
+    search_backend().remove([article_id])
+
+
+def search_rebuild_batches(*, from_id: int = 0, batch: int = 500) -> Iterator[tuple[int, int, int]]:
+    """Index every published article from `from_id` on, `batch` at a time, each batch in its
+    own transaction (the caller's); yields (articles read, articles indexed, last id read). Articles
+    no longer published are taken out on the way. Resumable: start again at the last id."""
+    backend = search_backend()
+    last = from_id - 1
+    while True:
+        rows = list(
+            Article.objects.filter(id__gt=last).order_by("id").only("id", "status", "script", *_TEXTS)[:batch]
+        )
+        if not rows:
+            return
+        bodies = {
+            b.article_id: b
+            for b in ArticleBody.objects.filter(article_id__in=[a.id for a in rows if a.is_public]).only(
+                "article_id", *_BODIES
+            )
+        }
+        docs = []
+        gone = []
+        for a in rows:
+            body = bodies.get(a.id)
+            if not a.is_public or body is None:
+                gone.append(a.id)
+                continue
+            html = getattr(body, f"body_{field_suffix(a.script)}")
+            docs.append((a.id, article_tokens(a, body_html=html)))
+        backend.remove(gone)
+        backend.index(docs)
+        last = rows[-1].id
+        yield len(rows), len(docs), last
