@@ -147,6 +147,12 @@ def test_reader_page(corpus, client: Client):
     # the document's URL has no script: the language redirect sends it to the reader's
     to = client.get("/search/?q=%E6%95%B0%E6%8D%AE", HTTP_ACCEPT_LANGUAGE="zh-TW")
     assert to.status_code == 302 and to["Location"] == "/zh-hant/search/?q=%E6%95%B0%E6%8D%AE"
+    # Written in Hong Kong: found from Simplified, shown in Hong Kong's wording on /zh-hk/.
+    hk = published_article(creator(channel="tech"), title="司機的軟件", body="<p>這段視頻在網絡上流傳。</p>")
+    assert hk.script == "zh-hk"
+    html = client.get("/zh-hk/search/", {"q": "软件"}).content.decode()
+    assert "司機的<mark>軟件</mark>" in html and 'lang="zh-Hant-HK"' in html
+    assert "<mark>視頻</mark>" in client.get("/zh-hk/search/", {"q": "视频"}).content.decode()
 
 
 def test_reader_pages_of_results(client: Client, monkeypatch):
