@@ -80,7 +80,7 @@ FILLED_BY_MIGRATE = {"django_migrations", "django_content_type", "auth_permissio
 FILLED_BY_MIGRATE_MODELS = ("channels.Channel", "moderation.BannedWord")
 # Tables derived from the others, not content: the search index (SQLite FTS5 and its shadow
 # tables, or PostgreSQL's tsvectors). A restore into the same kind of database brings it along;
-# after a SQLite backup is restored into PostgreSQL, `zimei search rebuild` (docs/search.md).
+# into another kind, the search app builds it again on data_restored (search/receivers.py).
 DERIVED_PREFIXES = ("search_",)
 
 Log = Callable[[str], None] | None

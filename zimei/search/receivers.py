@@ -4,6 +4,7 @@ taken-down one is gone at the same moment. Connected in SearchConfig.ready."""
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
@@ -14,8 +15,10 @@ from zimei.articles.events import (
     article_rerendered,
 )
 from zimei.articles.models import Article
+from zimei.core.signals import data_restored
 
-from .services import search_index, search_remove
+from .backends import search_backend
+from .services import search_index, search_rebuild_batches, search_remove
 
 
 @receiver(article_published, dispatch_uid="search.published")
@@ -44,3 +47,17 @@ def _left_public(sender, *, article: Article, **_) -> None:
 def _deleted(sender, *, instance: Article, **_) -> None:
     # An article deleted outright (a creator's account removed in the admin): out of the index.
     search_remove(article_id=instance.id)
+
+
+@receiver(data_restored, dispatch_uid="search.restored")
+def _restored(sender, **_) -> None:
+    # A backup restored into the same kind of database brings its index along. One restored into
+    # another kind (SQLite into PostgreSQL and back) brings none, the index's tables being each
+    # database's own: it is built here, so search works as soon as the restore ends.
+    if search_backend().count():
+        return
+    batches = search_rebuild_batches()
+    while True:
+        with transaction.atomic():
+            if next(batches, None) is None:
+                return
