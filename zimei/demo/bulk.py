@@ -47,6 +47,7 @@ from zimei.distribution.hot import rebuilt_log
 from zimei.distribution.keywords import extract_keywords
 from zimei.distribution.models import ArticleKeyword
 from zimei.distribution.related import fingerprints_rebuild, termstat_rebuild
+from zimei.search.services import search_rebuild
 
 from . import phrases
 from .pictures import KINDS, draw_picture
@@ -235,12 +236,14 @@ def seed_bulk(
     days: float = 30,
     progress: bool = True,
     log: Callable[[str], None] | None = None,
+    search: bool = True,
 ) -> SeedResult:
     """Add `articles` published articles by `creators` new creators, `batch` rows at a time.
 
     The run's k-th article is number start + k of the sequence (see _article_rng), where start
     is the number of articles in the database when the run began: a run is reproducible and a
-    second run continues the sequence rather than repeating it."""
+    second run continues the sequence rather than repeating it. The new articles are put in the
+    search index unless `search` is False (bench/search.py times that step itself)."""
     if articles < 0 or creators < 1 or batch < 1:
         raise ValueError("articles must be >= 0, creators >= 1 and batch >= 1")
     say = log or (lambda _msg: None)
@@ -357,4 +360,8 @@ def seed_bulk(
     say("corpus statistics and fingerprints …")
     termstat_rebuild()
     fingerprints_rebuild(after=last_before, progress=progress)
+    # Bulk rows send no publish events: the search index takes the new articles here.
+    if search:
+        say("search index …")
+        search_rebuild(from_id=last_before + 1, progress=progress)
     return SeedResult(articles=done, creators=len(profiles), seconds=time.monotonic() - started)

@@ -4,7 +4,6 @@ taken-down one is gone at the same moment. Connected in SearchConfig.ready."""
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
@@ -18,7 +17,7 @@ from zimei.articles.models import Article
 from zimei.core.signals import data_restored
 
 from .backends import search_backend
-from .services import search_index, search_rebuild_batches, search_remove
+from .services import search_index, search_rebuild, search_remove
 
 
 @receiver(article_published, dispatch_uid="search.published")
@@ -54,10 +53,5 @@ def _restored(sender, **_) -> None:
     # A backup restored into the same kind of database brings its index along. One restored into
     # another kind (SQLite into PostgreSQL and back) brings none, the index's tables being each
     # database's own: it is built here, so search works as soon as the restore ends.
-    if search_backend().count():
-        return
-    batches = search_rebuild_batches()
-    while True:
-        with transaction.atomic():
-            if next(batches, None) is None:
-                return
+    if not search_backend().count():
+        search_rebuild()

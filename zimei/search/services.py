@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from django.db import transaction
+from tqdm import tqdm
+
 from zimei.articles.models import Article, ArticleBody
 from zimei.articles.sanitize import html_to_text
 from zimei.conversion.variants import VARIANTS, field_suffix
@@ -74,3 +77,21 @@ def search_rebuild_batches(*, from_id: int = 0, batch: int = 500) -> Iterator[tu
         backend.index(docs)
         last = rows[-1].id
         yield len(rows), len(docs), last
+
+
+def search_rebuild(*, from_id: int = 0, batch: int = 500, progress: bool = False) -> tuple[int, int | None]:
+    """Index every published article from `from_id` on (search_rebuild_batches), each batch in
+    its own transaction, with a progress bar when `progress`; returns (articles indexed, last
+    id read or None when there was none)."""
+    total = Article.objects.filter(id__gte=from_id).count()
+    indexed, last = 0, None
+    batches = search_rebuild_batches(from_id=from_id, batch=batch)
+    with tqdm(total=total, desc="search index", unit="art", disable=not progress) as bar:
+        while True:
+            with transaction.atomic():
+                step = next(batches, None)
+            if step is None:
+                return indexed, last
+            read, done, last = step
+            indexed += done
+            bar.update(read)

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
-from tqdm import tqdm
 
-from zimei.articles.models import Article
 from zimei.search.backends import search_backend
-from zimei.search.services import search_rebuild_batches
+from zimei.search.services import search_rebuild
 
 
 class Command(BaseCommand):
@@ -42,18 +40,7 @@ class Command(BaseCommand):
         if clear:
             with transaction.atomic():
                 search_backend().clear()
-        total = Article.objects.filter(id__gte=from_id).count()
-        indexed, last = 0, None
-        batches = search_rebuild_batches(from_id=from_id, batch=batch)
-        with tqdm(total=total, desc="search rebuild", unit="art", disable=verbosity < 1) as bar:
-            while True:
-                with transaction.atomic():
-                    step = next(batches, None)
-                if step is None:
-                    break
-                read, done, last = step
-                indexed += done
-                bar.update(read)
+        indexed, last = search_rebuild(from_id=from_id, batch=batch, progress=verbosity >= 1)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Indexed {indexed} published article(s); the index holds {search_backend().count()}"
