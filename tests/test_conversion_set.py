@@ -18,6 +18,10 @@ from zimei.demo.fill import DEMO_ARTICLES, DEMO_SEED
 from zimei.demo.text import plan_article
 
 from . import conversion_cases as cc
+from .live import once
+
+# Conversion is text in, text out: no database is read or written here.
+pytestmark = once("conversion of text, no database")
 
 
 @pytest.fixture(scope="module")

@@ -20,6 +20,7 @@ from django.core.management.base import CommandError
 from django.db.models import Sum
 from django.test import Client
 
+from tests.live import once
 from zimei.accounts.models import CreatorApplication, CreatorProfile, Follow, User
 from zimei.articles.models import Article, Image
 from zimei.channels.models import CHANNELS, Channel
@@ -284,6 +285,7 @@ def test_serve_refuses_a_busy_port_and_bad_options():
         call_command("serve", "--threads", "0")
 
 
+@once("`zimei demo` makes its own SQLite database, whatever the pass")
 def test_demo_serves_pages_static_and_media(tmp_path):
     """The whole thing as a newcomer runs it: `zimei demo` in a fresh folder, then requests."""
     port = _free_port()
