@@ -45,8 +45,8 @@ OVERLAYS: dict[str, str] = {
     "tw2sp": "t2s",
     "tw2s": "t2s",
     "t2s": "t2s",
-    "hk2s": "t2s",
-    "hk2sp": "t2s",
+    "hk2s": "hk2s",
+    "hk2sp": "hk2s",
 }
 
 
