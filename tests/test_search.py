@@ -75,6 +75,11 @@ def test_contract_finding(corpus):
     # channel filter
     tech = corpus["data"].channel_id
     assert found("数据", channel_id=tech) and found("资料", channel_id=tech) == []
+    # Narrowed to an author, and to a period (the 数据 article from 400 days ago drops out).
+    assert set(found("数据", author_id=corpus["hant"].author_id)) == set()
+    assert set(found("数据", author_id=corpus["db"].author_id)) == {"数据很重要", "数据库的选择"}
+    assert found("数据", within="year") == ["数据库的选择"]
+    assert set(found("数据", within="nonsense")) == {"数据很重要", "数据库的选择"}
 
 
 def test_contract_ranking_and_sort(corpus, settings):
@@ -147,6 +152,12 @@ def test_reader_page(corpus, client: Client):
     # the document's URL has no script: the language redirect sends it to the reader's
     to = client.get("/search/?q=%E6%95%B0%E6%8D%AE", HTTP_ACCEPT_LANGUAGE="zh-TW")
     assert to.status_code == 302 and to["Location"] == "/zh-hant/search/?q=%E6%95%B0%E6%8D%AE"
+    # An author's page searches their articles; the period and the author are kept by the page.
+    who = corpus["db"].author_id
+    assert f'name="author" value="{who}"' in client.get(f"/zh-hans/u/{who}/").content.decode()
+    html = client.get("/zh-hans/search/", {"q": "数据", "author": who, "within": "year"}).content.decode()
+    assert "找到 1 篇文章" in html and "只看" in html and 'value="year" selected' in html
+    assert client.get("/zh-hans/search/", {"q": "数据", "author": "x'", "within": "<b>"}).status_code == 200
     # Written in Hong Kong: found from Simplified, shown in Hong Kong's wording on /zh-hk/.
     hk = published_article(creator(channel="tech"), title="司機的軟件", body="<p>這段視頻在網絡上流傳。</p>")
     assert hk.script == "zh-hk"
@@ -164,7 +175,7 @@ def test_reader_pages_of_results(client: Client, monkeypatch):
     monkeypatch.setattr(selectors, "PER_PAGE", 2)
     html = client.get("/zh-hans/search/", {"q": "分页", "sort": "time"}).content.decode()
     assert html.count('class="item"') == 2 and "第 1 / 2 页" in html
-    assert 'href="?q=%E5%88%86%E9%A1%B5&amp;channel=&amp;sort=time&amp;page=2"' in html
+    assert 'href="?q=%E5%88%86%E9%A1%B5&amp;sort=time&amp;page=2"' in html
     html = client.get("/zh-hans/search/", {"q": "分页", "sort": "time", "page": "2"}).content.decode()
     assert html.count('class="item"') == 1 and "<mark>分页</mark>测试第0篇" in html and 'rel="prev"' in html
     assert selectors.page_number("999999") == selectors.MAX_PAGES
@@ -179,6 +190,10 @@ def test_api_search(corpus, client: Client):
     assert "<mark>数据线</mark>" in body["items"][0]["snippet"]
     assert client.get("/api/v1/search", {"q": 'NEAR("x'}).status_code == 200
     assert client.get("/api/v1/search", {"q": ""}).json()["total"] == 0
+    who = corpus["db"].author_id
+    assert client.get("/api/v1/search", {"q": "数据", "author": who}).json()["total"] == 2
+    assert client.get("/api/v1/search", {"q": "数据", "author": who, "within": "year"}).json()["total"] == 1
+    assert client.get("/api/v1/search", {"q": "数据", "within": "decade"}).status_code == 422
 
 
 @pytest.mark.browser

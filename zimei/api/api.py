@@ -549,6 +549,8 @@ def search_view(
     request: HttpRequest,
     q: Annotated[str, Query(max_length=2000)] = "",
     channel: s.ChannelSlug | None = None,
+    author: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="a creator's id")] = None,
+    within: s.SearchWithin | None = None,
     sort: s.SearchSort = "relevance",
     variant: s.Variant = HANS,
     page: Annotated[int, Query(ge=1, le=MAX_PAGES)] = 1,
@@ -556,10 +558,19 @@ def search_view(
 ):
     """Published articles whose title, summary or body contain every term of `q` (either script
     finds both; one character is enough; docs/search.md), best first (relevance with freshness)
-    or newest first. `q` is cut at `max_query` characters; FTS operators are plain text."""
+    or newest first, narrowed to a channel, an author and a period (`within`: published in the
+    last day, week, month or year). `q` is cut at `max_query` characters; FTS operators are
+    plain text."""
     found = _channel(channel)
     results = search_articles(
-        q=q, variant=variant, channel_id=found.id if found else None, sort=sort, page=page, per_page=limit
+        q=q,
+        variant=variant,
+        channel_id=found.id if found else None,
+        author_id=author,
+        within=within or "",
+        sort=sort,
+        page=page,
+        per_page=limit,
     )
     return {
         "query": results.query.text,

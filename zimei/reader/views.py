@@ -37,7 +37,7 @@ from zimei.distribution.selectors import (
     related_list,
 )
 from zimei.reader.meta import article_meta
-from zimei.search.selectors import SORTS, page_number, search_articles
+from zimei.search.selectors import SORTS, WITHIN, page_number, search_articles
 
 PER_PAGE = 20
 
@@ -192,22 +192,38 @@ def search(request: HttpRequest, care: bool = False) -> HttpResponse:
     chosen = channel_by_slug(slug) if slug else None
     sort = request.GET.get("sort", "")
     sort = sort if sort in SORTS else "relevance"
+    within = request.GET.get("within", "")
+    within = within if within in WITHIN else ""
+    # ?author= (a creator's id, from their page's search box): an unknown one is ignored.
+    raw_author = request.GET.get("author", "")
+    by = CreatorProfile.objects.filter(id=int(raw_author)).first() if raw_author.isdigit() else None
     results = search_articles(
         q=request.GET.get("q", ""),
         variant=variant,
         channel_id=chosen.id if chosen else None,
+        author_id=by.id if by else None,
+        within=within,
         sort=sort,
         page=page_number(request.GET.get("page")),
     )
+    # What the pager's links keep (the filters that are set).
+    keep = {
+        "q": results.query.text,
+        "channel": chosen.slug if chosen else "",
+        "author": by.id if by else "",
+        "within": within,
+        "sort": sort,
+    }
     context = {
         "results": results,
         "q": results.query.text,
         "chosen": chosen,
         "unknown_channel": bool(slug) and chosen is None,
         "sort": sort,
+        "within": within,
+        "by": by,
         "channels": channels_ordered(),
-        # what the pager's links keep
-        "keep": urlencode({"q": results.query.text, "channel": chosen.slug if chosen else "", "sort": sort}),
+        "keep": urlencode({k: v for k, v in keep.items() if v}),
     }
     response = render(request, "reader/search.html", context)
     patch_cache_control(response, private=True, no_cache=True)

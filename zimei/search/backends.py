@@ -21,6 +21,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 
 from django.conf import settings
@@ -38,6 +39,32 @@ PG_TABLE = "search_document"
 class Found:
     total: int
     ids: list[int]  # this page's article ids, best first
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a search is narrowed to, besides its terms: a channel, an author, published since."""
+
+    channel_id: int | None = None
+    author_id: int | None = None
+    since: datetime | None = None
+
+    @property
+    def any(self) -> bool:
+        return self.channel_id is not None or self.author_id is not None or self.since is not None
+
+    def sql(self) -> tuple[str, list]:
+        """The conditions on the joined article row `a`, and their parameters."""
+        out, params = "", []
+        for column, value in (
+            ("a.channel_id = %s", self.channel_id),
+            ("a.author_id = %s", self.author_id),
+            ("a.published_at >= %s", self.since),
+        ):
+            if value is not None:
+                out += f" AND {column}"
+                params.append(value)
+        return out, params
 
 
 class SearchBackend:
@@ -59,7 +86,7 @@ class SearchBackend:
         self,
         query: Query,
         *,
-        channel_id: int | None = None,
+        filters: Filters = Filters(),
         sort: str = "relevance",
         offset: int = 0,
         limit: int = 20,
@@ -140,7 +167,7 @@ class SqliteBackend(SearchBackend):
         self,
         query: Query,
         *,
-        channel_id: int | None = None,
+        filters: Filters = Filters(),
         sort: str = "relevance",
         offset: int = 0,
         limit: int = 20,
@@ -150,16 +177,15 @@ class SqliteBackend(SearchBackend):
         t = SQLITE_TABLE
         match = self.match(query)
         where = f"{t} MATCH %s AND a.status = 'published'"
-        params: list = [match]
-        if channel_id is not None:
-            where += " AND a.channel_id = %s"
-            params.append(channel_id)
+        narrowed, extra = filters.sql()
+        where += narrowed
+        params: list = [match, *extra]
         # CROSS JOIN: SQLite keeps the FTS table the outer loop (else it may walk the articles and
         # test MATCH row by row).
         joined = f"FROM {t} CROSS JOIN articles_article a ON a.id = {t}.rowid WHERE {where}"
         weight = float(settings.ZIMEI_SEARCH_WORD_WEIGHT)
         with connection.cursor() as cur:
-            if channel_id is None:  # the index holds published articles only: no join to count
+            if not filters.any:  # the index holds published articles only: no join to count
                 cur.execute(f"SELECT count(*) FROM {t} WHERE {t} MATCH %s", [match])
             else:
                 cur.execute(f"SELECT count(*) {joined}", params)
@@ -242,7 +268,7 @@ class PostgresBackend(SearchBackend):
         self,
         query: Query,
         *,
-        channel_id: int | None = None,
+        filters: Filters = Filters(),
         sort: str = "relevance",
         offset: int = 0,
         limit: int = 20,
@@ -256,10 +282,9 @@ class PostgresBackend(SearchBackend):
         # article rows for status, channel and time.
         found = f"f AS MATERIALIZED (SELECT article_id FROM {PG_TABLE} WHERE grams @@ %s::tsquery)"
         joined = "FROM f JOIN articles_article a ON a.id = f.article_id WHERE a.status = 'published'"
-        params: list = [grams]
-        if channel_id is not None:
-            joined += " AND a.channel_id = %s"
-            params.append(channel_id)
+        narrowed, extra = filters.sql()
+        joined += narrowed
+        params: list = [grams, *extra]
         with transaction.atomic(using=connection.alias), connection.cursor() as cur:
             # The planner does not count reading tsvectors back from TOAST (a few KB each): it
             # takes a sequential scan over every row for cheaper than the GIN index (measured:
@@ -267,7 +292,7 @@ class PostgresBackend(SearchBackend):
             cur.execute("SET LOCAL enable_seqscan = off")
 
             def count() -> int:
-                if channel_id is None:  # the index holds published articles only: no join
+                if not filters.any:  # the index holds published articles only: no join
                     cur.execute(f"SELECT count(*) FROM {PG_TABLE} WHERE grams @@ %s::tsquery", params[:1])
                 else:
                     cur.execute(f"WITH {found} SELECT count(*) {joined}", params)

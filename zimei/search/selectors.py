@@ -4,7 +4,9 @@ title and a snippet in the reader's script, the matches highlighted (<mark>)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -12,7 +14,7 @@ from zimei.articles.models import Article, ArticleBody
 from zimei.articles.sanitize import html_to_text
 from zimei.conversion.variants import VARIANTS, field_suffix
 
-from .backends import search_backend
+from .backends import Filters, search_backend
 from .text import Query, fold_aligned, matches, parse
 
 PER_PAGE = 20
@@ -84,6 +86,21 @@ def excerpt(text: str, query: Query, source: str = "", size: int = SNIPPET) -> t
     return cut(text), (cut(source) if aligned else "")
 
 
+# How far back a reader can narrow a search (?within=): the periods news sites offer.
+WITHIN = {
+    "day": timedelta(days=1),
+    "week": timedelta(days=7),
+    "month": timedelta(days=31),
+    "year": timedelta(days=366),
+}
+
+
+def since(within: str) -> datetime | None:
+    """The earliest publication time for `within` (a WITHIN key); None for any other value."""
+    period = WITHIN.get(within)
+    return timezone.now() - period if period else None
+
+
 def page_number(raw: str | None) -> int:
     try:
         number = int(raw or 1)
@@ -97,6 +114,8 @@ def search_articles(
     q: str | None,
     variant: str,
     channel_id: int | None = None,
+    author_id: int | None = None,
+    within: str = "",
     sort: str = "relevance",
     page: int = 1,
     per_page: int | None = None,
@@ -110,7 +129,11 @@ def search_articles(
         return results
     sort = sort if sort in SORTS else "relevance"
     found = search_backend().search(
-        query, channel_id=channel_id, sort=sort, offset=(page - 1) * per_page, limit=per_page
+        query,
+        filters=Filters(channel_id=channel_id, author_id=author_id, since=since(within)),
+        sort=sort,
+        offset=(page - 1) * per_page,
+        limit=per_page,
     )
     results.total = found.total
     results.pages = min(MAX_PAGES, -(-found.total // per_page))
