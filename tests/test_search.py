@@ -136,6 +136,7 @@ def test_reader_page(corpus, client: Client):
     assert "找到 1 篇文章" in html
     html = client.get("/zh-hans/care/search/", {"q": "發展"}).content.decode()
     assert "电池技术的<mark>发展</mark>" in html and 'class="care"' in html
+    assert 'href="/zh-hans/search/?q=%E7%99%BC%E5%B1%95"' in html  # leaving care mode keeps the query
     assert 'href="/zh-hans/care/a/' in html
     html = client.get("/zh-hans/search/", {"q": "量子计算"}).content.decode()
     assert "没有找到" in html and "量子计算" in html
