@@ -1,6 +1,7 @@
 """The search index follows the article events (articles/events.py), inside the service's
 transaction: a published article is found as soon as its publish commits, a withdrawn or
-taken-down one is gone at the same moment. Connected in SearchConfig.ready."""
+taken-down one is gone at the same moment. A move to another channel changes nothing in the
+index: the channel filter reads the article row at query time. Connected in SearchConfig.ready."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from django.dispatch import receiver
 
 from zimei.articles.events import (
     article_left_public,
-    article_moved,
     article_published,
     article_rerendered,
 )
@@ -27,13 +27,6 @@ def _published(sender, *, article: Article, **_) -> None:
 
 @receiver(article_rerendered, dispatch_uid="search.rerendered")
 def _rerendered(sender, *, article: Article, **_) -> None:
-    search_index(article=article)
-
-
-@receiver(article_moved, dispatch_uid="search.moved")
-def _moved(sender, *, article: Article, **_) -> None:
-    # The channel is read from the article row at query time: nothing to change in the index.
-    # Indexed again all the same, so a move never leaves an article out.
     search_index(article=article)
 
 
