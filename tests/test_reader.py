@@ -375,6 +375,20 @@ def test_every_reader_page_has_hreflang_alternates(client, article):
         assert f'hreflang="x-default" href="http://127.0.0.1:8000/zh-hans/{rest}"' in page, path
 
 
+def test_every_page_has_the_site_icon_and_favicon_ico_finds_it(client, article):
+    # No more 404 for /favicon.ico on every visit: pages link the mark, and the old address
+    # sends clients that never read the page (feed readers, bookmarks) to the same file.
+    for path in ["/zh-hans/", f"/zh-hk/a/{article.pk}/", "/zh-hant/care/", "/zh-hans/accounts/login/"]:
+        page = _text(client.get(path))
+        assert '<link rel="icon" href="/static/zimei/mark.svg" type="image/svg+xml">' in page, path
+    moved = client.get("/favicon.ico")
+    assert moved.status_code == 301 and moved["Location"] == "/static/zimei/mark.svg"
+    icon = client.get("/static/zimei/mark.svg")
+    assert icon.status_code == 200 and icon["Content-Type"].startswith("image/svg+xml")
+    assert b"<svg" in b"".join(icon.streaming_content)
+    assert b"/static/zimei/mark.svg</Image>" in client.get("/opensearch.xml").content
+
+
 def test_admin_shows_the_audit_log_read_only(client, article):
     from zimei.articles.services import article_take_down
 

@@ -1,6 +1,7 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic.base import RedirectView
 
 from zimei.accounts.forms import AdminLoginForm
 from zimei.api.api import api
@@ -23,6 +24,9 @@ urlpatterns = [
     # The view beacon (distribution/beacon.py; under `zimei serve` BeaconApp answers these first).
     path("views/<int:article_id>/", beacon.beacon_post, name="view-beacon"),
     path("views/<int:article_id>.gif", beacon.beacon_gif, name="view-beacon-gif"),
+    # Clients that look for /favicon.ico without reading the page (feed readers, bookmarks) get
+    # the mark every page links as its icon.
+    path("favicon.ico", RedirectView.as_view(url="/static/zimei/mark.svg", permanent=True)),
     path("robots.txt", sitemaps.robots_txt, name="robots"),
     path("opensearch.xml", reader_views.opensearch, name="opensearch"),
     path("sitemap.xml", sitemaps.sitemap_index, name="sitemap"),
