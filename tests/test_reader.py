@@ -389,6 +389,41 @@ def test_every_page_has_the_site_icon_and_favicon_ico_finds_it(client, article):
     assert b"/static/zimei/mark.svg</Image>" in client.get("/opensearch.xml").content
 
 
+def test_footer_pages_in_every_script_and_an_operator_edit_shows_at_once(
+    client, article, django_capture_on_commit_callbacks
+):
+    from django.test import Client
+
+    from zimei.core.models import SitePage
+
+    from .factories import editor
+
+    home = _text(client.get("/zh-hant/care/"))
+    for slug in ("about", "terms", "privacy", "contact"):
+        assert f'href="/zh-hant/care/{slug}/"' in home, slug
+    assert "關於我們" in home and "隱私政策" in home
+    assert "用户协议" in _text(client.get("/zh-hans/terms/"))
+    assert "隱私政策" in _text(client.get("/zh-hk/privacy/"))
+    # The operator edits 联系我们 in the admin; the cached page shows it at once, converted,
+    # with its address as a link and its blank line as a new paragraph.
+    assert "请在后台" in _text(client.get("/zh-hans/contact/"))  # cached now
+    boss = editor(is_staff=True, is_superuser=True)
+    admin = Client()
+    admin.force_login(boss)
+    page = SitePage.objects.get(slug="contact")
+    form = {"title": "联系我们", "body": "邮件：editor@example.org\n\n网址 https://example.org/help"}
+    with django_capture_on_commit_callbacks(execute=True):
+        saved = admin.post(f"/admin/core/sitepage/{page.pk}/change/", form)
+    assert saved.status_code == 302
+    shown = _text(client.get("/zh-hant/contact/"))
+    assert "郵件" in shown and "请在后台" not in shown and "請在後台" not in shown
+    assert '<a href="https://example.org/help" rel="nofollow">' in shown and "</p>\n\n<p>" in shown
+    # Nothing typed is lost: a control character is refused with the text kept.
+    bad = admin.post(f"/admin/core/sitepage/{page.pk}/change/", {"title": "联系", "body": "a\x07b"})
+    assert bad.status_code == 200 and "a\x07b" in bad.content.decode()
+    assert admin.get("/admin/core/sitepage/add/").status_code == 403
+
+
 def test_admin_shows_the_audit_log_read_only(client, article):
     from zimei.articles.services import article_take_down
 

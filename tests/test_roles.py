@@ -204,6 +204,11 @@ READER_ROUTES: dict[str, Route] = {
         data=lambda w: {"follow": "1"},
     ),
     "accessibility": Route(lambda w: "accessibility/", {"GET": every(200)}),
+    # The footer's pages (关于我们 …): public reads, edited only in the admin.
+    **{
+        f"page-{slug}": Route(lambda w, slug=slug: f"{slug}/", {"GET": every(200), "POST": every(405)})
+        for slug in ("about", "terms", "privacy", "contact")
+    },
     # 搜索: a read for everyone (published articles only: tests/test_search.py); GET only.
     "search": Route(
         lambda w: "search/?q=芯片", {"GET": every(200), "POST": every(405)}, data=lambda w: {"q": "芯片"}
@@ -454,6 +459,7 @@ SITE_ROUTES: dict[str, Route] = {
     "view-beacon-gif [taken down]": Route(lambda w: f"/views/{w.taken_down.id}.gif", {"GET": every(200)}),
     "robots": Route(lambda w: "/robots.txt", {"GET": every(200)}),
     "opensearch": Route(lambda w: "/opensearch.xml", {"GET": every(200)}),
+    "favicon": Route(lambda w: "/favicon.ico", {"GET": every(REDIRECT)}),
     "sitemap": Route(lambda w: "/sitemap.xml", {"GET": every(200)}),
     "sitemap-section": Route(lambda w: "/sitemap-articles.xml", {"GET": every(200)}),
     "news-sitemap": Route(lambda w: "/news-sitemap.xml", {"GET": every(200)}),

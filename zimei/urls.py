@@ -26,7 +26,7 @@ urlpatterns = [
     path("views/<int:article_id>.gif", beacon.beacon_gif, name="view-beacon-gif"),
     # Clients that look for /favicon.ico without reading the page (feed readers, bookmarks) get
     # the mark every page links as its icon.
-    path("favicon.ico", RedirectView.as_view(url="/static/zimei/mark.svg", permanent=True)),
+    path("favicon.ico", RedirectView.as_view(url="/static/zimei/mark.svg", permanent=True), name="favicon"),
     path("robots.txt", sitemaps.robots_txt, name="robots"),
     path("opensearch.xml", reader_views.opensearch, name="opensearch"),
     path("sitemap.xml", sitemaps.sitemap_index, name="sitemap"),

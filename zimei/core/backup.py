@@ -77,7 +77,7 @@ SQLITE_STEP_PAGES = 1024  # 4 MB a step with 4 KB pages
 SOURCE_ALIAS = "zimei_backup_source"
 # Tables a fresh `zimei migrate` fills by itself: rows there do not make a target "not empty".
 FILLED_BY_MIGRATE = {"django_migrations", "django_content_type", "auth_permission"}
-FILLED_BY_MIGRATE_MODELS = ("channels.Channel", "moderation.BannedWord")
+FILLED_BY_MIGRATE_MODELS = ("channels.Channel", "moderation.BannedWord", "core.SitePage")
 # Tables derived from the others, not content: the search index (SQLite FTS5 and its shadow
 # tables, or PostgreSQL's tsvectors). A restore into the same kind of database brings it along;
 # into another kind, the search app builds it again on data_restored (search/receivers.py).

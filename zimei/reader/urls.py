@@ -1,5 +1,6 @@
 from django.urls import path
 
+from zimei.core.models import SitePage
 from zimei.core.pagecache import public_page
 from zimei.distribution import feeds
 
@@ -15,6 +16,8 @@ urlpatterns = [
     path("u/<int:creator_id>/follow/", views.follow, name="follow"),
     path("search/", views.search, name="search"),
     path("accessibility/", views.accessibility, name="accessibility"),
+    # The footer's pages (core.models.SitePage): one URL name each, so purges can name them.
+    *(path(f"{slug}/", views.site_page, {"slug": slug}, name=f"page-{slug}") for slug in SitePage.Slug),
     path("about/creator-levels/", views.creator_levels, name="creator-levels"),
     path("following/", views.following_page, name="following"),
     # RSS and Atom, site-wide, per channel, per author (zimei/distribution/feeds.py).

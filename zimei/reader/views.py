@@ -25,6 +25,7 @@ from zimei.channels.models import Channel
 from zimei.channels.selectors import channel_by_slug
 from zimei.conversion.variants import current_variant, ui
 from zimei.core.errors import InputError
+from zimei.core.models import SitePage
 from zimei.core.pagecache import public_page
 from zimei.core.redirects import safe_next
 from zimei.distribution.hot import hot_stamp
@@ -140,6 +141,16 @@ def author(request: HttpRequest, creator_id: int, care: bool = False) -> HttpRes
 def accessibility(request: HttpRequest, care: bool = False) -> HttpResponse:
     _mark_care(request, care)
     return render(request, "reader/accessibility.html", {})
+
+
+@require_GET
+@public_page
+def site_page(request: HttpRequest, slug: str, care: bool = False) -> HttpResponse:
+    """关于我们, 用户协议, 隐私政策, 联系我们: the operator's text (the admin's 站点页面), in the
+    reader's script."""
+    _mark_care(request, care)
+    page = get_object_or_404(SitePage, slug=slug)
+    return render(request, "reader/site_page.html", {"page": page})
 
 
 @public_page
