@@ -103,6 +103,20 @@ def test_login_and_logout(client):
     assert "_auth_user_id" not in client.session
 
 
+@pytest.mark.parametrize(
+    ("role", "lands", "apply_link"),
+    [("reader", "/zh-hk/", True), ("creator", "/zh-hk/studio/", False), ("editor", "/zh-hk/desk/", False)],
+)
+def test_sign_in_lands_where_each_role_works(client, role, lands, apply_link):
+    # Without a ?next=, a creator lands in the studio and an editor at the desk; 申请入驻 is
+    # offered only to those who can still apply.
+    {"reader": UserFactory, "creator": creator, "editor": editor}[role](username="who")
+    ok = client.post("/zh-hk/accounts/login/", {"username": "who", "password": PASSWORD})
+    assert ok.status_code == 302 and ok["Location"] == lands
+    page = _text(client.get(lands))
+    assert page.count('class="apply"') == (1 if apply_link else 0)
+
+
 def test_apply_page_for_anonymous_explains_and_links_back(client):
     page = _text(client.get("/zh-hans/accounts/apply/"))
     assert "申请入驻" in page and 'name="pen_name"' not in page

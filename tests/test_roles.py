@@ -326,8 +326,9 @@ STUDIO_ROUTES: dict[str, Route] = {
         data=lambda w: {},
     ),
     "studio:withdraw": Route(
+        # GET asks first (the confirmation page), the POST from it withdraws.
         lambda w: f"{H}/studio/{w.published.id}/withdraw/",
-        {"POST": row(LOGIN, 403, REDIRECT, 404, 403, 403), "GET": STUDIO_POST_ONLY_GET},
+        {"POST": row(LOGIN, 403, REDIRECT, 404, 403, 403), "GET": row(LOGIN, 403, 200, 404, 403, 403)},
         data=lambda w: {},
     ),
     "studio:revisions": Route(

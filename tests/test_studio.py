@@ -171,7 +171,13 @@ def test_register_apply_approve_write_publish_edit_withdraw(django_capture_on_co
     revisions = _text(user_client.get(f"/zh-hans/studio/{article.id}/revisions/"))
     assert "山里的一天（自动保存）" in revisions and "山里的一天（修订版）" in revisions
 
-    # Withdraw: the public page says it is gone.
+    # Withdraw: 撤回 asks first (nothing changes until the confirmation is posted), then the
+    # public page says it is gone.
+    dashboard = _text(user_client.get("/zh-hans/studio/"))
+    assert f'<a href="/zh-hans/studio/{article.id}/withdraw/">撤回</a>' in dashboard
+    ask = _text(user_client.get(f"/zh-hans/studio/{article.id}/withdraw/"))
+    assert "撤回这篇文章？" in ask and "确认撤回" in ask and "山里的一天（修订版）" in ask
+    assert public.get(f"/zh-hans/a/{article.id}/").status_code == 200
     with django_capture_on_commit_callbacks(execute=True):
         user_client.post(f"/zh-hans/studio/{article.id}/withdraw/")
     article.refresh_from_db()
@@ -537,12 +543,15 @@ def test_editors_may_preview_any_article(author):
 
 def test_get_is_not_allowed_on_actions(studio, author):
     article = _new_draft(studio)
-    for action in ("publish", "withdraw", "autosave"):
+    for action in ("publish", "autosave"):
         assert studio.get(f"/zh-hans/studio/{article.id}/{action}/").status_code == 405
 
 
 def test_withdrawing_a_draft_is_explained(studio):
     article = _new_draft(studio)
+    # A GET of 撤回 only asks, and for a draft says there is nothing to withdraw.
+    asked = studio.get(f"/zh-hans/studio/{article.id}/withdraw/")
+    assert asked.status_code == 200 and "不需要撤回" in _text(asked) and "确认撤回" not in _text(asked)
     response = studio.post(f"/zh-hans/studio/{article.id}/withdraw/", follow=True)
     assert "只有已发布的文章可以撤回" in _text(response)
 

@@ -33,6 +33,13 @@ class LoginPage(LoginView):
     redirect_authenticated_user = True
 
     def get_default_redirect_url(self) -> str:
+        # Where each role works: an editor's desk, a creator's studio, a reader's home page
+        # (a ?next= from the page that asked for sign-in comes first: LoginView).
+        user = self.request.user
+        if user.is_authenticated and user.is_editor:
+            return f"/{current_variant()}/desk/"
+        if user.is_authenticated and user.is_creator:
+            return f"/{current_variant()}/studio/"
         return _home()
 
 

@@ -356,9 +356,13 @@ def publish(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @creator_only()
-@require_POST
+@require_http_methods(["GET", "POST"])
 def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    """撤回: GET asks first (what readers will lose, and that it can be published again); the
+    POST from that page withdraws."""
     article = article_get_for_author(pk, request.user)
+    if request.method == "GET":
+        return render(request, "studio/withdraw.html", {"article": article})
     variant = current_variant()
     try:
         article_withdraw(article=article, actor=request.user)
