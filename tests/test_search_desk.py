@@ -74,6 +74,34 @@ def test_hot_sort_and_hot_in_relevance(settings, client: Client):
 # --- the studio: a creator's own articles -------------------------------------------------
 
 
+@once("text only: the studio's matching of unfolded text against fold(), no database")
+def test_spelled_finds_what_fold_finds():
+    """Every 2-4 character piece of the folded Taiwan and Hong Kong renderings of the
+    conversion test set's sentences, searched as the studio searches (unfolded text, each
+    character in any spelling), is found in the Traditional text: what the index would find."""
+    import csv
+
+    from zimei.search.text import _RUN, fold, parse, spelled
+
+    rows = csv.reader(
+        (line for line in open("tests/data/conversion/sentences.tsv", encoding="utf-8") if line[:1] != "#"),
+        delimiter="\t",
+    )
+    checked = 0
+    for row in rows:
+        for text in row[2:4]:
+            for run, _ in _RUN.findall(fold(text)):
+                for n in (2, 4):
+                    for i in range(0, len(run) - n + 1, 2):
+                        q = run[i : i + n]
+                        assert spelled(parse(q)).found_in(text), (q, text)
+                        checked += 1
+    assert checked > 500
+    assert spelled(parse("计划")).found_in("發展計畫")  # 畫 is 划 only in the phrase 計畫
+    assert spelled(parse("python 3")).found_in("<p>用Ｐｙｔｈｏｎ３</p>", markup=True)
+    assert not spelled(parse("p")).found_in("<p>只有中文</p>", markup=True)  # not in a tag
+
+
 def test_studio_search_own_articles_any_status(client: Client):
     me = creator(pen_name="搜索作者")
     mine = {

@@ -18,7 +18,7 @@ from zimei.articles.selectors import articles_for_editor
 from zimei.conversion.variants import VARIANTS, field_suffix
 
 from .backends import Filters, search_backend
-from .text import Query, fold, fold_aligned, fold_words, found_in, matches, parse, script_forms
+from .text import Query, fold, fold_aligned, matches, parse, script_forms, spelled
 
 PER_PAGE = 20
 MAX_PAGES = 50  # deeper pages are not served (offset scans); the reader is asked to narrow down
@@ -187,6 +187,7 @@ def own_articles_matching(*, user: User, q: str | None) -> tuple[Query, list[int
     query = parse(q)
     if query.empty:
         return query, []
+    terms = spelled(query)
     rows = (
         Article.objects.filter(author__user=user)
         .order_by("-updated_at", "-id")
@@ -195,7 +196,7 @@ def own_articles_matching(*, user: User, q: str | None) -> tuple[Query, list[int
     ids = [
         pk
         for pk, title, summary, body in rows.iterator(chunk_size=500)
-        if found_in(f"{fold_words(title)} {fold_words(summary)} {fold_words(body or '', markup=True)}", query)
+        if terms.found_in(f"{title}\n{summary}\n{body or ''}", markup=True)
     ]
     return query, ids
 
