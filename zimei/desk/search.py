@@ -32,6 +32,7 @@ class SearchPage(DeskPage):
         query = parse(request.GET.get("q", ""))
         tab = request.GET.get("tab", "")
         context: dict = {"query": query, "q": query.text, "tab": tab if tab in TABS else "articles"}
+        context["desk_q"] = query.text  # kept in the box every desk page has (_nav.html)
         if query.empty:
             return context
         lists = {name: select(query) for name, select in TABS.items()}
