@@ -160,6 +160,9 @@ def test_desk_search(client: Client):
     pending = article_publish(article=draft(held, "发展中的待审稿件"), actor=held.user)
     assert pending.status == Article.Status.PENDING
     hidden = draft(author, "发展草稿不给编辑看")  # never submitted: the author's alone
+    edited = published_article(creator(pen_name="改稿作者"), title="旧标题")
+    edited.title = "发展中的新标题"  # saved, not submitted: the author's alone too
+    edited.save()
     reader = UserFactory(username="careful-reader")
     report_create(article=art, reporter=reader, category="false", note="数据有误，發展年份不对")
     article_take_down(article=art, actor=desk, reason="经核实，发展数据不实")
@@ -168,6 +171,11 @@ def test_desk_search(client: Client):
     html = client.get("/zh-hans/desk/search/", {"q": "发展"}).content.decode()
     assert f"/studio/{art.id}/preview/" in html and f"/studio/{pending.id}/preview/" in html
     assert f"/studio/{hidden.id}/preview/" not in html and "从未提交的草稿" not in html
+    assert f"/studio/{edited.id}/preview/" not in html
+    assert (
+        f"/studio/{edited.id}/preview/"
+        in client.get("/zh-hans/desk/search/", {"q": "旧标题"}).content.decode()
+    )
     assert '<span class="count">2</span>' in html  # two articles
     # By author, by id, by username; each tab counts.
     html = client.get("/zh-hant/desk/search/", {"q": "发展研究员"}).content.decode()

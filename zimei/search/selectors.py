@@ -201,17 +201,25 @@ def own_articles_matching(*, user: User, q: str | None) -> tuple[Query, list[int
     return query, ids
 
 
-def text_condition(query: Query, *fields: str, labelled: dict[str, list] | None = None) -> Q:
+def text_condition(
+    query: Query,
+    *fields: str,
+    labelled: dict[str, list] | None = None,
+    guarded: dict[str, Q] | None = None,
+) -> Q:
     """Every term of `query` in one of `fields`, in either script: each term as its Simplified
     and Traditional forms (script_forms), case-insensitive; or in the label of a choice field
-    (`labelled`: field → its choices, matched on their labels). For the desk's lists, whose
-    text is not folded in the database (docs/search.md, "In the desk")."""
+    (`labelled`: field → its choices, matched on their labels); or in a field of `guarded` on
+    rows where its condition holds. For the desk's lists, whose text is not folded in the
+    database (docs/search.md, "In the desk")."""
     condition = Q()
     for term in query.terms:
         either = Q()
         for form in script_forms(term.text):
             for f in fields:
                 either |= Q(**{f"{f}__icontains": form})
+            for f, guard in (guarded or {}).items():
+                either |= Q(**{f"{f}__icontains": form}) & guard
         for f, choices in (labelled or {}).items():
             values = [value for value, label in choices if term.text in fold(str(label))]
             if values:
@@ -230,8 +238,21 @@ def articles_matching_for_editor(query: Query) -> QuerySet[Article]:
     """The articles an editor may see (articles_for_editor: every status but unsubmitted
     drafts) whose title (the working copy's or a published one, in any script) or author (pen
     name, username) holds every term of `query`, or whose id it is; recently edited first."""
+    # The working copy's title only where editors may read it (Article.title_for_editors):
+    # once submitted, or never published; else it holds the author's unsubmitted changes.
+    submitted = (
+        Q(status__in=[Article.Status.PENDING, Article.Status.REJECTED, Article.Status.CHANGES])
+        | Q(status=Article.Status.PUBLISHED, edit_pending=True)
+        | Q(published_at__isnull=True)
+    )
     match = text_condition(
-        query, "title", "title_hans", "title_hant", "title_hk", "author__pen_name", "author__user__username"
+        query,
+        "title_hans",
+        "title_hant",
+        "title_hk",
+        "author__pen_name",
+        "author__user__username",
+        guarded={"title": submitted},
     )
     number = number_in(query)
     if number is not None:
