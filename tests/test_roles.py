@@ -358,6 +358,7 @@ STUDIO_ROUTES: dict[str, Route] = {
 DESK_POST = row(LOGIN, 403, 403, 403, REDIRECT, REDIRECT)
 DESK_ROUTES: dict[str, Route] = {
     "desk:home": Route(lambda w: f"{H}/desk/", {"GET": DESK_GET}),
+    "desk:search": Route(lambda w: f"{H}/desk/search/?q=%E4%B8%8B%E6%9E%B6", {"GET": DESK_GET}),
     "desk:applications": Route(lambda w: f"{H}/desk/applications/", {"GET": DESK_GET}),
     "desk:review": Route(
         lambda w: f"{H}/desk/applications/{w.application.id}/review/",

@@ -312,6 +312,9 @@ ZIMEI_SEARCH_MAX_TERMS = int(os.environ.get("ZIMEI_SEARCH_MAX_TERMS", "12"))
 # counts up to (1 + FRESHNESS) times, half that boost after HALF_DAYS days. 0 = relevance only.
 ZIMEI_SEARCH_FRESHNESS = float(os.environ.get("ZIMEI_SEARCH_FRESHNESS", "0.5"))
 ZIMEI_SEARCH_HALF_DAYS = float(os.environ.get("ZIMEI_SEARCH_HALF_DAYS", "30"))
+# ... × (1 + HOT · (hot score / the hot list's top score)^0.5): an article as hot as the top of
+# the hot list counts up to (1 + HOT) times, a quarter as hot half that boost. 0 = no hot score.
+ZIMEI_SEARCH_HOT = float(os.environ.get("ZIMEI_SEARCH_HOT", "0.5"))
 # Relevance ranks at most this many matches, the most recent ones (a query matching most of the
 # site would otherwise rank all of it); newest-first and the count are always exact.
 ZIMEI_SEARCH_RANK_WINDOW = int(os.environ.get("ZIMEI_SEARCH_RANK_WINDOW", "2000"))

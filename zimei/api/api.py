@@ -557,10 +557,10 @@ def search_view(
     limit: Annotated[int, Query(ge=1, le=PAGE_LIMIT)] = 20,
 ):
     """Published articles whose title, summary or body contain every term of `q` (either script
-    finds both; one character is enough; docs/search.md), best first (relevance with freshness)
-    or newest first, narrowed to a channel, an author and a period (`within`: published in the
-    last day, week, month or year). `q` is cut at `max_query` characters; FTS operators are
-    plain text."""
+    finds both; one character is enough; docs/search.md), best first (relevance with freshness
+    and the hot score), newest first (`time`) or hottest first (`hot`), narrowed to a channel,
+    an author and a period (`within`: published in the last day, week, month or year). `q` is
+    cut at `max_query` characters; FTS operators are plain text."""
     found = _channel(channel)
     results = search_articles(
         q=q,

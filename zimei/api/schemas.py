@@ -16,7 +16,7 @@ ChannelSlug = Literal[
 ]
 Variant = Literal["zh-hans", "zh-hant", "zh-hk"]  # Simplified, Taiwan and Hong Kong Traditional
 ShareTarget = Literal["link", "wechat", "weibo", "qq", "email"]
-SearchSort = Literal["relevance", "time"]
+SearchSort = Literal["relevance", "time", "hot"]
 SearchWithin = Literal["day", "week", "month", "year"]
 PublishStatus = Literal["published", "pending_review", "rejected"]
 

@@ -1,10 +1,12 @@
 from django.urls import path
 
-from . import conversion, lexicon, queue, views
+from . import conversion, lexicon, queue, search, views
 
 app_name = "desk"
 urlpatterns = [
     path("", views.home, name="home"),
+    # One search over articles, creators, reports and the audit log (desk/search.py).
+    path("search/", search.search, name="search"),
     path("applications/", views.applications, name="applications"),
     path("applications/<int:pk>/review/", views.application_review, name="review"),
     path("articles/", views.articles, name="articles"),

@@ -13,8 +13,10 @@ from django.http import Http404
 
 from zimei.accounts.models import CreatorApplication, CreatorProfile, User
 from zimei.articles.models import Article
+from zimei.search.selectors import number_in, text_condition
+from zimei.search.text import Query
 
-from .models import Appeal, AuditEntry, CreditEvent, Report
+from .models import Appeal, AuditAction, AuditEntry, CreditEvent, Report
 from .services import APPEALABLE, DECISION_LABELS
 
 QUEUE_LIMIT = 100
@@ -95,6 +97,34 @@ def queue_appeals() -> QuerySet[Appeal]:
 def audit_log() -> QuerySet[AuditEntry]:
     """The whole audit log, newest first (for editors; nobody can change it)."""
     return AuditEntry.objects.select_related("actor")
+
+
+def audit_matching(query: Query) -> QuerySet[AuditEntry]:
+    """Audit entries whose reason, editor (username) or decision (its label) holds every term of
+    `query` in either script, or whose target's id it is; newest first (for editors)."""
+    match = text_condition(query, "reason", "actor__username", labelled={"action": AuditAction.choices})
+    number = number_in(query)
+    if number is not None:
+        match |= Q(target_id=number)
+    return audit_log().filter(match)
+
+
+def reports_matching(query: Query) -> QuerySet[Report]:
+    """Readers' reports, open or handled, whose note, article title, reporter (username) or
+    category (its label) holds every term of `query` in either script, or whose article's id it
+    is; newest first (for editors)."""
+    match = text_condition(
+        query,
+        "note",
+        "article__title",
+        "article__title_hans",
+        "reporter__username",
+        labelled={"category": Report.Category.choices, "status": Report.Status.choices},
+    )
+    number = number_in(query)
+    if number is not None:
+        match |= Q(article_id=number)
+    return Report.objects.filter(match).select_related("article", "reporter").order_by("-created_at", "-id")
 
 
 @dataclass

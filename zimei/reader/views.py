@@ -194,7 +194,7 @@ def follow(request: HttpRequest, creator_id: int, care: bool = False) -> HttpRes
 
 @require_GET
 def search(request: HttpRequest, care: bool = False) -> HttpResponse:
-    """搜索: published articles matching ?q= (zimei/search), best or newest first, by channel,
+    """搜索: published articles matching ?q= (zimei/search), best, newest or hottest first, by channel,
     with highlighted titles and snippets in the page's script. Every query is the reader's own:
     never stored in the page store or a front cache."""
     _mark_care(request, care)
@@ -207,7 +207,11 @@ def search(request: HttpRequest, care: bool = False) -> HttpResponse:
     within = within if within in WITHIN else ""
     # ?author= (a creator's id, from their page's search box): an unknown one is ignored.
     raw_author = request.GET.get("author", "")
-    by = CreatorProfile.objects.filter(id=int(raw_author)).first() if raw_author.isdigit() else None
+    by = (
+        CreatorProfile.objects.filter(id=int(raw_author)).first()
+        if raw_author.isascii() and raw_author.isdigit() and len(raw_author) < 10
+        else None
+    )
     results = search_articles(
         q=request.GET.get("q", ""),
         variant=variant,

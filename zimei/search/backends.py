@@ -6,14 +6,15 @@ only published articles (receivers.py) and join the article row for what may cha
 re-index (status, channel, publication time). Both pass the same contract tests
 (tests/test_search.py).
 
-Ranking (docs/search.md): relevance × (1 + F / (1 + age_days / H)), F =
-ZIMEI_SEARCH_FRESHNESS, H = ZIMEI_SEARCH_HALF_DAYS. Relevance is the engine's: FTS5's bm25()
-with the words column weighted ZIMEI_SEARCH_WORD_WEIGHT against the bigrams; on PostgreSQL
-1 + ZIMEI_SEARCH_WORD_WEIGHT for an article holding the query's whole words, else 1, read from
-the GIN indexes alone (ts_rank reads every candidate's tsvector back from TOAST: 700 ms at 10k
-articles). With more matches than ZIMEI_SEARCH_RANK_WINDOW, only the most recent that many (by
-id) are ranked: a one-character query matching every article costs a window's ranking, not the
-whole corpus's; the total is still exact.
+Ranking (docs/search.md): relevance × (1 + F / (1 + age_days / H)) × (1 + G · (hot / top)^0.5),
+F = ZIMEI_SEARCH_FRESHNESS, H = ZIMEI_SEARCH_HALF_DAYS, G = ZIMEI_SEARCH_HOT, hot the article's
+hot score and top the hottest published article's (distribution/hot.py). Relevance is the
+engine's: FTS5's bm25() with the words column weighted ZIMEI_SEARCH_WORD_WEIGHT against the
+bigrams; on PostgreSQL 1 + ZIMEI_SEARCH_WORD_WEIGHT for an article holding the query's whole
+words, else 1, read from the GIN indexes alone (ts_rank reads every candidate's tsvector back
+from TOAST: 700 ms at 10k articles). With more matches than ZIMEI_SEARCH_RANK_WINDOW, only the
+most recent that many (by id) are ranked: a one-character query matching every article costs a
+window's ranking, not the whole corpus's; the total is still exact.
 """
 
 from __future__ import annotations
@@ -67,8 +68,16 @@ class Filters:
         return out, params
 
 
+# The sorts that are an order on the article row alone (over every match: the same cost as
+# counting them with the join); "relevance" is the backend's own.
+ORDERS = {
+    "time": "a.published_at DESC, a.id DESC",  # newest first
+    "hot": "a.hot_log DESC, a.id DESC",  # the hot list's order (distribution/hot.py)
+}
+
+
 class SearchBackend:
-    """What every backend does. `sort` is "relevance" or "time" (newest first)."""
+    """What every backend does. `sort` is "relevance", "time" (newest first) or "hot"."""
 
     def index(self, docs: Iterable[tuple[int, Tokens]]) -> None:
         raise NotImplementedError
@@ -99,6 +108,28 @@ def _fresh(age_days: str) -> str:
     f = float(settings.ZIMEI_SEARCH_FRESHNESS)
     h = float(settings.ZIMEI_SEARCH_HALF_DAYS)
     return f"(1.0 + {f!r} / (1.0 + MAX({age_days}, 0) / {h!r}))"
+
+
+# The hot factor's exponent: (score / top score)^0.5, so an article a quarter as hot as the top
+# of the hot list gets half the boost (scores are heavy-tailed: linear would give most nothing).
+HOT_POWER = 0.5
+
+
+def _hot(cur, hot_log: str) -> str:
+    """The hot factor's SQL, 1 + G · (score / top)^HOT_POWER, given the SQL of the article's
+    hot_log (distribution/hot.py: ln of its decayed score plus a term that is the same for
+    every article at a moment, so the ratio needs no clock). G = ZIMEI_SEARCH_HOT; top is the
+    hottest published article's hot_log, the first entry of the (status, -hot_log) index."""
+    g = float(settings.ZIMEI_SEARCH_HOT)
+    if not g:
+        return "1.0"
+    cur.execute(
+        "SELECT hot_log FROM articles_article WHERE status = 'published' ORDER BY hot_log DESC LIMIT 1"
+    )
+    row = cur.fetchone()
+    top = float(row[0]) if row else 0.0
+    # The exponent is kept at -50 or above (PostgreSQL reports an underflow instead of 0).
+    return f"(1.0 + {g!r} * EXP(MAX({HOT_POWER!r} * ({hot_log} - {top!r}), -50.0)))"
 
 
 class SqliteBackend(SearchBackend):
@@ -192,18 +223,19 @@ class SqliteBackend(SearchBackend):
             total = cur.fetchone()[0]
             if not total or offset >= total:
                 return Found(total, [])
-            if sort == "time":
+            if sort in ORDERS:
                 cur.execute(
-                    f"SELECT a.id {joined} ORDER BY a.published_at DESC, a.id DESC LIMIT %s OFFSET %s",
+                    f"SELECT a.id {joined} ORDER BY {ORDERS[sort]} LIMIT %s OFFSET %s",
                     [*params, limit, offset],
                 )
                 return Found(total, [r[0] for r in cur.fetchall()])
             window = f" ORDER BY {t}.rowid DESC LIMIT {int(settings.ZIMEI_SEARCH_RANK_WINDOW)}"
             age = "(julianday('now') - julianday(m.published_at))"
+            hot = _hot(cur, "m.hot_log")
             cur.execute(
-                f"SELECT m.id FROM (SELECT a.id AS id, a.published_at AS published_at, "
+                f"SELECT m.id FROM (SELECT a.id AS id, a.published_at AS published_at, a.hot_log AS hot_log, "
                 f"bm25({t}, {weight!r}, 1.0) AS r {joined}{window}) m "
-                f"ORDER BY -m.r * {_fresh(age)} DESC, m.id DESC LIMIT %s OFFSET %s",
+                f"ORDER BY -m.r * {_fresh(age)} * {hot} DESC, m.id DESC LIMIT %s OFFSET %s",
                 [*params, limit, offset],
             )
             return Found(total, [r[0] for r in cur.fetchall()])
@@ -304,10 +336,9 @@ class PostgresBackend(SearchBackend):
                 total = count()
             if not total or offset >= total:
                 return Found(total, [])
-            if sort == "time":
+            if sort in ORDERS:
                 cur.execute(
-                    f"WITH {found} SELECT a.id {joined} ORDER BY a.published_at DESC, a.id DESC "
-                    "LIMIT %s OFFSET %s",
+                    f"WITH {found} SELECT a.id {joined} ORDER BY {ORDERS[sort]} LIMIT %s OFFSET %s",
                     [*params, limit, offset],
                 )
                 return Found(total, [r[0] for r in cur.fetchall()])
@@ -317,9 +348,10 @@ class PostgresBackend(SearchBackend):
             window = int(settings.ZIMEI_SEARCH_RANK_WINDOW)
             age = "(EXTRACT(EPOCH FROM (now() - m.published_at)) / 86400.0)"
             fresh = _fresh(age).replace("MAX(", "GREATEST(")
+            fresh += " * " + _hot(cur, "m.hot_log").replace("MAX(", "GREATEST(")
             words = " | ".join(f"'{w}'" for w in query.words)
-            m = f"{found}, m AS MATERIALIZED (SELECT a.id, a.published_at {joined} ORDER BY a.id DESC"
-            m += f" LIMIT {window})"
+            m = f"{found}, m AS MATERIALIZED (SELECT a.id, a.published_at, a.hot_log {joined}"
+            m += f" ORDER BY a.id DESC LIMIT {window})"
             if words:
                 w = f"w AS MATERIALIZED (SELECT article_id FROM {PG_TABLE} WHERE words @@ %s::tsquery)"
                 cur.execute(

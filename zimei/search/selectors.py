@@ -6,21 +6,24 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from zimei.accounts.models import CreatorProfile, User
 from zimei.articles.models import Article, ArticleBody
 from zimei.articles.sanitize import html_to_text
+from zimei.articles.selectors import articles_for_editor
 from zimei.conversion.variants import VARIANTS, field_suffix
 
 from .backends import Filters, search_backend
-from .text import Query, fold_aligned, matches, parse
+from .text import Query, fold, fold_aligned, matches, parse, script_forms, spelled
 
 PER_PAGE = 20
 MAX_PAGES = 50  # deeper pages are not served (offset scans); the reader is asked to narrow down
 SNIPPET = 90  # characters of body text around the first match
-SORTS = ("relevance", "time")
+SORTS = ("relevance", "time", "hot")
 
 
 @dataclass
@@ -171,3 +174,119 @@ def search_articles(
             )
         )
     return results
+
+
+# --- rows the index does not hold: a creator's own articles, the desk's lists --------------
+
+
+def own_articles_matching(*, user: User, q: str | None) -> tuple[Query, list[int]]:
+    """The ids of `user`'s own articles, any status (drafts, held, published, withdrawn …),
+    whose working copy (title, summary, body) contains every term of `q` in either script, most
+    recently edited first. A scan of the creator's own rows, not the index (which holds the
+    published version of published articles only): docs/search.md, "In the studio"."""
+    query = parse(q)
+    if query.empty:
+        return query, []
+    terms = spelled(query)
+    # Narrowed in the database first (PostgreSQL's regular expressions; SQLite runs Python's
+    # through Django's REGEXP function), so that only matching bodies leave it: on PostgreSQL
+    # reading every body back from TOAST into Python was the cost (docs/search.md).
+    rows = Article.objects.filter(author__user=user)
+    fields = ("title", "summary", "text__body_html")
+    for pattern in terms.han:
+        rows = rows.filter(_any_field(fields, "regex", pattern.pattern))
+    for word, wide in terms.words:
+        rows = rows.filter(_any_field(fields, "icontains", word) | _any_field(fields, "icontains", wide))
+    rows = rows.order_by("-updated_at", "-id")
+    if not terms.words:
+        return query, list(rows.values_list("id", flat=True))
+    # A Latin word may have matched inside a tag (<p>, href=…): checked again without them.
+    ids = [
+        pk
+        for pk, title, summary, body in rows.values_list("id", *fields).iterator(chunk_size=500)
+        if terms.found_in(f"{title}\n{summary}\n{body or ''}", markup=True)
+    ]
+    return query, ids
+
+
+def _any_field(fields: tuple[str, ...], lookup: str, value: str) -> Q:
+    either = Q()
+    for f in fields:
+        either |= Q(**{f"{f}__{lookup}": value})
+    return either
+
+
+def text_condition(
+    query: Query,
+    *fields: str,
+    labelled: dict[str, list] | None = None,
+    guarded: dict[str, Q] | None = None,
+) -> Q:
+    """Every term of `query` in one of `fields`, in either script: each term as its Simplified
+    and Traditional forms (script_forms), case-insensitive; or in the label of a choice field
+    (`labelled`: field → its choices, matched on their labels); or in a field of `guarded` on
+    rows where its condition holds. For the desk's lists, whose text is not folded in the
+    database (docs/search.md, "In the desk")."""
+    condition = Q()
+    for term in query.terms:
+        either = Q()
+        for form in script_forms(term.text):
+            for f in fields:
+                either |= Q(**{f"{f}__icontains": form})
+            for f, guard in (guarded or {}).items():
+                either |= Q(**{f"{f}__icontains": form}) & guard
+        for f, choices in (labelled or {}).items():
+            values = [value for value, label in choices if term.text in fold(str(label))]
+            if values:
+                either |= Q(**{f"{f}__in": values})
+        condition &= either
+    return condition
+
+
+def number_in(query: Query) -> int | None:
+    """The query as an id (`42` or `#42`), if it is one."""
+    text = query.text.removeprefix("#").strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 15 else None
+
+
+def articles_matching_for_editor(query: Query) -> QuerySet[Article]:
+    """The articles an editor may see (articles_for_editor: every status but unsubmitted
+    drafts) whose title (the working copy's or a published one, in any script) or author (pen
+    name, username) holds every term of `query`, or whose id it is; recently edited first."""
+    # The working copy's title only where editors may read it (Article.title_for_editors):
+    # once submitted, or never published; else it holds the author's unsubmitted changes.
+    submitted = (
+        Q(status__in=[Article.Status.PENDING, Article.Status.REJECTED, Article.Status.CHANGES])
+        | Q(status=Article.Status.PUBLISHED, edit_pending=True)
+        | Q(published_at__isnull=True)
+    )
+    match = text_condition(
+        query,
+        "title_hans",
+        "title_hant",
+        "title_hk",
+        "author__pen_name",
+        "author__user__username",
+        guarded={"title": submitted},
+    )
+    number = number_in(query)
+    if number is not None:
+        match |= Q(id=number)
+    return (
+        articles_for_editor()
+        .filter(match)
+        .select_related("author", "channel")
+        .defer("keywords", "related_ids", "spam_findings")
+        .order_by("-updated_at", "-id")
+    )
+
+
+def creators_matching(query: Query) -> QuerySet[CreatorProfile]:
+    """Creators whose pen name or username holds every term of `query` (either script), or
+    whose creator id it is; newest first."""
+    match = text_condition(query, "pen_name", "user__username")
+    number = number_in(query)
+    if number is not None:
+        match |= Q(id=number)
+    found = CreatorProfile.objects.filter(match).select_related("user", "channel")
+    return found.order_by("-created_at", "-id")

@@ -25,9 +25,11 @@ them cannot carry FTS syntax: NEAR, AND, *, quotes and parentheses a reader type
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import rjieba
 from django.conf import settings
@@ -193,3 +195,91 @@ def fold_aligned(text: str) -> str:
         f = fold(c)
         out.append(f if len(f) == 1 else c.lower())
     return "".join(out)
+
+
+# --- scanning rows that are not in the index (the studio, the desk) -------------------------
+
+_TAG = re.compile(r"<[^>]*>")
+# The CJK blocks whose characters fold (NFKC, then t2s) to another character.
+_FOLDING_BLOCKS = ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00), (0x20000, 0x2A6E0))
+
+
+# Where OpenCC's t2s turns a character into another only inside a phrase of its TSPhrases
+# dictionary (計畫 → 计划, while 畫 alone → 画): the Simplified character and that spelling. Facts
+# read from the TSPhrases of OpenCC 1.4.2 (Apache License 2.0; the `opencc` package Zimei uses:
+# `opencc_dict -i TSPhrases.ocd2 -o - -f ocd2 -t text`), 18 pairs of its 477 phrases.
+_PHRASE_SPELLINGS = (
+    "了瞭 仿彷 借藉 具俱 划畫 只衹 坯坏 复覆 幺么 沉沈 苏甦 迳逕 里哩 钜鉅 链鍊 锺鍾 麽麼 𫫇噁".split()
+)
+
+
+@lru_cache(maxsize=1)
+def _spellings() -> dict[str, str]:
+    """Every character fold() turns into another single character, by what it becomes: 发 →
+    發髮, 为 → 爲為, 划 → 劃畫 (畫 in 計畫: _PHRASE_SPELLINGS). Built once per process from
+    OpenCC's t2s of each character alone (~30 ms)."""
+    chars = [chr(c) for start, end in _FOLDING_BLOCKS for c in range(start, end)]
+    normalised = [unicodedata.normalize("NFKC", c) for c in chars]
+    folded = engine.plain("t2s").convert("\n".join(normalised)).split("\n")
+    out: dict[str, set[str]] = {}
+    for c, f in zip(chars, folded, strict=True):
+        if len(f) == 1 and f != c:
+            out.setdefault(f, set()).add(c)
+    for pair in _PHRASE_SPELLINGS:
+        out.setdefault(pair[0], set()).add(pair[1])
+    return {k: "".join(sorted(v)) for k, v in out.items()}
+
+
+def _spelled(c: str) -> str:
+    """A regular expression for one folded Han character in any of its spellings."""
+    alts = {c, *_spellings().get(c, "")}
+    return re.escape(c) if len(alts) == 1 else "[" + "".join(re.escape(a) for a in sorted(alts)) + "]"
+
+
+def _wide(word: str) -> str:
+    """A Latin word or number in full-width forms (ｐｙｔｈｏｎ), as NFKC folds them back."""
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in word)
+
+
+@dataclass
+class Spelled:
+    """A query for text that is not folded (a creator's own articles, read from their rows):
+    each Han term as a regular expression matching every spelling fold() folds to it, character
+    by character (发展: [发發髮]展); each Latin word or number in any case, half or full width.
+    What fold() changes by phrase rather than by character (rare in t2s) and NFKC's other
+    compatibility forms are the difference from the index (docs/search.md, "In the studio")."""
+
+    han: list[re.Pattern]
+    words: list[tuple[str, str]]  # (word, its full-width form), lower case
+
+    def _has(self, text: str) -> bool:
+        if self.words:
+            low = text.lower()
+            if not all(w in low or wide in low for w, wide in self.words):
+                return False
+        return all(p.search(text) for p in self.han)
+
+    def found_in(self, text: str, *, markup: bool = False) -> bool:
+        """Whether every term is in `text` (HTML when `markup`)."""
+        if not self._has(text):
+            return False  # nor without the tags: stripping only ever removes text
+        if markup and self.words:  # found, maybe in a tag (<p>, href=…): again without them
+            return self._has(html.unescape(_TAG.sub(" ", text)))
+        return True
+
+
+def spelled(query: Query) -> Spelled:
+    han = [re.compile("".join(map(_spelled, t.text))) for t in query.terms if t.kind == "han"]
+    words = [(t.text, _wide(t.text)) for t in query.terms if t.kind != "han"]
+    return Spelled(han, words)
+
+
+def script_forms(term: str) -> list[str]:
+    """A folded (Simplified) term and its Traditional forms (OpenCC's plain s2t, s2tw, s2hk: the
+    characters, not the vocabulary): for a database's own LIKE over text that is not folded."""
+    forms = [term]
+    for config in ("s2t", "s2tw", "s2hk"):
+        form = engine.plain(config).convert(term)
+        if form not in forms:
+            forms.append(form)
+    return forms

@@ -50,6 +50,7 @@ from zimei.core.errors import InputError, NotAllowed
 from zimei.core.ratelimit import RateLimited, rate_check, rate_count, retry_text
 from zimei.distribution.creator_index import creator_index_recompute
 from zimei.moderation.selectors import latest_reasons
+from zimei.search.selectors import own_articles_matching
 
 from .forms import (
     article_input,
@@ -152,8 +153,19 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         .annotate(last_kind=Subquery(last_kind))
         .order_by("-updated_at", "-id")
     )
-    page = Paginator(articles, PER_PAGE).get_page(request.GET.get("page"))
+    # ?q=: the creator's own articles, any status, in either script (search/selectors.py).
+    raw = request.GET.get("q", "")
+    query = None
+    if raw.strip():
+        query, ids = own_articles_matching(user=request.user, q=raw)
+        page = Paginator(ids, PER_PAGE).get_page(request.GET.get("page"))
+        rows = articles.in_bulk(list(page.object_list))
+        page.object_list = [rows[pk] for pk in page.object_list if pk in rows]
+    else:
+        page = Paginator(articles, PER_PAGE).get_page(request.GET.get("page"))
     context = {
+        "query": query,
+        "q": query.text if query else "",
         "page": page,
         "profile": request.user.creator_profile,
         # The editor's reason for each rejected / sent back / taken-down article on this page.
