@@ -31,6 +31,21 @@
     document.addEventListener("prerenderingchange", send);
     send();
   }
+  // The comment box (reader/comments.py): the article page is the same for everyone and
+  // stays cached; its comments, counts and the reader's own 赞/收藏/顶 come from one fragment,
+  // cached per article for anonymous readers, private for signed-in ones. Without JavaScript
+  // the slot's link leads to the comments page.
+  var slot = document.querySelector("[data-comments]");
+  if (slot && window.fetch) {
+    fetch(slot.getAttribute("data-comments"), { credentials: "same-origin" })
+      .then(function (r) { if (!r.ok) { throw new Error(String(r.status)); } return r.text(); })
+      .then(function (html) {
+        slot.innerHTML = html;  // the box's own heading is #cm-h, as the slot's was
+        var target = location.hash && document.getElementById(location.hash.slice(1));
+        if (target && slot.contains(target)) { target.scrollIntoView(); }
+      })
+      .catch(function () {});
+  }
   function count(articleId, target) {
     return fetch("/share/" + articleId + "/" + target + "/", { method: "POST", credentials: "omit" })
       .catch(function () {});
