@@ -116,7 +116,11 @@ def test_the_same_text_again_is_held_by_one_account_or_many(article):
 
 
 def test_rate_limited_per_reader_and_per_address(article, settings):
-    settings.ZIMEI_RATE_LIMITS = {**settings.ZIMEI_RATE_LIMITS, "comment": (2, 600), "comment-address": (3, 600)}
+    settings.ZIMEI_RATE_LIMITS = {
+        **settings.ZIMEI_RATE_LIMITS,
+        "comment": (2, 600),
+        "comment-address": (3, 600),
+    }
     r = reader()
     post(article, r, "第一条：关于芯片的看法。")
     post(article, r, "第二条：关于散热的看法。")

@@ -37,7 +37,9 @@
   // the slot's link leads to the comments page.
   var slot = document.querySelector("[data-comments]");
   if (slot && window.fetch) {
-    fetch(slot.getAttribute("data-comments"), { credentials: "same-origin" })
+    // no-cache: the browser asks again each time (the page store or front cache answers, and
+    // they are purged when a comment is published or removed), so a new comment shows at once.
+    fetch(slot.getAttribute("data-comments"), { credentials: "same-origin", cache: "no-cache" })
       .then(function (r) { if (!r.ok) { throw new Error(String(r.status)); } return r.text(); })
       .then(function (html) {
         slot.innerHTML = html;  // the box's own heading is #cm-h, as the slot's was
