@@ -111,6 +111,7 @@ def main() -> None:
     parser.add_argument("--comments", type=int, default=10_000)
     parser.add_argument("--requests", type=int, default=200, help="renders and posts timed")
     parser.add_argument("--seconds", type=int, default=10, help="wrk duration per measurement")
+    parser.add_argument("--rounds", type=int, default=3, help="wrk rounds, interleaved (medians)")
     parser.add_argument("--port", type=int, default=8197)
     parser.add_argument("--keep", help="data folder to use and keep (default: a temporary one)")
     args = parser.parse_args()
@@ -258,17 +259,27 @@ def main() -> None:
                 urllib.request.urlopen(base + p).read()  # into the page store
         size = len(urllib.request.urlopen(f"{base}/zh-hans/a/{hot.id}/").read())
         box = len(urllib.request.urlopen(f"{base}/zh-hans/a/{hot.id}/comments/box/").read())
-        print(f"\nthroughput, zimei serve (2 workers), page store on, wrk -t2 -c64 -d{args.seconds}s:")
+        print(
+            f"\nthroughput, zimei serve (2 workers), page store on, wrk -t2 -c64 -d{args.seconds}s, "
+            f"median of {args.rounds} interleaved rounds:"
+        )
         print(f"  article page {size / 1024:.1f} KB, its comment box {box / 1024:.1f} KB")
-        results = {}
-        for label, paths in pages.items():
-            script = data / "bench-comments.lua"
-            script.write_text(WRK_PATHS % ",".join(f'"{p}"' for p in paths))
-            rps = wrk(base, args.seconds, script)
-            views = rps / 2 if "page + box" in label else rps
-            results[label] = views
-            unit = f"{rps:9.0f} req/s" + (f" = {views:8.0f} views/s" if "page + box" in label else "")
-            print(f"  {label:40s} {unit}")
+        results: dict[str, list[float]] = {label: [] for label in pages}
+        for _ in range(args.rounds):  # interleaved, medians: the machine may be shared
+            for label, paths in pages.items():
+                script = data / "bench-comments.lua"
+                script.write_text(WRK_PATHS % ",".join(f'"{p}"' for p in paths))
+                rps = wrk(base, args.seconds, script)
+                results[label].append(rps / 2 if "page + box" in label else rps)
+        for label, values in results.items():
+            views = statistics.median(values)
+            unit = (
+                f"{views * 2:9.0f} req/s = {views:8.0f} views/s"
+                if "page + box" in label
+                else f"{views:9.0f} req/s"
+            )
+            print(f"  {label:40s} {unit}   (rounds: {', '.join(f'{v:.0f}' for v in values)})")
+        results = {label: statistics.median(values) for label, values in results.items()}
         on, off = results["article page, 10,000 comments"], results["article page, no comments"]
         print(f"  article page with 10,000 comments / without: {on / off:.3f}")
         with_box = results["page views with the box (page + box)"]
