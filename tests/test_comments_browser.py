@@ -10,7 +10,7 @@ from django.test import Client
 from zimei.comments.models import Comment
 from zimei.core.errors import CONTROL_CHARACTERS
 
-from .factories import UserFactory, creator, published_article
+from .factories import BODY, UserFactory, creator, published_article
 from .live import once
 from .xss_harness import DOM_REPORT, FIRE_EVENTS, Recorder, batches, join, load_corpus
 
@@ -88,8 +88,21 @@ def test_readers_comment_reply_and_up_vote_while_the_article_page_stays_cached(l
     assert "2 条" in box and "水冷更安静" in box
     # Care mode and Hong Kong script load their own box.
     page.goto(f"{live_server.url}/zh-hk/care/a/{article.id}/")
+    page.locator("#comments").scroll_into_view_if_needed()  # asked for near the end of the article
     page.locator(".cmt-box .cmt").first.wait_for()
     assert "跟帖" in page.locator("#comments").inner_text() and page.locator(".cmt").count() == 2
+    # A long article: its box is asked for only when the reader nears the end.
+    long = published_article(
+        creator(), title="一篇很长的文章", body=BODY + "".join(f"<p>{i}</p>" for i in range(150))
+    )
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "/comments/box/" in r.url else None)
+    page.goto(f"{live_server.url}/zh-hans/a/{long.id}/")
+    page.wait_for_timeout(300)
+    assert asked == []
+    page.locator("#comments").scroll_into_view_if_needed()
+    page.locator(".cmt-box").wait_for()
+    assert len(asked) == 1
     for ctx in (anon, ctx_a, ctx_b):
         ctx.close()
 
@@ -163,6 +176,7 @@ def test_the_xss_corpus_posted_as_comments_runs_nowhere(live_server, chromium):
         response = page.goto(live_server.url + path, wait_until="load")
         recorder.going_to = ""
         assert response is not None and response.status == 200, path
+        page.locator("#comments").scroll_into_view_if_needed()
         page.locator(".cmt-box .cmt").first.wait_for()
         shown += page.locator(".cmt").count()
         # Every comment is on one comments page: events go to each body once there, and to

@@ -1,4 +1,4 @@
-// Zimei reader script: the view beacon, share counting and copying the link. Everything works
+// Zimei reader script: the view beacon, share counting and copying the link, the comment box. Everything works
 // without it except copying to the clipboard (without it, the page's <noscript> image counts
 // the view).
 (function () {
@@ -36,7 +36,7 @@
   // cached per article for anonymous readers, private for signed-in ones. Without JavaScript
   // the slot's link leads to the comments page.
   var slot = document.querySelector("[data-comments]");
-  if (slot && window.fetch) {
+  function loadComments() {
     // no-cache: the browser asks again each time (the page store or front cache answers, and
     // they are purged when a comment is published or removed), so a new comment shows at once.
     fetch(slot.getAttribute("data-comments"), { credentials: "same-origin", cache: "no-cache" })
@@ -47,6 +47,19 @@
         if (target && slot.contains(target)) { target.scrollIntoView(); }
       })
       .catch(function () {});
+  }
+  if (slot && window.fetch) {
+    // Asked for when the reader nears the end of the article (or arrives at a comment's
+    // anchor): a reader who never gets there costs no second request.
+    var wanted = /^#(comments|[chp]\d+)$/.test(location.hash);
+    if (wanted || !("IntersectionObserver" in window)) {
+      loadComments();
+    } else {
+      var watch = new IntersectionObserver(function (entries) {
+        if (entries.some(function (e) { return e.isIntersecting; })) { watch.disconnect(); loadComments(); }
+      }, { rootMargin: "800px 0px" });
+      watch.observe(slot);
+    }
   }
   function count(articleId, target) {
     return fetch("/share/" + articleId + "/" + target + "/", { method: "POST", credentials: "omit" })
