@@ -1,6 +1,6 @@
-// Zimei reader script: the view beacon, share counting and copying the link, the comment box. Everything works
-// without it except copying to the clipboard (without it, the page's <noscript> image counts
-// the view).
+// Zimei reader script: the view beacon, share counting and copying the link, the comment box.
+// Everything works without it except copying to the clipboard (without it, the page's
+// <noscript> image counts the view and the comment slot links to the comments page).
 (function () {
   "use strict";
   // The view beacon (distribution/beacon.py): an article page says once per page load that it was
