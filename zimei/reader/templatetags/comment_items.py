@@ -96,6 +96,26 @@ def comment_item(context, c: Comment, anchor: str = "c") -> SafeString:
                 c.up_count,
             )
         ]
+        if c.author_id == user.id:
+            acts.append(
+                format_html(
+                    '<form method="post" action="{}comment/{}/delete/" class="inline">{}'
+                    '<button class="btn del">{}</button></form>',
+                    base,
+                    c.id,
+                    csrf,
+                    _t("删除", v),
+                )
+            )
+        else:
+            acts.append(
+                format_html(
+                    '<a class="report-link" href="{}comment/{}/report/" rel="nofollow">{}</a>',
+                    base,
+                    c.id,
+                    _t("举报", v),
+                )
+            )
         if box.comments_open:
             field = f"r{anchor}{c.id}"
             acts.append(
@@ -116,26 +136,6 @@ def comment_item(context, c: Comment, anchor: str = "c") -> SafeString:
                     c.author.username,
                     field,
                     _t("发表回复", v),
-                )
-            )
-        if c.author_id == user.id:
-            acts.append(
-                format_html(
-                    '<form method="post" action="{}comment/{}/delete/" class="inline">{}'
-                    '<button class="btn del">{}</button></form>',
-                    base,
-                    c.id,
-                    csrf,
-                    _t("删除", v),
-                )
-            )
-        else:
-            acts.append(
-                format_html(
-                    '<a class="report-link" href="{}comment/{}/report/" rel="nofollow">{}</a>',
-                    base,
-                    c.id,
-                    _t("举报", v),
                 )
             )
         foot = mark_safe("".join(acts))
