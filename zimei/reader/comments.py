@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
 from zimei.articles.models import Article
 from zimei.articles.selectors import ArticleGone, article_get_for_reader
@@ -63,7 +63,7 @@ def _article(request: HttpRequest, article_id: int):
 
 
 @public_page
-@require_GET
+@require_safe
 def comments_box(request: HttpRequest, article_id: int, care: bool = False) -> HttpResponse:
     """The comment box fragment the article page loads (no page around it)."""
     _mark_care(request, care)
@@ -74,7 +74,7 @@ def comments_box(request: HttpRequest, article_id: int, care: bool = False) -> H
 
 
 @public_page
-@require_GET
+@require_safe
 def comments_page(request: HttpRequest, article_id: int, care: bool = False) -> HttpResponse:
     """The comments page: the box with pages, for readers without JavaScript and for deep pages."""
     _mark_care(request, care)
