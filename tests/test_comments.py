@@ -289,3 +289,10 @@ def test_a_reply_to_a_comment_that_is_gone_is_not_posted_as_a_new_one(article):
     )
     assert response.status_code == 400 and "你回复的跟帖已不存在" in response.content.decode()
     assert not Comment.objects.exists()
+
+
+def test_lists_show_how_many_comments_an_article_has(article):
+    post(article, reader(), "列表里应该能看到跟帖数。")
+    for path in (f"{H}/", f"{H}/c/{article.channel.slug}/", f"/zh-hant/u/{article.author_id}/"):
+        html = Client().get(path).content.decode()
+        assert f'href="/{path.split("/")[1]}/a/{article.id}/comments/">1 ' in html, path

@@ -156,3 +156,18 @@ def saved_articles(user: User):
         .select_related("article__author", "article__channel")
         .order_by("-created_at", "-id")
     )
+
+
+def with_comment_counts(articles) -> list[Article]:
+    """`articles` as a list, each with `comment_count` (published comments; 0 when none) from one
+    query: for the article lists (home, channel, author pages), which are cached pages, so a
+    count there may be up to ZIMEI_PAGE_CACHE_SECONDS old."""
+    articles = list(articles)
+    counts = dict(
+        ArticleThread.objects.filter(
+            article_id__in=[a.id for a in articles], comment_count__gt=0
+        ).values_list("article_id", "comment_count")
+    )
+    for a in articles:
+        a.comment_count = counts.get(a.id, 0)
+    return articles
