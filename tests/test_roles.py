@@ -88,6 +88,7 @@ class World:
     pin_id: int  # a hot-list pin
     banned_id: int  # a word in the banned-word lexicon
     override_id: int  # a conversion override (desk:conversion)
+    comment_id: int  # the creator's own comment on the published article (docs/comments.md)
 
 
 def _world() -> World:
@@ -146,6 +147,9 @@ def _world() -> World:
             sample_work="这是代表作的正文，讨论手机芯片的功耗和散热，以及厂商的取舍。" * 3,
         ),
     )
+    from zimei.comments.services import comment_post
+
+    comment = comment_post(article=published, author=owner.user, body="作者自己的跟帖：欢迎讨论。")
     token, _ = token_create(user=owner.user, name="owner's")
     tokens = {role: token_create(user=user)[1] for role, user in users.items() if user is not None}
     upload = SimpleUploadedFile("pic.png", png_bytes(), content_type="image/png")
@@ -167,6 +171,7 @@ def _world() -> World:
         pin_id=HotPin.objects.latest("id").id,
         banned_id=banned.id,
         override_id=override.id,
+        comment_id=comment.id,
     )
 
 
@@ -222,6 +227,45 @@ READER_ROUTES: dict[str, Route] = {
         data=lambda w: {"category": "spam", "note": "广告"},
     ),
     "report-thanks": Route(lambda w: f"a/{w.published.id}/report/thanks/", {"GET": SIGNED_IN_ONLY}),
+    # 跟帖 (docs/comments.md): the box and the comments page are everyone's; writing is signed in.
+    "comments": Route(lambda w: f"a/{w.published.id}/comments/", {"GET": every(200), "POST": every(405)}),
+    "comments-box": Route(
+        lambda w: f"a/{w.published.id}/comments/box/", {"GET": every(200), "POST": every(405)}
+    ),
+    "comment-post": Route(
+        lambda w: f"a/{w.published.id}/comments/post/",
+        {"POST": row(LOGIN, *(REDIRECT,) * 5), "GET": row(LOGIN, *(405,) * 5)},
+        data=lambda w: {"body": "角色矩阵里的一条跟帖。"},
+    ),
+    "article-like": Route(
+        lambda w: f"a/{w.published.id}/like/",
+        {"POST": row(LOGIN, *(REDIRECT,) * 5), "GET": row(LOGIN, *(405,) * 5)},
+        data=lambda w: {"on": "1"},
+    ),
+    "article-save": Route(
+        lambda w: f"a/{w.published.id}/save/",
+        {"POST": row(LOGIN, *(REDIRECT,) * 5), "GET": row(LOGIN, *(405,) * 5)},
+        data=lambda w: {"on": "1"},
+    ),
+    "comment-vote": Route(
+        lambda w: f"comment/{w.comment_id}/vote/",
+        {"POST": row(LOGIN, *(REDIRECT,) * 5), "GET": row(LOGIN, *(405,) * 5)},
+        data=lambda w: {},
+    ),
+    "comment-delete": Route(
+        # Only the commenter (here the creator): anyone else's request is a 404, never a delete.
+        lambda w: f"comment/{w.comment_id}/delete/",
+        {"POST": row(LOGIN, 404, REDIRECT, 404, 404, 404), "GET": row(LOGIN, *(405,) * 5)},
+        data=lambda w: {},
+    ),
+    "comment-report": Route(
+        # 举报 a comment: signed in; the commenter cannot report their own (the form again, 400).
+        lambda w: f"comment/{w.comment_id}/report/",
+        {"GET": SIGNED_IN_ONLY, "POST": row(LOGIN, 200, 400, 200, 200, 200)},
+        data=lambda w: {"category": "abuse", "note": ""},
+    ),
+    "my-comments": Route(lambda w: "me/comments/", {"GET": SIGNED_IN_ONLY}),
+    "my-saved": Route(lambda w: "me/saved/", {"GET": SIGNED_IN_ONLY}),
     "feed-rss": Route(lambda w: "feed/rss.xml", {"GET": every(200)}),
     "feed-atom": Route(lambda w: "feed/atom.xml", {"GET": every(200)}),
     "channel-rss": Route(lambda w: "c/tech/rss.xml", {"GET": every(200)}),
@@ -235,6 +279,13 @@ READER_EXTRA: dict[str, Route] = {
     "article [draft]": Route(lambda w: f"a/{w.draft.id}/", {"GET": every(404)}),
     "article [taken down]": Route(lambda w: f"a/{w.taken_down.id}/", {"GET": every(410)}),
     "article [pending]": Route(lambda w: f"a/{w.pending.id}/", {"GET": every(404)}),
+    "comments-box [taken down]": Route(lambda w: f"a/{w.taken_down.id}/comments/box/", {"GET": every(410)}),
+    "comments [draft]": Route(lambda w: f"a/{w.draft.id}/comments/", {"GET": every(404)}),
+    "comment-post [draft]": Route(
+        lambda w: f"a/{w.draft.id}/comments/post/",
+        {"POST": row(LOGIN, *(404,) * 5)},
+        data=lambda w: {"body": "草稿下的跟帖。"},
+    ),
     "report [draft]": Route(
         lambda w: f"a/{w.draft.id}/report/",
         {"GET": row(LOGIN, *(404,) * 5), "POST": row(LOGIN, *(404,) * 5)},

@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "zimei.search",  # the search index and its backends (docs/search.md)
     "zimei.articles",
     "zimei.moderation",
+    "zimei.comments",  # 跟帖, 顶, 点赞, 收藏 (docs/comments.md)
     "zimei.reader",
     "zimei.studio",
     "zimei.desk",
@@ -380,6 +381,9 @@ ZIMEI_RATE_LIMITS = {
     "token": _rate("token", "10/3600"),  # API tokens made per user
     "share": _rate("share", "30/600"),  # share posts per address (counted or not: distribution/guard.py)
     "image-upload": _rate("image-upload", "60/3600"),  # images uploaded per creator (studio and API)
+    "comment": _rate("comment", "10/600"),  # comments and replies posted per reader (docs/comments.md)
+    "comment-address": _rate("comment-address", "30/600"),  # comments posted per address
+    "react": _rate("react", "300/3600"),  # 顶, 点赞 and 收藏 per reader
 }
 
 # --- security -------------------------------------------------------------------------

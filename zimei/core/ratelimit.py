@@ -62,6 +62,9 @@ MESSAGES = {
     "token": "你创建 API 令牌太频繁了。",
     "share": "这个网络地址分享太频繁了。",
     "image-upload": "你上传图片太频繁了。",
+    "comment": "你跟帖太频繁了。",
+    "comment-address": "这个网络地址跟帖太频繁了。",
+    "react": "你点赞、顶或收藏太频繁了。",
 }
 DEFAULT_MESSAGE = "操作太频繁了。"
 
@@ -357,6 +360,7 @@ FIELD_LABELS = {
     "name": "名称",
     "note": "补充说明",
     "text": "申诉理由",
+    "body": "跟帖内容",
 }
 
 

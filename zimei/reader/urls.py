@@ -4,7 +4,7 @@ from zimei.core.models import SitePage
 from zimei.core.pagecache import public_page
 from zimei.distribution import feeds
 
-from . import reports, views
+from . import comments, reports, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -12,6 +12,17 @@ urlpatterns = [
     path("a/<int:article_id>/", views.article, name="article"),
     path("a/<int:article_id>/report/", reports.report, name="report"),
     path("a/<int:article_id>/report/thanks/", reports.report_thanks, name="report-thanks"),
+    # 跟帖, 顶, 点赞, 收藏 (reader/comments.py, docs/comments.md)
+    path("a/<int:article_id>/comments/", comments.comments_page, name="comments"),
+    path("a/<int:article_id>/comments/box/", comments.comments_box, name="comments-box"),
+    path("a/<int:article_id>/comments/post/", comments.comment_post, name="comment-post"),
+    path("a/<int:article_id>/like/", comments.article_like, name="article-like"),
+    path("a/<int:article_id>/save/", comments.article_save, name="article-save"),
+    path("comment/<int:comment_id>/vote/", comments.comment_vote, name="comment-vote"),
+    path("comment/<int:comment_id>/delete/", comments.comment_delete, name="comment-delete"),
+    path("comment/<int:comment_id>/report/", comments.comment_report, name="comment-report"),
+    path("me/comments/", comments.my_comments, name="my-comments"),
+    path("me/saved/", comments.my_saved, name="my-saved"),
     path("u/<int:creator_id>/", views.author, name="author"),
     path("u/<int:creator_id>/follow/", views.follow, name="follow"),
     path("search/", views.search, name="search"),

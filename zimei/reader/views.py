@@ -23,6 +23,7 @@ from zimei.articles.models import Article
 from zimei.articles.selectors import ArticleGone, article_get_for_reader
 from zimei.channels.models import Channel
 from zimei.channels.selectors import channel_by_slug
+from zimei.comments.selectors import with_comment_counts
 from zimei.conversion.variants import current_variant, ui
 from zimei.core.errors import InputError
 from zimei.core.models import SitePage
@@ -65,8 +66,8 @@ def _sidebar() -> dict:
 @public_page
 def home(request: HttpRequest, care: bool = False) -> HttpResponse:
     _mark_care(request, care)
-    latest = Article.objects.published().for_list().order_by("-published_at")
-    context = {"latest": latest[:PER_PAGE], "channels": channels_ordered(), **_sidebar()}
+    latest = with_comment_counts(Article.objects.published().for_list().order_by("-published_at")[:PER_PAGE])
+    context = {"latest": latest, "channels": channels_ordered(), **_sidebar()}
     return render(request, "reader/home.html", context)
 
 
@@ -78,6 +79,7 @@ def channel(request: HttpRequest, slug: str, care: bool = False) -> HttpResponse
         raise Http404
     qs = Article.objects.published().for_list().filter(channel=ch).order_by("-published_at", "-id")
     page = _page(request, qs)
+    page.object_list = with_comment_counts(page.object_list)
     context = {
         "channel": ch,
         "page": page,
@@ -131,6 +133,7 @@ def author(request: HttpRequest, creator_id: int, care: bool = False) -> HttpRes
         and Follow.objects.filter(follower=request.user, creator=profile).exists()
     )
     page = _page(request, qs)
+    page.object_list = with_comment_counts(page.object_list)
     context = {"author": profile, "page": page, "following": following, **_sidebar()}
     response = render(request, "reader/author.html", context)
     response.zimei_page = page.number  # the page store keeps it as that page only

@@ -7,7 +7,7 @@ from django import template
 from django.utils import timezone
 from django.utils.html import format_html
 
-from zimei.conversion.variants import field_suffix, user_text
+from zimei.conversion.variants import field_suffix, ui, user_text
 
 register = template.Library()
 
@@ -21,11 +21,13 @@ def _fields(context, article) -> tuple[str, str, str]:
 
 @register.simple_tag(takes_context=True)
 def article_item(context, article) -> str:
-    """<li> of an article list: headline, author and time to the minute."""
+    """<li> of an article list: headline, author and time to the minute, and the number of
+    跟帖 when the list's view counted them (`comment_count`, reader/views.py) and there are any."""
     title, pen, base = _fields(context, article)
     when = timezone.localtime(article.published_at)
+    comments = getattr(article, "comment_count", 0)
     return format_html(
-        '<li class="item"><a href="{}a/{}/">{}</a><span class="meta">{} · <time datetime="{}">{}</time>'
+        '<li class="item"><a href="{}a/{}/">{}</a><span class="meta">{} · <time datetime="{}">{}</time>{}'
         "</span></li>",
         base,
         article.id,
@@ -33,7 +35,20 @@ def article_item(context, article) -> str:
         pen,
         when.isoformat(),
         when.strftime("%Y-%m-%d %H:%M"),
+        format_html(
+            ' · <a class="cmt-n" href="{}a/{}/comments/">{} {}</a>',
+            base,
+            article.id,
+            comments,
+            _ui("跟帖", context),
+        )
+        if comments
+        else "",
     )
+
+
+def _ui(text: str, context) -> str:
+    return ui(text, context.get("variant") or "zh-hans")
 
 
 @register.simple_tag(takes_context=True)

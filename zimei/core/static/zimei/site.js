@@ -1,6 +1,6 @@
-// Zimei reader script: the view beacon, share counting and copying the link. Everything works
-// without it except copying to the clipboard (without it, the page's <noscript> image counts
-// the view).
+// Zimei reader script: the view beacon, share counting and copying the link, the comment box.
+// Everything works without it except copying to the clipboard (without it, the page's
+// <noscript> image counts the view and the comment slot links to the comments page).
 (function () {
   "use strict";
   // The view beacon (distribution/beacon.py): an article page says once per page load that it was
@@ -30,6 +30,36 @@
     document.addEventListener("visibilitychange", send);
     document.addEventListener("prerenderingchange", send);
     send();
+  }
+  // The comment box (reader/comments.py): the article page is the same for everyone and
+  // stays cached; its comments, counts and the reader's own 赞/收藏/顶 come from one fragment,
+  // cached per article for anonymous readers, private for signed-in ones. Without JavaScript
+  // the slot's link leads to the comments page.
+  var slot = document.querySelector("[data-comments]");
+  function loadComments() {
+    // no-cache: the browser asks again each time (the page store or front cache answers, and
+    // they are purged when a comment is published or removed), so a new comment shows at once.
+    fetch(slot.getAttribute("data-comments"), { credentials: "same-origin", cache: "no-cache" })
+      .then(function (r) { if (!r.ok) { throw new Error(String(r.status)); } return r.text(); })
+      .then(function (html) {
+        slot.innerHTML = html;  // the box's own heading is #cm-h, as the slot's was
+        var target = location.hash && document.getElementById(location.hash.slice(1));
+        if (target && slot.contains(target)) { target.scrollIntoView(); }
+      })
+      .catch(function () {});
+  }
+  if (slot && window.fetch) {
+    // Asked for when the reader nears the end of the article (or arrives at a comment's
+    // anchor): a reader who never gets there costs no second request.
+    var wanted = /^#(comments|[chp]\d+)$/.test(location.hash);
+    if (wanted || !("IntersectionObserver" in window)) {
+      loadComments();
+    } else {
+      var watch = new IntersectionObserver(function (entries) {
+        if (entries.some(function (e) { return e.isIntersecting; })) { watch.disconnect(); loadComments(); }
+      }, { rootMargin: "800px 0px" });
+      watch.observe(slot);
+    }
   }
   function count(articleId, target) {
     return fetch("/share/" + articleId + "/" + target + "/", { method: "POST", credentials: "omit" })
