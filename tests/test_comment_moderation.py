@@ -79,7 +79,7 @@ def test_the_author_hides_only_on_their_own_article_with_a_reason_the_commenter_
     assert AuditEntry.objects.filter(action="comment.hide", target_id=c.id, reason="与文章无关").exists()
     page = signed_in(commenter).get(f"{H}/me/comments/").content.decode()
     assert "已隐藏" in page and "与文章无关" in page
-    hant = signed_in(commenter).get(f"/zh-hant/me/comments/").content.decode()
+    hant = signed_in(commenter).get("/zh-hant/me/comments/").content.decode()
     assert "與文章無關" in hant  # the reason in the commenter's script
 
 

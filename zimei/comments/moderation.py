@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import Count, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from zimei.accounts.models import User
@@ -35,8 +37,8 @@ from .events import thread_changed
 from .models import (
     ArticleThread,
     Comment,
-    CommentNoticesSeen,
     CommenterStanding,
+    CommentNoticesSeen,
     CommentReport,
 )
 from .services import _leave_public, _make_public
@@ -312,8 +314,6 @@ def comment_queue_reports() -> list[ReportedComment]:
 
 def commenter_get(user_id: int) -> User:
     """The reader whose standing an editor sets (any account), or 404."""
-    from django.shortcuts import get_object_or_404
-
     return get_object_or_404(User, pk=user_id)
 
 
@@ -333,8 +333,6 @@ def comments_for_article_author(article: Article) -> QuerySet[Comment]:
 
 def comment_get_on_own_article(comment_id: int, user: User) -> Comment:
     """A comment on one of the creator's own articles, or 404 (never another creator's)."""
-    from django.http import Http404
-
     comment = (
         Comment.objects.select_related("article__author")
         .filter(id=comment_id, article__author__user=user)
