@@ -154,3 +154,74 @@ def test_a_blocked_reader_is_told_why_and_keeps_their_text(article):
     page = response.content.decode()
     assert response.status_code == 400
     assert "你的账号已被禁止跟帖" in page and "屡次辱骂他人" in page and body in page
+
+
+# --- through HTTP: the studio and the desk ------------------------------------------------
+
+
+def test_the_studio_comments_page_switches_pins_hides_and_通知_counts_new_ones(
+    article, django_capture_on_commit_callbacks
+):
+    author = signed_in(owner(article))
+    commenter = UserFactory(username="热心读者")
+    first = post(article, commenter, "第一条跟帖：散热片是铜的吗？")
+    reply = post(article, UserFactory(username="另一位读者"), "回复：是铝的。", parent=first)
+    assert '新跟帖 <span class="count">2</span>' in author.get(f"{H}/studio/").content.decode()
+    tab = author.get(f"{H}/studio/notices/").content.decode()
+    assert '跟帖 <span class="count unread">2</span>' in tab
+    notices = author.get(f"{H}/studio/notices/comments/").content.decode()
+    assert (
+        notices.count('class="notice-item unread"') == 2 and "回复了" in notices and "第一条跟帖" in notices
+    )
+    assert 'class="count unread"' not in author.get(f"{H}/studio/notices/").content.decode()  # read now
+
+    page = author.get(f"{H}/studio/{article.id}/comments/").content.decode()
+    assert "第一条跟帖" in page and "回复：是铝的。" in page
+    assert "第一条跟帖" in Client().get(f"{H}/a/{article.id}/comments/box/").content.decode()  # cached now
+    with django_capture_on_commit_callbacks(execute=True):  # the purges run on commit
+        response = author.post(f"{H}/studio/comments/{first.id}/pin/", {"pinned": "1"})
+    assert response.status_code == 302
+    box = Client().get(f"{H}/a/{article.id}/comments/box/").content.decode()
+    assert box.index("置顶") < box.index("最新跟帖") and "第一条跟帖" in box.split("最新跟帖")[0]
+
+    bad = author.post(f"{H}/studio/comments/{reply.id}/hide/", {"reason": ""})
+    assert bad.status_code == 400 and "请写明隐藏的理由" in bad.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        author.post(f"{H}/studio/comments/{reply.id}/hide/", {"reason": "答非所问"})
+    assert "回复：是铝的。" not in Client().get(f"{H}/a/{article.id}/comments/box/").content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        author.post(f"{H}/studio/{article.id}/comments/open/", {"open": "0"})
+    assert "作者已关闭这篇文章的跟帖" in Client().get(f"{H}/a/{article.id}/comments/").content.decode()
+    # Another creator reaches none of it.
+    stranger = signed_in(creator().user)
+    assert stranger.get(f"{H}/studio/{article.id}/comments/").status_code == 404
+    assert stranger.post(f"{H}/studio/comments/{first.id}/hide/", {"reason": "x"}).status_code == 404
+
+
+def test_the_desk_queue_decides_held_and_reported_comments_and_sets_standing(article):
+    desk = signed_in(editor())
+    spammer = UserFactory(username="广告读者")
+    mod.commenter_standing_set(user=spammer, actor=editor(), level="hold", reason="刷广告")
+    held = post(article, spammer, "需要编辑先看的一条跟帖。")
+    page = desk.get(f"{H}/desk/comments/").content.decode()
+    assert "需要编辑先看的一条跟帖" in page and "刷广告" in page and "跟帖需审核" in page
+    bad = desk.post(f"{H}/desk/comments/{held.id}/", {"decision": "remove", "reason": ""})
+    assert bad.status_code == 400 and "请写明删除的理由" in bad.content.decode()
+    desk.post(f"{H}/desk/comments/{held.id}/", {"decision": "publish", "reason": ""})
+    assert Comment.objects.get(pk=held.id).status == "published"
+
+    reported = post(article, UserFactory(username="出言不逊的读者"), "一条被举报的跟帖。")
+    services.comment_report_create(comment=reported, reporter=UserFactory(), category="abuse", note="骂人了")
+    tab = desk.get(f"{H}/desk/comments/?tab=reports").content.decode()
+    assert "一条被举报的跟帖" in tab and "辱骂攻击 × 1" in tab and "骂人了" in tab
+    desk.post(f"{H}/desk/comments/{reported.id}/reports/", {"decision": "uphold", "reason": "辱骂他人"})
+    mine = signed_in(reported.author).get(f"{H}/me/comments/").content.decode()
+    assert "编辑删除了这条跟帖，原因：辱骂他人" in mine
+
+    bad = desk.post(
+        f"{H}/desk/commenters/{spammer.id}/standing/", {"level": "block", "reason": "", "tab": "held"}
+    )
+    assert bad.status_code == 400 and "请写明理由" in bad.content.decode()
+    desk.post(f"{H}/desk/commenters/{spammer.id}/standing/", {"level": "normal", "reason": "", "tab": "held"})
+    assert CommenterStanding.objects.get(user=spammer).level == "normal"
