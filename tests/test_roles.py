@@ -153,14 +153,21 @@ def _world() -> World:
     from zimei.comments.services import comment_post
 
     comment = comment_post(article=published, author=owner.user, body="作者自己的跟帖：欢迎讨论。")
-    from zimei.comments.moderation import commenter_standing_set
-    from zimei.comments.services import comment_report_create
+    from zimei.comments.models import Comment, CommentReport
 
+    # Rows as the services leave them (made directly: every test of the module builds its world).
     commenter = UserFactory()
-    reported_comment = comment_post(article=published, author=commenter, body="一条被举报的读者跟帖。")
-    comment_report_create(comment=reported_comment, reporter=UserFactory(), category="abuse", note="")
-    commenter_standing_set(user=commenter, actor=desk, level="hold", reason="先审后发")
-    held_comment = comment_post(article=published, author=commenter, body="一条等待编辑审核的跟帖。")
+    reported_comment = Comment.objects.create(
+        article=published, author=commenter, body="一条被举报的读者跟帖。"
+    )
+    CommentReport.objects.create(comment=reported_comment, reporter=users["reader"], category="abuse")
+    held_comment = Comment.objects.create(
+        article=published,
+        author=commenter,
+        body="一条等待编辑审核的跟帖。",
+        status="held",
+        reasons=["先审后发"],
+    )
     token, _ = token_create(user=owner.user, name="owner's")
     tokens = {role: token_create(user=user)[1] for role, user in users.items() if user is not None}
     upload = SimpleUploadedFile("pic.png", png_bytes(), content_type="image/png")
