@@ -76,7 +76,10 @@ def _is_article_author(article: Article, user: User) -> bool:
 
 
 def _locked(comment: Comment) -> Comment:
-    return Comment.objects.select_for_update().select_related("article__author").get(pk=comment.pk)
+    """The comment's row locked (only it: not the article and author rows it is read with)."""
+    return (
+        Comment.objects.select_for_update(of=("self",)).select_related("article__author").get(pk=comment.pk)
+    )
 
 
 def _copy_back(comment: Comment, locked: Comment) -> None:
@@ -363,6 +366,7 @@ def comment_notices_seen_up_to(user: User) -> int:
     return CommentNoticesSeen.objects.filter(user=user).values_list("last_id", flat=True).first() or 0
 
 
+@transaction.atomic
 def comment_notices_mark_read(*, user: User, last_id: int) -> None:
     """The creator has read the 跟帖 tab up to `last_id` (never moves back)."""
     seen, created = CommentNoticesSeen.objects.get_or_create(user=user, defaults={"last_id": last_id})
