@@ -204,8 +204,13 @@ def test_the_desk_queue_decides_held_and_reported_comments_and_sets_standing(art
     spammer = UserFactory(username="广告读者")
     mod.commenter_standing_set(user=spammer, actor=editor(), level="hold", reason="刷广告")
     held = post(article, spammer, "需要编辑先看的一条跟帖。")
+    repeater = UserFactory()
+    post(article, repeater, "关注我的主页领取免费资料包")
+    repeated = post(article, repeater, "关注我的主页领取免费资料包")  # the spam check's repetition rule
+    assert repeated.status == "held"
     page = desk.get(f"{H}/desk/comments/").content.decode()
     assert "需要编辑先看的一条跟帖" in page and "刷广告" in page and "跟帖需审核" in page
+    assert "你最近已经发过同样的内容" in page  # each held comment with its reasons
     bad = desk.post(f"{H}/desk/comments/{held.id}/", {"decision": "remove", "reason": ""})
     assert bad.status_code == 400 and "请写明删除的理由" in bad.content.decode()
     desk.post(f"{H}/desk/comments/{held.id}/", {"decision": "publish", "reason": ""})
