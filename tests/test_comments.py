@@ -269,3 +269,23 @@ def test_saved_articles_and_own_comments_pages(article):
     response = client.post(f"{H}/comment/{c.id}/delete/", {"next": f"{H}/me/comments/"})
     assert response.status_code == 302
     assert "我自己的跟帖。" not in client.get(f"{H}/me/comments/").content.decode()
+
+
+def test_over_the_limit_the_429_page_keeps_the_text(article, settings):
+    settings.ZIMEI_RATE_LIMITS = {**settings.ZIMEI_RATE_LIMITS, "comment": (1, 600)}
+    client = Client()
+    client.force_login(reader())
+    client.post(f"{H}/a/{article.id}/comments/post/", {"body": "第一条跟帖，关于散热。"})
+    response = client.post(f"{H}/a/{article.id}/comments/post/", {"body": "第二条跟帖，关于封装。"})
+    html = response.content.decode()
+    assert response.status_code == 429 and "你跟帖太频繁了" in html and "第二条跟帖，关于封装。" in html
+
+
+def test_a_reply_to_a_comment_that_is_gone_is_not_posted_as_a_new_one(article):
+    client = Client()
+    client.force_login(reader())
+    response = client.post(
+        f"{H}/a/{article.id}/comments/post/", {"body": "回复一条不存在的跟帖", "parent": "999999"}
+    )
+    assert response.status_code == 400 and "你回复的跟帖已不存在" in response.content.decode()
+    assert not Comment.objects.exists()

@@ -36,6 +36,7 @@ def _context(chromium, live_server, user=None):
     return context
 
 
+@once("what Chromium shows: the services under it run on both passes in tests/test_comments.py")
 def test_readers_comment_reply_and_up_vote_while_the_article_page_stays_cached(live_server, chromium):
     article = published_article(creator(), title="芯片散热的三种办法")
     url = f"{live_server.url}/zh-hans/a/{article.id}/"

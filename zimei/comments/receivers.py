@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from zimei.articles.events import article_left_public
+
 from .events import comment_left_public, comment_published, thread_changed
 from .models import Comment
 from .purge import purge_comments
@@ -22,7 +24,13 @@ def _thread_changed(sender, *, article, **_) -> None:
     _purge_on_commit(article.id)
 
 
+def _article_left(sender, *, article, **_) -> None:
+    # The box of an article that is no longer public answers 410: no stale copy of it stays.
+    _purge_on_commit(article.id)
+
+
 def connect() -> None:
+    article_left_public.connect(_article_left, dispatch_uid="comments.purge.article_left", weak=False)
     comment_published.connect(_comment_changed, dispatch_uid="comments.purge.published", weak=False)
     comment_left_public.connect(_comment_changed, dispatch_uid="comments.purge.left", weak=False)
     thread_changed.connect(_thread_changed, dispatch_uid="comments.purge.thread", weak=False)

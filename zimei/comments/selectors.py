@@ -101,7 +101,10 @@ def comment_box(*, article_id: int, user: User | None = None, page: int = 1) -> 
         if box.page == 1:
             hot = _listed(public.filter(up_count__gte=hot_min())).order_by("-up_count", "-id")
             box.hot = list(hot[:HOT_COUNT])
-            box.pinned = _listed(public.filter(pinned=True)).first()
+            # By the one_pinned_comment partial index (with a status term SQLite would walk
+            # every comment of the article); a pinned comment that left public is unpinned.
+            pinned = _listed(Comment.objects.filter(article_id=article_id, pinned=True)).first()
+            box.pinned = pinned if pinned is not None and pinned.public else None
             shown += box.hot + ([box.pinned] if box.pinned else [])
     _attach_quotes(shown)
     if user is not None and user.is_authenticated:

@@ -104,6 +104,8 @@ def comment_post(request: HttpRequest, article_id: int, care: bool = False) -> H
     errors: dict = {}
     held: Comment | None = None
     try:
+        if raw_parent and parent is None:
+            raise InputError.one("", "你回复的跟帖已不存在")
         comment = services.comment_post(
             article=article, author=request.user, body=body, parent=parent, address=client_address(request)
         )
