@@ -187,8 +187,10 @@ def test_the_studio_comments_page_switches_pins_hides_and_通知_counts_new_ones
     bad = author.post(f"{H}/studio/comments/{reply.id}/hide/", {"reason": ""})
     assert bad.status_code == 400 and "请写明隐藏的理由" in bad.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
-        author.post(f"{H}/studio/comments/{reply.id}/hide/", {"reason": "答非所问"})
+        author.post(f"{H}/studio/comments/{reply.id}/hide/", {"reason": "答非所问<script>alert(1)</script>"})
     assert "回复：是铝的。" not in Client().get(f"{H}/a/{article.id}/comments/box/").content.decode()
+    told = signed_in(reply.author).get(f"{H}/me/comments/").content.decode()
+    assert "答非所问&lt;script&gt;alert(1)&lt;/script&gt;" in told and "<script>alert" not in told
 
     with django_capture_on_commit_callbacks(execute=True):
         author.post(f"{H}/studio/{article.id}/comments/open/", {"open": "0"})
