@@ -89,6 +89,9 @@ class World:
     banned_id: int  # a word in the banned-word lexicon
     override_id: int  # a conversion override (desk:conversion)
     comment_id: int  # the creator's own comment on the published article (docs/comments.md)
+    held_comment_id: int  # a reader's comment held for the desk (their standing is "hold")
+    reported_comment_id: int  # a reader's comment with an open report
+    commenter_id: int  # that reader
 
 
 def _world() -> World:
@@ -150,6 +153,21 @@ def _world() -> World:
     from zimei.comments.services import comment_post
 
     comment = comment_post(article=published, author=owner.user, body="作者自己的跟帖：欢迎讨论。")
+    from zimei.comments.models import Comment, CommentReport
+
+    # Rows as the services leave them (made directly: every test of the module builds its world).
+    commenter = UserFactory()
+    reported_comment = Comment.objects.create(
+        article=published, author=commenter, body="一条被举报的读者跟帖。"
+    )
+    CommentReport.objects.create(comment=reported_comment, reporter=users["reader"], category="abuse")
+    held_comment = Comment.objects.create(
+        article=published,
+        author=commenter,
+        body="一条等待编辑审核的跟帖。",
+        status="held",
+        reasons=["先审后发"],
+    )
     token, _ = token_create(user=owner.user, name="owner's")
     tokens = {role: token_create(user=user)[1] for role, user in users.items() if user is not None}
     upload = SimpleUploadedFile("pic.png", png_bytes(), content_type="image/png")
@@ -172,6 +190,9 @@ def _world() -> World:
         banned_id=banned.id,
         override_id=override.id,
         comment_id=comment.id,
+        held_comment_id=held_comment.id,
+        reported_comment_id=reported_comment.id,
+        commenter_id=commenter.id,
     )
 
 
@@ -399,6 +420,33 @@ STUDIO_ROUTES: dict[str, Route] = {
         {"GET": row(LOGIN, 403, 200, 404, 403, 403), "POST": row(LOGIN, 403, REDIRECT, 404, 403, 403)},
         data=lambda w: {"text": "我已经改正了"},
     ),
+    # 跟帖 on the creator's articles (studio/comments.py): their own only; another creator 404.
+    "studio:comment-notices": Route(lambda w: f"{H}/studio/notices/comments/", {"GET": STUDIO_GET}),
+    "studio:comments": Route(
+        lambda w: f"{H}/studio/{w.published.id}/comments/", {"GET": row(LOGIN, 403, 200, 404, 403, 403)}
+    ),
+    "studio:comments-open": Route(
+        lambda w: f"{H}/studio/{w.published.id}/comments/open/",
+        {"POST": row(LOGIN, 403, REDIRECT, 404, 403, 403), "GET": STUDIO_POST_ONLY_GET},
+        data=lambda w: {"open": "0"},
+    ),
+    "studio:comment-pin": Route(
+        lambda w: f"{H}/studio/comments/{w.reported_comment_id}/pin/",
+        {"POST": row(LOGIN, 403, REDIRECT, 404, 403, 403), "GET": STUDIO_POST_ONLY_GET},
+        data=lambda w: {"pinned": "1"},
+    ),
+    "studio:comment-hide": Route(
+        # The article's author hides a reader's comment; nobody else edits another's comment.
+        lambda w: f"{H}/studio/comments/{w.reported_comment_id}/hide/",
+        {"POST": row(LOGIN, 403, REDIRECT, 404, 403, 403), "GET": STUDIO_POST_ONLY_GET},
+        data=lambda w: {"reason": "与文章无关"},
+    ),
+    "studio:comment-hide [held]": Route(
+        # A held comment is the desk's, not the author's: a 404 for them too.
+        lambda w: f"{H}/studio/comments/{w.held_comment_id}/hide/",
+        {"POST": row(LOGIN, 403, 404, 404, 403, 403)},
+        data=lambda w: {"reason": "与文章无关"},
+    ),
     "studio:token-revoke": Route(
         lambda w: f"{H}/studio/tokens/{w.token.id}/revoke/",
         {"POST": row(LOGIN, 403, REDIRECT, 404, 403, 403), "GET": STUDIO_POST_ONLY_GET},
@@ -460,6 +508,29 @@ DESK_ROUTES: dict[str, Route] = {
         lambda w: f"{H}/desk/queue/appeals/{w.appeal_id}/",
         {"POST": DESK_POST, "GET": DESK_POST_ONLY_GET},
         data=lambda w: {"decision": "deny", "answer": "维持原决定"},
+    ),
+    # The comments queue (desk/comments.py).
+    "desk:comments": Route(lambda w: f"{H}/desk/comments/", {"GET": DESK_GET}),
+    "desk:comments [reports]": Route(lambda w: f"{H}/desk/comments/?tab=reports", {"GET": DESK_GET}),
+    "desk:comment": Route(
+        lambda w: f"{H}/desk/comments/{w.held_comment_id}/",
+        {"POST": DESK_POST, "GET": DESK_POST_ONLY_GET},
+        data=lambda w: {"decision": "publish"},
+    ),
+    "desk:comment [remove]": Route(
+        lambda w: f"{H}/desk/comments/{w.comment_id}/",
+        {"POST": DESK_POST},
+        data=lambda w: {"decision": "remove", "reason": "违反社区规范"},
+    ),
+    "desk:comment-reports": Route(
+        lambda w: f"{H}/desk/comments/{w.reported_comment_id}/reports/",
+        {"POST": DESK_POST, "GET": DESK_POST_ONLY_GET},
+        data=lambda w: {"decision": "uphold", "reason": "辱骂他人"},
+    ),
+    "desk:commenter-standing": Route(
+        lambda w: f"{H}/desk/commenters/{w.commenter_id}/standing/",
+        {"POST": DESK_POST, "GET": DESK_POST_ONLY_GET},
+        data=lambda w: {"level": "block", "reason": "屡次违规", "tab": "reports"},
     ),
     "desk:lexicon": Route(lambda w: f"{H}/desk/lexicon/", {"GET": DESK_GET}),
     "desk:lexicon-add": Route(

@@ -454,6 +454,8 @@ def test_no_policy_violation_on_any_page(live_server, chromium):
             f"/zh-hans/studio/{article.id}/revisions/",
             "/zh-hans/studio/tokens/",
             "/zh-hans/studio/notices/",
+            "/zh-hans/studio/notices/comments/",
+            f"/zh-hans/studio/{article.id}/comments/",
             "/zh-hans/studio/credit/",
             "/zh-hans/studio/level/",
         ],
@@ -474,6 +476,8 @@ def test_no_policy_violation_on_any_page(live_server, chromium):
         desk,
         [
             "/zh-hans/desk/",
+            "/zh-hans/desk/comments/?tab=held",
+            "/zh-hans/desk/comments/?tab=reports",
             "/zh-hans/desk/applications/",
             "/zh-hans/desk/articles/",
             "/zh-hans/desk/creators/",

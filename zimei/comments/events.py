@@ -1,6 +1,6 @@
 """What happens to comments, as signals (sent inside the service's transaction, sender=Comment,
 keyword arguments only). The comments app purges the comment box itself (receivers.py); the
-studio's 通知 and the desk subscribe in their own AppConfig.ready.
+studio's 通知 and the desk read comments with queries (moderation.py).
 """
 
 from __future__ import annotations

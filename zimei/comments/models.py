@@ -194,3 +194,16 @@ class CommenterStanding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.level}"
+
+
+class CommentNoticesSeen(models.Model):
+    """How far a creator has read the 跟帖 tab of 通知: comments on their articles with a
+    larger id are unread (one row per creator, made on their first visit)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    last_id = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.user_id} read up to {self.last_id}"

@@ -4,10 +4,10 @@ author's 通知, the desk) hangs on the signals in events.py.
 
 Reader side (built here): comment_post, comment_delete, comment_vote, article_like_set,
 article_save_set, comment_report_create.
-Creator and desk side (signatures fixed here, built on top): comment_hide, comment_pin,
-comments_set_open, comment_approve, comment_remove, comment_reports_decide,
-commenter_standing_set. They change status through `_leave_public` / `_make_public`, which keep
-the thread's count and send the events.
+Creator and desk side (moderation.py): comment_hide, comment_pin, comments_set_open,
+comment_approve, comment_remove, comment_reports_decide, commenter_standing_set. They change
+status through `_leave_public` / `_make_public`, which keep the thread's count and send the
+events.
 """
 
 from __future__ import annotations
@@ -296,43 +296,7 @@ def comment_report_create(*, comment: Comment, reporter: User, category: str, no
     return CommentReport.objects.create(comment=comment, reporter=reporter, category=category, note=note)
 
 
-# --- creator and desk side (signatures; built on top of this app) -----------------------------
-
-
-def comment_hide(*, comment: Comment, actor: User, reason: str) -> None:
-    """The article's author hides a comment on their own article, with a reason the commenter
-    sees (`_leave_public(status=HIDDEN)`, audited)."""
-    raise NotImplementedError
-
-
-def comment_pin(*, comment: Comment, actor: User, pinned: bool = True) -> None:
-    """The article's author pins one published comment (unpins the one before; the
-    one_pinned_comment constraint keeps it to one); sends thread_changed."""
-    raise NotImplementedError
-
-
-def comments_set_open(*, article: Article, actor: User, open: bool) -> None:
-    """The article's author or an editor turns comments on or off (ArticleThread.comments_open,
-    closed_by, closed_at); sends thread_changed."""
-    raise NotImplementedError
-
-
-def comment_approve(*, comment: Comment, actor: User) -> None:
-    """An editor publishes a held comment (`_make_public`, audited)."""
-    raise NotImplementedError
-
-
-def comment_remove(*, comment: Comment, actor: User, reason: str) -> None:
-    """An editor removes a comment with a reason the commenter sees (`_leave_public(status=
-    REMOVED)`, audited)."""
-    raise NotImplementedError
-
-
-def comment_reports_decide(*, comment: Comment, actor: User, uphold: bool, reason: str) -> None:
-    """An editor decides every open report on a comment at once; upheld removes it."""
-    raise NotImplementedError
-
-
-def commenter_standing_set(*, user: User, actor: User, level: str, reason: str) -> CommenterStanding:
-    """An editor sets a reader's commenting standing (normal, hold, block), audited."""
-    raise NotImplementedError
+# --- creator and desk side -------------------------------------------------------------------
+# comment_hide, comment_pin, comments_set_open, comment_approve, comment_remove,
+# comment_reports_decide and commenter_standing_set are in moderation.py (they use
+# _make_public / _leave_public above).

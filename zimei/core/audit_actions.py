@@ -33,3 +33,12 @@ class AuditAction(models.TextChoices):
     APPEAL_DENY = "appeal.deny", "驳回申诉"
     CONVERSION_OVERRIDE_ADD = "conversion.override_add", "转换词表：添加"
     CONVERSION_OVERRIDE_REMOVE = "conversion.override_remove", "转换词表：删除"
+    # 跟帖 (docs/comments.md): the article's author hides; editors decide the comments queue.
+    COMMENT_HIDE = "comment.hide", "跟帖：作者隐藏"
+    COMMENT_APPROVE = "comment.approve", "跟帖：审核通过"
+    COMMENT_REMOVE = "comment.remove", "跟帖：删除"
+    COMMENT_REPORT_UPHOLD = "comment_report.uphold", "跟帖举报成立"
+    COMMENT_REPORT_DISMISS = "comment_report.dismiss", "跟帖举报不成立"
+    COMMENTS_CLOSE = "comments.close", "关闭跟帖"
+    COMMENTS_OPEN = "comments.open", "开启跟帖"
+    COMMENTER_STANDING = "commenter.standing", "跟帖权限"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import conversion, lexicon, queue, search, views
+from . import comments, conversion, lexicon, queue, search, views
 
 app_name = "desk"
 urlpatterns = [
@@ -32,4 +32,9 @@ urlpatterns = [
     path("queue/articles/<int:pk>/", queue.article_decide, name="queue-article"),
     path("queue/articles/<int:pk>/reports/", queue.reports_decide_view, name="queue-reports"),
     path("queue/appeals/<int:pk>/", queue.appeal_decide_view, name="queue-appeal"),
+    # The comments queue: held and reported comments, commenters' standing (desk/comments.py).
+    path("comments/", comments.comments_queue, name="comments"),
+    path("comments/<int:pk>/", comments.comment_decide, name="comment"),
+    path("comments/<int:pk>/reports/", comments.comment_reports_decide, name="comment-reports"),
+    path("commenters/<int:pk>/standing/", comments.standing_set, name="commenter-standing"),
 ]

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from zimei.articles.models import Article
+from zimei.comments.moderation import comment_notices_unread
 from zimei.conversion.variants import current_variant, ui, ui_errors
 from zimei.core.errors import InputError, NotAllowed
 from zimei.moderation import services as rules
@@ -26,6 +27,7 @@ def notices(request: HttpRequest) -> HttpResponse:
     context = {
         "notices": notices_for_creator(request.user),
         "appeals": Appeal.objects.filter(creator=request.user).select_related("article", "decision")[:50],
+        "comment_unread": comment_notices_unread(request.user),
     }
     return render(request, "studio/notices.html", context)
 

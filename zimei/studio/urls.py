@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import moderation, tokens, views
+from . import comments, moderation, tokens, views
 
 app_name = "studio"
 urlpatterns = [
@@ -20,6 +20,12 @@ urlpatterns = [
     path("notices/", moderation.notices, name="notices"),
     path("notices/<int:decision_id>/appeal/", moderation.appeal, name="appeal"),
     path("credit/", moderation.credit, name="credit"),
+    # 跟帖 on the creator's articles (studio/comments.py).
+    path("notices/comments/", comments.comment_notices, name="comment-notices"),
+    path("<int:pk>/comments/", comments.comments, name="comments"),
+    path("<int:pk>/comments/open/", comments.comments_open, name="comments-open"),
+    path("comments/<int:comment_id>/pin/", comments.comment_pin, name="comment-pin"),
+    path("comments/<int:comment_id>/hide/", comments.comment_hide, name="comment-hide"),
     path("level/", views.my_level, name="level"),
     path("tokens/<int:pk>/revoke/", tokens.token_revoke_view, name="token-revoke"),
 ]

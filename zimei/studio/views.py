@@ -33,6 +33,7 @@ from zimei.articles.services import (
     upload_from,
 )
 from zimei.channels.models import Channel
+from zimei.comments.moderation import comment_notices_unread
 from zimei.conversion.flags import article_flags, decided, variant_label
 from zimei.conversion.overrides import overrides_applied
 from zimei.conversion.variants import (
@@ -170,6 +171,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "profile": request.user.creator_profile,
         # The editor's reason for each rejected / sent back / taken-down article on this page.
         "decisions": latest_reasons([a.id for a in page.object_list]),
+        "comment_unread": comment_notices_unread(request.user),
     }
     return render(request, "studio/dashboard.html", context)
 
