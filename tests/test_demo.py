@@ -151,6 +151,18 @@ def test_demo_fill_builds_a_small_demo_site_through_the_services():
     assert profiles.count() == 12 and all(p.tagline and p.pen_name for p in profiles)
     assert profiles.aggregate(n=Sum("article_count"))["n"] == 14
 
+    # 跟帖 on the two hottest articles, all published (none held by the spam check or the
+    # repetition rule), with a two-level reply, 顶 enough for 热门跟帖, a like and a save.
+    from zimei.comments.models import ArticleSave, ArticleThread, Comment
+
+    comments = Comment.objects.all()
+    assert comments.count() == 9 and set(comments.values_list("status", flat=True)) == {"published"}
+    counts = ArticleThread.objects.order_by("-comment_count").values_list("comment_count", flat=True)
+    assert list(counts) == [6, 3]
+    assert comments.filter(parent__parent__isnull=False).exists()
+    assert comments.order_by("-up_count").first().up_count == 3
+    assert ArticleSave.objects.filter(user=reader).count() == 2
+
 
 @pytest.mark.django_db
 def test_demo_fill_a_second_time_adds_nothing():

@@ -32,6 +32,7 @@ from zimei.articles.services import (
     image_create,
 )
 from zimei.channels.models import Channel
+from zimei.comments.services import article_like_set, article_save_set, comment_post, comment_vote
 from zimei.distribution.creator_index import creator_index_recompute_all
 from zimei.distribution.creators import creators_counts_refresh
 from zimei.distribution.hot import rebuilt_log
@@ -47,11 +48,29 @@ DEMO_DRAFTS = 3
 DEMO_PASSWORD = "zimei-demo"
 # (username, what it is for): printed by `zimei demo`.
 DEMO_LOGINS: list[tuple[str, str]] = [
-    ("reader", "读者 reader: follows creators, can apply to become a creator"),
+    ("reader", "读者 reader: follows creators, comments (跟帖), can apply to become a creator"),
     ("creator", "创作者 creator: the studio, with published articles and drafts"),
     ("editor", "编辑 editor: the desk (a pending creator application and a held article)"),
 ]
 APPLICANT = "applicant"
+# 跟帖 on the two hottest demo articles (ours, written for the demo): (who, text, index of the
+# comment it replies to or None). Reader 0 is `reader`; 1-3 are extra demo readers, who also
+# 顶 the first comment. Each text once: the repetition rule would hold a second copy.
+DEMO_COMMENTS: list[list[tuple[int, str, int | None]]] = [
+    [
+        (1, "写得很清楚，尤其是后半部分的数字，先收藏了，周末再仔细看一遍。", None),
+        (2, "请问文中说的做法，普通家庭现在就能用上吗？还是要再等几年？", None),
+        (3, "能用上，我家去年就换了，电费每个月确实少了一些，就是一开始要花点时间适应。", 1),
+        (2, "谢谢分享经验，回头我也去问问小区物业能不能装。", 2),
+        (0, "标题说得有点满，正文其实讲得更谨慎，建议作者把标题也改得准确一些。", None),
+        (3, "支持作者继续跟进这个话题，希望下一篇能多讲讲各地的差别。", None),
+    ],
+    [
+        (1, "这篇的图表很直观，已经转给家里的老人看了。", None),
+        (0, "想知道文中的数据是从哪里来的，能不能在文末列一下出处？", None),
+        (2, "同问，最好能附上原始报告的链接。", 1),
+    ],
+]
 
 
 @dataclass(frozen=True)
@@ -181,6 +200,23 @@ class DemoConflict(Exception):
     """The database has accounts with the demo's user names but no demo content."""
 
 
+def _comments(articles: list[Article], reader: User) -> None:
+    """A few 跟帖 on the hottest articles (`articles`, hottest first), with a reply chain (盖楼),
+    顶 enough for 热门跟帖, a like and a save, through the services a reader's browser calls."""
+    readers = [reader] + [
+        user_create(username=f"reader{n}", password=DEMO_PASSWORD, role=User.Role.READER) for n in (2, 3, 4)
+    ]
+    for article, thread in zip(articles, DEMO_COMMENTS, strict=False):
+        posted = []
+        for who, text, parent in thread:
+            reply_to = posted[parent] if parent is not None else None
+            posted.append(comment_post(article=article, author=readers[who], body=text, parent=reply_to))
+        for voter in readers[1:]:
+            comment_vote(comment=posted[0], user=voter)
+        article_like_set(article=article, user=reader)
+        article_save_set(article=article, user=reader)
+
+
 def demo_fill(
     *,
     articles: int = DEMO_ARTICLES,
@@ -199,9 +235,9 @@ def demo_fill(
     if demo_is_filled():
         return DemoResult(False, 0, 0, time.monotonic() - started)
     taken = sorted(
-        User.objects.filter(username__in=["editor", "reader", "creator", APPLICANT]).values_list(
-            "username", flat=True
-        )
+        User.objects.filter(
+            username__in=["editor", "reader", "reader2", "reader3", "reader4", "creator", APPLICANT]
+        ).values_list("username", flat=True)
     )
     if taken:
         raise DemoConflict(
@@ -253,5 +289,6 @@ def demo_fill(
         _application(applicant)
         for p in profiles[1:4]:
             follow_set(user=reader, creator=p, following=True)
+        _comments([a for a, _ in sorted(published, key=lambda pair: -pair[0].hot_log)], reader)
         creator_index_recompute_all()  # levels and badges for the demo authors (daily afterwards)
     return DemoResult(True, len(published), len(profiles), time.monotonic() - started)
