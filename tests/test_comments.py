@@ -259,6 +259,24 @@ def test_a_reply_shows_the_stacked_quote_and_a_gone_one(article):
     assert html.count('class="quote"') >= 3 and "该跟帖已删除" in html and "二楼补充一点。" in html
 
 
+def test_comments_read_in_the_pages_script_and_links_stay_as_typed(article):
+    # A Simplified comment on /zh-hant/ and /zh-hk/ reads in Traditional (as the article does),
+    # a Traditional reply on /zh-hans/ in Simplified, quotes too; the URL is never converted,
+    # and the commenter's own page shows exactly what was typed.
+    a, b = reader(), reader()
+    first = post(article, a, "这个软件的数据线质量很好 https://example.org/Gai_Ban")
+    post(article, b, "這個軟體的記憶體不夠用。", parent=first)
+    hant = Client().get(f"/zh-hant/a/{article.id}/comments/").content.decode()
+    assert "這個軟體的資料線" in hant and "https://example.org/Gai_Ban" in hant
+    hk = Client().get(f"/zh-hk/a/{article.id}/comments/").content.decode()
+    assert "這個軟件的數據線" in hk
+    hans = Client().get(f"{H}/a/{article.id}/comments/").content.decode()
+    assert "这个软件的内存不够用。" in hans and "这个软件的数据线质量很好" in hans
+    mine = Client()
+    mine.force_login(b)
+    assert "這個軟體的記憶體不夠用。" in mine.get(f"{H}/me/comments/").content.decode()
+
+
 def test_saved_articles_and_own_comments_pages(article):
     who = reader()
     client = Client()

@@ -46,7 +46,7 @@ def _quotes(c: Comment, v: str) -> SafeString:
                     floor,
                     _t("楼", v),
                     q.author.username,
-                    body_html(q.body, links_live=q.links_live),
+                    body_html(q.body, links_live=q.links_live, variant=v),
                 )
             )
         else:
@@ -75,7 +75,8 @@ def comment_item(context, c: Comment, anchor: str = "c") -> SafeString:
         format_html(' <span class="tag">{}</span>', _t("置顶", v)) if c.pinned else "",
         _when(c),
     )
-    text = format_html('<div class="cmt-body">{}</div>', body_html(c.body, links_live=c.links_live))
+    words = body_html(c.body, links_live=c.links_live, variant=v)
+    text = format_html('<div class="cmt-body">{}</div>', words)
     if user is not None and user.is_authenticated:
         csrf = format_html(
             '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
