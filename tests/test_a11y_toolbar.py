@@ -106,7 +106,9 @@ def test_toolbar_by_keyboard_and_care_read_aloud(live_server, chromium, article)
         # Read-aloud: the whole article (title first) in Taiwan's Chinese, then the touched paragraph.
         tools.get_by_role("button", name="朗讀全文").click()
         spoken = page.evaluate("window.__spoken")
-        assert spoken[0]["lang"] == "zh-TW" and spoken[0]["text"] == "人工智慧晶片大戰：誰的軟體生態更強？", spoken
+        assert spoken[0]["lang"] == "zh-TW" and spoken[0]["text"] == "人工智慧晶片大戰：誰的軟體生態更強？", (
+            spoken
+        )
         tools.get_by_role("button", name="停止").click()
         tools.get_by_role("button", name="點讀").click()
         assert tools.get_by_role("button", name="點讀").get_attribute("aria-pressed") == "true"
@@ -114,7 +116,9 @@ def test_toolbar_by_keyboard_and_care_read_aloud(live_server, chromium, article)
         second = page.locator(".post-body p").nth(1)
         second.click()
         last = page.evaluate("window.__spoken.at(-1)")
-        assert last["text"] == second.inner_text() and last["lang"] == "zh-TW" and abs(last["rate"] - 1.3) < 0.01
+        assert (
+            last["text"] == second.inner_text() and last["lang"] == "zh-TW" and abs(last["rate"] - 1.3) < 0.01
+        )
         screenshot(page, "care-article-phone-read-tools")
         voices = page.evaluate("speechSynthesis.getVoices().length")
         print(f"speechSynthesis voices in this Chromium: {voices}")

@@ -41,10 +41,13 @@ def variant(request: HttpRequest) -> dict:
 def care_mode(request: HttpRequest) -> bool:
     """Whether the page is in care mode: reader views say so (`request.care`); a page no view
     claimed (404, 429, 503, a 500) is in care mode when its URL is under /<variant>/care/;
-    accounts pages when they were linked from a care page (?care=1)."""
+    accounts pages when they were linked from a care page (?care=1) or lead back to one (?next=)."""
     care = getattr(request, "care", None)
     if care is not None:
         return bool(care)
     if split(request.path)[1]:
         return True
-    return request.path_info.split("/", 3)[2:3] == ["accounts"] and request.GET.get("care") == "1"
+    if request.path_info.split("/", 3)[2:3] != ["accounts"]:
+        return False
+    # Sent to sign in from a care page (a report, a follow): the next page is a care page.
+    return request.GET.get("care") == "1" or split(request.GET.get("next", ""))[1]
