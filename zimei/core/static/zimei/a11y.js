@@ -78,6 +78,8 @@
   function speakAt(i) {
     if (i >= speaker.queue.length) { stop(); return; }
     speaker.i = i;
+    if (speaker.current) { speaker.current = null; synth.cancel(); }  // a restart (a new speed)
+    if (speaker.paused || synth.paused) { synth.resume(); }  // a paused synthesiser would hold the next one
     var el = speaker.queue[i];
     mark(el);
     var u = new SpeechSynthesisUtterance(el.textContent.replace(/\s+/g, " ").trim());
@@ -104,6 +106,7 @@
     speaker.note = "";
     if (list.length) { speakAt(0); }
   }
+  // Pause or resume; with nothing being read (the Alt+Shift+R shortcut), read the whole page.
   function pause() {
     if (!speaker.current) { play(wholePage()); return; }
     if (speaker.paused) { synth.resume(); } else { synth.pause(); }
@@ -235,7 +238,7 @@
           b.setAttribute("aria-expanded", String(!help.hidden));
         }
         else if (r === "play") { play(wholePage()); }
-        else if (r === "pause") { pause(); }
+        else if (r === "pause") { if (speaker.current) { pause(); } }
         else if (r === "stop") { stop(); }
         else if (r === "point") { speaker.point = !speaker.point; speaker.note = ""; sync(); }
         return;
