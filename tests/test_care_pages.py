@@ -61,3 +61,17 @@ def test_footer_pages_switch_to_their_own_care_version(client):
     about = client.get("/zh-hans/about/").content.decode()
     assert '<a class="care-enter" href="/zh-hans/care/about/">' in about
     assert _care(client.get("/zh-hans/care/about/").content.decode())
+
+
+def test_a_reader_signing_in_and_out_from_care_mode_stays_in_it(client):
+    from .factories import UserFactory
+
+    reader = UserFactory()
+    signed_in = client.post(
+        "/zh-hans/accounts/login/?care=1", {"username": reader.username, "password": "correct-horse-battery"}
+    )
+    assert signed_in.status_code == 302 and signed_in["Location"] == "/zh-hans/care/"
+    home = client.get("/zh-hans/care/").content.decode()
+    assert 'action="/zh-hans/accounts/logout/?care=1"' in home
+    signed_out = client.post("/zh-hans/accounts/logout/?care=1")
+    assert signed_out["Location"] == "/zh-hans/care/"
