@@ -8,6 +8,7 @@ real one) and checks the utterance's text and language."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from .browser import screenshot
 from .factories import creator, published_article
@@ -55,10 +56,12 @@ def test_toolbar_by_keyboard_and_care_read_aloud(live_server, chromium, article)
         bar = page.locator("#a11y-bar")
         assert opener.inner_text() == "無障礙瀏覽" and bar.is_hidden()
 
-        # Keyboard: focus the header's 無障礙瀏覽, Enter opens the toolbar and moves focus into it.
+        # Keyboard: focus the header's 無障礙瀏覽, Enter opens the toolbar (its markup is fetched
+        # the first time) and moves focus into it.
         opener.focus()
         page.keyboard.press("Enter")
-        assert bar.is_visible() and opener.get_attribute("aria-expanded") == "true"
+        expect(bar).to_be_visible()
+        expect(opener).to_have_attribute("aria-expanded", "true")
         assert page.evaluate("document.getElementById('a11y-bar').contains(document.activeElement)")
         # Focus is on 缩小, the first control; Tab to 放大 and press it twice: 150 %.
         page.keyboard.press("Tab")
@@ -82,6 +85,7 @@ def test_toolbar_by_keyboard_and_care_read_aloud(live_server, chromium, article)
         assert page.evaluate("document.documentElement.style.zoom") == "1.5"
         assert page.evaluate("document.documentElement.classList.contains('a11y-contrast')")
         opener.click()
+        expect(bar).to_be_visible()
         bar.get_by_role("button", name="重置").click()
         assert page.evaluate("document.documentElement.style.zoom") == ""
         page.keyboard.press("Escape")

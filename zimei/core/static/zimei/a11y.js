@@ -91,7 +91,7 @@
     u.onerror = function (e) {
       if (speaker.current !== u || e.error === "interrupted" || e.error === "canceled") { return; }
       stop();
-      speaker.note = bar ? bar.getAttribute("data-no-voice") : "";
+      speaker.note = "no-voice";
       sync();
     };
     speaker.current = u;
@@ -123,7 +123,6 @@
 
   // ---- the controls ----
   function sync() {
-    if (!bar) { return; }
     var pct = Math.round(state.zoom * 100) + "%";
     document.querySelectorAll(".zoom-now").forEach(function (o) { o.textContent = pct; });
     document.querySelectorAll("[data-scheme]").forEach(function (b) {
@@ -142,9 +141,12 @@
     document.querySelectorAll('[data-read="pause"]').forEach(function (b) { b.setAttribute("aria-pressed", String(speaker.paused)); });
     document.querySelectorAll('[data-read="point"]').forEach(function (b) { b.setAttribute("aria-pressed", String(speaker.point)); });
     document.querySelectorAll('[data-read="rate"]').forEach(function (s) { s.value = String(state.rate); });
-    var status = speaker.note || (speaker.current ? bar.getAttribute(speaker.paused ? "data-paused" : "data-reading") : "") ||
-      (speaker.point ? bar.getAttribute("data-point-hint") : "");
-    document.querySelectorAll(".read-status").forEach(function (s) { if (s.textContent !== status) { s.textContent = status; } });
+    // What the reader is told, in the page's script (the strings are on each set of controls).
+    var key = speaker.note || (speaker.current ? (speaker.paused ? "paused" : "reading") : (speaker.point ? "point-hint" : ""));
+    document.querySelectorAll(".read-status").forEach(function (s) {
+      var text = key ? s.closest(".read-controls").getAttribute("data-" + key) : "";
+      if (s.textContent !== text) { s.textContent = text; }
+    });
     root.classList.toggle("a11y-point", speaker.point);
     guide(state.guide);
   }
@@ -186,6 +188,35 @@
     }
   }
 
+  // The toolbar's markup is fetched the first time it is opened (the pages stay as light as they
+  // were); if that fails the link goes where it goes without JavaScript, the statement page.
+  function withBar(then) {
+    var opener = document.getElementById("a11y-open");
+    if (bar || !opener) { if (bar) { then(); } return; }
+    if (!window.fetch || !opener.getAttribute("data-toolbar")) { location.href = opener.href; return; }
+    fetch(opener.getAttribute("data-toolbar"), { credentials: "omit" })
+      .then(function (r) { if (!r.ok) { throw new Error(String(r.status)); } return r.text(); })
+      .then(function (html) {
+        if (bar) { then(); return; }
+        var t = document.createElement("template");
+        t.innerHTML = html;
+        var section = t.content.querySelector("#a11y-bar");
+        if (!section) { throw new Error("no toolbar"); }
+        var header = document.querySelector("body > header");
+        if (header) { header.after(section); } else { document.body.prepend(section); }
+        bar = section;
+        showReadControls();
+        sync();
+        then();
+      })
+      .catch(function () { location.href = opener.href; });
+  }
+  function showReadControls() {
+    if (synth && window.SpeechSynthesisUtterance) {
+      document.querySelectorAll(".read-controls").forEach(function (g) { g.hidden = false; });
+    }
+  }
+
   function setOpen(open, focus) {
     var opener = document.getElementById("a11y-open");
     bar.hidden = !open;
@@ -201,24 +232,22 @@
     }
   }
 
+  function toggle() { withBar(function () { setOpen(bar.hidden, true); }); }
+
   function init() {
-    bar = document.getElementById("a11y-bar");
-    if (!bar) { return; }
     var opener = document.getElementById("a11y-open");
     if (opener) {
       // Without JavaScript this is the link to the statement page (also in the toolbar and the footer).
       opener.setAttribute("role", "button");
       opener.setAttribute("aria-expanded", "false");
-      opener.addEventListener("click", function (e) { e.preventDefault(); setOpen(bar.hidden, true); });
+      opener.addEventListener("click", function (e) { e.preventDefault(); toggle(); });
       opener.addEventListener("keydown", function (e) {
-        if (e.key === " ") { e.preventDefault(); setOpen(bar.hidden, true); }
+        if (e.key === " ") { e.preventDefault(); toggle(); }
       });
     }
-    if (state.open) { setOpen(true, false); }
+    if (state.open) { withBar(function () { setOpen(true, false); }); }
     document.querySelectorAll(".text-size").forEach(function (g) { g.hidden = !care; });
-    if (synth && window.SpeechSynthesisUtterance) {
-      document.querySelectorAll(".read-controls").forEach(function (g) { g.hidden = false; });
-    }
+    showReadControls();
 
     document.addEventListener("click", function (e) {
       var t = e.target.closest ? e.target : e.target.parentElement;
@@ -256,14 +285,14 @@
       }
     });
     document.addEventListener("keydown", function (e) {
-      if (e.key === "Escape" && !bar.hidden) {
+      if (e.key === "Escape" && bar && !bar.hidden) {
         if (bar.contains(document.activeElement) || document.activeElement === document.body ||
             document.activeElement === opener) { setOpen(false, true); }
         return;
       }
       if (!e.altKey || !e.shiftKey || e.ctrlKey || e.metaKey) { return; }
       var act = {
-        KeyA: function () { setOpen(bar.hidden, true); },
+        KeyA: toggle,
         Equal: function () { zoomBy(1); }, NumpadAdd: function () { zoomBy(1); },
         Minus: function () { zoomBy(-1); }, NumpadSubtract: function () { zoomBy(-1); },
         KeyC: function () { change("scheme", SCHEMES[(SCHEMES.indexOf(state.scheme) + 1) % SCHEMES.length]); },
