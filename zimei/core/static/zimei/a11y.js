@@ -205,6 +205,7 @@
         var header = document.querySelector("body > header");
         if (header) { header.after(section); } else { document.body.prepend(section); }
         bar = section;
+        opener.setAttribute("aria-controls", "a11y-bar");  // only once it exists (an IDREF to nothing is an error)
         showReadControls();
         sync();
         then();
