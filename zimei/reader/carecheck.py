@@ -24,7 +24,7 @@ MIN_TARGET = 60.0
 WIDTHS = {"phone": (390, 844), "desktop": (1280, 900)}
 CHROMIUM = "/usr/bin/chromium"
 
-CHECKS = ("care", "text", "range", "line", "contrast", "targets", "fixed", "popups", "read", "entry")
+CHECKS = ("care", "text", "range", "line", "contrast", "targets", "fixed", "popups", "read", "first", "entry")
 HEADINGS = {
     "care": "care styles",
     "text": "min text px",
@@ -35,6 +35,7 @@ HEADINGS = {
     "fixed": "fixed",
     "popups": "pop-ups",
     "read": "read-aloud",
+    "first": "before 1st para",
     "entry": "care entry",
 }
 
@@ -118,6 +119,16 @@ MEASURE = r"""
   out.read = !!read && visible(read) && ["play", "pause", "stop", "rate"].every(
     (k) => { const c = read.querySelector(`[data-read="${k}"]`); return c && visible(c); });
   out.article = !!document.querySelector("article.post");
+  // What is drawn above the article's first paragraph besides the title and the reading tools.
+  out.before = [];
+  const first = document.querySelector("article .post-body p");
+  if (first) {
+    const top = first.getBoundingClientRect().top;
+    for (const el of document.querySelectorAll("article.post > *")) {
+      if (el.matches(".post-title,.care-tools,.post-body") || !visible(el)) continue;
+      if (el.getBoundingClientRect().top < top) out.before.push(el.className || el.tagName.toLowerCase());
+    }
+  }
   return out;
 }
 """
@@ -269,6 +280,9 @@ def measure(browser, base: str, pages: list[tuple[str, str]], widths: list[str])
                     ),
                     "popups": (popups == 0, str(popups)),
                     "read": (m["read"], "yes" if m["read"] else "no") if name == "article" else (None, "—"),
+                    "first": (not m["before"], "title, tools" if not m["before"] else ", ".join(m["before"]))
+                    if name == "article"
+                    else (None, "—"),
                     "entry": (entries[path], "yes" if entries[path] else "no"),
                 }
                 yield res

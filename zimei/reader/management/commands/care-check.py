@@ -18,7 +18,8 @@ class Command(BaseCommand):
         "measure it: smallest text (>= 24px = 18pt) and body text, the text-size control's range "
         "(>= 5 sizes, up to >= 40px = 30pt), line height of paragraphs (>= 1.3), contrast of "
         "every text node (>= 4.5:1), every target (>= 60x60 px), fixed or sticky elements (none), "
-        "pop-ups (none), read-aloud on articles, and the care entry on the page's standard "
+        "pop-ups (none), read-aloud on articles, nothing but the title and the reading tools above "
+        "an article's first paragraph, and the care entry on the page's standard "
         "version. Prints a table (page x check, with the measured figure; failures marked ✗) and "
         "exits 1 when one falls short. Without --url it serves this site's database itself."
     )
