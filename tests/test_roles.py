@@ -230,6 +230,8 @@ READER_ROUTES: dict[str, Route] = {
         data=lambda w: {"follow": "1"},
     ),
     "accessibility": Route(lambda w: "accessibility/", {"GET": every(200)}),
+    # The 无障碍 toolbar's markup, fetched by a11y.js: the same for everyone.
+    "a11y-toolbar": Route(lambda w: "a11y/", {"GET": every(200), "POST": every(405)}),
     # The footer's pages (关于我们 …): public reads, edited only in the admin.
     **{
         f"page-{slug}": Route(lambda w, slug=slug: f"{slug}/", {"GET": every(200), "POST": every(405)})

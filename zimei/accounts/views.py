@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from zimei.accounts.models import CreatorApplication
 from zimei.accounts.services import creator_application_submit, user_register
 from zimei.channels.models import Channel
+from zimei.conversion.context_processors import care_mode
 from zimei.conversion.variants import current_variant, ui, ui_errors
 from zimei.core.errors import InputError
 from zimei.core.ratelimit import client_address, rate_check, rate_count
@@ -23,8 +24,9 @@ from .forms import APPLICATION_FIELDS, LoginForm, application_input, typed
 REGISTER_FIELDS = ("username",)  # passwords are never sent back into the form
 
 
-def _home() -> str:
-    return f"/{current_variant()}/"
+def _home(request: HttpRequest) -> str:
+    # A reader who came from care mode (?care=1) lands on the care home page.
+    return f"/{current_variant()}/care/" if care_mode(request) else f"/{current_variant()}/"
 
 
 class LoginPage(LoginView):
@@ -40,19 +42,19 @@ class LoginPage(LoginView):
             return f"/{current_variant()}/desk/"
         if user.is_authenticated and user.is_creator:
             return f"/{current_variant()}/studio/"
-        return _home()
+        return _home(self.request)
 
 
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
     logout(request)
-    return HttpResponseRedirect(_home())
+    return HttpResponseRedirect(_home(request))
 
 
 def register(request: HttpRequest) -> HttpResponse:
     nxt = safe_next(request, request.POST.get("next") or request.GET.get("next"))
     if request.user.is_authenticated:
-        return HttpResponseRedirect(nxt or _home())
+        return HttpResponseRedirect(nxt or _home(request))
     context: dict = {"next": nxt, "values": {}, "errors": {}}
     if request.method == "POST":
         rate_check("register", client_address(request))
@@ -68,7 +70,7 @@ def register(request: HttpRequest) -> HttpResponse:
             rate_count("register", client_address(request))
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, ui("注册成功，欢迎来到自媒", current_variant()))
-            return HttpResponseRedirect(nxt or _home())
+            return HttpResponseRedirect(nxt or _home(request))
     return render(request, "accounts/register.html", context)
 
 

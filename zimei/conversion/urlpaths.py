@@ -36,5 +36,18 @@ def with_variant(path: str, variant: str) -> str:
 def with_care(path: str, variant: str, care: bool) -> str:
     _, _, rest = split(path)
     # Only reader pages have a care version; anything else goes to the care home page.
-    reader_page = rest == "" or rest.startswith(("a/", "c/", "u/", "search/", "accessibility/"))
+    reader_page = rest == "" or rest.startswith(
+        (
+            "a/",
+            "c/",
+            "u/",
+            "search/",
+            "accessibility/",
+            "about/",
+            "terms/",
+            "privacy/",
+            "contact/",
+            "following/",
+        )
+    )
     return build(variant, care, rest if reader_page else "")

@@ -27,6 +27,7 @@ urlpatterns = [
     path("u/<int:creator_id>/follow/", views.follow, name="follow"),
     path("search/", views.search, name="search"),
     path("accessibility/", views.accessibility, name="accessibility"),
+    path("a11y/", views.a11y_toolbar, name="a11y-toolbar"),  # fetched by a11y.js (docs/care.md)
     # The footer's pages (core.models.SitePage): one URL name each, so purges can name them.
     *(path(f"{slug}/", views.site_page, {"slug": slug}, name=f"page-{slug}") for slug in SitePage.Slug),
     path("about/creator-levels/", views.creator_levels, name="creator-levels"),

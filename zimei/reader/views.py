@@ -148,6 +148,17 @@ def accessibility(request: HttpRequest, care: bool = False) -> HttpResponse:
 
 @require_GET
 @public_page
+def a11y_toolbar(request: HttpRequest, care: bool = False) -> HttpResponse:
+    """The 无障碍 toolbar's markup, which a11y.js fetches when a reader first opens it: pages
+    stay as light as they were, and this fragment is cached like any page (per script, per mode)."""
+    _mark_care(request, care)
+    response = render(request, "core/_a11y_toolbar.html", {})
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@require_GET
+@public_page
 def site_page(request: HttpRequest, slug: str, care: bool = False) -> HttpResponse:
     """关于我们, 用户协议, 隐私政策, 联系我们: the operator's text (the admin's 站点页面), in the
     reader's script."""
