@@ -27,7 +27,7 @@ from zimei.channels.models import CHANNELS, Channel
 from zimei.conversion.variants import HANS, HANT, convert
 from zimei.demo.bulk import seeded_topics
 from zimei.demo.fill import DEMO_PASSWORD, DEMO_SEED, demo_fill
-from zimei.demo.text import TOPIC_BY_LABEL, plan_article, planted_topics
+from zimei.demo.text import PICTURE_ALT, TOPIC_BY_LABEL, plan_article, planted_topics
 from zimei.distribution.models import ArticleKeyword
 from zimei.distribution.selectors import related_compute
 from zimei.search.backends import search_backend
@@ -73,6 +73,19 @@ def test_traditional_plans_use_taiwan_vocabulary():
         html = plan.body_html(["/media/x.jpg"] * len(plan.images))
         assert any(w in html for w in tw_words)
         assert any(w in plan.title for w in tw_words)
+
+
+def test_demo_pictures_carry_descriptions_not_keywords():
+    """A figure's alt text says what the picture shows (WCAG 1.1.1), in the article's script."""
+    for index in range(12):
+        plan = plan_article(DEMO_SEED, index)
+        topic = TOPIC_BY_LABEL[plan.topic].name
+        for slot in plan.images:
+            assert slot.alt != topic and len(slot.alt) >= 25, slot.alt
+            wanted = PICTURE_ALT[slot.kind].split("：")[0]
+            assert slot.alt.startswith(convert(wanted, plan.script)), (slot.kind, slot.alt)
+        html = plan.body_html(["/media/x.jpg"] * len(plan.images))
+        assert f'alt="{topic}"' not in html
 
 
 # --- the demo filler -------------------------------------------------------------------

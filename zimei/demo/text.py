@@ -52,6 +52,21 @@ TOPICS: dict[str, list[Topic]] = {
 TOPIC_BY_LABEL: dict[str, Topic] = {t.label: t for ts in TOPICS.values() for t in ts}
 
 
+# What each kind of demo picture (demo/pictures.py) shows, for its alt text: a description of
+# the picture, not a keyword (WCAG 1.1.1). {topic} is the article's subject.
+PICTURE_ALT: dict[str, str] = {
+    "bars": "柱状图：几根彩色柱子高低不一，柱顶标着数值，示意{topic}相关数据的对比（演示数据）",
+    "line": "折线图：一到三条带圆点的折线在坐标轴上起伏，示意{topic}相关数据的走势（演示数据）",
+    "rings": "环形图：一个分成几段彩色扇区的圆环，示意{topic}相关各部分所占的比例（演示数据）",
+    "shapes": "配图：渐变底色上错落着半透明的圆形、长方形和三角形，是与{topic}有关的抽象插画",
+    "waves": "配图：渐变底色上几层半透明的波浪由下往上叠起，是与{topic}有关的抽象插画",
+}
+
+
+def picture_alt(kind: str, topic: str) -> str:
+    return PICTURE_ALT[kind].format(topic=topic)
+
+
 @dataclass(frozen=True)
 class ImageSlot:
     """An in-body picture still to be drawn: `seed` makes it reproducible."""
@@ -227,7 +242,9 @@ def plan_article(
     chart = rng.random() < 0.5
     first_kind = rng.choice(("bars", "line", "rings")) if chart else rng.choice(("shapes", "waves"))
     caption_bank = phrases.CAPTIONS[:1] + phrases.CAPTIONS[4:5] if chart else phrases.CAPTIONS[1:4]
-    blocks.append(("img", ImageSlot(first_kind, w.fill(rng.choice(caption_bank)), chosen.name, f"{index}:1")))
+    first_caption = w.fill(rng.choice(caption_bank))
+    first_alt = picture_alt(first_kind, chosen.name)
+    blocks.append(("img", ImageSlot(first_kind, first_caption, first_alt, f"{index}:1")))
     blocks.append(("h2", w.draw(phrases.HEADINGS)))
     blocks.append(("p", w.paragraph()))
     blocks.append(("p", w.paragraph()))
@@ -240,7 +257,7 @@ def plan_article(
     if rng.random() < 0.5:
         kind = rng.choice(KINDS)
         caption = w.fill(rng.choice(phrases.CAPTIONS))
-        blocks.append(("img", ImageSlot(kind, caption, chosen.name, f"{index}:2")))
+        blocks.append(("img", ImageSlot(kind, caption, picture_alt(kind, chosen.name), f"{index}:2")))
     blocks.append(("h2", w.draw(phrases.HEADINGS)))
     closing = ("p", w.draw(phrases.CLOSINGS))
     length = sum(len(b[1]) for b in blocks if b[0] in ("p", "h2", "h3")) + len(closing[1])
@@ -261,7 +278,8 @@ def plan_article(
 
     age = timedelta(seconds=days * 86400 * rng.random() ** 1.4)
     views, shares = engagement(rng, age)
-    cover = ImageSlot(rng.choice(("shapes", "waves", "shapes", "rings")), "", chosen.name, f"{index}:cover")
+    cover_kind = rng.choice(("shapes", "waves", "shapes", "rings"))
+    cover = ImageSlot(cover_kind, "", picture_alt(cover_kind, chosen.name), f"{index}:cover")
     return ArticlePlan(
         index=index,
         channel=chosen.channel,
