@@ -11,15 +11,18 @@ Covered (URL conf: zimei/reader/urls.py, accounts, studio, desk, core's error pa
   once more in zh-hant or zh-hk (alternating, and alternating normal and care) at desktop
   width: home, channel, article (the demo's, with its figures), author, search (results and
   none), accessibility statement, 关于我们 / 用户协议 / 隐私政策 / 联系我们, creator levels,
-  the 404 page, the 410 page (a taken-down article); signed in as a reader: following, the
-  report form, report thanks;
+  the 404 page, the 410 page (a taken-down article), the comments page (跟帖, anonymous and
+  signed in); signed in as a reader: following, the report form, report thanks, 我的跟帖,
+  我的收藏 (desktop); the 無障礙 toolbar opened (zh-hans, and zh-hk in care mode);
 - accounts, desktop and phone: login (zh-hans), register (zh-hk), apply (zh-hant, a reader's
   form; zh-hans, the anonymous introduction);
 - studio (the creator, zh-hans, desktop and phone): dashboard, new article, editor, preview,
-  revisions, withdraw confirmation, notices, appeal, 信用分, level, API tokens; the 403 page
+  revisions, withdraw confirmation, notices (and its 跟帖 tab), appeal, 信用分, level, API
+  tokens, an article's 跟帖 page; the 403 page
   (a reader in the studio);
 - desk (the editor, zh-hans, desktop and phone): home, review queue, applications, articles,
-  creators, channels, hot list, 词库, 转换词表, search with results; the 403 page (a creator).
+  creators, channels, hot list, 词库, 转换词表, 跟帖审核, search with results; the 403 page
+  (a creator).
 Not covered, not being our pages: feeds, sitemaps, robots.txt, the QR SVG, the beacon, the API
 (its docs are Swagger's page), the admin (Django's). The hot list is the reader pages' side box.
 Not covered yet: the 429 and 503 pages (core/ratelimited.html, unavailable.html).
@@ -122,6 +125,9 @@ def test_every_page_type_has_no_axe_violations(live_server, chromium):
     gone = article_take_down(article=taken, actor=editor, reason="测试下架：内容不实")
     decision = AuditEntry.objects.filter(target_type="articles.article", target_id=gone.id).latest("id")
     draft = Article.objects.filter(author=me, status=Article.Status.DRAFT).first()
+    from zimei.comments.models import Comment
+
+    talked = Comment.objects.order_by("id").first().article  # the demo's 跟帖, with replies
     base = live_server.url
     setup = time.monotonic() - started
 
@@ -151,6 +157,9 @@ def test_every_page_type_has_no_axe_violations(live_server, chromium):
         (reader, "following/", 200),
         (reader, f"a/{ref.id}/report/", 200),
         (reader, f"a/{ref.id}/report/thanks/", 200),
+        (anon, f"a/{talked.id}/comments/", 200),
+        (reader, f"a/{talked.id}/comments/", 200),  # signed in: the forms (顶, 回复, 举报 …)
+        (reader, "me/comments/", 200),
     ]
     # Every reader page in Simplified, normal and care, desktop and phone. The two Traditional
     # scripts share the page types between them, each page type once at desktop width in one
@@ -161,6 +170,20 @@ def test_every_page_type_has_no_axe_violations(live_server, chromium):
             runs += _check(who, f"{base}/zh-hans/{care}{path}", phone=True, found=found, expect=status)
         other, care = SCRIPTS[1 + index % 2], ("", "care/")[index // 2 % 2]
         runs += _check(who, f"{base}/{other}/{care}{path}", phone=False, found=found, expect=status)
+    # The 無障礙 toolbar exists once opened (a11y.js fetches it): open it, then check the page.
+    for path in ("zh-hans/", "zh-hk/care/"):
+        anon.goto(f"{base}/{path}")
+        anon.click("#a11y-open")
+        anon.wait_for_selector("#a11y-bar:not([hidden])")
+        anon.evaluate(_axe_source())
+        for size in (DESKTOP, PHONE):
+            anon.set_viewport_size(size)
+            for v in anon.evaluate(RUN_AXE, TAGS):
+                found.setdefault(v["id"], []).extend(f"{base}/{path} [toolbar] {n}" for n in v["nodes"])
+            runs += 1
+        anon.set_viewport_size(DESKTOP)
+        anon.keyboard.press("Escape")  # closed again: its open state persists in the browser
+    runs += _check(reader, f"{base}/zh-hans/me/saved/", phone=False, found=found)
     runs += _check(anon, f"{base}/zh-hans/accounts/login/", phone=True, found=found)
     runs += _check(anon, f"{base}/zh-hk/accounts/register/", phone=True, found=found)
     runs += _check(reader, f"{base}/zh-hant/accounts/apply/", phone=True, found=found)
@@ -177,6 +200,8 @@ def test_every_page_type_has_no_axe_violations(live_server, chromium):
         ("credit/", 200),
         ("level/", 200),
         ("tokens/", 200),
+        ("notices/comments/", 200),
+        (f"{ref.id}/comments/", 200),
     ]:
         runs += _check(studio, f"{base}/zh-hans/studio/{path}", phone=True, found=found, expect=status)
     runs += _check(reader, f"{base}/zh-hans/studio/", phone=True, found=found, expect=403)
@@ -191,6 +216,7 @@ def test_every_page_type_has_no_axe_violations(live_server, chromium):
         "hot/",
         "lexicon/",
         "conversion/",
+        "comments/",
         "search/?q=%E6%89%8B%E6%9C%BA",
     ]:
         runs += _check(desk, f"{base}/zh-hans/desk/{path}", phone=True, found=found)
