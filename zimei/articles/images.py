@@ -19,6 +19,7 @@ import warnings
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from PIL import Image as PILImage
 from PIL import UnidentifiedImageError
 
@@ -78,3 +79,62 @@ def normalise_image(data: bytes, *, name: str = "image") -> tuple[ContentFile, i
 def stored_name(data: bytes) -> str:
     """The file name (without extension) an image is stored under: ASCII, from its content."""
     return hashlib.sha256(data).hexdigest()[:16]
+
+
+# --- sized covers ---------------------------------------------------------------------------
+# List items show a cover as a 3:2 thumbnail. Each cover gets two WebP copies beside it in the
+# media folder, cropped to 3:2 around the centre, named from the cover's own name
+# (img/2026/12/3f2a….jpg → …3f2a….w240.webp, ….w480.webp), so a list derives their URLs from
+# `Article.cover_url` with string operations: no query, no file check on the read path. They
+# are made when an article is published with the cover (articles/services.py), and by
+# `zimei article covers` for covers published before.
+COVER_WIDTHS = (240, 480)
+COVER_RATIO = (3, 2)
+
+
+def cover_size_name(name: str, width: int) -> str:
+    """The stored name (or URL) of a cover's copy `width` pixels wide."""
+    stem = name.rsplit(".", 1)[0] if "." in name.rsplit("/", 1)[-1] else name
+    return f"{stem}.w{width}.webp"
+
+
+def _crop(picture: PILImage.Image, ratio: tuple[int, int]) -> PILImage.Image:
+    """The largest centred part of `picture` with the given width:height ratio."""
+    w, h = picture.size
+    rw, rh = ratio
+    if w * rh > h * rw:  # too wide: cut the sides
+        cw = h * rw // rh
+        return picture.crop(((w - cw) // 2, 0, (w - cw) // 2 + cw, h))
+    ch = w * rh // rw
+    return picture.crop((0, (h - ch) // 2, w, (h - ch) // 2 + ch))
+
+
+def resized_webp(picture: PILImage.Image, width: int, height: int) -> bytes:
+    """`picture` (already cropped to width:height) scaled to width × height, as WebP."""
+    out = io.BytesIO()
+    scaled = picture.resize((width, height), PILImage.Resampling.LANCZOS, reducing_gap=3.0)
+    scaled.save(out, "WEBP", quality=80, method=4)
+    return out.getvalue()
+
+
+def cover_sizes_make(name: str) -> list[str]:
+    """Make the sized copies of a stored cover (its name in the media storage) that are missing;
+    returns the names made. A cover that cannot be read is skipped: the list shows no thumbnail
+    for it rather than failing a publish."""
+    missing = [(w, cover_size_name(name, w)) for w in COVER_WIDTHS]
+    missing = [(w, n) for w, n in missing if not default_storage.exists(n)]
+    if not missing:
+        return []
+    try:
+        with default_storage.open(name, "rb") as f:
+            picture = PILImage.open(f)
+            picture.load()
+    except (OSError, ValueError, UnidentifiedImageError):
+        return []
+    picture = _crop(picture.convert("RGBA" if "A" in picture.getbands() else "RGB"), COVER_RATIO)
+    made = []
+    for width, target in missing:
+        height = width * COVER_RATIO[1] // COVER_RATIO[0]
+        default_storage.save(target, ContentFile(resized_webp(picture, width, height)))
+        made.append(target)
+    return made
