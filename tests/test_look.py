@@ -71,3 +71,71 @@ def test_covers_command_makes_missing_thumbnails(client):
     call_command("article", "covers", stdout=out, verbosity=0)
     assert "1 thumbnail(s) made" in out.getvalue()
     assert default_storage.exists(f"{stem}.w240.webp")
+
+
+def _login(client, author):
+    client.force_login(author.user)
+    return client
+
+
+def test_every_creator_has_a_default_avatar_of_their_pen_names_first_character(client):
+    author = creator(pen_name="晨光读书")
+    published_article(author)
+    html = client.get(f"/zh-hans/u/{author.id}/").content.decode()
+    colour = author.avatar_colour
+    assert f'<span class="avatar av{colour}" aria-hidden="true">晨</span>' in html
+    assert 0 <= colour < 10 and creator(pen_name="晨光读书2").avatar_colour in range(10)
+    # In Traditional pages the character is converted like the pen name beside it.
+    assert 'aria-hidden="true">晨</span>' in client.get(f"/zh-hant/u/{author.id}/").content.decode()
+
+
+def test_avatar_upload_is_cropped_square_and_shown_on_the_author_and_article_pages(client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    author = creator()
+    article = published_article(author)
+    _login(client, author)
+    upload = SimpleUploadedFile("我.png", png_bytes(300, 200, "#2a7"), content_type="image/png")
+    response = client.post("/zh-hans/studio/avatar/", {"avatar": upload}, follow=True)
+    assert "头像已更新" in response.content.decode()
+    author.refresh_from_db()
+    assert author.avatar.name.startswith("avatars/") and author.avatar.name.endswith(".webp")
+    served = client.get(author.avatar.url)
+    assert served["Content-Type"] == "image/webp"
+    assert PILImage.open(io.BytesIO(b"".join(served.streaming_content))).size == (160, 160)
+    client.logout()
+    for path in (f"/zh-hans/u/{author.id}/", f"/zh-hans/a/{article.id}/"):
+        html = client.get(path).content.decode()
+        assert f'src="{author.avatar.url}" width="160" height="160" alt=""' in html, path
+
+
+def test_avatar_upload_refuses_a_bad_file_with_a_clear_message_and_keeps_the_old_one(
+    client, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    author = creator()
+    _login(client, author)
+    good = SimpleUploadedFile("a.png", png_bytes(64, 64), content_type="image/png")
+    client.post("/zh-hans/studio/avatar/", {"avatar": good})
+    author.refresh_from_db()
+    kept = author.avatar.name
+    for upload, message in (
+        (SimpleUploadedFile("a.png", b"not an image", content_type="image/png"), "文件不是可识别的图片"),
+        (SimpleUploadedFile("b.png", png_bytes(20, 20), content_type="image/png"), "至少要 32×32 像素"),
+        (None, "请选择一张图片"),
+    ):
+        response = client.post("/zh-hans/studio/avatar/", {"avatar": upload} if upload else {})
+        html = response.content.decode()
+        assert response.status_code == 400 and message in html
+        assert 'id="id_avatar"' in html and 'aria-invalid="true"' in html  # the form, still there
+        author.refresh_from_db()
+        assert author.avatar.name == kept
+    # In Traditional for a Traditional reader, like every message.
+    bad = SimpleUploadedFile("a.png", b"nope", content_type="image/png")
+    assert "檔案不是可識別的圖片" in client.post("/zh-hant/studio/avatar/", {"avatar": bad}).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):  # the old file goes once committed
+        response = client.post("/zh-hans/studio/avatar/", {"remove": "1"}, follow=True)
+    assert "已恢复默认头像" in response.content.decode()
+    author.refresh_from_db()
+    assert not author.avatar and not default_storage.exists(kept)
