@@ -139,3 +139,32 @@ def test_avatar_upload_refuses_a_bad_file_with_a_clear_message_and_keeps_the_old
     assert "已恢复默认头像" in response.content.decode()
     author.refresh_from_db()
     assert not author.avatar and not default_storage.exists(kept)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_home_page_thumbnails_in_chromium_on_desktop_and_phone(live_server, chromium):
+    """One look at the home page at both widths: thumbnails load at their CSS size beside the
+    headline, the page does not scroll sideways, and the screenshots are kept to look at."""
+    from .browser import screenshot
+
+    author = creator(pen_name="林间笔记")
+    for n in range(3):
+        _with_cover(author, title=f"人工智能芯片大战之{'一二三'[n]}：谁的软件生态更强？")
+    published_article(creator(pen_name="山水之间"), title="一篇没有封面的文章也排得整齐")
+    for name, viewport, width in (("look-home-desktop", (1280, 900), 160), ("look-home-phone", (390, 844), 112)):
+        context = chromium.new_context(viewport={"width": viewport[0], "height": viewport[1]}, locale="zh-CN")
+        page = context.new_page()
+        page.goto(f"{live_server.url}/zh-hans/")
+        page.wait_for_load_state("networkidle")
+        thumbs = page.locator("li.has-thumb > img.thumb")
+        assert thumbs.count() == 3
+        for i in range(3):
+            thumb = thumbs.nth(i)
+            assert thumb.evaluate("img => img.complete && img.naturalWidth > 0")  # loaded
+            assert re.search(r"\.w(240|480)\.webp$", thumb.evaluate("img => img.currentSrc"))
+            box = thumb.bounding_box()
+            assert round(box["width"]) == width and round(box["height"]) == round(width * 2 / 3)
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        screenshot(page, name)
+        context.close()
