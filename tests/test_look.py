@@ -152,7 +152,8 @@ def test_home_page_thumbnails_in_chromium_on_desktop_and_phone(live_server, chro
     for n in range(3):
         _with_cover(author, title=f"人工智能芯片大战之{'一二三'[n]}：谁的软件生态更强？")
     published_article(creator(pen_name="山水之间"), title="一篇没有封面的文章也排得整齐")
-    for name, viewport, width in (("look-home-desktop", (1280, 900), 160), ("look-home-phone", (390, 844), 112)):
+    sizes = (("look-home-desktop", (1280, 900), 160), ("look-home-phone", (390, 844), 112))
+    for name, viewport, width in sizes:
         context = chromium.new_context(viewport={"width": viewport[0], "height": viewport[1]}, locale="zh-CN")
         page = context.new_page()
         page.goto(f"{live_server.url}/zh-hans/")
