@@ -169,3 +169,21 @@ def test_home_page_thumbnails_in_chromium_on_desktop_and_phone(live_server, chro
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
         screenshot(page, name)
         context.close()
+
+
+def test_preview_shows_the_article_as_published_with_the_summary_apart(client):
+    author = creator()
+    draft = article_create(
+        author=author,
+        data=ArticleInput(
+            title="预览和正文一致", body_html="<p>正文第一段。</p>", channel=author.channel.slug, summary="这是摘要"
+        ),
+    )
+    client.force_login(author.user)
+    preview = client.get(f"/zh-hans/studio/{draft.id}/preview/").content.decode()
+    article_part = preview[preview.index('<article class="post">') : preview.index("</article>")]
+    assert "这是摘要" not in article_part  # the published page has no lead paragraph either
+    assert re.search(r'<aside class="preview-summary"[^>]*><h2[^>]*>摘要</h2><p>这是摘要</p>', preview)
+    published = article_publish(article=draft, actor=author.user)
+    page = client.get(f"/zh-hans/a/{published.id}/").content.decode()
+    assert "这是摘要" not in page[page.index('<article class="post"') : page.index("</article>")]
