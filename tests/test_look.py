@@ -176,7 +176,10 @@ def test_preview_shows_the_article_as_published_with_the_summary_apart(client):
     draft = article_create(
         author=author,
         data=ArticleInput(
-            title="预览和正文一致", body_html="<p>正文第一段。</p>", channel=author.channel.slug, summary="这是摘要"
+            title="预览和正文一致",
+            body_html="<p>正文第一段。</p>",
+            channel=author.channel.slug,
+            summary="这是摘要",
         ),
     )
     client.force_login(author.user)
