@@ -190,3 +190,40 @@ def test_preview_shows_the_article_as_published_with_the_summary_apart(client):
     published = article_publish(article=draft, actor=author.user)
     page = client.get(f"/zh-hans/a/{published.id}/").content.decode()
     assert "这是摘要" not in page[page.index('<article class="post"') : page.index("</article>")]
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_studio_article_list_is_a_stack_of_cards_on_a_phone(live_server, chromium):
+    """Under 640 px the title takes the card's width and every action is on screen."""
+    from .browser import screenshot
+
+    author = creator()
+    published_article(author, title="手机上也能看清完整标题的一篇文章：创作中心的卡片布局")
+    context = chromium.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    context.add_cookies(_session_cookie(author, live_server.url))
+    page = context.new_page()
+    page.goto(f"{live_server.url}/zh-hans/studio/")
+    title = page.locator("table.my-articles .title-cell a").first
+    assert title.bounding_box()["width"] > 250  # not four characters a line
+    for link in page.locator("table.my-articles .actions-cell a").all():
+        box = link.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390 and box["height"] >= 24
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(page, "look-studio-phone")
+    context.close()
+
+
+def _session_cookie(author, url: str) -> list[dict]:
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(author.user)
+    return [
+        {
+            "name": settings.SESSION_COOKIE_NAME,
+            "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+            "url": url,
+        }
+    ]
