@@ -227,3 +227,19 @@ def _session_cookie(author, url: str) -> list[dict]:
             "url": url,
         }
     ]
+
+
+def test_a_takedown_is_an_unread_badge_in_the_studio_until_the_creator_reads_it(client):
+    from zimei.articles.services import article_take_down
+
+    from .factories import editor
+
+    author = creator()
+    article = published_article(author)
+    client.force_login(author.user)
+    badge = re.compile(r"notices/\" class=\"unread\">通知 <span class=\"count\">(\d+)</span>")
+    assert not badge.search(client.get("/zh-hans/studio/").content.decode())
+    article_take_down(article=article, actor=editor(), reason="标题与内容不符")
+    assert badge.search(client.get("/zh-hans/studio/").content.decode()).group(1) == "1"
+    assert "标题与内容不符" in client.get("/zh-hans/studio/notices/").content.decode()
+    assert not badge.search(client.get("/zh-hans/studio/").content.decode())  # read now

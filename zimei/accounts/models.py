@@ -66,6 +66,9 @@ class CreatorProfile(models.Model):
     # A square WebP the creator uploaded in the studio (accounts/avatars.py); without one, pages
     # show the pen name's first character on a colour of its own (`avatar_colour`).
     avatar = models.ImageField(upload_to="avatars/", blank=True)
+    # The newest editor's decision (its audit entry id) the creator has seen in 通知: newer ones
+    # are the studio's unread badge (moderation.selectors.notices_unread).
+    notices_seen_id = models.PositiveBigIntegerField(default=0)
 
     def __str__(self) -> str:
         return self.pen_name

@@ -161,6 +161,13 @@ def creator_avatar_set(*, creator: CreatorProfile, upload: UploadedFile | None) 
 
 
 @transaction.atomic
+def creator_notices_mark_read(*, creator: CreatorProfile, last_id: int) -> None:
+    """The creator has seen the editors' decisions up to `last_id` (never moves back)."""
+    CreatorProfile.objects.filter(id=creator.id, notices_seen_id__lt=last_id).update(notices_seen_id=last_id)
+    creator.notices_seen_id = max(creator.notices_seen_id, last_id)
+
+
+@transaction.atomic
 def follow_set(
     *, user: User, creator: CreatorProfile, following: bool, article_id: int | None = None
 ) -> CreatorProfile:
