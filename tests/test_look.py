@@ -13,6 +13,7 @@ from PIL import Image as PILImage
 from zimei.articles.services import ArticleInput, article_create, article_publish, image_create
 
 from .factories import creator, png_bytes, published_article
+from .live import once
 
 pytestmark = pytest.mark.django_db
 
@@ -28,6 +29,7 @@ def _with_cover(author, title: str = "芯片封面文章"):
     return article_publish(article=article, actor=author.user), cover
 
 
+@once("image files and their serving: the database holds only the cover's name")
 def test_publishing_with_a_cover_makes_sized_webp_copies_that_are_served_as_images(client):
     _, cover = _with_cover(creator())
     stem = cover.file.name.rsplit(".", 1)[0]
@@ -143,6 +145,7 @@ def test_avatar_upload_refuses_a_bad_file_with_a_clear_message_and_keeps_the_old
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
+@once("what Chromium shows of the lists: their HTML is tested on both passes above")
 def test_home_page_thumbnails_in_chromium_on_desktop_and_phone(live_server, chromium):
     """One look at the home page at both widths: thumbnails load at their CSS size beside the
     headline, the page does not scroll sideways, and the screenshots are kept to look at."""
@@ -194,6 +197,7 @@ def test_preview_shows_the_article_as_published_with_the_summary_apart(client):
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
+@once("a phone layout in Chromium: CSS, whatever the database")
 def test_studio_article_list_is_a_stack_of_cards_on_a_phone(live_server, chromium):
     """Under 640 px the title takes the card's width and every action is on screen."""
     from .browser import screenshot
