@@ -414,6 +414,12 @@ STUDIO_ROUTES: dict[str, Route] = {
         data=lambda w: {"name": "新令牌", "scope": "read"},
     ),
     "studio:level": Route(lambda w: f"{H}/studio/level/", {"GET": STUDIO_GET}),
+    "studio:avatar": Route(
+        lambda w: f"{H}/studio/avatar/",
+        {"GET": STUDIO_GET, "POST": row(LOGIN, 403, 400, 400, 403, 403)},
+        data=lambda w: {},
+        note="no file sent: the creator is told to choose one",
+    ),
     "studio:notices": Route(lambda w: f"{H}/studio/notices/", {"GET": STUDIO_GET}),
     "studio:credit": Route(lambda w: f"{H}/studio/credit/", {"GET": STUDIO_GET}),
     "studio:appeal": Route(

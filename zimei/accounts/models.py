@@ -1,3 +1,5 @@
+import zlib
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
@@ -61,9 +63,21 @@ class CreatorProfile(models.Model):
     # moderation.CreditEvent.
     credit = models.SmallIntegerField(default=100)
     created_at = models.DateTimeField(auto_now_add=True)
+    # A square WebP the creator uploaded in the studio (accounts/avatars.py); without one, pages
+    # show the pen name's first character on a colour of its own (`avatar_colour`).
+    avatar = models.ImageField(upload_to="avatars/", blank=True)
+    # The newest editor's decision (its audit entry id) the creator has seen in 通知: newer ones
+    # are the studio's unread badge (moderation.selectors.notices_unread).
+    notices_seen_id = models.PositiveBigIntegerField(default=0)
 
     def __str__(self) -> str:
         return self.pen_name
+
+    @property
+    def avatar_colour(self) -> int:
+        """Which of the default avatars' colours (0–9, `.av0`…`.av9` in look.css) is this pen
+        name's: the same name always gets the same colour, different names mostly differ."""
+        return zlib.crc32(self.pen_name.encode()) % 10
 
     @property
     def badges(self) -> list[str]:

@@ -6,8 +6,11 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 
@@ -16,9 +19,11 @@ from zimei.channels.selectors import channel_by_slug
 from zimei.core.audit import audit
 from zimei.core.audit_actions import AuditAction
 from zimei.core.errors import InputError, NotAllowed, control_characters_check, one_line, plain_text_message
+from zimei.core.images import ImageRejected
 from zimei.core.ratelimit import rate_hit
 
 from . import events
+from .avatars import avatar_file
 from .models import ApiToken, CreatorApplication, CreatorProfile, Follow, User
 from .usernames import username_normal, username_skeleton
 
@@ -129,6 +134,37 @@ def creator_create(
         user.role = User.Role.CREATOR
         user.save(update_fields=["role"])
     return profile
+
+
+@transaction.atomic
+def creator_avatar_set(*, creator: CreatorProfile, upload: UploadedFile | None) -> CreatorProfile:
+    """Make an uploaded picture the creator's avatar (square, accounts/avatars.py), or remove it
+    when `upload` is None; a refused picture leaves the old avatar as it was (InputError on
+    "avatar", in Simplified). Pages showing it catch up when their cached copies expire."""
+    old = creator.avatar.name
+    if upload is None:
+        creator.avatar = ""
+    else:
+        if upload.size and upload.size > settings.ZIMEI_MAX_IMAGE_BYTES:
+            limit = settings.ZIMEI_MAX_IMAGE_BYTES // (1024 * 1024)
+            raise InputError.one("avatar", f"图片不能超过 {limit} MB")
+        upload.seek(0)
+        try:
+            stored = avatar_file(upload.read(settings.ZIMEI_MAX_IMAGE_BYTES + 1))
+        except ImageRejected as exc:
+            raise InputError.one("avatar", str(exc)) from exc
+        creator.avatar.save(stored.name, stored, save=False)
+    creator.save(update_fields=["avatar"])
+    if old and old != creator.avatar.name:
+        transaction.on_commit(lambda: default_storage.delete(old))
+    return creator
+
+
+@transaction.atomic
+def creator_notices_mark_read(*, creator: CreatorProfile, last_id: int) -> None:
+    """The creator has seen the editors' decisions up to `last_id` (never moves back)."""
+    CreatorProfile.objects.filter(id=creator.id, notices_seen_id__lt=last_id).update(notices_seen_id=last_id)
+    creator.notices_seen_id = max(creator.notices_seen_id, last_id)
 
 
 @transaction.atomic

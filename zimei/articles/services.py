@@ -26,7 +26,7 @@ from zimei.core.errors import InputError, NotAllowed, control_characters_check, 
 
 from . import events
 from .checks import HOLD, REJECT, article_checks, combined
-from .images import ImageRejected, normalise_image
+from .images import ImageRejected, cover_sizes_make, normalise_image
 from .models import Article, Image, Revision
 from .sanitize import html_to_text, sanitize_body
 
@@ -315,6 +315,8 @@ def _publish_validate(article: Article) -> None:
 
 def _publish_now(article: Article, *, actor: User, when=None) -> Article:
     _render_variants(article)
+    if article.cover_url:  # the list thumbnails (articles/images.py), once per cover
+        cover_sizes_make(article.cover.file.name)
     article.status = Article.Status.PUBLISHED
     article.edit_pending = False
     if article.published_at is None:

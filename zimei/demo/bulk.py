@@ -37,6 +37,7 @@ from tqdm import tqdm
 
 from zimei.accounts.models import CreatorProfile, User
 from zimei.accounts.usernames import username_skeleton
+from zimei.articles.images import cover_sizes_make
 from zimei.articles.models import Article, ArticleBody, Image
 from zimei.articles.sanitize import html_to_text, sanitize_body
 from zimei.articles.services import image_create
@@ -111,10 +112,13 @@ def seeded_topics(seed: int, start: int, count: int) -> list[str]:
 
 def _pictures(owner: User, seed: int) -> list[Image]:
     rng = random.Random(f"zimei-seed:{seed}:pictures")
-    return [
+    pictures = [
         image_create(owner=owner, data=draw_picture(rng, KINDS[k % len(KINDS)]), name=f"seed{seed}p{k}")
         for k in range(POOL_PICTURES)
     ]
+    for picture in pictures:  # every seeded article is published with one of them as its cover
+        cover_sizes_make(picture.file.name)
+    return pictures
 
 
 def _pool(seed: int, pictures: list[Image], channels: dict[str, int]) -> dict[str, list[PooledBody]]:

@@ -157,6 +157,18 @@ def notices_for_creator(user: User, limit: int = 100) -> list[Notice]:
     return notices
 
 
+def notices_unread(user: User) -> int:
+    """How many editors' decisions on the creator's articles are newer than the last they saw
+    in 通知 (the studio's badge; seeing the page marks them read)."""
+    seen = CreatorProfile.objects.filter(user=user).values_list("notices_seen_id", flat=True).first() or 0
+    return AuditEntry.objects.filter(
+        target_type=ARTICLE,
+        target_id__in=Article.objects.filter(author__user=user).values("id"),
+        action__in=list(DECISION_LABELS),
+        id__gt=seen,
+    ).count()
+
+
 def decision_get_for_creator(decision_id: int, user: User) -> AuditEntry:
     """A decision on the creator's own article, or 404 (never another creator's)."""
     entry = AuditEntry.objects.filter(id=decision_id, target_type=ARTICLE).first()

@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from zimei.accounts.services import creator_notices_mark_read
 from zimei.articles.models import Article
 from zimei.comments.moderation import comment_notices_unread
 from zimei.conversion.variants import current_variant, ui, ui_errors
@@ -24,8 +25,11 @@ from .views import creator_only
 @creator_only()
 @require_GET
 def notices(request: HttpRequest) -> HttpResponse:
+    notices = notices_for_creator(request.user)
+    if notices:  # seeing the page reads them: the badge goes (newest first, so the first id)
+        creator_notices_mark_read(creator=request.user.creator_profile, last_id=notices[0].entry.id)
     context = {
-        "notices": notices_for_creator(request.user),
+        "notices": notices,
         "appeals": Appeal.objects.filter(creator=request.user).select_related("article", "decision")[:50],
         "comment_unread": comment_notices_unread(request.user),
     }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import comments, moderation, tokens, views
+from . import comments, moderation, profile, tokens, views
 
 app_name = "studio"
 urlpatterns = [
@@ -27,5 +27,6 @@ urlpatterns = [
     path("comments/<int:comment_id>/pin/", comments.comment_pin, name="comment-pin"),
     path("comments/<int:comment_id>/hide/", comments.comment_hide, name="comment-hide"),
     path("level/", views.my_level, name="level"),
+    path("avatar/", profile.avatar, name="avatar"),
     path("tokens/<int:pk>/revoke/", tokens.token_revoke_view, name="token-revoke"),
 ]

@@ -50,7 +50,7 @@ from zimei.conversion.variants import (
 from zimei.core.errors import InputError, NotAllowed
 from zimei.core.ratelimit import RateLimited, rate_check, rate_count, retry_text
 from zimei.distribution.creator_index import creator_index_recompute
-from zimei.moderation.selectors import latest_reasons
+from zimei.moderation.selectors import latest_reasons, notices_unread
 from zimei.search.selectors import own_articles_matching
 
 from .forms import (
@@ -172,6 +172,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         # The editor's reason for each rejected / sent back / taken-down article on this page.
         "decisions": latest_reasons([a.id for a in page.object_list]),
         "comment_unread": comment_notices_unread(request.user),
+        "notice_unread": notices_unread(request.user),
     }
     return render(request, "studio/dashboard.html", context)
 

@@ -1,5 +1,6 @@
 """`zimei article import`: Markdown, HTML, folders, WordPress exports and `zimei export` zips;
-`zimei article rerender`: render published articles again after the conversion dictionary changed."""
+`zimei article rerender`: render published articles again after the conversion dictionary changed;
+`zimei article covers`: make the list thumbnails of covers published before they were made."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from zimei.accounts.models import CreatorProfile, User
+from zimei.articles.images import cover_sizes_make
 from zimei.articles.importing import ImportFailed, import_path
 from zimei.articles.models import Article
 from zimei.articles.services import article_rerender
@@ -33,7 +35,8 @@ class Command(BaseCommand):
         "Manage articles. `zimei article import PATH --author USERNAME [--publish] [--strict]` "
         "imports Markdown or HTML files, a folder of them, a WordPress export (WXR) or a zip "
         "made by `zimei export`. `zimei article rerender` renders published articles in both "
-        "scripts again, after the conversion dictionary changed."
+        "scripts again, after the conversion dictionary changed. `zimei article covers` makes "
+        "the list thumbnails of published covers that have none."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -82,10 +85,21 @@ class Command(BaseCommand):
         )
         rer.add_argument("--from-id", type=int, default=0, metavar="ID", help="start at this article id")
         rer.add_argument("--batch", type=int, default=200, metavar="N", help="articles read at a time")
+        sub.add_parser(
+            "covers",
+            help="make the list thumbnails of published covers that have none",
+            description=(
+                "Make the 240 and 480 pixel WebP copies (3:2) that article lists show of every "
+                "published article's cover, where they are missing. Publishing makes them; this is "
+                "for covers published before they existed. Safe to run again."
+            ),
+        )
 
     def handle(self, *args, action: str, **options) -> None:
         if action == "rerender":
             return self.handle_rerender(**options)
+        if action == "covers":
+            return self.handle_covers(**options)
         author = author_for(options["author"])
         path = Path(options["path"]).expanduser()
         verbose = options["verbosity"] > 0
@@ -131,3 +145,11 @@ class Command(BaseCommand):
                 + (f" (last id {last})" if last is not None else "")
             )
         )
+
+    def handle_covers(self, *, verbosity: int, **_) -> None:
+        published = Article.objects.filter(status=Article.Status.PUBLISHED, cover__isnull=False)
+        names = sorted(set(published.values_list("cover__file", flat=True)))
+        made = 0
+        for name in tqdm(names, desc="covers", unit="img", disable=verbosity < 1):
+            made += len(cover_sizes_make(name))
+        self.stdout.write(self.style.SUCCESS(f"{len(names)} cover(s) checked: {made} thumbnail(s) made"))

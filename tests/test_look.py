@@ -1,0 +1,249 @@
+"""Pictures on reader pages (issue 15, "looks like a news site"): cover thumbnails in article
+lists and creators' avatars."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from django.core.files.storage import default_storage
+from PIL import Image as PILImage
+
+from zimei.articles.services import ArticleInput, article_create, article_publish, image_create
+
+from .factories import creator, png_bytes, published_article
+from .live import once
+
+pytestmark = pytest.mark.django_db
+
+
+def _with_cover(author, title: str = "芯片封面文章"):
+    cover = image_create(owner=author.user, data=png_bytes(900, 400, "#258"), name="cover.png")
+    article = article_create(
+        author=author,
+        data=ArticleInput(
+            title=title, body_html="<p>芯片产业的未来。</p>", channel=author.channel.slug, cover_id=cover.id
+        ),
+    )
+    return article_publish(article=article, actor=author.user), cover
+
+
+@once("image files and their serving: the database holds only the cover's name")
+def test_publishing_with_a_cover_makes_sized_webp_copies_that_are_served_as_images(client):
+    _, cover = _with_cover(creator())
+    stem = cover.file.name.rsplit(".", 1)[0]
+    for width, height in ((240, 160), (480, 320)):
+        name = f"{stem}.w{width}.webp"
+        assert default_storage.exists(name)
+        response = client.get(f"/media/{name}")
+        assert response.status_code == 200
+        assert response["Content-Type"] == "image/webp"
+        picture = PILImage.open(io.BytesIO(b"".join(response.streaming_content)))
+        assert (picture.format, picture.size) == ("WEBP", (width, height))  # cropped to 3:2
+
+
+def test_lists_show_the_cover_with_srcset_dimensions_and_lazy_loading(client):
+    author = creator()
+    article, cover = _with_cover(author)
+    plain = published_article(author, title="没有封面的文章")
+    stem = "/media/" + cover.file.name.rsplit(".", 1)[0]
+    search = "/zh-hans/search/?q=芯片"
+    for path in ("/zh-hans/", f"/zh-hans/c/{author.channel.slug}/", f"/zh-hans/u/{author.id}/", search):
+        html = client.get(path).content.decode()
+        link = f'<a href="/zh-hans/a/{article.id}/">'
+        item = re.search(rf'<li class="item has-thumb">(<img [^>]+>){link}', html)
+        assert item, path
+        img = item.group(1)
+        assert f'src="{stem}.w240.webp"' in img
+        assert f'srcset="{stem}.w240.webp 240w, {stem}.w480.webp 480w"' in img
+        assert 'sizes="' in img and 'width="240" height="160"' in img
+        assert 'alt=""' in img and 'loading="lazy"' in img and 'decoding="async"' in img
+        if path != search:  # an article without a cover: no picture, no gap
+            assert f'<li class="item"><a href="/zh-hans/a/{plain.id}/">' in html, path
+
+
+def test_covers_command_makes_missing_thumbnails(client):
+    from django.core.management import call_command
+
+    _, cover = _with_cover(creator())
+    stem = cover.file.name.rsplit(".", 1)[0]
+    default_storage.delete(f"{stem}.w240.webp")
+    out = io.StringIO()
+    call_command("article", "covers", stdout=out, verbosity=0)
+    assert "1 thumbnail(s) made" in out.getvalue()
+    assert default_storage.exists(f"{stem}.w240.webp")
+
+
+def _login(client, author):
+    client.force_login(author.user)
+    return client
+
+
+def test_every_creator_has_a_default_avatar_of_their_pen_names_first_character(client):
+    author = creator(pen_name="晨光读书")
+    published_article(author)
+    html = client.get(f"/zh-hans/u/{author.id}/").content.decode()
+    colour = author.avatar_colour
+    assert f'<span class="avatar av{colour}" aria-hidden="true">晨</span>' in html
+    assert 0 <= colour < 10 and creator(pen_name="晨光读书2").avatar_colour in range(10)
+    # In Traditional pages the character is converted like the pen name beside it.
+    assert 'aria-hidden="true">晨</span>' in client.get(f"/zh-hant/u/{author.id}/").content.decode()
+
+
+def test_avatar_upload_is_cropped_square_and_shown_on_the_author_and_article_pages(client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    author = creator()
+    article = published_article(author)
+    _login(client, author)
+    upload = SimpleUploadedFile("我.png", png_bytes(300, 200, "#2a7"), content_type="image/png")
+    response = client.post("/zh-hans/studio/avatar/", {"avatar": upload}, follow=True)
+    assert "头像已更新" in response.content.decode()
+    author.refresh_from_db()
+    assert author.avatar.name.startswith("avatars/") and author.avatar.name.endswith(".webp")
+    served = client.get(author.avatar.url)
+    assert served["Content-Type"] == "image/webp"
+    assert PILImage.open(io.BytesIO(b"".join(served.streaming_content))).size == (160, 160)
+    client.logout()
+    for path in (f"/zh-hans/u/{author.id}/", f"/zh-hans/a/{article.id}/"):
+        html = client.get(path).content.decode()
+        assert f'src="{author.avatar.url}" width="160" height="160" alt=""' in html, path
+
+
+def test_avatar_upload_refuses_a_bad_file_with_a_clear_message_and_keeps_the_old_one(
+    client, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    author = creator()
+    _login(client, author)
+    good = SimpleUploadedFile("a.png", png_bytes(64, 64), content_type="image/png")
+    client.post("/zh-hans/studio/avatar/", {"avatar": good})
+    author.refresh_from_db()
+    kept = author.avatar.name
+    for upload, message in (
+        (SimpleUploadedFile("a.png", b"not an image", content_type="image/png"), "文件不是可识别的图片"),
+        (SimpleUploadedFile("b.png", png_bytes(20, 20), content_type="image/png"), "至少要 32×32 像素"),
+        (None, "请选择一张图片"),
+    ):
+        response = client.post("/zh-hans/studio/avatar/", {"avatar": upload} if upload else {})
+        html = response.content.decode()
+        assert response.status_code == 400 and message in html
+        assert 'id="id_avatar"' in html and 'aria-invalid="true"' in html  # the form, still there
+        author.refresh_from_db()
+        assert author.avatar.name == kept
+    # In Traditional for a Traditional reader, like every message.
+    bad = SimpleUploadedFile("a.png", b"nope", content_type="image/png")
+    assert "檔案不是可識別的圖片" in client.post("/zh-hant/studio/avatar/", {"avatar": bad}).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):  # the old file goes once committed
+        response = client.post("/zh-hans/studio/avatar/", {"remove": "1"}, follow=True)
+    assert "已恢复默认头像" in response.content.decode()
+    author.refresh_from_db()
+    assert not author.avatar and not default_storage.exists(kept)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@once("what Chromium shows of the lists: their HTML is tested on both passes above")
+def test_home_page_thumbnails_in_chromium_on_desktop_and_phone(live_server, chromium):
+    """One look at the home page at both widths: thumbnails load at their CSS size beside the
+    headline, the page does not scroll sideways, and the screenshots are kept to look at."""
+    from .browser import screenshot
+
+    author = creator(pen_name="林间笔记")
+    for n in range(3):
+        _with_cover(author, title=f"人工智能芯片大战之{'一二三'[n]}：谁的软件生态更强？")
+    published_article(creator(pen_name="山水之间"), title="一篇没有封面的文章也排得整齐")
+    sizes = (("look-home-desktop", (1280, 900), 160), ("look-home-phone", (390, 844), 112))
+    for name, viewport, width in sizes:
+        context = chromium.new_context(viewport={"width": viewport[0], "height": viewport[1]}, locale="zh-CN")
+        page = context.new_page()
+        page.goto(f"{live_server.url}/zh-hans/")
+        page.wait_for_load_state("networkidle")
+        thumbs = page.locator("li.has-thumb > img.thumb")
+        assert thumbs.count() == 3
+        for i in range(3):
+            thumb = thumbs.nth(i)
+            assert thumb.evaluate("img => img.complete && img.naturalWidth > 0")  # loaded
+            assert re.search(r"\.w(240|480)\.webp$", thumb.evaluate("img => img.currentSrc"))
+            box = thumb.bounding_box()
+            assert round(box["width"]) == width and round(box["height"]) == round(width * 2 / 3)
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        screenshot(page, name)
+        context.close()
+
+
+def test_preview_shows_the_article_as_published_with_the_summary_apart(client):
+    author = creator()
+    draft = article_create(
+        author=author,
+        data=ArticleInput(
+            title="预览和正文一致",
+            body_html="<p>正文第一段。</p>",
+            channel=author.channel.slug,
+            summary="这是摘要",
+        ),
+    )
+    client.force_login(author.user)
+    preview = client.get(f"/zh-hans/studio/{draft.id}/preview/").content.decode()
+    article_part = preview[preview.index('<article class="post">') : preview.index("</article>")]
+    assert "这是摘要" not in article_part  # the published page has no lead paragraph either
+    assert re.search(r'<aside class="preview-summary"[^>]*><h2[^>]*>摘要</h2><p>这是摘要</p>', preview)
+    published = article_publish(article=draft, actor=author.user)
+    page = client.get(f"/zh-hans/a/{published.id}/").content.decode()
+    assert "这是摘要" not in page[page.index('<article class="post"') : page.index("</article>")]
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@once("a phone layout in Chromium: CSS, whatever the database")
+def test_studio_article_list_is_a_stack_of_cards_on_a_phone(live_server, chromium):
+    """Under 640 px the title takes the card's width and every action is on screen."""
+    from .browser import screenshot
+
+    author = creator()
+    published_article(author, title="手机上也能看清完整标题的一篇文章：创作中心的卡片布局")
+    context = chromium.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    context.add_cookies(_session_cookie(author, live_server.url))
+    page = context.new_page()
+    page.goto(f"{live_server.url}/zh-hans/studio/")
+    title = page.locator("table.my-articles .title-cell a").first
+    assert title.bounding_box()["width"] > 250  # not four characters a line
+    for link in page.locator("table.my-articles .actions-cell a").all():
+        box = link.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390 and box["height"] >= 24
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(page, "look-studio-phone")
+    context.close()
+
+
+def _session_cookie(author, url: str) -> list[dict]:
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(author.user)
+    return [
+        {
+            "name": settings.SESSION_COOKIE_NAME,
+            "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+            "url": url,
+        }
+    ]
+
+
+def test_a_takedown_is_an_unread_badge_in_the_studio_until_the_creator_reads_it(client):
+    from zimei.articles.services import article_take_down
+
+    from .factories import editor
+
+    author = creator()
+    article = published_article(author)
+    client.force_login(author.user)
+    badge = re.compile(r"notices/\" class=\"unread\">通知 <span class=\"count\">(\d+)</span>")
+    assert not badge.search(client.get("/zh-hans/studio/").content.decode())
+    article_take_down(article=article, actor=editor(), reason="标题与内容不符")
+    assert badge.search(client.get("/zh-hans/studio/").content.decode()).group(1) == "1"
+    assert "标题与内容不符" in client.get("/zh-hans/studio/notices/").content.decode()
+    assert not badge.search(client.get("/zh-hans/studio/").content.decode())  # read now
