@@ -8,10 +8,11 @@ bench/data/SOURCES.md).
         --out bench/data/search_real.jsonl.xz                              # the committed sample
 
 An article is consecutive pieces of one collection in its own order (an anthology page),
-joined until it holds at least --chars characters (default 1,500; a piece longer than that is
-an article alone): its title is the first piece's author and title. Collections, in this order: 全唐诗 (Tang and
-Song shi, in Traditional characters as the repository has them), 宋词 and 元曲 (Simplified),
-五代诗词, 诗经, 楚辞, 论语, 四书五经, 蒙学 (prose among them), 纳兰性德, 曹操诗集, 幽梦影.
+joined until it holds at least --chars characters (default 1,500; a piece longer than that
+is an article alone): its title is the first piece's author and title. Collections, in this
+order: 全唐诗 (Tang and Song shi, in Traditional characters as the repository has them), 宋词
+and 元曲 (Simplified), 五代诗词, 诗经, 楚辞, 论语, 四书五经, 蒙学 (prose among them), 纳兰性德,
+曹操诗集, 幽梦影.
 Each article keeps its pieces (title, text) so the bench can also use every piece as a short
 article of its own (`--text real-short`). Written as JSON lines, xz-compressed.
 
@@ -86,7 +87,8 @@ def pieces(root: Path) -> Iterator[tuple[str, str, str, str]]:
                         if text:
                             yield pattern, author, name, text
                     continue
-                text = "".join(_lines(item.get("paragraphs") or item.get("content") or item.get("para") or []))
+                body = item.get("paragraphs") or item.get("content") or item.get("para") or []
+                text = "".join(_lines(body))
                 if text:
                     yield pattern, author, title, text
 
@@ -100,7 +102,8 @@ def articles(root: Path, chars: int) -> Iterator[dict]:
             yield current
             current = None
         if current is None:
-            current = {"collection": collection, "author": author, "title": f"{author}：{title}"[:60], "pieces": []}
+            head = f"{author}：{title}"[:60]
+            current = {"collection": collection, "author": author, "title": head, "pieces": []}
             size = 0
         current["pieces"].append([title, text])
         size += len(title) + len(text)
@@ -112,7 +115,9 @@ def articles(root: Path, chars: int) -> Iterator[dict]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("checkout", type=Path, help="a checkout of github.com/chinese-poetry/chinese-poetry")
     parser.add_argument("--chars", type=int, default=1500, help="an article's least characters")
     parser.add_argument("--sample", type=int, default=0, help="keep about this many articles (every n-th)")
