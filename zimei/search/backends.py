@@ -39,6 +39,7 @@ PG_TABLE = "search_document"
 class Found:
     total: int
     ids: list[int]  # this page's article ids, best first
+    capped: bool = False  # more than `total` match: counting stopped at ZIMEI_SEARCH_COUNT_MAX
 
 
 @dataclass(frozen=True)
@@ -184,29 +185,56 @@ class SqliteBackend(SearchBackend):
         # test MATCH row by row).
         joined = f"FROM {t} CROSS JOIN articles_article a ON a.id = {t}.rowid WHERE {where}"
         weight = float(settings.ZIMEI_SEARCH_WORD_WEIGHT)
+        window = int(settings.ZIMEI_SEARCH_RANK_WINDOW)
+        # Each pass over the matches costs the whole position lists of the query's bigrams (a
+        # phrase of common bigrams: every article's). So the page and the count come from one
+        # pass where they can (count(*) OVER (): the rows before LIMIT), and a count beyond
+        # the rank window stops at ZIMEI_SEARCH_COUNT_MAX (docs/search.md, "Measured").
         with connection.cursor() as cur:
-            if not filters.any:  # the index holds published articles only: no join to count
-                cur.execute(f"SELECT count(*) FROM {t} WHERE {t} MATCH %s", [match])
-            else:
-                cur.execute(f"SELECT count(*) {joined}", params)
-            total = cur.fetchone()[0]
-            if not total or offset >= total:
-                return Found(total, [])
-            if sort == "time":
+            if sort == "time":  # every match is sorted anyway: the count comes with the page
                 cur.execute(
-                    f"SELECT a.id {joined} ORDER BY a.published_at DESC, a.id DESC LIMIT %s OFFSET %s",
+                    f"SELECT a.id, count(*) OVER () {joined} ORDER BY a.published_at DESC, a.id DESC "
+                    "LIMIT %s OFFSET %s",
                     [*params, limit, offset],
                 )
-                return Found(total, [r[0] for r in cur.fetchall()])
-            window = f" ORDER BY {t}.rowid DESC LIMIT {int(settings.ZIMEI_SEARCH_RANK_WINDOW)}"
+                rows = cur.fetchall()
+                if rows:  # capped as by relevance: the same total whichever the order
+                    return self._capped(rows[0][1], [r[0] for r in rows])
+                return self._counted(cur, match, joined, params, filters, [])
+            # Relevance: the most recent `window` matches (by id, which FTS5 walks backwards
+            # without sorting) ranked by bm25 × freshness.
             age = "(julianday('now') - julianday(m.published_at))"
             cur.execute(
-                f"SELECT m.id FROM (SELECT a.id AS id, a.published_at AS published_at, "
-                f"bm25({t}, {weight!r}, 1.0) AS r {joined}{window}) m "
+                f"SELECT m.id, count(*) OVER () FROM (SELECT a.id AS id, a.published_at AS published_at, "
+                f"bm25({t}, {weight!r}, 1.0) AS r {joined} ORDER BY {t}.rowid DESC LIMIT {window}) m "
                 f"ORDER BY -m.r * {_fresh(age)} DESC, m.id DESC LIMIT %s OFFSET %s",
                 [*params, limit, offset],
             )
-            return Found(total, [r[0] for r in cur.fetchall()])
+            rows = cur.fetchall()
+            ids = [r[0] for r in rows]
+            seen = rows[0][1] if rows else None
+            if seen is not None and seen < window:  # every match was in the window: counted
+                return self._capped(seen, ids)
+            return self._counted(cur, match, joined, params, filters, ids)
+
+    @staticmethod
+    def _counted(cur, match: str, joined: str, params: list, filters: Filters, ids: list[int]) -> Found:
+        """The matches counted (up to ZIMEI_SEARCH_COUNT_MAX, then `capped`), with this page."""
+        cap = int(settings.ZIMEI_SEARCH_COUNT_MAX)
+        limit = f" LIMIT {cap + 1}" if cap > 0 else ""
+        t = SQLITE_TABLE
+        if not filters.any:  # the index holds published articles only: no join to count
+            cur.execute(f"SELECT count(*) FROM (SELECT 1 FROM {t} WHERE {t} MATCH %s{limit})", [match])
+        else:
+            cur.execute(f"SELECT count(*) FROM (SELECT 1 {joined}{limit})", params)
+        return SqliteBackend._capped(cur.fetchone()[0], ids)
+
+    @staticmethod
+    def _capped(total: int, ids: list[int]) -> Found:
+        cap = int(settings.ZIMEI_SEARCH_COUNT_MAX)
+        if cap > 0 and total > cap:
+            return Found(cap, ids, capped=True)
+        return Found(total, ids)
 
 
 def _tsvector(tokens: list[str]) -> str:
@@ -291,26 +319,34 @@ class PostgresBackend(SearchBackend):
             # 300-700 ms against 10 ms at 10k articles).
             cur.execute("SET LOCAL enable_seqscan = off")
 
-            def count() -> int:
+            cap = int(settings.ZIMEI_SEARCH_COUNT_MAX)
+            most = f" LIMIT {cap + 1}" if cap > 0 else ""
+
+            def count() -> int:  # up to cap + 1
                 if not filters.any:  # the index holds published articles only: no join
-                    cur.execute(f"SELECT count(*) FROM {PG_TABLE} WHERE grams @@ %s::tsquery", params[:1])
+                    cur.execute(
+                        f"SELECT count(*) FROM (SELECT 1 FROM {PG_TABLE} WHERE grams @@ %s::tsquery{most}) c",
+                        params[:1],
+                    )
                 else:
-                    cur.execute(f"WITH {found} SELECT count(*) {joined}", params)
+                    cur.execute(f"WITH {found} SELECT count(*) FROM (SELECT 1 {joined}{most}) c", params)
                 return cur.fetchone()[0]
 
             total = count()
             if phrased and 0 < total <= settings.ZIMEI_SEARCH_PG_PHRASE_MAX:
                 params[0] = _tsquery(query, phrase=True)  # few candidates: exact, still cheap
                 total = count()
+            capped = cap > 0 and total > cap
+            total = min(total, cap) if capped else total
             if not total or offset >= total:
-                return Found(total, [])
+                return Found(total, [], capped=capped)
             if sort == "time":
                 cur.execute(
                     f"WITH {found} SELECT a.id {joined} ORDER BY a.published_at DESC, a.id DESC "
                     "LIMIT %s OFFSET %s",
                     [*params, limit, offset],
                 )
-                return Found(total, [r[0] for r in cur.fetchall()])
+                return Found(total, [r[0] for r in cur.fetchall()], capped=capped)
             # Relevance from the indexes alone (ts_rank would read every candidate's tsvector):
             # an article holding the query's whole words (rjieba) ranks W times higher.
             weight = float(settings.ZIMEI_SEARCH_WORD_WEIGHT)
@@ -333,7 +369,7 @@ class PostgresBackend(SearchBackend):
                     f"WITH {m} SELECT m.id FROM m ORDER BY {fresh} DESC, m.id DESC LIMIT %s OFFSET %s",
                     [*params, limit, offset],
                 )
-            return Found(total, [r[0] for r in cur.fetchall()])
+            return Found(total, [r[0] for r in cur.fetchall()], capped=capped)
 
 
 @lru_cache(maxsize=4)
