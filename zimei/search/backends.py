@@ -150,15 +150,21 @@ class SqliteBackend(SearchBackend):
             return cur.fetchone()[0]
 
     @staticmethod
-    def match(query: Query) -> str:
-        """The FTS5 expression: every term in the grams column (a phrase of its bigrams, or a
-        prefix), AND-ed; then, for the rank only, the same OR the query's words. (E AND (E OR W)
-        matches exactly what E matches; bm25 also scores W where a row has it.)"""
+    def every(query: Query) -> str:
+        """What must match: every term in the grams column (a phrase of its bigrams, or a
+        prefix), AND-ed."""
         parts = []
         for term in query.terms:
             phrase = '"' + " ".join(term.grams) + '"'
             parts.append(f"grams : {phrase}*" if term.prefix else f"grams : {phrase}")
-        every = "(" + " AND ".join(parts) + ")"
+        return "(" + " AND ".join(parts) + ")"
+
+    @classmethod
+    def match(cls, query: Query) -> str:
+        """The FTS5 expression that ranks: `every`, then the same OR the query's words. (E AND
+        (E OR W) matches exactly what E matches; bm25 also scores W where a row has it. FTS5
+        evaluates E twice in it: a count uses E alone.)"""
+        every = cls.every(query)
         if not query.words:
             return every
         words = " OR ".join(f'"{w}"' for w in query.words)
@@ -176,7 +182,7 @@ class SqliteBackend(SearchBackend):
         if query.empty:
             return Found(0, [])
         t = SQLITE_TABLE
-        match = self.match(query)
+        match = self.match(query) if sort != "time" else self.every(query)  # bm25 only ranks
         where = f"{t} MATCH %s AND a.status = 'published'"
         narrowed, extra = filters.sql()
         where += narrowed
@@ -200,7 +206,7 @@ class SqliteBackend(SearchBackend):
                 rows = cur.fetchall()
                 if rows:  # capped as by relevance: the same total whichever the order
                     return self._capped(rows[0][1], [r[0] for r in rows])
-                return self._counted(cur, match, joined, params, filters, [])
+                return self._counted(cur, query, filters, [])
             # Relevance: the most recent `window` matches (by id, which FTS5 walks backwards
             # without sorting) ranked by bm25 × freshness.
             age = "(julianday('now') - julianday(m.published_at))"
@@ -215,18 +221,24 @@ class SqliteBackend(SearchBackend):
             seen = rows[0][1] if rows else None
             if seen is not None and seen < window:  # every match was in the window: counted
                 return self._capped(seen, ids)
-            return self._counted(cur, match, joined, params, filters, ids)
+            return self._counted(cur, query, filters, ids)
 
-    @staticmethod
-    def _counted(cur, match: str, joined: str, params: list, filters: Filters, ids: list[int]) -> Found:
+    @classmethod
+    def _counted(cls, cur, query: Query, filters: Filters, ids: list[int]) -> Found:
         """The matches counted (up to ZIMEI_SEARCH_COUNT_MAX, then `capped`), with this page."""
         cap = int(settings.ZIMEI_SEARCH_COUNT_MAX)
         limit = f" LIMIT {cap + 1}" if cap > 0 else ""
         t = SQLITE_TABLE
+        every = cls.every(query)
         if not filters.any:  # the index holds published articles only: no join to count
-            cur.execute(f"SELECT count(*) FROM (SELECT 1 FROM {t} WHERE {t} MATCH %s{limit})", [match])
+            cur.execute(f"SELECT count(*) FROM (SELECT 1 FROM {t} WHERE {t} MATCH %s{limit})", [every])
         else:
-            cur.execute(f"SELECT count(*) FROM (SELECT 1 {joined}{limit})", params)
+            narrowed, extra = filters.sql()
+            cur.execute(
+                f"SELECT count(*) FROM (SELECT 1 FROM {t} CROSS JOIN articles_article a ON a.id = {t}.rowid "
+                f"WHERE {t} MATCH %s AND a.status = 'published'{narrowed}{limit})",
+                [every, *extra],
+            )
         return SqliteBackend._capped(cur.fetchone()[0], ids)
 
     @staticmethod
