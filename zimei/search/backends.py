@@ -207,20 +207,53 @@ class SqliteBackend(SearchBackend):
                 if rows:  # capped as by relevance: the same total whichever the order
                     return self._capped(rows[0][1], [r[0] for r in rows])
                 return self._counted(cur, query, filters, [])
-            # Relevance: the most recent `window` matches (by id, which FTS5 walks backwards
-            # without sorting) ranked by bm25 × freshness.
-            age = "(julianday('now') - julianday(m.published_at))"
+            # Relevance. First the most recent `window` matches alone (FTS5 walks the ids
+            # backwards and stops there: cheap however common the terms).
             cur.execute(
-                f"SELECT m.id, count(*) OVER () FROM (SELECT a.id AS id, a.published_at AS published_at, "
-                f"bm25({t}, {weight!r}, 1.0) AS r {joined} ORDER BY {t}.rowid DESC LIMIT {window}) m "
-                f"ORDER BY -m.r * {_fresh(age)} DESC, m.id DESC LIMIT %s OFFSET %s",
-                [*params, limit, offset],
+                f"SELECT a.id, julianday('now') - julianday(a.published_at) "
+                f"FROM {t} CROSS JOIN articles_article a ON a.id = {t}.rowid "
+                f"WHERE {t} MATCH %s AND a.status = 'published'{narrowed} "
+                f"ORDER BY {t}.rowid DESC LIMIT {window}",
+                [self.every(query), *extra],
             )
-            rows = cur.fetchall()
-            ids = [r[0] for r in rows]
-            seen = rows[0][1] if rows else None
-            if seen is not None and seen < window:  # every match was in the window: counted
-                return self._capped(seen, ids)
+            recent = cur.fetchall()
+            if len(recent) < window:
+                # Every match is there: ranked by bm25 (its IDF reads every match of each phrase
+                # of the expression once more: a few, here).
+                if not recent:
+                    return Found(0, [])
+                age = "(julianday('now') - julianday(m.published_at))"
+                cur.execute(
+                    f"SELECT m.id FROM (SELECT a.id AS id, a.published_at AS published_at, "
+                    f"bm25({t}, {weight!r}, 1.0) AS r {joined}) m "
+                    f"ORDER BY -m.r * {_fresh(age)} DESC, m.id DESC LIMIT %s OFFSET %s",
+                    [*params, limit, offset],
+                )
+                return self._capped(len(recent), [r[0] for r in cur.fetchall()])
+            # More matches than the window: bm25 would read every match of every phrase for its
+            # IDF (at 30k generated articles 30 ms against 0.7 ms for the window itself), so the
+            # window is ranked as on PostgreSQL: 1 + W for the query's whole words, × freshness.
+            hits: set[int] = set()
+            if query.words:
+                words = " OR ".join(f'"{w}"' for w in query.words)
+                cur.execute(
+                    f"SELECT rowid FROM {t} WHERE {t} MATCH %s AND rowid >= %s",
+                    [f"words : ({words})", recent[-1][0]],
+                )
+                hits = {r[0] for r in cur.fetchall()}
+            f = float(settings.ZIMEI_SEARCH_FRESHNESS)
+            h = float(settings.ZIMEI_SEARCH_HALF_DAYS)
+            ranked = sorted(
+                recent,
+                key=lambda r: (
+                    -(1.0 + weight if r[0] in hits else 1.0) * (1.0 + f / (1.0 + max(r[1], 0) / h)),
+                    -r[0],
+                ),
+            )
+            ids = [r[0] for r in ranked[offset : offset + limit]]
+            cap = int(settings.ZIMEI_SEARCH_COUNT_MAX)
+            if 0 < cap <= window:
+                return Found(cap, ids, capped=True)
             return self._counted(cur, query, filters, ids)
 
     @classmethod
