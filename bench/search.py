@@ -28,6 +28,9 @@ is timed as a reader's first page: count + 20 best (relevance with freshness), t
 search_backend(); the baseline is the same page by LIKE '%q%' over title, summary and body in
 the reader's script (what Django admin's search or WordPress do), newest first.
 
+The "hits" column is the total a reader is shown: counted up to ZIMEI_SEARCH_COUNT_MAX (1,000;
+set it to 0 for exact counts, which costs a pass over every match of a common query).
+
 Recall: for --recall queries per class, every article whose folded title+summary+body holds
 every term of the query (substring ground truth over the whole corpus, in Python) against
 everything the backend finds (no page limit). Precision the same way.
