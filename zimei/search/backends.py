@@ -12,8 +12,9 @@ with the words column weighted ZIMEI_SEARCH_WORD_WEIGHT against the bigrams; on 
 1 + ZIMEI_SEARCH_WORD_WEIGHT for an article holding the query's whole words, else 1, read from
 the GIN indexes alone (ts_rank reads every candidate's tsvector back from TOAST: 700 ms at 10k
 articles). With more matches than ZIMEI_SEARCH_RANK_WINDOW, only the most recent that many (by
-id) are ranked: a one-character query matching every article costs a window's ranking, not the
-whole corpus's; the total is still exact.
+id) are ranked, on SQLite too by whole words × freshness (bm25's IDF would read every match):
+a one-character query matching every article costs a window's ranking, not the whole
+corpus's. Totals are counted up to ZIMEI_SEARCH_COUNT_MAX (`Found.capped` beyond it).
 """
 
 from __future__ import annotations
