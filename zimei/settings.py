@@ -313,7 +313,8 @@ ZIMEI_SEARCH_MAX_TERMS = int(os.environ.get("ZIMEI_SEARCH_MAX_TERMS", "12"))
 ZIMEI_SEARCH_FRESHNESS = float(os.environ.get("ZIMEI_SEARCH_FRESHNESS", "0.5"))
 ZIMEI_SEARCH_HALF_DAYS = float(os.environ.get("ZIMEI_SEARCH_HALF_DAYS", "30"))
 # Relevance ranks at most this many matches, the most recent ones (a query matching most of the
-# site would otherwise rank all of it; beyond it, on SQLite, by whole words × freshness).
+# site would otherwise rank all of it); with more matches than this, SQLite ranks those by whole
+# words × freshness, as PostgreSQL always does, not by bm25.
 ZIMEI_SEARCH_RANK_WINDOW = int(os.environ.get("ZIMEI_SEARCH_RANK_WINDOW", "2000"))
 # Matches are counted up to this many; beyond it the page says "1000+" (no more than 50 pages of
 # 20 are served; counting every match of a common phrase reads every article's positions:
