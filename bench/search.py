@@ -7,17 +7,29 @@ against a LIKE '%q%' baseline in the same run, and recall against substring grou
         .venv/bin/python bench/search.py --articles 10000                   # PostgreSQL
 
 The data folder (or database) is seeded up to --articles with `zimei seed`'s generator
-(zimei/demo/bulk.py) when it holds fewer, then the index is built with what `zimei search
+(zimei/demo/bulk.py) when it holds fewer (`--text generated`, the default), or filled with real
+text nobody on the project wrote (`--text real`: articles of ~1,500-3,000 characters from
+bench/data/search_real.jsonl.xz, classical verse and prose from the chinese-poetry repository,
+bench/data/SOURCES.md; `--text real-short`: every piece of it, a poem or a chapter, an article
+of its own; `--corpus` names the full set built by bench/search_corpus.py). Real text is never
+repeated: asking for more articles than the corpus holds gives the corpus. Use a fresh data
+folder (or database) per kind of text; then the index is built with what `zimei search
 rebuild` runs (timed: articles/s), and one new article is indexed --new times (ms each, rolled
 back).
 
 Queries are pieces of the articles' own text (seeded demo text: pooled generated bodies, so many
 articles share a body and common queries match thousands), drawn per class: 1 character, 2,
 3-4, 5+ (Han runs), Latin (a Latin word or number of the text), mixed (two Han characters and
-a Latin word, or a Traditional rendering of a 2-4 character piece: script folding). Each query
+a Latin word, or a Traditional rendering of a 2-4 character piece: script folding). On real
+text (no Latin in it) the Latin class is left out and mixed is two 2-character pieces of one
+article as two terms, or a Traditional rendering of a 2-4 character piece (most of the real
+text is itself Traditional: every Simplified query of it crosses scripts). Each query
 is timed as a reader's first page: count + 20 best (relevance with freshness), through
 search_backend(); the baseline is the same page by LIKE '%q%' over title, summary and body in
 the reader's script (what Django admin's search or WordPress do), newest first.
+
+The "hits" column is the total a reader is shown: counted up to ZIMEI_SEARCH_COUNT_MAX (1,000;
+set it to 0 for exact counts, which costs a pass over every match of a common query).
 
 Recall: for --recall queries per class, every article whose folded title+summary+body holds
 every term of the query (substring ground truth over the whole corpus, in Python) against
@@ -42,6 +54,79 @@ if "ZIMEI_DATA_DIR" not in os.environ:
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zimei.settings")
 
 CLASSES = ("1", "2", "3-4", "5+", "latin", "mixed")
+REAL_CORPUS = Path(__file__).resolve().parent / "data" / "search_real.jsonl.xz"
+
+
+def real_articles(path: Path, short: bool) -> list[tuple[str, list[tuple[str, str]]]]:
+    """(title, pieces) of every real-text article; `short`: every piece an article alone."""
+    import json
+    import lzma
+
+    if not path.exists():
+        sys.exit(f"{path} is missing: build it with bench/search_corpus.py (bench/data/SOURCES.md)")
+    out = []
+    with lzma.open(path, "rt", encoding="utf-8") as f:
+        for line in f:
+            a = json.loads(line)
+            if short:
+                out += [((t or a["author"])[:60], [(t, x)]) for t, x in a["pieces"]]
+            else:
+                out.append((a["title"], [(t, x) for t, x in a["pieces"]]))
+    return out
+
+
+def seed_real(articles: list[tuple[str, list[tuple[str, str]]]], seed: int) -> None:
+    """Published articles of real text, each in the script it is written in, spread over the
+    last 30 days, by max(10, n/200) creators, in bulk (as `zimei seed` writes)."""
+    from datetime import timedelta
+    from html import escape
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from zimei.articles.models import Article, ArticleBody
+    from zimei.channels.models import Channel
+    from zimei.conversion.variants import HANS, HANT, HK, convert, convert_html, detect_script
+    from zimei.demo.bulk import _new_creators
+
+    rng = random.Random(seed)
+    channels = dict(Channel.objects.values_list("slug", "id"))
+    with transaction.atomic():
+        authors = [p.id for p in _new_creators(max(10, len(articles) // 200), channels, 5000)]
+    channel_ids = list(channels.values())
+    now = timezone.now()
+    for start in range(0, len(articles), 2000):
+        rows = []
+        for title, pieces in articles[start : start + 2000]:
+            html = "".join((f"<h2>{escape(t)}</h2>" if t else "") + f"<p>{escape(x)}</p>" for t, x in pieces)
+            text = "".join(x for _, x in pieces)
+            script = detect_script(title + text)
+            summary = text[:120]
+            when = now - timedelta(seconds=30 * 86400 * rng.random())
+            rows.append(
+                Article(
+                    author_id=rng.choice(authors),
+                    channel_id=rng.choice(channel_ids),
+                    status=Article.Status.PUBLISHED,
+                    title=title[:64],
+                    summary=summary,
+                    body_html=html,
+                    script=script,
+                    title_hans=convert(title, HANS, source=script)[:128],
+                    title_hant=convert(title, HANT)[:128],
+                    title_hk=convert(title, HK)[:128],
+                    summary_hans=convert(summary, HANS, source=script),
+                    summary_hant=convert(summary, HANT),
+                    summary_hk=convert(summary, HK),
+                    body_hans=convert_html(html, HANS, source=script),
+                    body_hant=convert_html(html, HANT),
+                    body_hk=convert_html(html, HK),
+                    published_at=when,
+                )
+            )
+        with transaction.atomic():
+            rows = Article.objects.bulk_create(rows)
+            ArticleBody.objects.bulk_create([row.body for row in rows])
 
 
 def pct(values: list[float], p: float) -> float:
@@ -60,6 +145,13 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--no-like", action="store_true", help="skip the LIKE baseline")
     parser.add_argument("--keep-index", action="store_true", help="measure the index as it is (no rebuild)")
+    parser.add_argument(
+        "--text",
+        choices=("generated", "real", "real-short"),
+        default="generated",
+        help="what the articles are: the demo generator's text, or real text (see above)",
+    )
+    parser.add_argument("--corpus", type=Path, default=REAL_CORPUS, help="real text: JSON lines, xz")
     args = parser.parse_args()
 
     import django
@@ -79,7 +171,20 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     have = Article.objects.count()
-    if have < args.articles:
+    if args.text != "generated":
+        real = real_articles(args.corpus, short=args.text == "real-short")
+        chars = sum(len(x) for _, pieces in real for _, x in pieces)
+        each = chars / len(real)
+        print(f"real text: {len(real)} articles ({each:,.0f} characters each) in {args.corpus.name}")
+        if have == 0:
+            if args.articles > len(real):
+                print(f"asked for {args.articles}: the corpus has {len(real)}, never repeated")
+            t = time.monotonic()
+            seed_real(real[: args.articles], args.seed)
+            print(f"wrote {min(args.articles, len(real))} articles in {time.monotonic() - t:.1f} s")
+        elif have < min(args.articles, len(real)):
+            sys.exit("this data folder holds other articles: use a fresh one for real text")
+    elif have < args.articles:
         t = time.monotonic()
         seed_bulk(
             articles=args.articles - have,
@@ -168,7 +273,8 @@ def main() -> None:
     for aid in rng.sample(ids, min(400, len(ids))):
         for m in _RUN.finditer(texts[aid]):
             (han_runs if m.group(1) else latin).append(m.group(0))
-    latin = [w for w in latin if len(w) >= 2] or ["5g", "ai", "2026"]
+    latin = [w for w in latin if len(w) >= 2]
+    classes = CLASSES if latin else tuple(c for c in CLASSES if c != "latin")
 
     def piece(lo: int, hi: int) -> str:
         while True:
@@ -190,10 +296,16 @@ def main() -> None:
         if cls == "latin":
             return rng.choice(latin)
         if rng.random() < 0.5:
-            return piece(2, 2) + " " + rng.choice(latin)
+            if latin:
+                return piece(2, 2) + " " + rng.choice(latin)
+            text = texts[rng.choice(ids)]  # two pieces of one article: two terms
+            runs = [m.group(0) for m in _RUN.finditer(text) if m.group(1) and len(m.group(0)) >= 2]
+            a, b = rng.choice(runs), rng.choice(runs)
+            i, j = rng.randrange(len(a) - 1), rng.randrange(len(b) - 1)
+            return a[i : i + 2] + " " + b[j : j + 2]
         return convert(piece(2, 4), HANT)  # a Traditional query for (mostly) Simplified text
 
-    queries = {cls: [make(cls) for _ in range(args.queries)] for cls in CLASSES}
+    queries = {cls: [make(cls) for _ in range(args.queries)] for cls in classes}
 
     # --- timing ----------------------------------------------------------------------------
     def timed_search(q: str) -> tuple[float, int]:
@@ -220,7 +332,7 @@ def main() -> None:
     print()
     print(f"{'class':<7} {'search p50':>11} {'p95':>8} {'max':>8}   {'LIKE p50':>9} {'p95':>8}   "
           f"{'hits p50':>8}  example")  # fmt: skip
-    for cls in CLASSES:
+    for cls in classes:
         st, sh = zip(*(timed_search(q) for q in queries[cls]), strict=True)
         line = f"{cls:<7} {statistics.median(st) * 1e3:9.2f}ms {pct(st, 0.95) * 1e3:6.1f}ms"
         line += f" {max(st) * 1e3:6.1f}ms"
@@ -234,7 +346,7 @@ def main() -> None:
     # --- recall ----------------------------------------------------------------------------
     print()
     print(f"{'class':<7} {'recall':>8} {'precision':>10}  queries  (ground truth: substring of folded text)")
-    for cls in CLASSES:
+    for cls in classes:
         rec, prec = [], []
         for q in queries[cls][: args.recall]:
             parsed = parse(q)

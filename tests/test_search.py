@@ -86,10 +86,22 @@ def test_contract_ranking_and_sort(corpus, settings):
     # the whole word 数据 ranks above 数据库, though that article is newer and says it twice
     assert found("数据")[0] == "数据很重要"
     assert found("数据", sort="time")[0] == "数据库的选择"
+    # as many matches as the rank window: ranked without bm25, the whole word still first
+    settings.ZIMEI_SEARCH_RANK_WINDOW = 2
+    assert found("数据")[0] == "数据很重要"
     # more matches than the rank window: the most recent are ranked, the total stays exact
     settings.ZIMEI_SEARCH_RANK_WINDOW = 1
     results = search_articles(q="数据", variant="zh-hans")
     assert results.total == 2 and [h.article.title_hans for h in results.hits] == ["数据库的选择"]
+    assert not results.capped
+    # counted up to ZIMEI_SEARCH_COUNT_MAX: beyond it the total says "at least" (either order)
+    settings.ZIMEI_SEARCH_COUNT_MAX = 1
+    for sort, shown in (("relevance", 1), ("time", 2)):
+        results = search_articles(q="数据", variant="zh-hans", sort=sort)
+        assert (results.total, results.capped, len(results.hits)) == (1, True, shown)
+    settings.ZIMEI_SEARCH_RANK_WINDOW = 2000  # counted in the window's pass: capped the same
+    results = search_articles(q="数据", variant="zh-hans")
+    assert (results.total, results.capped, len(results.hits)) == (1, True, 2)
 
 
 def test_contract_unsafe_queries_are_text(corpus):
@@ -182,9 +194,10 @@ def test_reader_pages_of_results(client: Client, monkeypatch):
     assert selectors.page_number("999999") == selectors.MAX_PAGES
 
 
-def test_api_search(corpus, client: Client):
+def test_api_search(corpus, client: Client, settings):
     body = client.get("/api/v1/search", {"q": "資料線"}).json()
     assert body["total"] == 1 and body["items"][0]["title"] == "电池技术的发展"
+    assert body["total_capped"] is False
     # in the author's script, and in the other (資料線 is 数据线 in Simplified: the same place)
     hant = client.get("/api/v1/search", {"q": "资料线", "variant": "zh-hant"}).json()["items"][0]
     assert "<mark>資料線</mark>" in hant["snippet"] and "<mark>" not in hant["highlight"]
@@ -195,6 +208,9 @@ def test_api_search(corpus, client: Client):
     assert client.get("/api/v1/search", {"q": "数据", "author": who}).json()["total"] == 2
     assert client.get("/api/v1/search", {"q": "数据", "author": who, "within": "year"}).json()["total"] == 1
     assert client.get("/api/v1/search", {"q": "数据", "within": "decade"}).status_code == 422
+    settings.ZIMEI_SEARCH_COUNT_MAX = 1  # two match 数据: counting stopped at one, both say so
+    assert client.get("/api/v1/search", {"q": "数据"}).json()["total_capped"] is True
+    assert "找到 1+ 篇文章" in client.get("/zh-hans/search/", {"q": "数据"}).content.decode()
 
 
 @pytest.mark.browser

@@ -317,8 +317,13 @@ ZIMEI_SEARCH_HALF_DAYS = float(os.environ.get("ZIMEI_SEARCH_HALF_DAYS", "30"))
 # the hot list counts up to (1 + HOT) times, a quarter as hot half that boost. 0 = no hot score.
 ZIMEI_SEARCH_HOT = float(os.environ.get("ZIMEI_SEARCH_HOT", "0.5"))
 # Relevance ranks at most this many matches, the most recent ones (a query matching most of the
-# site would otherwise rank all of it); newest-first and the count are always exact.
+# site would otherwise rank all of it); with more matches than this, SQLite ranks those by whole
+# words × freshness, as PostgreSQL always does, not by bm25.
 ZIMEI_SEARCH_RANK_WINDOW = int(os.environ.get("ZIMEI_SEARCH_RANK_WINDOW", "2000"))
+# Matches are counted up to this many; beyond it the page says "1000+" (no more than 50 pages of
+# 20 are served; counting every match of a common phrase reads every article's positions:
+# docs/search.md). 0 = always exact.
+ZIMEI_SEARCH_COUNT_MAX = int(os.environ.get("ZIMEI_SEARCH_COUNT_MAX", "1000"))
 # PostgreSQL: a term's bigrams must stand next to each other (a phrase, exact) when its bigrams
 # AND-ed find at most this many articles; above it they are AND-ed only (docs/search.md).
 ZIMEI_SEARCH_PG_PHRASE_MAX = int(os.environ.get("ZIMEI_SEARCH_PG_PHRASE_MAX", "500"))

@@ -577,6 +577,7 @@ def search_view(
         "cut": results.query.cut,
         "max_query": settings.ZIMEI_SEARCH_MAX_QUERY,
         "total": results.total,
+        "total_capped": results.capped,
         "page": page,
         "pages": results.pages,
         "items": [{**_item(h.article), "highlight": h.title, "snippet": h.snippet} for h in results.hits],

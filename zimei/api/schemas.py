@@ -152,6 +152,7 @@ class SearchPage(Schema):
     cut: bool  # the query was longer than `max_query` characters and was cut
     max_query: int
     total: int
+    total_capped: bool  # more than `total` match: counting stopped there (ZIMEI_SEARCH_COUNT_MAX)
     page: int
     pages: int
     items: list[SearchHit]

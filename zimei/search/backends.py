@@ -13,12 +13,15 @@ engine's: FTS5's bm25() with the words column weighted ZIMEI_SEARCH_WORD_WEIGHT 
 bigrams; on PostgreSQL 1 + ZIMEI_SEARCH_WORD_WEIGHT for an article holding the query's whole
 words, else 1, read from the GIN indexes alone (ts_rank reads every candidate's tsvector back
 from TOAST: 700 ms at 10k articles). With more matches than ZIMEI_SEARCH_RANK_WINDOW, only the
-most recent that many (by id) are ranked: a one-character query matching every article costs a
-window's ranking, not the whole corpus's; the total is still exact.
+most recent that many (by id) are ranked, on SQLite too by whole words × freshness × hot (bm25's
+IDF would read every match): a one-character query matching every article costs a window's
+ranking, not the whole corpus's. Totals are counted up to ZIMEI_SEARCH_COUNT_MAX (`Found.capped`
+beyond it).
 """
 
 from __future__ import annotations
 
+import math
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -40,6 +43,7 @@ PG_TABLE = "search_document"
 class Found:
     total: int
     ids: list[int]  # this page's article ids, best first
+    capped: bool = False  # more than `total` match: counting stopped at ZIMEI_SEARCH_COUNT_MAX
 
 
 @dataclass(frozen=True)
@@ -115,21 +119,35 @@ def _fresh(age_days: str) -> str:
 HOT_POWER = 0.5
 
 
-def _hot(cur, hot_log: str) -> str:
-    """The hot factor's SQL, 1 + G · (score / top)^HOT_POWER, given the SQL of the article's
-    hot_log (distribution/hot.py: ln of its decayed score plus a term that is the same for
-    every article at a moment, so the ratio needs no clock). G = ZIMEI_SEARCH_HOT; top is the
-    hottest published article's hot_log, the first entry of the (status, -hot_log) index."""
-    g = float(settings.ZIMEI_SEARCH_HOT)
-    if not g:
-        return "1.0"
+def _hot_top(cur) -> float | None:
+    """The hottest published article's hot_log (the first entry of the (status, -hot_log)
+    index), or None when the hot factor is off (ZIMEI_SEARCH_HOT = 0)."""
+    if not float(settings.ZIMEI_SEARCH_HOT):
+        return None
     cur.execute(
         "SELECT hot_log FROM articles_article WHERE status = 'published' ORDER BY hot_log DESC LIMIT 1"
     )
     row = cur.fetchone()
-    top = float(row[0]) if row else 0.0
+    return float(row[0]) if row else 0.0
+
+
+def _hot(cur, hot_log: str) -> str:
+    """The hot factor's SQL, 1 + G · (score / top)^HOT_POWER, given the SQL of the article's
+    hot_log (distribution/hot.py: ln of its decayed score plus a term that is the same for
+    every article at a moment, so the ratio needs no clock). G = ZIMEI_SEARCH_HOT."""
+    top = _hot_top(cur)
+    if top is None:
+        return "1.0"
+    g = float(settings.ZIMEI_SEARCH_HOT)
     # The exponent is kept at -50 or above (PostgreSQL reports an underflow instead of 0).
     return f"(1.0 + {g!r} * EXP(MAX({HOT_POWER!r} * ({hot_log} - {top!r}), -50.0)))"
+
+
+def _hot_factor(hot_log: float, top: float | None) -> float:
+    """The same factor in Python (the SQLite backend ranks a large window itself)."""
+    if top is None:
+        return 1.0
+    return 1.0 + float(settings.ZIMEI_SEARCH_HOT) * math.exp(max(HOT_POWER * (hot_log - top), -50.0))
 
 
 class SqliteBackend(SearchBackend):
@@ -180,15 +198,21 @@ class SqliteBackend(SearchBackend):
             return cur.fetchone()[0]
 
     @staticmethod
-    def match(query: Query) -> str:
-        """The FTS5 expression: every term in the grams column (a phrase of its bigrams, or a
-        prefix), AND-ed; then, for the rank only, the same OR the query's words. (E AND (E OR W)
-        matches exactly what E matches; bm25 also scores W where a row has it.)"""
+    def every(query: Query) -> str:
+        """What must match: every term in the grams column (a phrase of its bigrams, or a
+        prefix), AND-ed."""
         parts = []
         for term in query.terms:
             phrase = '"' + " ".join(term.grams) + '"'
             parts.append(f"grams : {phrase}*" if term.prefix else f"grams : {phrase}")
-        every = "(" + " AND ".join(parts) + ")"
+        return "(" + " AND ".join(parts) + ")"
+
+    @classmethod
+    def match(cls, query: Query) -> str:
+        """The FTS5 expression that ranks: `every`, then the same OR the query's words. (E AND
+        (E OR W) matches exactly what E matches; bm25 also scores W where a row has it. FTS5
+        evaluates E twice in it: a count uses E alone.)"""
+        every = cls.every(query)
         if not query.words:
             return every
         words = " OR ".join(f'"{w}"' for w in query.words)
@@ -206,7 +230,7 @@ class SqliteBackend(SearchBackend):
         if query.empty:
             return Found(0, [])
         t = SQLITE_TABLE
-        match = self.match(query)
+        match = self.every(query) if sort in ORDERS else self.match(query)  # bm25 only ranks
         where = f"{t} MATCH %s AND a.status = 'published'"
         narrowed, extra = filters.sql()
         where += narrowed
@@ -215,30 +239,99 @@ class SqliteBackend(SearchBackend):
         # test MATCH row by row).
         joined = f"FROM {t} CROSS JOIN articles_article a ON a.id = {t}.rowid WHERE {where}"
         weight = float(settings.ZIMEI_SEARCH_WORD_WEIGHT)
+        window = int(settings.ZIMEI_SEARCH_RANK_WINDOW)
+        # Each pass over the matches costs the whole position lists of the query's bigrams (a
+        # phrase of common bigrams: every article's). So the page and the count come from one
+        # pass where they can (count(*) OVER (): the rows before LIMIT), and a count beyond
+        # the rank window stops at ZIMEI_SEARCH_COUNT_MAX (docs/search.md, "Measured").
         with connection.cursor() as cur:
-            if not filters.any:  # the index holds published articles only: no join to count
-                cur.execute(f"SELECT count(*) FROM {t} WHERE {t} MATCH %s", [match])
-            else:
-                cur.execute(f"SELECT count(*) {joined}", params)
-            total = cur.fetchone()[0]
-            if not total or offset >= total:
-                return Found(total, [])
-            if sort in ORDERS:
+            if sort in ORDERS:  # every match is sorted anyway: the count comes with the page
                 cur.execute(
-                    f"SELECT a.id {joined} ORDER BY {ORDERS[sort]} LIMIT %s OFFSET %s",
+                    f"SELECT a.id, count(*) OVER () {joined} ORDER BY {ORDERS[sort]} LIMIT %s OFFSET %s",
                     [*params, limit, offset],
                 )
-                return Found(total, [r[0] for r in cur.fetchall()])
-            window = f" ORDER BY {t}.rowid DESC LIMIT {int(settings.ZIMEI_SEARCH_RANK_WINDOW)}"
-            age = "(julianday('now') - julianday(m.published_at))"
-            hot = _hot(cur, "m.hot_log")
+                rows = cur.fetchall()
+                if rows:  # capped as by relevance: the same total whichever the order
+                    return self._capped(rows[0][1], [r[0] for r in rows])
+                return self._counted(cur, query, filters, [])
+            # Relevance. First the most recent `window` matches alone (FTS5 walks the ids
+            # backwards and stops there: cheap however common the terms).
             cur.execute(
-                f"SELECT m.id FROM (SELECT a.id AS id, a.published_at AS published_at, a.hot_log AS hot_log, "
-                f"bm25({t}, {weight!r}, 1.0) AS r {joined}{window}) m "
-                f"ORDER BY -m.r * {_fresh(age)} * {hot} DESC, m.id DESC LIMIT %s OFFSET %s",
-                [*params, limit, offset],
+                f"SELECT a.id, julianday('now') - julianday(a.published_at), a.hot_log "
+                f"FROM {t} CROSS JOIN articles_article a ON a.id = {t}.rowid "
+                f"WHERE {t} MATCH %s AND a.status = 'published'{narrowed} "
+                f"ORDER BY {t}.rowid DESC LIMIT {window}",
+                [self.every(query), *extra],
             )
-            return Found(total, [r[0] for r in cur.fetchall()])
+            recent = cur.fetchall()
+            if len(recent) < window:
+                # Every match is there: ranked by bm25 (its IDF reads every match of each phrase
+                # of the expression once more: a few, here).
+                if not recent:
+                    return Found(0, [])
+                age = "(julianday('now') - julianday(m.published_at))"
+                cur.execute(
+                    f"SELECT m.id FROM (SELECT a.id AS id, a.published_at AS published_at, "
+                    f"a.hot_log AS hot_log, bm25({t}, {weight!r}, 1.0) AS r {joined}) m "
+                    f"ORDER BY -m.r * {_fresh(age)} * {_hot(cur, 'm.hot_log')} DESC, m.id DESC "
+                    "LIMIT %s OFFSET %s",
+                    [*params, limit, offset],
+                )
+                return self._capped(len(recent), [r[0] for r in cur.fetchall()])
+            # More matches than the window: bm25 would read every match of every phrase for its
+            # IDF (at 30k generated articles 30 ms against 0.7 ms for the window itself), so the
+            # window is ranked as on PostgreSQL: 1 + W for the query's whole words, × freshness
+            # × hot.
+            hits: set[int] = set()
+            if query.words:
+                words = " OR ".join(f'"{w}"' for w in query.words)
+                cur.execute(
+                    f"SELECT rowid FROM {t} WHERE {t} MATCH %s AND rowid >= %s",
+                    [f"words : ({words})", recent[-1][0]],
+                )
+                hits = {r[0] for r in cur.fetchall()}
+            f = float(settings.ZIMEI_SEARCH_FRESHNESS)
+            h = float(settings.ZIMEI_SEARCH_HALF_DAYS)
+            top = _hot_top(cur)
+            ranked = sorted(
+                recent,
+                key=lambda r: (
+                    -(1.0 + weight if r[0] in hits else 1.0)
+                    * (1.0 + f / (1.0 + max(r[1], 0) / h))
+                    * _hot_factor(r[2], top),
+                    -r[0],
+                ),
+            )
+            ids = [r[0] for r in ranked[offset : offset + limit]]
+            cap = int(settings.ZIMEI_SEARCH_COUNT_MAX)
+            if 0 < cap <= window:
+                return Found(cap, ids, capped=True)
+            return self._counted(cur, query, filters, ids)
+
+    @classmethod
+    def _counted(cls, cur, query: Query, filters: Filters, ids: list[int]) -> Found:
+        """The matches counted (up to ZIMEI_SEARCH_COUNT_MAX, then `capped`), with this page."""
+        cap = int(settings.ZIMEI_SEARCH_COUNT_MAX)
+        limit = f" LIMIT {cap + 1}" if cap > 0 else ""
+        t = SQLITE_TABLE
+        every = cls.every(query)
+        if not filters.any:  # the index holds published articles only: no join to count
+            cur.execute(f"SELECT count(*) FROM (SELECT 1 FROM {t} WHERE {t} MATCH %s{limit})", [every])
+        else:
+            narrowed, extra = filters.sql()
+            cur.execute(
+                f"SELECT count(*) FROM (SELECT 1 FROM {t} CROSS JOIN articles_article a ON a.id = {t}.rowid "
+                f"WHERE {t} MATCH %s AND a.status = 'published'{narrowed}{limit})",
+                [every, *extra],
+            )
+        return SqliteBackend._capped(cur.fetchone()[0], ids)
+
+    @staticmethod
+    def _capped(total: int, ids: list[int]) -> Found:
+        cap = int(settings.ZIMEI_SEARCH_COUNT_MAX)
+        if cap > 0 and total > cap:
+            return Found(cap, ids, capped=True)
+        return Found(total, ids)
 
 
 def _tsvector(tokens: list[str]) -> str:
@@ -323,25 +416,33 @@ class PostgresBackend(SearchBackend):
             # 300-700 ms against 10 ms at 10k articles).
             cur.execute("SET LOCAL enable_seqscan = off")
 
-            def count() -> int:
+            cap = int(settings.ZIMEI_SEARCH_COUNT_MAX)
+            most = f" LIMIT {cap + 1}" if cap > 0 else ""
+
+            def count() -> int:  # up to cap + 1
                 if not filters.any:  # the index holds published articles only: no join
-                    cur.execute(f"SELECT count(*) FROM {PG_TABLE} WHERE grams @@ %s::tsquery", params[:1])
+                    cur.execute(
+                        f"SELECT count(*) FROM (SELECT 1 FROM {PG_TABLE} WHERE grams @@ %s::tsquery{most}) c",
+                        params[:1],
+                    )
                 else:
-                    cur.execute(f"WITH {found} SELECT count(*) {joined}", params)
+                    cur.execute(f"WITH {found} SELECT count(*) FROM (SELECT 1 {joined}{most}) c", params)
                 return cur.fetchone()[0]
 
             total = count()
             if phrased and 0 < total <= settings.ZIMEI_SEARCH_PG_PHRASE_MAX:
                 params[0] = _tsquery(query, phrase=True)  # few candidates: exact, still cheap
                 total = count()
+            capped = cap > 0 and total > cap
+            total = min(total, cap) if capped else total
             if not total or offset >= total:
-                return Found(total, [])
+                return Found(total, [], capped=capped)
             if sort in ORDERS:
                 cur.execute(
                     f"WITH {found} SELECT a.id {joined} ORDER BY {ORDERS[sort]} LIMIT %s OFFSET %s",
                     [*params, limit, offset],
                 )
-                return Found(total, [r[0] for r in cur.fetchall()])
+                return Found(total, [r[0] for r in cur.fetchall()], capped=capped)
             # Relevance from the indexes alone (ts_rank would read every candidate's tsvector):
             # an article holding the query's whole words (rjieba) ranks W times higher.
             weight = float(settings.ZIMEI_SEARCH_WORD_WEIGHT)
@@ -365,7 +466,7 @@ class PostgresBackend(SearchBackend):
                     f"WITH {m} SELECT m.id FROM m ORDER BY {fresh} DESC, m.id DESC LIMIT %s OFFSET %s",
                     [*params, limit, offset],
                 )
-            return Found(total, [r[0] for r in cur.fetchall()])
+            return Found(total, [r[0] for r in cur.fetchall()], capped=capped)
 
 
 @lru_cache(maxsize=4)

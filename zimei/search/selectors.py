@@ -37,6 +37,7 @@ class Hit:
 class Results:
     query: Query
     total: int = 0
+    capped: bool = False  # more than `total` match (counted up to ZIMEI_SEARCH_COUNT_MAX)
     page: int = 1
     pages: int = 0
     hits: list[Hit] = field(default_factory=list)
@@ -139,6 +140,7 @@ def search_articles(
         limit=per_page,
     )
     results.total = found.total
+    results.capped = found.capped
     results.pages = min(MAX_PAGES, -(-found.total // per_page))
     if not found.ids:
         return results
