@@ -26,6 +26,7 @@ from zimei.articles.models import Article
 from zimei.core.errors import InputError, NotAllowed, control_characters_check
 from zimei.core.ratelimit import rate_hit
 from zimei.moderation.normalize import normalise
+from zimei.moderation.services import report_input_check
 from zimei.moderation.spam import HOLD, HOLD_AT, REJECT, Finding, spam_check, verdict_of
 
 from .events import comment_held, comment_left_public, comment_published
@@ -41,7 +42,6 @@ from .models import (
     CommentVote,
 )
 
-REPORT_NOTE_MAX = 500
 # Repetition (docs/comments.md): the same text (normalised, without spaces and punctuation, at
 # least REPEAT_MIN_CHARS long: 好文 and 支持 are said by everyone) within REPEAT_WINDOW.
 REPEAT_MIN_CHARS = 8
@@ -274,17 +274,7 @@ def article_save_set(*, article: Article, user: User, saved: bool = True) -> boo
 @transaction.atomic
 def comment_report_create(*, comment: Comment, reporter: User, category: str, note: str) -> CommentReport:
     """举报 a comment: one open report per reader per comment, categories as for articles."""
-    errors: dict[str, list[str]] = {}
-    note = (note or "").strip()
-    if category not in CommentReport.Category.values:
-        errors["category"] = ["请选择举报类型"]
-    elif category == CommentReport.Category.OTHER and not note:
-        errors["note"] = ["选择「其他」时，请在补充说明里写明原因"]
-    if len(note) > REPORT_NOTE_MAX:
-        errors["note"] = [f"补充说明最多 {REPORT_NOTE_MAX} 个字，现在有 {len(note)} 个字"]
-    control_characters_check(errors, {"note": note})
-    if errors:
-        raise InputError(errors)
+    note = report_input_check(category=category, note=note)
     if comment.status != Comment.Status.PUBLISHED:
         raise InputError.one("", "这条跟帖已不再公开，不需要举报")
     if comment.author_id == reporter.id:

@@ -96,10 +96,9 @@ def _locked_article(article: Article) -> Article:
     return fresh
 
 
-@transaction.atomic
-def report_create(*, article: Article, reporter: User, category: str, note: str) -> Report:
-    """举报: a signed-in reader reports a published article. One open report per reader per
-    article; the note is kept as typed (plain text, escaped wherever it is shown)."""
+def report_input_check(*, category: str, note: str) -> str:
+    """What every 举报 form asks for (an article's, a comment's): a category, and a note when the
+    category is 其他; the note as kept (stripped), or InputError with the field messages."""
     errors: dict[str, list[str]] = {}
     note = (note or "").strip()
     if category not in Report.Category.values:
@@ -111,6 +110,14 @@ def report_create(*, article: Article, reporter: User, category: str, note: str)
     control_characters_check(errors, {"note": note})
     if errors:
         raise InputError(errors)
+    return note
+
+
+@transaction.atomic
+def report_create(*, article: Article, reporter: User, category: str, note: str) -> Report:
+    """举报: a signed-in reader reports a published article. One open report per reader per
+    article; the note is kept as typed (plain text, escaped wherever it is shown)."""
+    note = report_input_check(category=category, note=note)
     locked = _locked_article(article)
     if locked.status != Article.Status.PUBLISHED:
         raise InputError.one("", "这篇文章已不再公开，不需要举报")

@@ -24,6 +24,7 @@ from zimei.core.errors import InputError, NotAllowed
 from zimei.core.pagecache import page_number, public_page
 from zimei.core.ratelimit import client_address
 from zimei.core.redirects import safe_next
+from zimei.moderation.services import REPORT_NOTE_MAX
 
 from .views import _mark_care
 
@@ -203,13 +204,13 @@ def comment_report(request: HttpRequest, comment_id: int, care: bool = False) ->
         except InputError as exc:
             errors = ui_errors(exc)
         else:
-            return render(request, "reader/comments/report_thanks.html", {"comment": comment})
+            return render(request, "reader/report_thanks.html", {"comment": comment})
     context = {
         "comment": comment,
         "categories": CommentReport.Category.choices,
         "values": values,
         "errors": errors,
-        "note_max": services.REPORT_NOTE_MAX,
+        "note_max": REPORT_NOTE_MAX,
     }
     return render(request, "reader/comments/report.html", context, status=400 if errors else 200)
 
