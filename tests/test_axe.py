@@ -40,6 +40,7 @@ from pathlib import Path
 import pytest
 
 from .browser import ARTIFACTS
+from .factories import ensure_channels
 from .live import once
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -115,6 +116,7 @@ def test_every_page_type_has_no_axe_violations(live_server, chromium):
 
     # The footer's pages come from a migration, which a transactional test's flush removes.
     import_module("zimei.core.migrations.0003_site_pages").fill(apps, None)
+    ensure_channels()  # made by a migration; an earlier transactional test flushed them
     demo_fill(articles=12, creators=4, drafts=1, progress=False)
     me = CreatorProfile.objects.get(user__username="creator")
     editor = User.objects.get(username="editor")
