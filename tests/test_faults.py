@@ -441,12 +441,12 @@ def test_redis_down_readers_never_see_it(tmp_path):
 
 
 WRITERS = 16
-WRITE_SECONDS = 60
+WRITE_SECONDS = 30  # the figures in docs/deploy.md were taken over 60 s; 30 keep CI under 20 min
 
 
 @pytest.mark.skipif(uses_pg(), reason="SQLite pass only: SQLite's single writer is what is tested")
-def test_sqlite_under_16_concurrent_writers_for_60_seconds(tmp_path):
-    """16 clients writing at once for a minute against the embedded setup (SQLite in WAL, two
+def test_sqlite_under_16_concurrent_writers_for_30_seconds(tmp_path):
+    """16 clients writing at once for half a minute against the embedded setup (SQLite in WAL, two
     workers × two threads): nobody ever sees "database is locked" (or any 5xx, or no answer),
     and every acknowledged write is in the database."""
     with live_server(tmp_path, env=UNLIMITED) as server:
