@@ -42,6 +42,7 @@ from zimei.articles.services import ArticleInput, article_create, image_upload, 
 from zimei.core.pagecache import page_store
 
 from .factories import UserFactory, creator, ensure_channels, png_bytes, published_article
+from .live import uses_pg
 
 pytestmark = pytest.mark.django_db
 
@@ -811,6 +812,10 @@ KNOWN: dict[str, str] = {}
 )
 def test_role_matrix(name):
     route = MATRIX[name]
+    if uses_pg() and set(route.expect) <= {"GET", "HEAD"}:
+        # Who may read a page is decided by the view and its owner filter, the same SQL on both
+        # databases; the routes that write (locks, constraints, savepoints) run on both passes.
+        pytest.skip("SQLite pass only: a read-only route's permissions do not depend on the database")
     world = _world()
     tally = Tally()
     for method, expected in route.expect.items():
