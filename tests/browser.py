@@ -47,3 +47,23 @@ def screenshot(pg, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     pg.screenshot(path=str(path), full_page=True)
     return path
+
+
+def session_cookies(user, url: str) -> list[dict]:
+    """The cookie that signs `user` in at `url`, for a browser context (`add_cookies`): the
+    session the test client's force_login makes, without a trip through the sign-in form."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    name = settings.SESSION_COOKIE_NAME
+    return [{"name": name, "value": client.cookies[name].value, "url": url}]
+
+
+def reader_context(chromium, url: str, user=None):
+    """A desktop browser context in zh-CN, signed in at `url` as `user` when given."""
+    context = chromium.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    if user is not None:
+        context.add_cookies(session_cookies(user, url))
+    return context

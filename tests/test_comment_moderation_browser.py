@@ -6,24 +6,14 @@ commenter sees why on 我的跟帖 (docs/comments.md, "Creators and editors").""
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 
 from zimei.comments import services
 
+from .browser import reader_context
 from .factories import UserFactory, creator, editor, published_article
 from .live import once
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _context(chromium, live_server, user=None):
-    context = chromium.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
-    if user is not None:
-        client = Client()
-        client.force_login(user)
-        cookie = client.cookies["sessionid"]
-        context.add_cookies([{"name": "sessionid", "value": cookie.value, "url": live_server.url}])
-    return context
 
 
 @once("the browser steps over services tested on both databases in test_comment_moderation.py")
@@ -35,12 +25,12 @@ def test_the_creator_pins_one_and_an_editor_removes_a_reported_one(live_server, 
     services.comment_report_create(comment=rude, reporter=UserFactory(), category="abuse", note="攻击作者")
     base = f"{live_server.url}/zh-hans"
 
-    anon = _context(chromium, live_server).new_page()
+    anon = reader_context(chromium, live_server.url).new_page()
     anon.goto(f"{base}/a/{article.id}/")
     anon.locator(".cmt-box").wait_for()
     assert "乙：写这种东西的人" in anon.locator(".newest-list .cmt").first.inner_text()  # newest first
 
-    studio = _context(chromium, live_server, article.author.user).new_page()
+    studio = reader_context(chromium, live_server.url, article.author.user).new_page()
     studio.goto(f"{base}/studio/{article.id}/comments/")
     studio.locator(f"#c{pinned.id}").get_by_role("button", name="置顶", exact=True).click()
     studio.locator(".messages", has_text="已置顶").wait_for()
@@ -50,7 +40,7 @@ def test_the_creator_pins_one_and_an_editor_removes_a_reported_one(live_server, 
     top.wait_for()
     assert "甲：换硅脂后降了八度" in top.inner_text() and "置顶" in top.inner_text()
 
-    desk = _context(chromium, live_server, editor()).new_page()
+    desk = reader_context(chromium, live_server.url, editor()).new_page()
     desk.goto(f"{base}/desk/comments/?tab=reports")
     row = desk.locator(f"#reports-{rude.id}")
     assert "辱骂攻击 × 1" in row.inner_text() and "攻击作者" in row.inner_text()
@@ -63,7 +53,7 @@ def test_the_creator_pins_one_and_an_editor_removes_a_reported_one(live_server, 
     anon.locator(".cmt-box").wait_for()
     assert "乙：写这种东西的人" not in anon.locator(".cmt-box").inner_text()
 
-    mine = _context(chromium, live_server, yi).new_page()
+    mine = reader_context(chromium, live_server.url, yi).new_page()
     mine.goto(f"{base}/me/comments/")
     told = mine.locator(f"#c{rude.id}")
     assert "编辑删除了这条跟帖，原因：人身攻击，违反社区规范" in told.inner_text()

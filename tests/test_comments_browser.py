@@ -5,11 +5,11 @@ site.js), and the XSS corpus posted as comments runs nowhere (docs/comments.md).
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 
 from zimei.comments.models import Comment
 from zimei.core.errors import CONTROL_CHARACTERS
 
+from .browser import reader_context
 from .factories import BODY, UserFactory, creator, published_article
 from .live import once
 from .xss_harness import DOM_REPORT, FIRE_EVENTS, Recorder, batches, join, load_corpus
@@ -26,21 +26,11 @@ def _served_from_cache(url: str) -> bool:
         return response.headers.get("X-Cache") == "HIT"
 
 
-def _context(chromium, live_server, user=None):
-    context = chromium.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
-    if user is not None:
-        client = Client()
-        client.force_login(user)
-        cookie = client.cookies["sessionid"]
-        context.add_cookies([{"name": "sessionid", "value": cookie.value, "url": live_server.url}])
-    return context
-
-
 @once("what Chromium shows: the services under it run on both passes in tests/test_comments.py")
 def test_readers_comment_reply_and_up_vote_while_the_article_page_stays_cached(live_server, chromium):
     article = published_article(creator(), title="芯片散热的三种办法")
     url = f"{live_server.url}/zh-hans/a/{article.id}/"
-    anon = _context(chromium, live_server)
+    anon = reader_context(chromium, live_server.url)
     page = anon.new_page()
     page.goto(url)
     page.locator(".cmt-box").wait_for()
@@ -48,7 +38,7 @@ def test_readers_comment_reply_and_up_vote_while_the_article_page_stays_cached(l
     assert _served_from_cache(url)
 
     a, b = UserFactory(username="读者甲"), UserFactory(username="读者乙")
-    ctx_a = _context(chromium, live_server, a)
+    ctx_a = reader_context(chromium, live_server.url, a)
     pa = ctx_a.new_page()
     pa.goto(url)
     pa.fill("#id_bodyb", "第一楼：风冷够用吗？\n第二行：看 https://example.org/fan 的评测")
@@ -59,7 +49,7 @@ def test_readers_comment_reply_and_up_vote_while_the_article_page_stays_cached(l
     assert "第一楼：风冷够用吗？" in mine.inner_text() and mine.locator(".cmt-body br").count() == 1
     assert mine.locator(".cmt-body a").count() == 0  # a new reader's URL is text, not a link
 
-    ctx_b = _context(chromium, live_server, b)
+    ctx_b = reader_context(chromium, live_server.url, b)
     pb = ctx_b.new_page()
     pb.goto(url)
     first_comment = pb.locator(".newest-list .cmt").first
@@ -161,7 +151,7 @@ def test_the_xss_corpus_posted_as_comments_runs_nowhere(live_server, chromium):
 
     ArticleThread.objects.filter(pk=article.id).update(comment_count=len(bodies))
 
-    context = _context(chromium, live_server)
+    context = reader_context(chromium, live_server.url)
     recorder = Recorder(origin=live_server.url)
     recorder.attach(context)
     page = context.new_page()

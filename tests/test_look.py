@@ -200,12 +200,12 @@ def test_preview_shows_the_article_as_published_with_the_summary_apart(client):
 @once("a phone layout in Chromium: CSS, whatever the database")
 def test_studio_article_list_is_a_stack_of_cards_on_a_phone(live_server, chromium):
     """Under 640 px the title takes the card's width and every action is on screen."""
-    from .browser import screenshot
+    from .browser import screenshot, session_cookies
 
     author = creator()
     published_article(author, title="手机上也能看清完整标题的一篇文章：创作中心的卡片布局")
     context = chromium.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
-    context.add_cookies(_session_cookie(author, live_server.url))
+    context.add_cookies(session_cookies(author.user, live_server.url))
     page = context.new_page()
     page.goto(f"{live_server.url}/zh-hans/studio/")
     title = page.locator("table.my-articles .title-cell a").first
@@ -216,21 +216,6 @@ def test_studio_article_list_is_a_stack_of_cards_on_a_phone(live_server, chromiu
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     screenshot(page, "look-studio-phone")
     context.close()
-
-
-def _session_cookie(author, url: str) -> list[dict]:
-    from django.conf import settings
-    from django.test import Client
-
-    client = Client()
-    client.force_login(author.user)
-    return [
-        {
-            "name": settings.SESSION_COOKIE_NAME,
-            "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-            "url": url,
-        }
-    ]
 
 
 def test_a_takedown_is_an_unread_badge_in_the_studio_until_the_creator_reads_it(client):

@@ -27,6 +27,7 @@ from zimei.articles.sanitize import (
 from zimei.conversion.variants import HANS, VARIANTS
 from zimei.core.security import SHARE_FORM_TARGETS, SecurityHeadersMiddleware, content_security_policy
 
+from .browser import session_cookies
 from .factories import UserFactory, creator, editor, png_bytes, published_article
 
 HEADERS = {
@@ -381,11 +382,7 @@ def test_no_policy_violation_on_any_page(live_server, chromium):
             "console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI));"
         )
         if user is not None:
-            client = Client()
-            client.force_login(user)
-            context.add_cookies(
-                [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-            )
+            context.add_cookies(session_cookies(user, live_server.url))
         return context
 
     def sweep(context, paths):

@@ -23,6 +23,7 @@ from zimei.articles.models import Article
 from zimei.articles.sanitize import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, GENERIC_ATTRIBUTES, URL_SCHEMES
 from zimei.core.errors import CONTROL_CHARACTERS
 
+from .browser import session_cookies
 from .factories import UserFactory, creator, editor
 from .live import once, uses_pg
 from .xss_harness import DOM_REPORT, FIRE_EVENTS, Recorder, batches, calibrate, join, load_corpus
@@ -70,10 +71,7 @@ class Sweep:
         self.recorder = Recorder(origin=self.base)
         self.recorder.attach(self.context)
         if user is not None:
-            client = Client()
-            client.force_login(user)
-            cookie = client.cookies["sessionid"]
-            self.context.add_cookies([{"name": "sessionid", "value": cookie.value, "url": self.base}])
+            self.context.add_cookies(session_cookies(user, self.base))
         self.page = self.context.new_page()
         self.recorder.watch(self.page)
         self.problems: list[str] = []

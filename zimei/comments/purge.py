@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from zimei.core.frontcache import list_paths, purge
 
-BOX_PAGES = 1  # the box has one page; the comments page is a list (?page=N)
-
 
 def comment_paths(article_id: int) -> list[str]:
     return [*list_paths("comments-box", article_id, pages=0), *list_paths("comments", article_id)]

@@ -20,17 +20,14 @@ def _comment_changed(sender, *, comment: Comment, **_) -> None:
     _purge_on_commit(comment.article_id)
 
 
-def _thread_changed(sender, *, article, **_) -> None:
-    _purge_on_commit(article.id)
-
-
-def _article_left(sender, *, article, **_) -> None:
-    # The box of an article that is no longer public answers 410: no stale copy of it stays.
+def _article_changed(sender, *, article, **_) -> None:
+    # Its thread changed (comments on/off, a pin), or it left public (its box answers 410: no
+    # stale copy of it stays).
     _purge_on_commit(article.id)
 
 
 def connect() -> None:
-    article_left_public.connect(_article_left, dispatch_uid="comments.purge.article_left", weak=False)
+    article_left_public.connect(_article_changed, dispatch_uid="comments.purge.article_left", weak=False)
     comment_published.connect(_comment_changed, dispatch_uid="comments.purge.published", weak=False)
     comment_left_public.connect(_comment_changed, dispatch_uid="comments.purge.left", weak=False)
-    thread_changed.connect(_thread_changed, dispatch_uid="comments.purge.thread", weak=False)
+    thread_changed.connect(_article_changed, dispatch_uid="comments.purge.thread", weak=False)

@@ -16,7 +16,6 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
 from zimei.articles.models import Article
-from zimei.articles.selectors import ArticleGone, article_get_for_reader
 from zimei.comments import selectors, services
 from zimei.comments.models import Comment, CommentReport
 from zimei.conversion.variants import ui_errors
@@ -26,7 +25,7 @@ from zimei.core.ratelimit import client_address
 from zimei.core.redirects import safe_next
 from zimei.moderation.services import REPORT_NOTE_MAX
 
-from .views import _mark_care
+from .views import _mark_care, article_or_gone
 
 
 def _base(request: HttpRequest) -> str:
@@ -56,19 +55,12 @@ def _box_context(request: HttpRequest, article, *, page: int = 1, full: bool) ->
     }
 
 
-def _article(request: HttpRequest, article_id: int):
-    try:
-        return article_get_for_reader(article_id), None
-    except ArticleGone as gone:
-        return None, render(request, "reader/gone.html", {"article": gone.article}, status=410)
-
-
 @public_page
 @require_safe
 def comments_box(request: HttpRequest, article_id: int, care: bool = False) -> HttpResponse:
     """The comment box fragment the article page loads (no page around it)."""
     _mark_care(request, care)
-    article, gone = _article(request, article_id)
+    article, gone = article_or_gone(request, article_id)
     if gone:
         return gone
     return render(request, "reader/comments/box.html", _box_context(request, article, full=False))
@@ -79,7 +71,7 @@ def comments_box(request: HttpRequest, article_id: int, care: bool = False) -> H
 def comments_page(request: HttpRequest, article_id: int, care: bool = False) -> HttpResponse:
     """The comments page: the box with pages, for readers without JavaScript and for deep pages."""
     _mark_care(request, care)
-    article, gone = _article(request, article_id)
+    article, gone = article_or_gone(request, article_id)
     if gone:
         return gone
     context = _box_context(request, article, page=_page_arg(request), full=True)
@@ -94,7 +86,7 @@ def comment_post(request: HttpRequest, article_id: int, care: bool = False) -> H
     """发表跟帖 or a reply. Published: back to where it was sent from. Held, refused or wrong:
     the comments page says so, with the text still in the form."""
     _mark_care(request, care)
-    article, gone = _article(request, article_id)
+    article, gone = article_or_gone(request, article_id)
     if gone:
         return gone
     body = request.POST.get("body", "")
@@ -161,7 +153,7 @@ def comment_delete(request: HttpRequest, comment_id: int, care: bool = False) ->
 @require_POST
 def article_like(request: HttpRequest, article_id: int, care: bool = False) -> HttpResponse:
     _mark_care(request, care)
-    article, gone = _article(request, article_id)
+    article, gone = article_or_gone(request, article_id)
     if gone:
         return gone
     try:
@@ -177,7 +169,7 @@ def article_save(request: HttpRequest, article_id: int, care: bool = False) -> H
     _mark_care(request, care)
     saved = request.POST.get("on") != "0"
     if saved:
-        article, gone = _article(request, article_id)
+        article, gone = article_or_gone(request, article_id)
         if gone:
             return gone
     else:  # taking out a save works for an article that is gone too

@@ -8,13 +8,12 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from zimei.articles.selectors import ArticleGone, article_get_for_reader
 from zimei.conversion.variants import ui_errors
 from zimei.core.errors import InputError
 from zimei.moderation.models import Report
 from zimei.moderation.services import REPORT_NOTE_MAX, report_create, report_open_exists
 
-from .views import _mark_care
+from .views import _mark_care, article_or_gone
 
 
 def _form(request: HttpRequest, article, values: dict, errors: dict | None = None) -> HttpResponse:
@@ -33,10 +32,9 @@ def _form(request: HttpRequest, article, values: dict, errors: dict | None = Non
 @require_http_methods(["GET", "POST"])
 def report(request: HttpRequest, article_id: int, care: bool = False) -> HttpResponse:
     _mark_care(request, care)
-    try:
-        article = article_get_for_reader(article_id)
-    except ArticleGone as gone:
-        return render(request, "reader/gone.html", {"article": gone.article}, status=410)
+    article, gone = article_or_gone(request, article_id)
+    if gone:
+        return gone
     if request.method == "GET":
         return _form(request, article, {"category": "", "note": ""})
     values = {"category": request.POST.get("category", ""), "note": request.POST.get("note", "")}

@@ -48,6 +48,15 @@ def _mark_care(request: HttpRequest, care: bool) -> None:
     request.care = care
 
 
+def article_or_gone(request: HttpRequest, article_id: int):
+    """(the published article, None), or (None, the 410 page saying why it is gone); a draft or
+    a missing id is a 404 (articles.selectors.article_get_for_reader)."""
+    try:
+        return article_get_for_reader(article_id), None
+    except ArticleGone as gone:
+        return None, render(request, "reader/gone.html", {"article": gone.article}, status=410)
+
+
 def _page(request: HttpRequest, queryset, per_page: int = PER_PAGE):
     return Paginator(queryset, per_page).get_page(request.GET.get("page"))
 
@@ -94,10 +103,9 @@ def channel(request: HttpRequest, slug: str, care: bool = False) -> HttpResponse
 @public_page
 def article(request: HttpRequest, article_id: int, care: bool = False) -> HttpResponse:
     _mark_care(request, care)
-    try:
-        art = article_get_for_reader(article_id)
-    except ArticleGone as gone:
-        return render(request, "reader/gone.html", {"article": gone.article}, status=410)
+    art, gone = article_or_gone(request, article_id)
+    if gone:
+        return gone
     variant = current_variant()
     title, summary = art.in_variant("title", variant), art.in_variant("summary", variant)
     meta = article_meta(art, variant=variant, title=title, summary=summary)
