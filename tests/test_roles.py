@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import pytest
@@ -691,6 +691,16 @@ def _matrix() -> dict[str, Route]:
 MATRIX = _matrix()
 
 
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker) -> Iterator[World]:
+    """One world for the module, made once in a transaction that is rolled back at the end: each
+    test runs in a savepoint inside it and each request in another (see _ask), so every role of
+    every route sees the same objects, as when each test made its own (180 of them: a minute)."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield _world()
+        transaction.set_rollback(True)
+
+
 # --- walking the URL resolver ---------------------------------------------------------------
 
 
@@ -810,13 +820,12 @@ KNOWN: dict[str, str] = {}
         for n in MATRIX
     ],
 )
-def test_role_matrix(name):
+def test_role_matrix(name, world):
     route = MATRIX[name]
     if uses_pg() and set(route.expect) <= {"GET", "HEAD"}:
         # Who may read a page is decided by the view and its owner filter, the same SQL on both
         # databases; the routes that write (locks, constraints, savepoints) run on both passes.
         pytest.skip("SQLite pass only: a read-only route's permissions do not depend on the database")
-    world = _world()
     tally = Tally()
     for method, expected in route.expect.items():
         for role in ROLES:
@@ -828,8 +837,7 @@ def test_role_matrix(name):
 
 
 @pytest.mark.parametrize("path", ADMIN_PAGES)
-def test_admin_is_staff_only(path):
-    world = _world()
+def test_admin_is_staff_only(path, world):
     route = Route(lambda w: path, {"GET": ADMIN_EXPECT[path]})
     got = {role: _ask(world, role, "GET", route) for role in ROLES}
     assert got == ADMIN_EXPECT[path]
