@@ -27,6 +27,7 @@ from zimei.channels.models import CHANNELS, Channel
 from zimei.conversion.variants import HANS, HANT, convert
 from zimei.demo.bulk import seeded_topics
 from zimei.demo.fill import DEMO_PASSWORD, DEMO_SEED, demo_fill
+from zimei.demo.pictures import KINDS
 from zimei.demo.text import PICTURE_ALT, TOPIC_BY_LABEL, plan_article, planted_topics
 from zimei.distribution.models import ArticleKeyword
 from zimei.distribution.selectors import related_compute
@@ -221,6 +222,7 @@ def test_seed_adds_articles_in_batches_and_twice_adds_twice():
     call_command("seed", articles=60, creators=3, batch=7, verbosity=0)
     articles = list(Article.objects.order_by("id"))
     assert len(articles) == 60
+    pool = [i.url for i in Image.objects.order_by("id")]
     assert CreatorProfile.objects.count() == 3
     # Bulk-made accounts carry their username's skeleton like any other (look-alike check).
     assert not User.objects.filter(username_skeleton="").exists()
@@ -233,6 +235,11 @@ def test_seed_adds_articles_in_batches_and_twice_adds_twice():
         assert set(a.related_ids) <= ids - {a.id}
         for url in FIGURE.findall(a.body_html):
             assert media_file(url).is_file()
+        # Each figure shows the kind of picture its alt text describes (the pool is drawn in
+        # KINDS order: picture k is KINDS[k % 5]).
+        for url, alt in re.findall(r'<img src="([^"]+)" alt="([^"]+)"', a.body_html):
+            kind = KINDS[pool.index(url) % len(KINDS)]
+            assert convert(alt, HANS).startswith(PICTURE_ALT[kind].split("：")[0]), (kind, alt)
     assert ArticleKeyword.objects.count() == sum(len(a.keywords) for a in articles)
     # Related articles: earlier articles sharing keywords, never a copy of the same body.
     by_id = {a.id: a for a in articles}
