@@ -10,6 +10,7 @@ import pytest
 from django.core.files.storage import default_storage
 from PIL import Image as PILImage
 
+from zimei.articles.models import Article
 from zimei.articles.services import ArticleInput, article_create, article_publish, image_create
 
 from .factories import creator, png_bytes, published_article
@@ -232,3 +233,140 @@ def test_a_takedown_is_an_unread_badge_in_the_studio_until_the_creator_reads_it(
     assert badge.search(client.get("/zh-hans/studio/").content.decode()).group(1) == "1"
     assert "标题与内容不符" in client.get("/zh-hans/studio/notices/").content.decode()
     assert not badge.search(client.get("/zh-hans/studio/").content.decode())  # read now
+
+
+# --- 题图: the cover as the article's lead image ---------------------------------------------------
+
+
+def _studio_form(**overrides) -> dict:
+    data = {
+        "title": "老街的早晨",
+        "summary": "",
+        "channel": "local",
+        "original": "1",
+        "source": "",
+        "cover_id": "",
+        "cover_alt": "",
+        "body_html": "<p>第一段：清晨六点，卖豆浆的阿姨已经支起了摊子。</p><p>第二段。</p>",
+        "action": "publish",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_lead_image_is_chosen_in_the_studio_and_needs_a_cover_and_its_description(client):
+    author = creator(channel="local")
+    client.force_login(author.user)
+    # Chosen with no cover, and with no description: both said in the page's script, nothing made.
+    page = client.post("/zh-hant/studio/new/", _studio_form(lead_image="1")).content.decode()
+    assert "要在文章開頭顯示題圖，請先選擇或上傳一張封面圖片" in page
+    assert "請描述封面圖片的內容（替代文字）" in page
+    assert 'id="id_cover_alt" name="cover_alt"' in page and 'aria-invalid="true"' in page
+    # A cover uploaded with the same submission counts as the cover.
+    upload = io.BytesIO(png_bytes(900, 600, "#258"))
+    upload.name = "街景.png"
+    page = client.post(
+        "/zh-hans/studio/new/", _studio_form(lead_image="1", cover_file=upload), follow=True
+    ).content.decode()
+    assert "请描述封面图片的内容" in page and "要在文章开头显示题图" not in page
+    assert not Article.objects.filter(status=Article.Status.PUBLISHED).exists()
+    # A draft may keep the choice without a description (drafts may be incomplete).
+    response = client.post("/zh-hans/studio/new/", _studio_form(lead_image="1", action="save"))
+    assert response.status_code == 302
+    draft = Article.objects.get(status=Article.Status.DRAFT)
+    assert draft.lead_image and not draft.lead_alt_hans
+
+
+def test_lead_image_shows_on_the_article_page_in_both_scripts_and_care_mode_and_stays_cached(
+    client, django_capture_on_commit_callbacks
+):
+    author = creator(channel="local")
+    cover = image_create(owner=author.user, data=png_bytes(900, 600, "#258"), name="cover.png")
+    client.force_login(author.user)
+    form = _studio_form(lead_image="1", cover_id=str(cover.id), cover_alt="傍晚的老街，路边摆着几个水果摊")
+    assert client.post("/zh-hans/studio/new/", form).status_code == 302
+    article = Article.objects.get()
+    assert article.status == Article.Status.PUBLISHED
+    client.logout()
+    stem = cover.file.url.rsplit(".", 1)[0]
+    srcset = f"{stem}.w240.webp 240w, {stem}.w480.webp 480w, {cover.file.url} 900w"
+    for path, alt in (
+        (f"/zh-hans/a/{article.id}/", "傍晚的老街，路边摆着几个水果摊"),
+        (f"/zh-hant/a/{article.id}/", "傍晚的老街，路邊擺著幾個水果攤"),
+        (f"/zh-hk/care/a/{article.id}/", "傍晚的老街，路邊擺着幾個水果攤"),
+    ):
+        first = client.get(path)
+        html = first.content.decode()
+        lead = re.search(r'<figure class="lead"><img ([^>]+)></figure>\s*<div class="post-body">', html)
+        assert lead, path
+        assert f'srcset="{srcset}"' in lead[1] and f'alt="{alt}"' in lead[1], lead[1]
+        assert f'src="{stem}.w480.webp"' in lead[1] and 'width="480" height="320"' in lead[1]
+        assert 'loading="lazy"' not in lead[1]  # the first screen's picture
+        assert first["X-Cache"] == "MISS" and client.get(path)["X-Cache"] == "HIT"  # still cached
+    # Unticked and published again: the page shows the cover no more; the lists keep its thumbnail.
+    client.force_login(author.user)
+    form.update(lead_image="")
+    with django_capture_on_commit_callbacks(execute=True):  # the publish purges the cached pages
+        assert client.post(f"/zh-hans/studio/{article.id}/edit/", form).status_code == 302
+    client.logout()
+    html = client.get(f"/zh-hans/a/{article.id}/").content.decode()
+    assert 'class="lead"' not in html and cover.file.url in html  # og:image
+    assert f"{stem}.w240.webp" in client.get("/zh-hans/c/local/").content.decode()
+
+
+def test_a_lead_image_choice_waits_for_the_next_publish(client):
+    """The choice is part of the working copy: ticked on a published article and only saved, the
+    public page is unchanged until 更新发布."""
+    author = creator(channel="local")
+    article, cover = _with_cover(author)
+    client.force_login(author.user)
+    form = _studio_form(
+        title=article.title, body_html=article.body_html, channel=author.channel.slug, cover_id=str(cover.id)
+    )
+    form.update(lead_image="1", cover_alt="深蓝色的底图", action="save")
+    assert client.post(f"/zh-hans/studio/{article.id}/edit/", form).status_code == 302
+    assert 'class="lead"' not in client.get(f"/zh-hans/a/{article.id}/").content.decode()
+    preview = client.get(f"/zh-hans/studio/{article.id}/preview/").content.decode()
+    assert (
+        f'<figure class="lead"><img src="{cover.file.url}" width="900" height="400" alt="深蓝色的底图">'
+        in preview
+    )
+    form.update(action="publish")
+    assert client.post(f"/zh-hans/studio/{article.id}/edit/", form).status_code == 302
+    assert 'alt="深蓝色的底图"' in client.get(f"/zh-hans/a/{article.id}/").content.decode()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@once("what Chromium shows of the lead image: its HTML is tested on both passes above")
+def test_lead_image_in_chromium_fills_the_column_at_3_2_on_desktop_and_phone(live_server, chromium):
+    from .browser import screenshot
+
+    author = creator(channel="local", pen_name="林间笔记")
+    cover = image_create(owner=author.user, data=png_bytes(1200, 500, "#258"), name="cover.png")
+    article = article_create(
+        author=author,
+        data=ArticleInput(
+            title="老街的早晨：一条街正在改变",
+            body_html="<p>清晨六点，卖豆浆的阿姨已经支起了摊子。</p>" * 3,
+            channel="local",
+            cover_id=cover.id,
+            lead_image=True,
+            cover_alt="傍晚的老街，路边摆着几个水果摊",
+        ),
+    )
+    article_publish(article=article, actor=author.user)
+    for name, viewport in (("look-lead-desktop", (1280, 900)), ("look-lead-phone", (390, 844))):
+        context = chromium.new_context(viewport={"width": viewport[0], "height": viewport[1]}, locale="zh-CN")
+        page = context.new_page()
+        page.goto(f"{live_server.url}/zh-hans/a/{article.id}/")
+        page.wait_for_load_state("networkidle")
+        img = page.locator("figure.lead img")
+        assert img.evaluate("img => img.complete && img.naturalWidth > 0")
+        assert img.get_attribute("alt") == "傍晚的老街，路边摆着几个水果摊"
+        box, column = img.bounding_box(), page.locator(".post-body").bounding_box()
+        assert round(box["width"]) == round(column["width"]) and abs(box["height"] - box["width"] * 2 / 3) < 1
+        assert box["y"] < column["y"] and box["y"] < viewport[1]  # above the text, in the first screen
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        screenshot(page, name)
+        context.close()

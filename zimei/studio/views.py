@@ -326,6 +326,9 @@ def _preview(
         "scripts": scripts,
         "errors": errors or {},
         "missing_alt": images_without_alt(body) if is_author else 0,
+        # 题图 as a publish would show it (the working copy's choice; an editor sees the published)
+        "lead": article.cover if (article.lead_image and article.cover_alt and article.cover) else None,
+        "lead_alt": convert(article.cover_alt, variant),
     }
     response = render(request, "studio/preview.html", context, status=status)
     response["Cache-Control"] = "private, no-store"

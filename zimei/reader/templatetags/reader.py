@@ -46,6 +46,37 @@ _THUMB = (
 _THUMB = _THUMB.replace("SMALL", str(_SMALL)).replace("LARGE", str(_LARGE)).replace("HIGH", str(_SMALL_H))
 
 
+# The article column: the page's width less its padding on a phone; beside the 320 px side
+# column from 900 px; at most 1180 - 2 × 16 - 320 - 24 = 804 px wide.
+_LEAD_SIZES = "(min-width: 1180px) 804px, (min-width: 900px) calc(100vw - 376px), calc(100vw - 32px)"
+
+
+@register.simple_tag(takes_context=True)
+def lead_image(context, article) -> str:
+    """题图: the cover at the top of an article page, when its creator chose it, with its
+    description as alt text, in the page's script. Its 3:2 copies (articles/images.py), and the
+    cover itself for wide 2x screens (shown cropped to the same 3:2, CSS object-fit)."""
+    alt = getattr(article, f"lead_alt_{field_suffix(context.get('variant'))}")
+    if not alt or not article.cover_url:
+        return ""
+    url = escape(article.cover_url)
+    small, large = cover_size_name(url, _SMALL), cover_size_name(url, _LARGE)
+    srcset = f"{small} {_SMALL}w, {large} {_LARGE}w"
+    cover = article.cover
+    if cover is not None and cover.url == article.cover_url and cover.width > _LARGE:
+        srcset += f", {url} {cover.width}w"
+    return format_html(
+        '<figure class="lead"><img src="{}" srcset="{}" sizes="{}" width="{}" height="{}" alt="{}" '
+        'fetchpriority="high" decoding="async"></figure>',
+        large,
+        mark_safe(srcset),
+        _LEAD_SIZES,
+        _LARGE,
+        _LARGE * COVER_RATIO[1] // COVER_RATIO[0],
+        alt,
+    )
+
+
 @register.simple_tag
 def article_thumb(article) -> str:
     """The cover thumbnail of a list item rendered by a template (search results)."""

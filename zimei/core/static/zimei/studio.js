@@ -265,7 +265,7 @@
   }
 
   // --- the copy in this browser -------------------------------------------------------------
-  var FIELDS = ["title", "summary", "channel", "source", "body_html"];
+  var FIELDS = ["title", "summary", "channel", "source", "cover_alt", "body_html"];
 
   function values() {
     syncTextarea();
