@@ -370,3 +370,60 @@ def test_lead_image_in_chromium_fills_the_column_at_3_2_on_desktop_and_phone(liv
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
         screenshot(page, name)
         context.close()
+
+
+# --- form controls ---------------------------------------------------------------------------------
+
+_CONTROL = """el => {
+  const s = getComputedStyle(el), b = getComputedStyle(el, '::file-selector-button');
+  return {appearance: s.appearance, border: s.borderTopColor, radius: s.borderTopLeftRadius,
+          arrow: s.backgroundImage, height: el.getBoundingClientRect().height, outline: s.outlineStyle,
+          outlineColor: s.outlineColor, button: b.borderTopColor, buttonHeight: b.minHeight,
+          fontSize: parseFloat(s.fontSize)};
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@once("what Chromium draws of selects and file inputs: CSS, whatever the database")
+def test_selects_and_file_inputs_are_drawn_like_the_site_with_a_visible_focus(live_server, chromium):
+    """Search filters (normal and care mode, desktop and phone) and the studio's channel select
+    and cover file input: the site's border and radius instead of the browser's grey control,
+    an arrow that is the text's colour, the orange focus ring, and care mode's 60 px targets."""
+    from .browser import reader_context, screenshot
+
+    author = creator(channel="local")
+    published_article(author, title="芯片产业的未来")
+    for mode, width in (("", 1280), ("care/", 1280), ("", 390), ("care/", 390)):
+        context = chromium.new_context(viewport={"width": width, "height": 900}, locale="zh-CN")
+        page = context.new_page()
+        page.goto(f"{live_server.url}/zh-hans/{mode}search/?q=芯片")
+        selects = page.locator("main select")
+        assert selects.count() == 3
+        for i in range(3):
+            select = selects.nth(i)
+            look = select.evaluate(_CONTROL)
+            assert look["appearance"] == "none" and "linear-gradient" in look["arrow"], look
+            assert look["border"] == "rgb(175, 184, 193)" and look["radius"] == "4px", look
+            assert look["height"] >= (60 if mode else 34), look
+            select.focus()
+            look = select.evaluate(_CONTROL)
+            assert look["outline"] == "solid" and look["outlineColor"] == "rgb(232, 89, 12)", look
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        if width == 390:
+            screenshot(page, f"look-controls-search-{'care' if mode else 'normal'}-phone")
+        context.close()
+
+    context = reader_context(chromium, live_server.url, author.user)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/zh-hans/studio/new/")
+    look = page.locator("#id_channel").evaluate(_CONTROL)
+    assert look["appearance"] == "none" and look["border"] == "rgb(175, 184, 193)", look
+    cover = page.locator("#id_cover_file")
+    look = cover.evaluate(_CONTROL)
+    assert look["button"] == "rgb(175, 184, 193)", look  # the file button, not the browser's grey
+    cover.focus()
+    assert cover.evaluate(_CONTROL)["outline"] == "solid"
+    page.locator("#id_cover_alt").scroll_into_view_if_needed()
+    screenshot(page, "look-controls-studio")
+    context.close()
