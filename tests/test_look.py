@@ -57,11 +57,39 @@ def test_lists_show_the_cover_with_srcset_dimensions_and_lazy_loading(client):
         assert item, path
         img = item.group(1)
         assert f'src="{stem}.w240.webp"' in img
-        assert f'srcset="{stem}.w240.webp 240w, {stem}.w480.webp 480w"' in img
-        assert 'sizes="' in img and 'width="240" height="160"' in img
+        assert f'srcset="{stem}.w480.webp 2x"' in img and 'width="240" height="160"' in img
         assert 'alt=""' in img and 'loading="lazy"' in img and 'decoding="async"' in img
         if path != search:  # an article without a cover: no picture, no gap
             assert f'<li class="item"><a href="/zh-hans/a/{plain.id}/">' in html, path
+
+
+def test_list_bylines_show_the_authors_avatar_small_and_lazy(client):
+    """Home, channel, author and search lists: the default avatar (the pen name's first
+    character, in the page's script) or the uploaded picture, lazily loaded, before the name;
+    the time to the minute."""
+    from zimei.accounts.avatars import avatar_file
+
+    plain = creator(pen_name="长河落日")
+    published_article(plain, title="芯片产业的未来：默认头像")
+    pictured = creator(pen_name="山间小记")
+    pictured.avatar.save("a.webp", avatar_file(png_bytes(64, 64, "#b42318")))
+    published_article(pictured, title="芯片产业的未来：上传的头像")
+    colour = plain.avatar_colour
+    for path in (
+        "/zh-hant/",
+        f"/zh-hant/c/{plain.channel.slug}/",
+        f"/zh-hant/u/{plain.id}/",
+        "/zh-hant/search/?q=芯片",
+    ):
+        html = client.get(path).content.decode()
+        assert re.search(
+            rf'<span class="meta"><span class="avatar xs av{colour}" aria-hidden="true">長</span>長河落日',
+            html,
+        ), path
+        if "/u/" not in path:
+            img = f'<img class="avatar xs" src="{pictured.avatar.url}" width="20" height="20" alt=""'
+            assert re.search(rf"<span class=\"meta\">{re.escape(img)}[^>]*>山間小記", html), path
+        assert re.search(r'<time datetime="\d{4}-\d\d-\d\d \d\d:\d\d\+08:?00">', html), path
 
 
 def test_covers_command_makes_missing_thumbnails(client):
@@ -170,6 +198,9 @@ def test_home_page_thumbnails_in_chromium_on_desktop_and_phone(live_server, chro
             assert re.search(r"\.w(240|480)\.webp$", thumb.evaluate("img => img.currentSrc"))
             box = thumb.bounding_box()
             assert round(box["width"]) == width and round(box["height"]) == round(width * 2 / 3)
+        for avatar in page.locator("li.item .meta .avatar.xs").all():  # 20 px before the pen name
+            box = avatar.bounding_box()
+            assert round(box["width"]) == round(box["height"]) == 20
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
         screenshot(page, name)
         context.close()

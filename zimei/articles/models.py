@@ -28,7 +28,7 @@ class Image(models.Model):
 LIST_FIELDS = (
     "id", "title_hans", "title_hant", "title_hk", "summary_hans", "summary_hant", "summary_hk", "cover_url",
     "published_at", "view_count", "share_count", "original", "source",
-    "author_id", "author__pen_name", "channel_id", "channel__slug", "channel__name",
+    "author_id", "author__pen_name", "author__avatar", "channel_id", "channel__slug", "channel__name",
 )  # fmt: skip
 
 
