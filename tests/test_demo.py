@@ -107,12 +107,17 @@ def test_demo_fill_builds_a_small_demo_site_through_the_services():
     assert {a.channel.slug for a in published} == {slug for slug, _, _ in CHANNELS}
     assert Channel.objects.count() == len(CHANNELS)
 
+    assert 0 < sum(a.lead_image for a in published) < len(published)
     for article in published:
         figures = FIGURE.findall(article.body_hans)
         assert 1 <= len(figures) <= 2
         for url in figures:
             assert media_file(url).is_file(), url
         assert article.cover_id and media_file(article.cover_url).is_file()
+        if article.lead_image:  # the 题图 says what the cover shows, in each script
+            assert article.cover_alt.startswith(("配图：", "环形图：")) and article.lead_alt_hant.startswith(
+                ("配圖", "環形圖")
+            )
         assert article.keywords and ArticleKeyword.objects.filter(article=article).exists()
         assert article.title_hans and article.title_hant and article.body_hant and article.summary_hans
         assert article.title_hk and article.summary_hk and article.body_hk
