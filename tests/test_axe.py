@@ -9,7 +9,7 @@ width (the viewport is resized in place; the CSS media queries apply at once).
 Covered (URL conf: zimei/reader/urls.py, accounts, studio, desk, core's error pages):
 - reader, in zh-hans in normal and care mode at desktop and phone width, and each page type
   once more in zh-hant or zh-hk (alternating, and alternating normal and care) at desktop
-  width: home, channel, article (the demo's, with its figures), author, search (results and
+  width: home, channel, article (the demo's, with its figures and 题图), author, search (results and
   none), accessibility statement, 关于我们 / 用户协议 / 隐私政策 / 联系我们, creator levels,
   the 404 page, the 410 page (a taken-down article), the comments page (跟帖, anonymous and
   signed in); signed in as a reader: following, the report form, report thanks, 我的跟帖,
@@ -121,8 +121,8 @@ def test_every_page_type_has_no_axe_violations(live_server, chromium):
     me = CreatorProfile.objects.get(user__username="creator")
     editor = User.objects.get(username="editor")
     mine = Article.objects.filter(author=me, status=Article.Status.PUBLISHED).order_by("id")
-    # The reference article: the creator's first, with its figures.
-    ref = next(a for a in mine if "<figure" in a.body_html)
+    # The reference article: the creator's first with its figures and a 题图 (lead image).
+    ref = next(a for a in mine if "<figure" in a.body_html and a.lead_alt_hans)
     taken = mine.exclude(id=ref.id).first()
     gone = article_take_down(article=taken, actor=editor, reason="测试下架：内容不实")
     decision = AuditEntry.objects.filter(target_type="articles.article", target_id=gone.id).latest("id")

@@ -75,3 +75,75 @@ def test_a_reader_signing_in_and_out_from_care_mode_stays_in_it(client):
     assert 'action="/zh-hans/accounts/logout/?care=1"' in home
     signed_out = client.post("/zh-hans/accounts/logout/?care=1")
     assert signed_out["Location"] == "/zh-hans/care/"
+
+
+# The article's boxes a reader sees above the first paragraph: [(class, top, bottom)].
+_ABOVE_FIRST_PARAGRAPH = """() => {
+  const post = document.querySelector('article.post'), first = post.querySelector('.post-body p');
+  const top = first.getBoundingClientRect().top;
+  return Array.from(post.children).filter(el => {
+    const box = el.getBoundingClientRect();
+    return box.height > 0 && getComputedStyle(el).visibility !== 'hidden' && box.top < top;
+  }).map(el => {
+    const box = el.getBoundingClientRect();
+    return [el.className, Math.round(box.top), Math.round(box.bottom)];
+  });
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_care_article_on_a_phone_has_only_the_title_and_reading_tools_before_the_text(live_server, chromium):
+    """關懷版 on a 390 px phone (issue 15): before the first paragraph only the title and the
+    reading tools (text size, read-aloud); the meta line, sharing (its QR box open), the 题图 and
+    the rest come after the text. Normal mode keeps its order (the lead image above the text)."""
+    from zimei.articles.services import ArticleInput, article_create, article_publish, image_create
+
+    from .browser import screenshot
+    from .factories import creator, png_bytes
+
+    author = creator(channel="local", pen_name="林间笔记")
+    cover = image_create(owner=author.user, data=png_bytes(900, 600, "#258"), name="cover.png")
+    body = "".join(
+        f"<p>第{n}段：清晨六点，卖豆浆的阿姨已经支起了摊子，蒸笼里的热气把半条街都熏得暖洋洋的。</p>"
+        for n in range(1, 5)
+    )
+    article = article_create(
+        author=author,
+        data=ArticleInput(
+            title="一条老街的三种早晨",
+            body_html=body,
+            channel="local",
+            cover_id=cover.id,
+            lead_image=True,
+            cover_alt="清晨的老街，豆浆摊前冒着热气",
+        ),
+    )
+    article_publish(article=article, actor=author.user)
+    context = chromium.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True)
+    page = context.new_page()
+    try:
+        for script in ("zh-hans", "zh-hk"):
+            page.goto(f"{live_server.url}/{script}/care/a/{article.id}/")
+            page.wait_for_load_state("networkidle")
+            above = page.evaluate(_ABOVE_FIRST_PARAGRAPH)
+            assert [c for c, _, _ in above] == ["post-title", "care-tools"], above
+            order = page.evaluate(
+                "() => Array.from(document.querySelector('article.post').children)"
+                ".filter(el => el.getBoundingClientRect().height > 0)"
+                ".sort((a, b) => a.getBoundingClientRect().top - b.getBoundingClientRect().top)"
+                ".map(el => el.className.split(' ')[0]).slice(0, 6)"
+            )
+            assert order[:4] == ["post-title", "care-tools", "post-body", "lead"], order
+            assert page.locator(".care-tools [data-read]").first.is_visible()  # read-aloud is there
+            tools = page.locator(".care-tools").bounding_box()
+            assert tools["height"] < 230, tools  # two rows of 60 px targets (and the rate), not four
+            first = page.locator(".post-body p").first.bounding_box()
+            assert first["y"] < 844, first  # the text starts in the first screen
+            assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+            screenshot(page, f"care-article-phone-{script}")
+        page.goto(f"{live_server.url}/zh-hans/a/{article.id}/")
+        above = [c for c, _, _ in page.evaluate(_ABOVE_FIRST_PARAGRAPH)]
+        assert above[0] == "post-title" and above[-1] == "lead", above
+    finally:
+        context.close()

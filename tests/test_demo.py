@@ -27,6 +27,7 @@ from zimei.channels.models import CHANNELS, Channel
 from zimei.conversion.variants import HANS, HANT, convert
 from zimei.demo.bulk import seeded_topics
 from zimei.demo.fill import DEMO_PASSWORD, DEMO_SEED, demo_fill
+from zimei.demo.pictures import KINDS
 from zimei.demo.text import PICTURE_ALT, TOPIC_BY_LABEL, plan_article, planted_topics
 from zimei.distribution.models import ArticleKeyword
 from zimei.distribution.selectors import related_compute
@@ -106,12 +107,17 @@ def test_demo_fill_builds_a_small_demo_site_through_the_services():
     assert {a.channel.slug for a in published} == {slug for slug, _, _ in CHANNELS}
     assert Channel.objects.count() == len(CHANNELS)
 
+    assert 0 < sum(a.lead_image for a in published) < len(published)
     for article in published:
         figures = FIGURE.findall(article.body_hans)
         assert 1 <= len(figures) <= 2
         for url in figures:
             assert media_file(url).is_file(), url
         assert article.cover_id and media_file(article.cover_url).is_file()
+        if article.lead_image:  # the 题图 says what the cover shows, in each script
+            assert article.cover_alt.startswith(("配图：", "环形图：")) and article.lead_alt_hant.startswith(
+                ("配圖", "環形圖")
+            )
         assert article.keywords and ArticleKeyword.objects.filter(article=article).exists()
         assert article.title_hans and article.title_hant and article.body_hant and article.summary_hans
         assert article.title_hk and article.summary_hk and article.body_hk
@@ -221,6 +227,7 @@ def test_seed_adds_articles_in_batches_and_twice_adds_twice():
     call_command("seed", articles=60, creators=3, batch=7, verbosity=0)
     articles = list(Article.objects.order_by("id"))
     assert len(articles) == 60
+    pool = [i.url for i in Image.objects.order_by("id")]
     assert CreatorProfile.objects.count() == 3
     # Bulk-made accounts carry their username's skeleton like any other (look-alike check).
     assert not User.objects.filter(username_skeleton="").exists()
@@ -233,6 +240,11 @@ def test_seed_adds_articles_in_batches_and_twice_adds_twice():
         assert set(a.related_ids) <= ids - {a.id}
         for url in FIGURE.findall(a.body_html):
             assert media_file(url).is_file()
+        # Each figure shows the kind of picture its alt text describes (the pool is drawn in
+        # KINDS order: picture k is KINDS[k % 5]).
+        for url, alt in re.findall(r'<img src="([^"]+)" alt="([^"]+)"', a.body_html):
+            kind = KINDS[pool.index(url) % len(KINDS)]
+            assert convert(alt, HANS).startswith(PICTURE_ALT[kind].split("：")[0]), (kind, alt)
     assert ArticleKeyword.objects.count() == sum(len(a.keywords) for a in articles)
     # Related articles: earlier articles sharing keywords, never a copy of the same body.
     by_id = {a.id: a for a in articles}

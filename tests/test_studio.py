@@ -577,6 +577,32 @@ def test_the_editor_page_is_ready_for_the_script(studio, author):
     assert page.count("data-cmd=") >= 7
 
 
+def _new_draft_for(profile, body: str) -> Article:
+    from zimei.articles.services import ArticleInput, article_create
+
+    data = ArticleInput(title="一篇旧文", body_html=body, channel="local")
+    return article_create(author=profile, data=data)
+
+
+def test_pictures_without_a_description_are_flagged_in_the_edit_page_and_the_preview(author, studio):
+    """Without the editor's script too: the edit page and the preview count them."""
+    from zimei.articles.services import image_create
+
+    image = image_create(owner=author.user, data=png_bytes(40, 30), name="a")
+    body = (
+        f'<p>一段。</p><figure><img src="{image.url}" alt=""></figure>'
+        f'<figure><img src="{image.url}" alt="山路上的一块指路石"></figure>'
+        f'<figure><img src="{image.url}"></figure>'
+    )
+    article = _new_draft_for(author, body)
+    edit = _text(studio.get(f"/zh-hans/studio/{article.id}/edit/"))
+    assert "2 张图片还没有描述（替代文字）" in edit
+    preview = _text(studio.get(f"/zh-hant/studio/{article.id}/preview/"))
+    assert "2 張圖片還沒有描述（替代文字）" in preview
+    fine = _new_draft_for(author, f'<figure><img src="{image.url}" alt="一块指路石"></figure>')
+    assert "图片还没有描述" not in _text(studio.get(f"/zh-hans/studio/{fine.id}/preview/"))
+
+
 # --- the editor in a real browser ----------------------------------------------------------------
 
 
@@ -617,11 +643,26 @@ def test_rich_editor_image_autosave_and_local_copy_in_chromium(live_server, chro
         # A Chinese file name (截图.png) is stored under an ASCII one, so the sanitiser keeps it.
         image_file = tmp_path / "截图.png"
         image_file.write_bytes(png_bytes(400, 300))
-        with page.expect_file_chooser() as chooser:
-            page.get_by_role("button", name="插入图片").click()
-        chooser.value.set_files(str(image_file))
+        # The dialog asks for the picture and a description (alt text); an empty one is refused
+        # with a message, the dialog stays open and nothing is uploaded.
+        page.get_by_role("button", name="插入图片").click()
+        dialog = page.get_by_role("dialog", name="插入图片")
+        assert dialog.is_visible()
+        dialog.get_by_label("图片（JPEG、PNG、GIF、WebP，不超过 20 MB）").set_input_files(str(image_file))
+        dialog.get_by_role("button", name="确定").click()
+        assert "请描述这张图片的内容" in dialog.locator("[data-image-error]").inner_text()
+        assert dialog.get_by_label("图片描述（替代文字）").get_attribute("aria-invalid") == "true"
+        assert dialog.is_visible() and not Image.objects.filter(owner=profile.user).exists()
+        screenshot(page, "studio-image-dialog")
+        dialog.get_by_label("图片描述（替代文字）").fill("手机截图：设置页面里打开了深色模式的开关")
+        dialog.get_by_label("图片说明").fill("深色模式的开关")
+        dialog.get_by_role("button", name="确定").click()
         page.wait_for_selector(".editor-area figure img[src^='/media/']")
         assert page.locator("[data-upload-status]").inner_text() == "图片已插入"
+        alt = page.locator(".editor-area figure img").get_attribute("alt")
+        assert alt == "手机截图：设置页面里打开了深色模式的开关"
+        assert page.locator(".editor-area figcaption").inner_text() == "深色模式的开关"
+        assert not page.locator("[data-missing-alt]").is_visible()
 
         # Autosave creates the draft and the page becomes its edit page.
         page.wait_for_url("**/zh-hans/studio/*/edit/", timeout=15000)
@@ -632,12 +673,12 @@ def test_rich_editor_image_autosave_and_local_copy_in_chromium(live_server, chro
         article = Article.objects.get(author=profile)
         assert article.title == "浏览器里写的文章"
         assert re.search(
-            r"<h2>开头的小标题</h2><p>第一段正文，写在浏览器里。</p><figure><img src=\"/media/",
+            r"<h2>开头的小标题</h2><p>第一段正文，写在浏览器里。</p><figure><img [^>]*alt=\"手机截图",
             article.body_html,
         )
 
         # Typed but not yet saved to the server: the copy in this browser is offered after a reload.
-        area.click()
+        area.locator("p").first.click()  # (a click on the picture opens its description)
         page.keyboard.press("Control+End")
         page.keyboard.type("还没保存的一句话")
         page.wait_for_timeout(800)  # the local copy is written 0.6 s after typing
@@ -661,6 +702,28 @@ def test_rich_editor_image_autosave_and_local_copy_in_chromium(live_server, chro
         assert "<figure>" in article.body_html
         page.goto(f"{live_server.url}/zh-hans/a/{article.id}/")
         assert page.locator(".post-body figure img").evaluate("(i) => i.complete && i.naturalWidth") == 400
+
+        # A picture without a description (pasted as HTML, imported, written before this) is
+        # counted and outlined in the editor; clicking it opens the dialog to describe it.
+        url = Image.objects.get(owner=profile.user).url
+        older = _new_draft_for(profile, f'<p>旧文。</p><figure><img src="{url}" alt=""></figure><p>完。</p>')
+        page.goto(f"{live_server.url}/zh-hans/studio/{older.id}/edit/")
+        flag = page.locator("[data-missing-alt]")
+        assert flag.inner_text().startswith("1 张图片还没有描述")
+        outline = page.locator(".editor-area img").evaluate("(i) => getComputedStyle(i).outlineStyle")
+        assert outline == "dashed"
+        page.locator(".editor-area img").click()
+        dialog = page.get_by_role("dialog", name="图片描述")
+        assert not dialog.get_by_label("图片（JPEG、PNG、GIF、WebP，不超过 20 MB）").is_visible()
+        dialog.get_by_role("button", name="确定").click()
+        assert "请描述这张图片的内容" in dialog.locator("[data-image-error]").inner_text()
+        dialog.get_by_label("图片描述（替代文字）").fill("山路上的一块指路石")
+        dialog.get_by_role("button", name="确定").click()
+        assert not flag.is_visible()
+        page.get_by_role("button", name="保存草稿").click()
+        page.wait_for_url(f"**/zh-hans/studio/{older.id}/edit/")
+        older.refresh_from_db()
+        assert 'alt="山路上的一块指路石"' in older.body_html
         assert not problems, problems
     finally:
         context.close()

@@ -432,6 +432,8 @@ def article_patch_view(request: HttpRequest, article_id: ArticleId, payload: s.A
         original=article.original if payload.original is None else payload.original,
         source=article.source if payload.source is None else payload.source,
         cover_id=article.cover_id,
+        lead_image=article.lead_image,
+        cover_alt=article.cover_alt,
     )
     article = article_save(article=article, actor=caller(request), data=data)
     return _article_out(article, caller(request), None)

@@ -28,7 +28,7 @@ class Image(models.Model):
 LIST_FIELDS = (
     "id", "title_hans", "title_hant", "title_hk", "summary_hans", "summary_hant", "summary_hk", "cover_url",
     "published_at", "view_count", "share_count", "original", "source",
-    "author_id", "author__pen_name", "channel_id", "channel__slug", "channel__name",
+    "author_id", "author__pen_name", "author__avatar", "channel_id", "channel__slug", "channel__name",
 )  # fmt: skip
 
 
@@ -81,6 +81,11 @@ class Article(models.Model):
     script = models.CharField(max_length=8, default="zh-hans")
     cover = models.ForeignKey(Image, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     cover_url = models.CharField(max_length=300, blank=True)
+    # 题图: whether the cover shows at the top of the article page, and what it shows (its alt
+    # text, in the creator's script): the working copy's choice. The published choice is
+    # lead_alt_* below (empty: no lead image), written at publish like the titles.
+    lead_image = models.BooleanField(default=False)
+    cover_alt = models.CharField(max_length=200, blank=True)
     # Where an imported article came from (file path, WXR guid): a second import skips it.
     import_key = models.CharField(max_length=300, blank=True)
     # A published article whose edit waits for review (a creator not yet trusted, or flagged):
@@ -95,6 +100,9 @@ class Article(models.Model):
     summary_hant = models.CharField(max_length=400, blank=True)
     title_hk = models.CharField(max_length=128, blank=True)
     summary_hk = models.CharField(max_length=400, blank=True)
+    lead_alt_hans = models.CharField(max_length=200, blank=True)
+    lead_alt_hant = models.CharField(max_length=200, blank=True)
+    lead_alt_hk = models.CharField(max_length=200, blank=True)
 
     # What the creator wrote (the working copy; body already sanitised), in their script.
     title = models.CharField(max_length=64)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+from html.parser import HTMLParser
 
 import nh3
 from django.conf import settings
@@ -117,3 +118,24 @@ def html_to_text(markup: str) -> str:
     markup and no character references left ("AT&T", not "AT&amp;T"), to be escaped where shown."""
     text = nh3.clean(markup or "", tags=set(), clean_content_tags=set(DROP_WITH_CONTENT))
     return html.unescape(text).strip()
+
+
+class _ImageAlts(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.missing = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "img" and not (dict(attrs).get("alt") or "").strip():
+            self.missing += 1
+
+
+def images_without_alt(markup: str) -> int:
+    """How many pictures in body HTML have no description (no alt, or a blank one): the studio
+    asks the creator to write them (WCAG 1.1.1)."""
+    if "<img" not in (markup or ""):
+        return 0
+    parser = _ImageAlts()
+    parser.feed(markup)
+    parser.close()
+    return parser.missing

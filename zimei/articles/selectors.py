@@ -25,7 +25,7 @@ def article_get_for_reader(article_id: int) -> Article:
     cache); 404 / ArticleGone otherwise."""
     try:
         article = (
-            Article.objects.select_related("author", "text")
+            Article.objects.select_related("author", "text", "cover")  # cover: the 题图's width
             .defer("summary", "title", "text__body_html")  # the working copy is the studio's
             .get(id=article_id)
         )

@@ -40,12 +40,21 @@ class ArticleInput:
     original: bool = True
     source: str = ""
     cover_id: int | None = None
+    lead_image: bool = False  # 题图: show the cover at the top of the article page
+    cover_alt: str = ""  # what the cover shows, for the lead image's alt text
 
 
-def article_clean_input(*, data: ArticleInput, owner: User, for_publish: bool) -> dict:
+LEAD_NEEDS_COVER = "要在文章开头显示题图，请先选择或上传一张封面图片"
+LEAD_NEEDS_ALT = "请描述封面图片的内容（替代文字）：题图显示在文章开头，看不见图片的读者会听到这段话"
+
+
+def article_clean_input(
+    *, data: ArticleInput, owner: User, for_publish: bool, cover_coming: bool = False
+) -> dict:
     """Validate input; returns model field values (body sanitised) or raises InputError.
 
-    Drafts may be incomplete (an empty title is kept as typed); publishing needs everything."""
+    Drafts may be incomplete (an empty title is kept as typed); publishing needs everything.
+    `cover_coming`: a cover is uploaded with this submission (it has no id yet)."""
     errors: dict[str, list[str]] = {}
     title = one_line(data.title)
     if for_publish and not title:
@@ -75,12 +84,24 @@ def article_clean_input(*, data: ArticleInput, owner: User, for_publish: bool) -
         errors.setdefault("source", []).append("非原创文章请注明来源")
     if len(source) > 100:
         errors.setdefault("source", []).append("来源最多 100 个字")
-    control_characters_check(errors, {"title": title, "summary": summary, "source": source})
+    cover_alt = one_line(data.cover_alt)
+    if len(cover_alt) > 200:
+        errors.setdefault("cover_alt", []).append(
+            f"封面图片的描述最多 200 个字，现在有 {len(cover_alt)} 个字"
+        )
+    control_characters_check(
+        errors, {"title": title, "summary": summary, "source": source, "cover_alt": cover_alt}
+    )
     cover = None
     if data.cover_id:
         cover = Image.objects.filter(id=data.cover_id, owner=owner).first()
         if cover is None:
             errors.setdefault("cover", []).append("找不到这张封面图片")
+    if data.lead_image and for_publish:
+        if cover is None and not cover_coming and "cover" not in errors:
+            errors.setdefault("cover", []).append(LEAD_NEEDS_COVER)
+        if not cover_alt and "cover_alt" not in errors:
+            errors.setdefault("cover_alt", []).append(LEAD_NEEDS_ALT)
     if errors:
         raise InputError(errors)
     return {
@@ -91,6 +112,8 @@ def article_clean_input(*, data: ArticleInput, owner: User, for_publish: bool) -
         "original": data.original,
         "source": "" if data.original else source,
         "cover": cover,
+        "lead_image": data.lead_image,
+        "cover_alt": cover_alt,
     }
 
 
@@ -198,10 +221,21 @@ def _render_variants(article: Article) -> None:
         setattr(article, f"summary_{suffix}", convert(summary, variant, source=script))
         setattr(article, f"body_{suffix}", convert_html(article.body_html, variant, source=script))
     article.cover_url = article.cover.file.url if article.cover_id and article.cover else ""
+    # 题图: its description in each script; empty when no lead image shows.
+    lead = article.cover_alt if article.lead_image and article.cover_url else ""
+    for variant in VARIANTS:
+        setattr(
+            article,
+            f"lead_alt_{field_suffix(variant)}",
+            convert(lead, variant, source=script) if lead else "",
+        )
 
 
 # The rendered fields on the article row ("body" saves the body row), and the bodies.
-RENDERED_FIELDS = ["script", *(f"{f}_{field_suffix(v)}" for f in ("title", "summary") for v in VARIANTS)]
+RENDERED_FIELDS = [
+    "script",
+    *(f"{f}_{field_suffix(v)}" for f in ("title", "summary", "lead_alt") for v in VARIANTS),
+]
 RENDERED_FIELDS.append("body")
 RENDERED_BODIES = [f"body_{field_suffix(v)}" for v in VARIANTS]
 
@@ -221,6 +255,9 @@ def article_rerender(*, article: Article) -> bool:
         title=published.title if published else article.title,
         summary=published.summary if published else article.summary,
         cover=article.cover,
+        # the published 题图 as it is (its description in the script it was written in)
+        lead_image=bool(article.lead_alt_hans),
+        cover_alt=article.in_variant("lead_alt", article.script) if article.lead_alt_hans else "",
     )
     source.body_html = published.body_html if published else article.body_html
     _render_variants(source)
@@ -307,6 +344,8 @@ def _publish_validate(article: Article) -> None:
             original=article.original,
             source=article.source,
             cover_id=article.cover_id,
+            lead_image=article.lead_image,
+            cover_alt=article.cover_alt,
         ),
         owner=article.author.user,
         for_publish=True,
@@ -441,7 +480,9 @@ def article_submit(
         _require_author(article, actor)
     errors: dict[str, list[str]] = {}
     try:
-        article_clean_input(data=data, owner=actor, for_publish=publish)
+        article_clean_input(
+            data=data, owner=actor, for_publish=publish, cover_coming=cover_upload is not None
+        )
     except InputError as exc:
         errors.update(exc.errors)
     if publish and article is not None and article.status == Article.Status.TAKEN_DOWN:
@@ -495,6 +536,8 @@ def article_flag_apply(*, article: Article, actor: User, key: str, action: str, 
         original=article.original,
         source=article.source,
         cover_id=article.cover_id,
+        lead_image=article.lead_image,
+        cover_alt=article.cover_alt,
     )
     article_submit(actor=actor, article=article, data=data)
     return marked

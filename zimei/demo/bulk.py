@@ -124,13 +124,18 @@ def _pictures(owner: User, seed: int) -> list[Image]:
 def _pool(seed: int, pictures: list[Image], channels: dict[str, int]) -> dict[str, list[PooledBody]]:
     """Per topic label: its pooled bodies, Simplified ones first."""
     pool: dict[str, list[PooledBody]] = {}
+    by_kind = {kind: pictures[n :: len(KINDS)] for n, kind in enumerate(KINDS)}  # _pictures' order
     k = 0
     for topics in TOPICS.values():
         for topic in topics:
             entries = []
             for script in [HANS] * POOL_HANS + [HANT] * POOL_HANT:
                 plan = plan_article(seed, k, namespace="seed-pool", topic=topic.label, script=script)
-                urls = [pictures[(k + j) % len(pictures)].file.url for j in range(len(plan.images))]
+                # Each figure gets a pool picture of the kind its alt text describes.
+                urls = [
+                    by_kind[slot.kind][(k + j) % len(by_kind[slot.kind])].file.url
+                    for j, slot in enumerate(plan.images)
+                ]
                 body = sanitize_body(plan.body_html(urls))
                 text = html_to_text(body)
                 summary = text[:120]

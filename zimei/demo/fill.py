@@ -146,6 +146,9 @@ def _publish(plan: ArticlePlan, author: CreatorProfile, *, seed: int, now: datet
             original=plan.original,
             source=plan.source,
             cover_id=cover.id,
+            # Half the demo's articles show their cover as the 题图, with its description.
+            lead_image=plan.index % 2 == 0,
+            cover_alt=plan.cover.alt,
         ),
     )
     return article_publish(article=article, actor=author.user, when=now - plan.age)

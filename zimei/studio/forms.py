@@ -9,7 +9,9 @@ from django.http import QueryDict
 from zimei.articles.models import Article
 from zimei.articles.services import ArticleInput
 
-ARTICLE_FIELDS = ("title", "summary", "channel", "original", "source", "cover_id", "body_html")
+ARTICLE_FIELDS = (
+    "title", "summary", "channel", "original", "source", "cover_id", "lead_image", "cover_alt", "body_html",
+)  # fmt: skip
 # Magic numbers of the formats Zimei accepts (JPEG, PNG, GIF, WebP).
 _UNSAFE = re.compile(r"<\s*script|\son[a-z]+\s*=|javascript\s*:", re.IGNORECASE)
 
@@ -31,6 +33,8 @@ def article_input(post: QueryDict) -> ArticleInput:
         original=post.get("original", "1") != "0",
         source=post.get("source", ""),
         cover_id=_cover_id(post.get("cover_id", "")),
+        lead_image=post.get("lead_image", "") == "1",
+        cover_alt=post.get("cover_alt", ""),
     )
 
 
@@ -45,6 +49,8 @@ def article_values(article: Article | None, default_channel: str = "") -> dict[s
         "original": "1" if article.original else "0",
         "source": article.source,
         "cover_id": str(article.cover_id or ""),
+        "lead_image": "1" if article.lead_image else "",
+        "cover_alt": article.cover_alt,
         "body_html": article.body_html,
     }
 

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from zimei.accounts.levels import level_report
 from zimei.articles.models import Article, Image, Revision
-from zimei.articles.sanitize import html_to_text, sanitize_body
+from zimei.articles.sanitize import html_to_text, images_without_alt, sanitize_body
 from zimei.articles.selectors import article_get_for_author, article_get_for_editor
 from zimei.articles.services import (
     article_flag_apply,
@@ -112,6 +112,7 @@ def _form(
         "max_body": settings.ZIMEI_MAX_BODY_CHARS,
         "max_image_bytes": settings.ZIMEI_MAX_IMAGE_BYTES,
         "body_chars": len(body),
+        "missing_alt": images_without_alt(body),
         "autosave_url": reverse("studio:autosave", args=[article.id])
         if article
         else reverse("studio:autosave-new"),
@@ -324,6 +325,10 @@ def _preview(
         "answered": answered,
         "scripts": scripts,
         "errors": errors or {},
+        "missing_alt": images_without_alt(body) if is_author else 0,
+        # 题图 as a publish would show it (the working copy's choice; an editor sees the published)
+        "lead": article.cover if (article.lead_image and article.cover_alt and article.cover) else None,
+        "lead_alt": convert(article.cover_alt, variant),
     }
     response = render(request, "studio/preview.html", context, status=status)
     response["Cache-Control"] = "private, no-store"

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import html
+
 from django import template
 from django.utils import timezone
 from django.utils.html import escape, format_html
@@ -28,8 +30,10 @@ _SMALL_H = _SMALL * COVER_RATIO[1] // COVER_RATIO[0]
 def cover_thumb(cover_url: str) -> str:
     """The list thumbnail of a cover (its sized WebP copies, articles/images.py), or "" when the
     article has none. Decorative (alt=""): the headline beside it says what it links to. The
-    width and height reserve its 3:2 box before it loads; the CSS shows it 112 px wide on a
-    phone and 160 px elsewhere, so `sizes` lets the browser take the 240 copy at 1x–1.5x."""
+    width and height reserve its 3:2 box before it loads. The CSS shows it 160 px wide (112 on a
+    phone): the 240 copy at 1x, the 480 one at 2x and more. Density descriptors rather than
+    widths and `sizes`: the URL's name once less per item, which is what gzip cannot squeeze
+    (docs/pictures.md, bench/weight.py)."""
     if not cover_url:
         return ""
     # One escape of the one value, then plain formatting: format_html's per-argument escaping
@@ -39,11 +43,59 @@ def cover_thumb(cover_url: str) -> str:
 
 
 _THUMB = (
-    '<img class="thumb" src="{small}" srcset="{small} SMALLw, {large} LARGEw" '
-    'sizes="(max-width: 640px) 112px, 160px" width="SMALL" height="HIGH" alt="" '
+    '<img class="thumb" src="{small}" srcset="{large} 2x" width="SMALL" height="HIGH" alt="" '
     'loading="lazy" decoding="async">'
 )
-_THUMB = _THUMB.replace("SMALL", str(_SMALL)).replace("LARGE", str(_LARGE)).replace("HIGH", str(_SMALL_H))
+_THUMB = _THUMB.replace("SMALL", str(_SMALL)).replace("HIGH", str(_SMALL_H))
+_AVATAR_IMG = '<img class="avatar xs" src="{}" width="20" height="20" alt="" loading="lazy" decoding="async">'
+
+
+def byline_avatar(author, pen: str) -> str:
+    """The small avatar before a list item's pen name (`pen`: in the page's script): the
+    uploaded picture, lazily loaded, or the default (the name's first character on its colour,
+    look.css). Decorative, as everywhere: the pen name is right after it."""
+    if author.avatar:
+        return _AVATAR_IMG.format(escape(author.avatar.url))
+    # html.escape: a tenth of django's escape() for one character, on every item of every list
+    first = html.escape(pen[:1])
+    return f'<span class="avatar xs av{author.avatar_colour}" aria-hidden="true">{first}</span>'
+
+
+@register.simple_tag(takes_context=True)
+def list_avatar(context, author) -> str:
+    """byline_avatar for a list rendered by a template (search results)."""
+    return mark_safe(byline_avatar(author, user_text(author.pen_name, context.get("variant"))))
+
+
+# The article column: the page's width less its padding on a phone; beside the 320 px side
+# column from 900 px; at most 1180 - 2 × 16 - 320 - 24 = 804 px wide.
+_LEAD_SIZES = "(min-width: 1180px) 804px, (min-width: 900px) calc(100vw - 376px), calc(100vw - 32px)"
+
+
+@register.simple_tag(takes_context=True)
+def lead_image(context, article) -> str:
+    """题图: the cover at the top of an article page, when its creator chose it, with its
+    description as alt text, in the page's script. Its 3:2 copies (articles/images.py), and the
+    cover itself for wide 2x screens (shown cropped to the same 3:2, CSS object-fit)."""
+    alt = getattr(article, f"lead_alt_{field_suffix(context.get('variant'))}")
+    if not alt or not article.cover_url:
+        return ""
+    url = escape(article.cover_url)
+    small, large = cover_size_name(url, _SMALL), cover_size_name(url, _LARGE)
+    srcset = f"{small} {_SMALL}w, {large} {_LARGE}w"
+    cover = article.cover
+    if cover is not None and cover.url == article.cover_url and cover.width > _LARGE:
+        srcset += f", {url} {cover.width}w"
+    return format_html(
+        '<figure class="lead"><img src="{}" srcset="{}" sizes="{}" width="{}" height="{}" alt="{}" '
+        'fetchpriority="high" decoding="async"></figure>',
+        large,
+        mark_safe(srcset),
+        _LEAD_SIZES,
+        _LARGE,
+        _LARGE * COVER_RATIO[1] // COVER_RATIO[0],
+        alt,
+    )
 
 
 @register.simple_tag
@@ -62,15 +114,18 @@ def article_item(context, article) -> str:
     comments = getattr(article, "comment_count", 0)
     thumb = cover_thumb(article.cover_url)
     return format_html(
-        '<li class="item{}">{}<a href="{}a/{}/">{}</a><span class="meta">{} · <time datetime="{}">{}</time>{}'
-        "</span></li>",
+        '<li class="item{}">{}<a href="{}a/{}/">{}</a><span class="meta">{}{} · '
+        '<time datetime="{}">{}</time>{}</span></li>',
         " has-thumb" if thumb else "",
         thumb,
         base,
         article.id,
         title,
+        mark_safe(byline_avatar(article.author, pen)),
         pen,
-        when.isoformat(),
+        # To the minute, as shown (a space is as valid as "T"): the same digits twice in a row
+        # cost gzip almost nothing, seconds and microseconds did.
+        when.isoformat(" ", "minutes"),
         when.strftime("%Y-%m-%d %H:%M"),
         format_html(
             ' · <a class="cmt-n" href="{}a/{}/comments/">{} {}</a>',
@@ -105,6 +160,6 @@ def hot_item(context, article) -> str:
         article.id,
         title,
         source,
-        when.isoformat(),
+        when.isoformat(" ", "seconds"),  # as shown: no microseconds (see article_item)
         when.strftime("%Y-%m-%d %H:%M:%S"),
     )

@@ -11,7 +11,12 @@
   var textarea = form.querySelector("textarea[name=body_html]");
   var editorBox = form.querySelector("[data-editor]");
   var area = editorBox && editorBox.querySelector(".editor-area");
-  var fileInput = editorBox && editorBox.querySelector("[data-image-input]");
+  var dialog = form.querySelector("[data-image-dialog]");
+  var fileInput = dialog && dialog.querySelector("[data-image-input]");
+  var altInput = dialog && dialog.querySelector("[data-image-alt]");
+  var captionInput = dialog && dialog.querySelector("[data-image-caption]");
+  var dialogError = dialog && dialog.querySelector("[data-image-error]");
+  var missingAlt = form.querySelector("[data-missing-alt]");
   var uploadStatus = form.querySelector("[data-upload-status]");
   var autosaveStatus = form.querySelector("[data-autosave-status]");
   var restoreBox = document.querySelector("[data-restore]");
@@ -98,12 +103,24 @@
     area.appendChild(clean(textarea.value));
     if (!area.firstChild) { area.innerHTML = "<p><br></p>"; }
     area.querySelectorAll("figcaption").forEach(function (c) { c.dataset.placeholder = d.msgCaption; });
+    updateMissingAlt();
   }
 
   function syncTextarea() {
     if (!area || sourceMode) { return; }
     var html = area.innerHTML;
     textarea.value = /^\s*(<p>\s*(<br>)?\s*<\/p>)?\s*$/.test(html) ? "" : html;
+    updateMissingAlt();
+  }
+
+  // Pictures without a description are outlined (studio.css) and counted above the editor.
+  function updateMissingAlt() {
+    if (!missingAlt || !area) { return; }
+    var n = Array.prototype.filter.call(area.querySelectorAll("img"), function (i) {
+      return !(i.getAttribute("alt") || "").trim();
+    }).length;
+    missingAlt.hidden = n === 0;
+    missingAlt.textContent = n ? n + " " + d.msgMissingAlt : "";
   }
 
   function exec(command, value) {
@@ -123,15 +140,16 @@
 
   var savedBlock = null;
 
-  function insertFigure(image, after) {
+  function insertFigure(image, after, alt, captionText) {
     var figure = document.createElement("figure");
     var img = document.createElement("img");
     img.src = image.url;
-    img.alt = "";
+    img.alt = alt;
     if (image.width) { img.setAttribute("width", String(image.width)); }
     if (image.height) { img.setAttribute("height", String(image.height)); }
     var caption = document.createElement("figcaption");
     caption.dataset.placeholder = d.msgCaption;
+    if (captionText) { caption.textContent = captionText; }
     figure.appendChild(img);
     figure.appendChild(caption);
     // Between paragraphs: after the block the caret was in, never inside a paragraph.
@@ -147,7 +165,7 @@
 
   function say(box, text) { if (box) { box.textContent = text || ""; } }
 
-  function upload(file) {
+  function upload(file, alt, captionText) {
     if (file.size > parseInt(d.maxImageBytes, 10)) { say(uploadStatus, d.msgTooBig); return; }
     say(uploadStatus, d.msgUploading);
     var data = new FormData();
@@ -156,7 +174,7 @@
     fetch(d.uploadUrl, { method: "POST", body: data, credentials: "same-origin", headers: { "X-CSRFToken": csrf } })
       .then(function (r) { return r.json().catch(function () { return {}; }); })
       .then(function (json) {
-        if (json && json.url) { insertFigure(json, savedBlock); say(uploadStatus, d.msgUploaded); } else { say(uploadStatus, (json && json.error) || d.msgUploadFailed); }
+        if (json && json.url) { insertFigure(json, savedBlock, alt, captionText); say(uploadStatus, d.msgUploaded); } else { say(uploadStatus, (json && json.error) || d.msgUploadFailed); }
       })
       .catch(function () { say(uploadStatus, d.msgUploadFailed); });
   }
@@ -194,17 +212,60 @@
         if (url && /^(https?:\/\/|mailto:)/i.test(url.trim())) { exec("createLink", url.trim()); }
       } else if (cmd === "image") {
         savedBlock = currentBlock();
-        fileInput.click();
+        openImageDialog(null);
       }
     });
-    fileInput.addEventListener("change", function () {
-      if (fileInput.files && fileInput.files[0]) { upload(fileInput.files[0]); }
-      fileInput.value = "";
+    area.addEventListener("click", function (event) {
+      if (event.target.tagName === "IMG") { openImageDialog(event.target); }
     });
+    dialog.querySelector("[data-image-cancel]").addEventListener("click", function () { dialog.close(); });
+    dialog.querySelector("[data-image-ok]").addEventListener("click", imageDialogOk);
+    dialog.addEventListener("close", function () { if (!sourceMode) { area.focus(); } });
+    updateMissingAlt();
+  }
+
+  // --- 插入图片: a dialog that asks for the picture and what it shows (its alt text) -----------
+  // Clicking a picture in the editor opens the same dialog to write or change its description.
+  var describing = null;  // the <img> being described, or null when inserting a new one
+
+  function openImageDialog(img) {
+    describing = img;
+    var heading = dialog.querySelector("h2");
+    heading.textContent = img ? heading.dataset.editTitle : heading.dataset.newTitle;
+    dialog.querySelector("[data-image-file-field]").hidden = !!img;
+    dialog.querySelector("[data-image-caption-field]").hidden = !!img;
+    fileInput.value = "";
+    captionInput.value = "";
+    altInput.value = img ? (img.getAttribute("alt") || "") : "";
+    showDialogError(null, "");
+    dialog.showModal();
+    (img ? altInput : fileInput).focus();
+  }
+
+  function showDialogError(field, text) {
+    [fileInput, altInput].forEach(function (el) { el.removeAttribute("aria-invalid"); });
+    dialogError.textContent = text;
+    dialogError.hidden = !text;
+    if (field) { field.setAttribute("aria-invalid", "true"); field.focus(); }
+  }
+
+  function imageDialogOk() {
+    var alt = altInput.value.replace(/\s+/g, " ").trim();
+    var file = fileInput.files && fileInput.files[0];
+    if (!describing && !file) { showDialogError(fileInput, d.msgNoFile); return; }
+    if (!alt) { showDialogError(altInput, d.msgNoAlt); return; }
+    dialog.close();
+    if (describing) {
+      describing.setAttribute("alt", alt);
+      syncTextarea();
+      changed();
+    } else {
+      upload(file, alt, captionInput.value.trim());
+    }
   }
 
   // --- the copy in this browser -------------------------------------------------------------
-  var FIELDS = ["title", "summary", "channel", "source", "body_html"];
+  var FIELDS = ["title", "summary", "channel", "source", "cover_alt", "body_html"];
 
   function values() {
     syncTextarea();
