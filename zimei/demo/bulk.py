@@ -121,13 +121,29 @@ def _pictures(owner: User, seed: int) -> list[Image]:
     return pictures
 
 
-def _pool(seed: int, pictures: list[Image], channels: dict[str, int]) -> dict[str, list[PooledBody]]:
-    """Per topic label: its pooled bodies, Simplified ones first."""
+def _topics_used(seed: int, start: int, count: int) -> set[str]:
+    """The topic labels articles start … start+count-1 are written on (the generator's first
+    choices, replayed: cheap next to building a pooled body)."""
+    used = set()
+    for k in range(start, start + count):
+        rng = _article_rng(seed, k)
+        used.add(pick_topic(rng, pick_channel(rng, k)).label)
+    return used
+
+
+def _pool(
+    seed: int, pictures: list[Image], channels: dict[str, int], wanted: set[str] | None = None
+) -> dict[str, list[PooledBody]]:
+    """Per topic label in `wanted` (every topic when None): its pooled bodies, Simplified ones
+    first. A topic's bodies are the same whichever other topics are wanted."""
     pool: dict[str, list[PooledBody]] = {}
     by_kind = {kind: pictures[n :: len(KINDS)] for n, kind in enumerate(KINDS)}  # _pictures' order
     k = 0
     for topics in TOPICS.values():
         for topic in topics:
+            if wanted is not None and topic.label not in wanted:
+                k += POOL_HANS + POOL_HANT
+                continue
             entries = []
             for script in [HANS] * POOL_HANS + [HANT] * POOL_HANT:
                 plan = plan_article(seed, k, namespace="seed-pool", topic=topic.label, script=script)
@@ -265,7 +281,7 @@ def seed_bulk(
         profiles = _new_creators(creators, channels, batch)
         pictures = _pictures(profiles[0].user, seed)
     say(f"{len(profiles)} creators; building the pool of bodies …")
-    pool = _pool(seed, pictures, channels)
+    pool = _pool(seed, pictures, channels, _topics_used(seed, start, articles))
     entries = [e for es in pool.values() for e in es]
     index_of = {id(e): i for i, e in enumerate(entries)}
     ranking = _related_ranking(entries)
