@@ -8,10 +8,12 @@ friends) start the server the way an operator does: `python -m zimei migrate`, `
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 import uuid
@@ -155,15 +157,16 @@ class LiveServer:
 
 
 @contextmanager
-def pg_database() -> Iterator[str]:
-    """A fresh, empty PostgreSQL database on the test server (ZIMEI_TEST_DATABASE_URL), dropped
-    afterwards; yields its URL."""
+def pg_database(template: str = "") -> Iterator[str]:
+    """A fresh PostgreSQL database on the test server (ZIMEI_TEST_DATABASE_URL), empty or a copy
+    of `template`, dropped afterwards; yields its URL."""
     import psycopg
 
     assert PG_URL, "ZIMEI_TEST_DATABASE_URL is not set"
     name = f"zimei_live_{uuid.uuid4().hex[:10]}"
+    copy = f' TEMPLATE "{template}"' if template else ""
     with psycopg.connect(PG_URL, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"{copy}')
     try:
         yield PG_URL.rsplit("/", 1)[0] + "/" + name
     finally:
@@ -231,9 +234,14 @@ def live_server(
 ) -> Iterator[LiveServer]:
     """A migrated, seeded Zimei serving on a free loopback port. On the suite's PostgreSQL
     pass (and unless database_url is given) it runs on a fresh PostgreSQL database."""
-    with pg_database() if database_url is None and uses_pg() else _nothing(database_url or "") as url:
+    own_pg = database_url is None and uses_pg()
+    key = tuple(sorted((env or {}).items()))
+    with pg_database(_template(key)) if own_pg else _nothing(database_url or "") as url:
         server = LiveServer(tmp_path / "data", database_url=url, **dict(env or {}))
-        server.manage("migrate", "-v0")
+        if database_url:
+            server.manage("migrate", "-v0")
+        elif not own_pg:  # (a database of the suite's PostgreSQL is a copy of a migrated one)
+            _sqlite_from_template(server, key)
         if articles:
             server.manage("seed", "--articles", str(articles), "--creators", str(max(2, articles // 10)))
         try:
@@ -247,3 +255,49 @@ def live_server(
 @contextmanager
 def _nothing(value: str) -> Iterator[str]:
     yield value
+
+
+# Migrated once per test run and copied for every live server: `zimei migrate` from nothing
+# costs a subprocess and seconds each time; what it makes is the same for every site with the
+# same environment. (A fresh migrate is still run by the suite's own test database, and by
+# servers given a database_url.) Keyed by the servers' extra environment.
+_TEMPLATES: dict[tuple, str | Path] = {}
+
+
+def _template(key: tuple) -> str:
+    """The name of a migrated PostgreSQL database to copy (made on first use, dropped at exit)."""
+    if key not in _TEMPLATES:
+        import atexit
+
+        import psycopg
+
+        name = f"zimei_tmpl_{uuid.uuid4().hex[:10]}"
+        with psycopg.connect(PG_URL, autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+
+        def drop() -> None:
+            with psycopg.connect(PG_URL, autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+        atexit.register(drop)
+        url = PG_URL.rsplit("/", 1)[0] + "/" + name
+        folder = Path(tempfile.mkdtemp(prefix="zimei-tmpl-"))
+        atexit.register(shutil.rmtree, folder, True)
+        LiveServer(folder, database_url=url, **dict(key)).manage("migrate", "-v0")
+        _TEMPLATES[key] = name
+    return str(_TEMPLATES[key])
+
+
+def _sqlite_from_template(server: LiveServer, key: tuple) -> None:
+    """Give the server's data folder a copy of a migrated SQLite database (made on first use)."""
+    if key not in _TEMPLATES:
+        import atexit
+
+        folder = Path(tempfile.mkdtemp(prefix="zimei-tmpl-"))
+        atexit.register(shutil.rmtree, folder, True)
+        LiveServer(folder, **dict(key)).manage("migrate", "-v0")
+        _TEMPLATES[key] = folder
+    folder = Path(_TEMPLATES[key])
+    server.data_dir.mkdir(parents=True, exist_ok=True)
+    for f in folder.glob("zimei.sqlite3*"):  # the database, and its WAL if one was left
+        shutil.copyfile(f, server.data_dir / f.name)
