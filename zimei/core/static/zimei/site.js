@@ -1,4 +1,5 @@
-// Zimei reader script: the view beacon, share counting and copying the link, the comment box.
+// Zimei reader script: the view beacon, share counting and copying the link, the comment box,
+// closing the header's account menu.
 // Everything works without it except copying to the clipboard (without it, the page's
 // <noscript> image counts the view and the comment slot links to the comments page).
 (function () {
@@ -60,6 +61,21 @@
       }, { rootMargin: "800px 0px" });
       watch.observe(slot);
     }
+  }
+  // The header's account menu is a <details> (it opens and closes without this): Esc closes it
+  // and puts the focus back on its summary; a click or the focus going elsewhere closes it.
+  var menu = document.querySelector(".account-menu");
+  if (menu) {
+    var close = function () { menu.open = false; };
+    menu.addEventListener("keydown", function (e) {
+      if (e.key === "Escape" && menu.open) { close(); menu.querySelector("summary").focus(); }
+    });
+    menu.addEventListener("focusout", function (e) {
+      if (menu.open && e.relatedTarget && !menu.contains(e.relatedTarget)) { close(); }
+    });
+    document.addEventListener("click", function (e) {
+      if (menu.open && !menu.contains(e.target)) { close(); }
+    });
   }
   function count(articleId, target) {
     return fetch("/share/" + articleId + "/" + target + "/", { method: "POST", credentials: "omit" })
