@@ -12,7 +12,8 @@ the page has a care mode:
 - reader: home, channel, article (the demo's, with its figures), author, search (results and
   none), accessibility statement, 关于我们 / 用户协议 / 隐私政策 / 联系我们, creator levels, the
   comments page (跟帖, anonymous and signed in), and signed in as a reader: following, the
-  report form, report thanks, 我的跟帖, 我的收藏; the home page with the 無障礙 toolbar opened;
+  report form, report thanks, a 跟帖's report form, 我的跟帖, 我的收藏; the home page with the
+  無障礙 toolbar opened;
 - accounts: login, register, apply (the anonymous introduction and a reader's form), care mode
   by ?care=1 as the care pages link them;
 - studio (the creator; no care mode): dashboard, new article, editor, preview, revisions,
@@ -255,7 +256,8 @@ def test_every_page_type_has_no_axe_violations(live_server, chromium, monkeypatc
     gone = article_take_down(article=taken, actor=editor, reason="测试下架：内容不实")
     decision = AuditEntry.objects.filter(target_type="articles.article", target_id=gone.id).latest("id")
     draft = Article.objects.filter(author=me, status=Article.Status.DRAFT).first()
-    talked = Comment.objects.order_by("id").first().article  # the demo's 跟帖, with replies
+    first_comment = Comment.objects.filter(status=Comment.Status.PUBLISHED).order_by("id").first()
+    talked = first_comment.article  # the demo's 跟帖, with replies
     users = {
         "anon": None,
         "reader": User.objects.get(username="reader"),
@@ -280,6 +282,7 @@ def test_every_page_type_has_no_axe_violations(live_server, chromium, monkeypatc
         ("anon", "creator levels", "about/creator-levels/"),
         ("anon", "comments", f"a/{talked.id}/comments/"),
         ("reader", "comments (signed in)", f"a/{talked.id}/comments/"),  # the forms: 顶, 回复, 举报 …
+        ("reader", "comment report", f"comment/{first_comment.id}/report/"),
         ("reader", "following", "following/"),
         ("reader", "report", f"a/{ref.id}/report/"),
         ("reader", "report thanks", f"a/{ref.id}/report/thanks/"),
