@@ -67,24 +67,27 @@ MODES = ("", "care/")
 LANES = 2  # pages per role checked side by side: one runs axe while the next one loads
 
 # Starts axe on the page and leaves its promise in window.__axe (collected by COLLECT), so
-# that the browser checks this page while the next one is loading. At the second width only the
-# rules that measure the layout run, when nothing else a rule reads differs from the first
-# width: which elements are shown, hidden, clipped or transparent, their colours and fonts
-# (SIGNATURE, compared in the page); otherwise every rule runs again.
-START_AXE = """([tags, layoutRules]) => {
+# that the browser checks this page while the next one is loading: by itself once the document
+# has loaded (INIT below), after that when called (another width, the toolbar opened). At the
+# second width only the rules that measure the layout run, when nothing else a rule reads
+# differs from the first width: which elements are shown, hidden, clipped or transparent, their
+# colours and fonts (the signature, compared in the page); otherwise every rule runs again.
+START_AXE = """(first) => {
   const signature = () => [...document.querySelectorAll('*')].map((el) => {
     const cs = getComputedStyle(el), r = el.getBoundingClientRect();
     return [cs.display, cs.visibility, cs.opacity, cs.contentVisibility, cs.clip, cs.clipPath,
             cs.position, cs.color, cs.backgroundColor, cs.backgroundImage, cs.fontSize, cs.fontWeight,
             cs.textDecorationLine, r.width > 0 && r.height > 0, r.right > 0 && r.bottom > 0].join('|');
   }).join('\\n');
-  let runOnly = {type: 'tag', values: tags};
-  if (window.__signature === undefined) window.__signature = signature();
-  else if (window.__signature === signature()) runOnly = {type: 'rule', values: layoutRules};
-  window.__rules = runOnly.type;
+  let runOnly = {type: 'tag', values: TAGS};
+  if (first) window.__signature = signature();
+  else if (window.__signature === signature()) runOnly = {type: 'rule', values: LAYOUT_RULES};
   const options = {runOnly, resultTypes: ['violations']};
-  // From a task of its own: axe.run does much of its work before it returns its promise.
-  window.__axe = new Promise((ok) => setTimeout(ok, 0)).then(() => axe.run(document, options));
+  // From a task of its own (axe.run does much of its work before it returns its promise), and
+  // never while a run is going on.
+  const before = window.__axe || Promise.resolve();
+  window.__axe = before.catch(() => null).then(() => new Promise((ok) => setTimeout(ok, 0)))
+    .then(() => axe.run(document, options)).then((r) => Object.assign(r, {ruleSet: runOnly.type}));
 }"""
 # The rules whose outcome depends on sizes and positions (overlaps, off-screen and clipped text,
 # target spacing, scrolling boxes) or on the colours and fonts checked by SIGNATURE.
@@ -99,27 +102,34 @@ LAYOUT_RULES = [
 # Each violation: the rule id and, per node, its selector and what axe says is wrong with it.
 COLLECT = """async () => {
   const r = await window.__axe;
-  delete window.__axe;
   const what = (n) => n.target.join(' ') + ' :: ' + n.failureSummary.split('\\n').slice(1, 2).join('');
-  return {rules: window.__rules, violations: r.violations.map(v => ({id: v.id, nodes: v.nodes.map(what)}))};
+  return {rules: r.ruleSet, violations: r.violations.map(v => ({id: v.id, nodes: v.nodes.map(what)}))};
 }"""
 
 
 @functools.cache
-def _axe_source() -> str:
-    return AXE_JS.read_text(encoding="utf-8")
+def _init_script() -> str:
+    """axe-core, and its first run once the document has loaded."""
+    start = START_AXE.replace("TAGS", json.dumps(TAGS)).replace("LAYOUT_RULES", json.dumps(LAYOUT_RULES))
+    return (
+        AXE_JS.read_text(encoding="utf-8")
+        + f"\n;window.__axeStart = {start};\n"
+        + "window.addEventListener('load', () => window.__axeStart(true));\n"
+    )
 
 
 @dataclass
 class Job:
     """One page: `url` answers `status` (after `then`, when given, did what brings the page up);
-    `done` runs after it was checked at both widths."""
+    `done` runs after it was checked at both widths, and `next` is checked next in the same page
+    (its `then` starts from this one: a form sent, the toolbar opened; no new load)."""
 
     table: str  # the page type, for the table of runs
     url: str
     status: int = 200
     then: Callable | None = None
     done: Callable | None = None
+    next: Job | None = None
 
 
 class Sweep:
@@ -135,7 +145,7 @@ class Sweep:
                 context = reader_context(chromium, base, user)
                 # Evaluated in every document before its own scripts (not an inline <script>:
                 # the pages' CSP allows none, and the CSP stays on).
-                context.add_init_script(_axe_source())
+                context.add_init_script(_init_script())
                 self.lanes[role].append(context.new_page())
         self.found: dict[str, list[str]] = {}
         self.runs: dict[str, int] = {}
@@ -143,19 +153,21 @@ class Sweep:
         self.rule_sets: Counter[str] = Counter()  # runs with every rule (tag), the layout rules (rule)
         self.spent: Counter[str] = Counter()  # seconds waited for: page loads, axe, resizing
 
-    def _load(self, pg, job: Job) -> None:
+    def _load(self, pg, job: Job, *, stay: bool = False) -> None:
         url = self.base + job.url
         t = time.monotonic()
-        response = pg.goto(url)
+        response = None if stay else pg.goto(url)
+        self.loads += not stay
         if job.then:
             response = job.then(pg, response)
         self.spent["load"] += time.monotonic() - t
-        assert response is not None and response.status == job.status, (url, response and response.status)
-        assert response.url.startswith(url), f"{url} went to {response.url}"
-        self.loads += 1
-        t = time.monotonic()
-        pg.evaluate(START_AXE, [TAGS, LAYOUT_RULES])
-        self.spent["start"] += time.monotonic() - t
+        if response is not None or not stay:  # (opening the toolbar loads no page)
+            assert response is not None and response.status == job.status, (url, response and response.status)
+            assert response.url.startswith(url), f"{url} went to {response.url}"
+        if response is None:  # no new document (a loaded one starts axe by itself)
+            t = time.monotonic()
+            pg.evaluate("window.__axeStart(true)")
+            self.spent["start"] += time.monotonic() - t
 
     def _collect(self, pg, job: Job) -> None:
         width = pg.viewport_size["width"]
@@ -189,12 +201,16 @@ class Sweep:
                     pg.set_viewport_size(PHONE if pg.viewport_size == DESKTOP else DESKTOP)
                     self.spent["resize"] += time.monotonic() - t
                     t = time.monotonic()
-                    pg.evaluate(START_AXE, [TAGS, LAYOUT_RULES])
+                    pg.evaluate("window.__axeStart(false)")
                     self.spent["start"] += time.monotonic() - t
                     slot[2] = False
                     continue
                 if job.done:
                     job.done(pg)
+                if job.next:
+                    self._load(pg, job.next, stay=True)
+                    slot[1:] = [job.next, True]
+                    continue
                 job = next(todo, None)
                 if job is None:
                     slots.remove(slot)
@@ -206,8 +222,8 @@ class Sweep:
 LOCKED = "nobody-axe"  # the account name whose sign-in is locked (429)
 
 
-def _sign_in_fails(pg, response):
-    """Sends the sign-in form with a wrong password; the answer it gets."""
+def _sign_in_fails(pg, response=None):
+    """Sends the sign-in form (the page is at it) with a wrong password; the answer it gets."""
     pg.fill("#id_username", LOCKED)
     pg.fill("#id_password", "not-the-password")
     with pg.expect_navigation() as nav:
@@ -215,11 +231,10 @@ def _sign_in_fails(pg, response):
     return nav.value
 
 
-def _open_toolbar(pg, response):
+def _open_toolbar(pg, response=None):
     # The 無障礙 toolbar exists once opened (a11y.js fetches it).
     pg.click("#a11y-open")
     pg.wait_for_selector("#a11y-bar:not([hidden])")
-    return response
 
 
 def _close_toolbar(pg) -> None:
@@ -330,22 +345,23 @@ def test_every_page_type_has_no_axe_violations(live_server, chromium, monkeypatc
             mode = " care" if care else ""
             for role, name, path in reader_pages:
                 jobs[role].append(Job(f"reader: {name}{mode}", f"/{script}/{care}{path}"))
+                if name == "home":  # then, in the same page: the 無障礙 toolbar opened
+                    url = jobs[role][-1].url
+                    jobs[role][-1].next = Job(
+                        f"toolbar opened{mode}", url, then=_open_toolbar, done=_close_toolbar
+                    )
             jobs["anon"] += [
                 Job(f"error 404{mode}", f"/{script}/{care}no-such-page/", 404),
                 Job(f"error 410{mode}", f"/{script}/{care}a/{gone.id}/", 410),
-                Job(f"toolbar opened{mode}", f"/{script}/{care}", then=_open_toolbar, done=_close_toolbar),
-                # The sign-in locked after five failures (below): the 429 page, what was typed kept.
-                Job(
-                    f"error 429{mode}",
-                    f"/{script}/accounts/login/{'?care=1' if care else ''}",
-                    429,
-                    _sign_in_fails,
-                ),
             ]
             for role, name, path in accounts_pages:
                 jobs[role].append(
                     Job(f"accounts: {name}{mode}", f"/{script}/{path}{'?care=1' if care else ''}")
                 )
+            # Then, in the same page: the sign-in sent for the account locked below, whose answer
+            # is the 429 page (with what was typed kept).
+            login = next(j for j in jobs["anon"] if j.table == f"accounts: login{mode}" and script in j.url)
+            login.next = Job(f"error 429{mode}", login.url, 429, _sign_in_fails)
         # The studio and the desk have no care mode.
         jobs["creator"] += [Job(f"studio: {name}", f"/{script}/studio/{path}") for name, path in studio_pages]
         jobs["creator"].append(Job("error 403 (desk)", f"/{script}/desk/", 403))
@@ -355,7 +371,7 @@ def test_every_page_type_has_no_axe_violations(live_server, chromium, monkeypatc
     lock = sweep.lanes["anon"][0]
     lock.goto(f"{live_server.url}/zh-hans/accounts/login/")
     # ZIMEI_RATE_SIGNIN_ACCOUNT: the fifth failure in a row locks the account.
-    assert [_sign_in_fails(lock, None).status for _ in range(5)] == [200, 200, 200, 200, 429]
+    assert [_sign_in_fails(lock).status for _ in range(5)] == [200, 200, 200, 200, 429]
     for role, todo in jobs.items():
         sweep.check(role, todo)
     # The 503 page: the database refuses every connection, as when PostgreSQL is stopped
