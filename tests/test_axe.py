@@ -64,7 +64,9 @@ DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 SCRIPTS = ("zh-hans", "zh-hant", "zh-hk")
 MODES = ("", "care/")
-LANES = 2  # pages per role checked side by side: one runs axe while the next one loads
+# Pages per role checked side by side: one runs axe while the next one loads (ZIMEI_AXE_LANES=1
+# checks one page at a time, for comparison).
+LANES = int(os.environ.get("ZIMEI_AXE_LANES", "2"))
 
 # Starts axe on the page and leaves its promise in window.__axe (collected by COLLECT), so
 # that the browser checks this page while the next one is loading: by itself once the document
@@ -140,13 +142,11 @@ class Sweep:
         self.base = base
         self.lanes: dict[str, list] = {}
         for role, user in users.items():
-            self.lanes[role] = []
-            for _ in range(LANES):
-                context = reader_context(chromium, base, user)
-                # Evaluated in every document before its own scripts (not an inline <script>:
-                # the pages' CSP allows none, and the CSP stays on).
-                context.add_init_script(_init_script())
-                self.lanes[role].append(context.new_page())
+            context = reader_context(chromium, base, user)
+            # Evaluated in every document before its own scripts (not an inline <script>: the
+            # pages' CSP allows none, and the CSP stays on).
+            context.add_init_script(_init_script())
+            self.lanes[role] = [context.new_page() for _ in range(LANES)]
         self.found: dict[str, list[str]] = {}
         self.runs: dict[str, int] = {}
         self.loads = 0
@@ -279,6 +279,7 @@ def test_every_page_type_has_no_axe_violations(live_server, chromium, monkeypatc
         "creator": me.user,
         "editor": editor,
     }
+    site = time.monotonic() - started
     sweep = Sweep(chromium, live_server.url, users)
     setup = time.monotonic() - started
 
@@ -399,7 +400,8 @@ def test_every_page_type_has_no_axe_violations(live_server, chromium, monkeypatc
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "axe.json").write_text(json.dumps(found, ensure_ascii=False, indent=1), encoding="utf-8")
     runs = sum(sweep.runs.values())
-    print(f"\naxe-core: {runs} runs on {sweep.loads} page loads, setup {setup:.1f} s, in all {took:.1f} s")
+    print(f"\naxe-core: {runs} runs on {sweep.loads} page loads, in all {took:.1f} s")
+    print(f"  setup {setup:.1f} s (the site {site:.1f} s, the browser contexts {setup - site:.1f} s)")
     print(f"  rules: {dict(sweep.rule_sets)}")
     print("  waited for: " + ", ".join(f"{k} {v:.1f} s" for k, v in sweep.spent.items()))
     for name, n in sorted(sweep.runs.items()):
