@@ -87,9 +87,10 @@ START_AXE = """(first) => {
   const options = {runOnly, resultTypes: ['violations']};
   // From a task of its own (axe.run does much of its work before it returns its promise), and
   // never while a run is going on.
-  const before = window.__axe || Promise.resolve();
-  window.__axe = before.catch(() => null).then(() => new Promise((ok) => setTimeout(ok, 0)))
-    .then(() => axe.run(document, options)).then((r) => Object.assign(r, {ruleSet: runOnly.type}));
+  const before = window.__axeRunning || Promise.resolve();
+  window.__axe = window.__axeRunning = before.catch(() => null)
+    .then(() => new Promise((ok) => setTimeout(ok, 0))).then(() => axe.run(document, options))
+    .then((r) => Object.assign(r, {ruleSet: runOnly.type}));
 }"""
 # The rules whose outcome depends on sizes and positions (overlaps, off-screen and clipped text,
 # target spacing, scrolling boxes) or on the colours and fonts checked by SIGNATURE.
@@ -116,7 +117,10 @@ def _init_script() -> str:
     return (
         AXE_JS.read_text(encoding="utf-8")
         + f"\n;window.__axeStart = {start};\n"
-        + "window.addEventListener('load', () => window.__axeStart(true));\n"
+        # The first run's promise is there from the start: the test can ask for it before the
+        # page has loaded, while it loads the next page.
+        + "window.__axe = new Promise((ok) => window.addEventListener('load', () => {"
+        + " window.__axeStart(true); ok(window.__axe); }));\n"
     )
 
 
@@ -156,9 +160,12 @@ class Sweep:
     def _load(self, pg, job: Job, *, stay: bool = False) -> None:
         url = self.base + job.url
         t = time.monotonic()
-        response = None if stay else pg.goto(url)
+        # Not waiting for the page's `load` here: it starts axe by itself then (_init_script).
+        response = None if stay else pg.goto(url, wait_until="commit")
         self.loads += not stay
         if job.then:
+            if not stay:
+                pg.wait_for_load_state()
             response = job.then(pg, response)
         self.spent["load"] += time.monotonic() - t
         if response is not None or not stay:  # (opening the toolbar loads no page)
