@@ -3,8 +3,8 @@ headless Chromium: 0 violations is the bar (issue 15, docs/accessibility.md).
 
 axe-core comes from the npm registry: `./dev test` installs it into .cache/npm (ZIMEI_AXE_JS
 points elsewhere). The demo generator fills the site; the reader, the creator and the editor
-are signed in by their session cookie (tests/browser.py), anonymous pages have contexts of
-their own. Every page is checked at desktop width and again at phone width (the viewport is
+are signed in by their session cookie (tests/browser.py), each role (and the anonymous reader)
+in one browser context. Every page is checked at desktop width and again at phone width (the viewport is
 resized in place; the CSS media queries apply at once), in all three scripts (zh-hans, zh-hant,
 zh-hk: the same templates, different text, lang and labels), in normal and care mode where
 the page has a care mode:
