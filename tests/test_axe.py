@@ -3,11 +3,10 @@ headless Chromium: 0 violations is the bar (issue 15, docs/accessibility.md).
 
 axe-core comes from the npm registry: `./dev test` installs it into .cache/npm (ZIMEI_AXE_JS
 points elsewhere). The demo generator fills the site; the reader, the creator and the editor
-are signed in by their session cookie (tests/browser.py), each role (and the anonymous reader)
-in one browser context. Every page is checked at desktop width and again at phone width (the viewport is
-resized in place; the CSS media queries apply at once), in all three scripts (zh-hans, zh-hant,
-zh-hk: the same templates, different text, lang and labels), in normal and care mode where
-the page has a care mode:
+are signed in by their session cookie (tests/browser.py). Every page is checked at desktop
+width and again at phone width (the viewport is resized in place; the CSS media queries apply
+at once), in all three scripts (zh-hans, zh-hant, zh-hk: the same templates, different text,
+lang and labels), in normal and care mode where the page has a care mode:
 
 - reader: home, channel, article (the demo's, with its figures), author, search (results and
   none), accessibility statement, 关于我们 / 用户协议 / 隐私政策 / 联系我们, creator levels, the
@@ -146,11 +145,17 @@ class Sweep:
         self.base = base
         self.lanes: dict[str, list] = {}
         for role, user in users.items():
-            context = reader_context(chromium, base, user)
-            # Evaluated in every document before its own scripts (not an inline <script>: the
-            # pages' CSP allows none, and the CSP stays on).
-            context.add_init_script(_init_script())
-            self.lanes[role] = [context.new_page() for _ in range(LANES)]
+            self.lanes[role] = []
+            for lane in range(LANES):
+                # A role's pages share a browser context (one HTTP cache), except the anonymous
+                # reader's, which open the toolbar: its open state is kept in localStorage,
+                # and must not appear in the page checked beside it.
+                if lane == 0 or role == "anon":
+                    context = reader_context(chromium, base, user)
+                    # Evaluated in every document before its own scripts (not an inline
+                    # <script>: the pages' CSP allows none, and the CSP stays on).
+                    context.add_init_script(_init_script())
+                self.lanes[role].append(context.new_page())
         self.found: dict[str, list[str]] = {}
         self.runs: dict[str, int] = {}
         self.loads = 0
