@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 
-from .factories import creator, published_article
+from .factories import UserFactory, creator, published_article
 from .live import once
 
 pytestmark = [
@@ -25,7 +25,13 @@ def test_care_check_passes_on_every_page_type(live_server, chromium, capsys):
     gone = published_article(author, title="一篇撤回的文章")
     Article.objects.filter(pk=gone.pk).update(status=Article.Status.WITHDRAWN)
 
-    call_command("care-check", "--url", live_server.url, "--variant", "zh-hant", browser=chromium)
+    from zimei.comments.services import comment_post
+
+    someone = UserFactory(username="lao-wang")
+    article = Article.objects.get(title__startswith="人工智能")
+    comment_post(article=article, author=someone, body="写得清楚，字也够大。")
+    args = ["--url", live_server.url, "--variant", "zh-hant", "--as", "lao-wang"]
+    call_command("care-check", *args, browser=chromium)
     out = capsys.readouterr().out
     print(out)
     rows = {line.split("|")[0].strip() + "@" + line.split("|")[1].strip() for line in out.splitlines()[2:-1]}
@@ -42,11 +48,19 @@ def test_care_check_passes_on_every_page_type(live_server, chromium, capsys):
         "login",
         "register",
         "apply",
+        "report thanks",
+        "comments",
+        "comment report",
+        "following",
+        "my comments",
+        "my saved",
         "404",
         "410",
+        "429",
+        "503",
     ):
         assert {f"{page}@phone", f"{page}@desktop"} <= rows, page
-    assert "✗" not in out and "meets every figure on 28 page loads" in out
+    assert "✗" not in out and "meets every figure on 44 page loads" in out
 
 
 def test_care_check_help():
@@ -54,4 +68,4 @@ def test_care_check_help():
 
     cmd = load_command_class(get_commands()["care-check"], "care-check")
     text = cmd.create_parser("zimei", "care-check").format_help()
-    assert "--url" in text and "60x60" in text and "exits 1" in text
+    assert "--url" in text and "60x60" in text and "exits 1" in text and "--as" in text

@@ -34,6 +34,28 @@ def test_error_pages_under_care_are_in_care_mode(client):
     assert _care(rate_limited_page(request, limited).content.decode())
 
 
+def test_error_pages_in_care_mode_lead_back_to_care_pages(client):
+    """返回首页 on a care 404, 429 and 503 page goes to the care home page, and the 429 page's
+    重新提交 sends the form back to the address it came from, ?care=1 and ?next= included."""
+    page = client.get("/zh-hant/care/no-such-page/").content.decode()
+    assert '<a class="btn" href="/zh-hant/care/">' in page
+    assert (
+        '<a class="btn" href="/zh-hk/care/">'
+        in unavailable_page(RequestFactory().get("/zh-hk/care/")).content.decode()
+    )
+    for _ in range(5):  # the fifth failure locks the account (429)
+        locked = client.post(
+            "/zh-hans/accounts/login/?care=1&next=/zh-hans/care/following/",
+            {"username": "nobody", "password": "wrong"},
+        )
+    assert locked.status_code == 429
+    html = locked.content.decode()
+    assert _care(html) and '<a class="btn" href="/zh-hans/care/">' in html
+    assert 'action="/zh-hans/accounts/login/?care=1&amp;next=/zh-hans/care/following/"' in html
+    # The standard pages lead to the standard home page.
+    assert '<a class="btn" href="/zh-hant/">' in client.get("/zh-hant/no-such-page/").content.decode()
+
+
 def test_accounts_pages_keep_care_mode(client):
     home = client.get("/zh-hans/care/").content.decode()
     assert 'href="/zh-hans/accounts/login/?care=1"' in home

@@ -393,7 +393,8 @@ def rate_limited_page(request: HttpRequest, exc: RateLimited) -> HttpResponse:
         "until": timezone.localtime() + timedelta(seconds=exc.retry_after),
         "typed": typed,
         "visible": any(t["value"] and t["label"] for t in typed),
-        "action_url": request.path,
+        # The same address, query included: a care sign-in (?care=1) and its ?next= are kept.
+        "action_url": request.get_full_path(),
     }
     response = render(request, "core/ratelimited.html", context, status=429)
     response["Retry-After"] = str(exc.retry_after)

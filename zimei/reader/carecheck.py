@@ -12,8 +12,16 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.staticfiles.handlers import StaticFilesHandler
+from django.test import RequestFactory
 from django.test.testcases import LiveServerThread
+from django.utils import translation
+
+from zimei.core import outage, ratelimit
 
 MIN_TEXT_PX = 24.0  # 18 pt
 MAX_TEXT_PX = 40.0  # 30 pt: the largest text size must reach it
@@ -177,16 +185,20 @@ class Result:
         return all(ok is not False for ok, _ in self.cells.values())
 
 
-def page_types(base: str, variant: str, gone_id: int | None = None) -> list[tuple[str, str]]:
+def page_types(
+    base: str, variant: str, gone_id: int | None = None, *, cookie: str = ""
+) -> list[tuple[str, str]]:
     """Every page type, in care mode: found by following links from the care home page, so any
-    running Zimei with published articles will do."""
+    running Zimei with published articles will do. Signed in (`cookie`), also the pages only a
+    signed-in reader has (关注, 我的跟帖, 我的收藏, the report thanks, a 跟帖's report form)."""
     html = _get(f"{base}/{variant}/care/")
 
-    def first(pattern: str) -> str | None:
-        m = re.search(pattern, html)
+    def first(pattern: str, text: str = html) -> str | None:
+        m = re.search(pattern, text)
         return m.group(0) if m else None
 
     care = f"/{variant}/care/"
+    signed_in = bool(cookie)
     article = first(rf"{care}a/\d+/")
     pages = [("home", care)]
     if channel := first(rf"{care}c/[\w-]+/"):
@@ -194,16 +206,27 @@ def page_types(base: str, variant: str, gone_id: int | None = None) -> list[tupl
     if article:
         pages.append(("article", article))
         pages.append(("report", f"{article}report/"))
+        if signed_in:
+            pages.append(("report thanks", f"{article}report/thanks/"))
         article_html = _get(base + article)
         title = re.search(r'<h1 class="post-title">([^<]{2})', article_html)
+        if comments := first(rf"{care}a/\d+/comments/", article_html):
+            pages.append(("comments", comments))
+            if signed_in and (comment := first(r"/comment/(\d+)/", _get(base + comments, cookie))):
+                pages.append(("comment report", f"{care}comment/{comment[9:-1]}/report/"))
         if author := re.search(rf"{care}u/\d+/", article_html):
             pages.append(("author", author.group(0)))
         query = urllib.request.quote(title.group(1)) if title else "a"
         pages.append(("search", f"{care}search/?q={query}"))
     pages += [
         ("statement", f"{care}accessibility/"),
-        ("about", f"{care}about/"),
+        ("about", f"{care}about/"),  # 关于我们, 用户协议, 隐私政策, 联系我们: one template
         ("levels", f"{care}about/creator-levels/"),
+    ]
+    if signed_in:
+        pages += [("following", f"{care}following/"), ("my comments", f"{care}me/comments/")]
+        pages += [("my saved", f"{care}me/saved/")]
+    pages += [
         ("login", f"/{variant}/accounts/login/?care=1"),
         ("register", f"/{variant}/accounts/register/?care=1"),
         ("apply", f"/{variant}/accounts/apply/?care=1"),
@@ -211,12 +234,49 @@ def page_types(base: str, variant: str, gone_id: int | None = None) -> list[tupl
     ]
     if gone_id:
         pages.append(("410", f"{care}a/{gone_id}/"))
+    pages += [("429", f"/{variant}/accounts/login/?care=1#429"), ("503", f"{care}#503")]
     return pages
 
 
-def _get(url: str) -> str:
+# --- the pages a fault brings up -------------------------------------------------------------
+# The 429 and 503 pages appear only when a limit is reached or the database is down, which a
+# check must not cause on a running site: they are rendered here by the functions that answer
+# them (core/ratelimit.py, core/outage.py) and given to the browser at their own URL, so that
+# everything else (styles, scripts, links) comes from the site itself.
+
+
+def _factory_request(path: str, *, post: dict[str, str] | None = None):
+
+    factory = RequestFactory()
+    request = factory.post(path, post) if post is not None else factory.get(path)
+    request.user = AnonymousUser()
+    return request
+
+
+def rendered_page(path: str, variant: str) -> tuple[int, str]:
+    """(status, HTML) of the fault page at `path` ("…#429", "…#503")."""
+
+    url, _, fault = path.partition("#")
+    with translation.override(variant):
+        if fault == "429":
+            # The sign-in form sent once too often: the account is locked (its own limit).
+            limit, window = ratelimit.rate_limit_of("signin-account")
+            exc = ratelimit.RateLimited("signin-account", retry_after=window, limit=limit, window=window)
+            request = _factory_request(url, post={"username": "care-check", "password": "x"})
+            response = ratelimit.rate_limited_page(request, exc)
+        else:
+            response = outage.unavailable_page(_factory_request(url))
+    return response.status_code, response.content.decode()
+
+
+def _get(url: str, cookie: str = "") -> str:
+    if "#" in url:  # a fault page (above)
+        path = url.split("://", 1)[1]
+        path = path[path.index("/") :]
+        return rendered_page(path, path.split("/")[1])[1]
+    request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
     try:
-        with urllib.request.urlopen(url, timeout=30) as r:
+        with urllib.request.urlopen(request, timeout=30) as r:
             return r.read().decode("utf-8", "replace")
     except urllib.error.HTTPError as e:
         return e.read().decode("utf-8", "replace")
@@ -226,26 +286,64 @@ def _standard(url: str) -> str:
     return url.replace("/care/", "/", 1).replace("?care=1", "")
 
 
-def _entry(base: str, path: str) -> bool:
+def _entry(base: str, path: str, cookie: str = "") -> bool:
     """The standard version of the page has 进入关怀版, and it leads to a care page (the same page
     where it has a care version)."""
-    html = _get(base + _standard(path))
+    html = _get(base + _standard(path), cookie)
     m = re.search(r'<a class="care-enter" href="([^"]+)"', html)
     if not m:
         return False
-    return re.search(r'<html[^>]* class="care"', _get(base + m.group(1).replace("&amp;", "&"))) is not None
+    care_html = _get(base + m.group(1).replace("&amp;", "&"), cookie)
+    return re.search(r'<html[^>]* class="care"', care_html) is not None
 
 
-def measure(browser, base: str, pages: list[tuple[str, str]], widths: list[str]) -> Iterator[Result]:
-    entries = {path: _entry(base, path) for _, path in pages}
+def session_cookie(username: str) -> str:
+    """A session of `username` in this site's database (SESSION_COOKIE_NAME=key), so that the
+    pages only a signed-in reader sees can be checked; `end_session` removes it."""
+
+    user = get_user_model().objects.get(username=username)
+    store = SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.create()
+    return f"{settings.SESSION_COOKIE_NAME}={store.session_key}"
+
+
+def end_session(cookie: str) -> None:
+
+    SessionStore(session_key=cookie.split("=", 1)[1]).delete()
+
+
+def _answer(status: int, body: str) -> Callable:
+    def fulfil(route, request) -> None:
+        route.fulfill(status=status, body=body, content_type="text/html; charset=utf-8")
+
+    return fulfil
+
+
+def measure(
+    browser, base: str, pages: list[tuple[str, str]], widths: list[str], cookie: str = ""
+) -> Iterator[Result]:
+    entries = {path: _entry(base, path, cookie) for _, path in pages}
     for width in widths:
         w, h = WIDTHS[width]
         context = browser.new_context(viewport={"width": w, "height": h}, is_mobile=width == "phone")
         context.add_init_script(WATCH_POPUPS)
+        if cookie:
+            name, value = cookie.split("=", 1)
+            context.add_cookies([{"name": name, "value": value, "url": base}])
         page = context.new_page()
         try:
             for name, path in pages:
-                page.goto(base + path, wait_until="load")
+                if "#" in path:  # a fault page, rendered here (rendered_page)
+                    status, body = rendered_page(path, path.split("/")[1])
+                    target = base + path.split("#")[0]
+                    page.route(lambda url, target=target: url == target, _answer(status, body))
+                    page.goto(base + path, wait_until="load")
+                    page.unroute_all()
+                else:
+                    page.goto(base + path, wait_until="load")
                 m = page.evaluate(MEASURE)
                 r = page.evaluate(TEXT_RANGE)
                 popups = page.evaluate("window.__popups") + m["dialogs"]
@@ -346,11 +444,20 @@ def run(
     variant: str,
     widths: list[str],
     gone_id: int | None,
+    username: str = "",
     progress: Callable[[Result], None] | None = None,
 ) -> list[Result]:
+    """Every page type measured; with `username`, signed in as that reader (a session made in
+    this site's database for the check and removed after it)."""
+    cookie = session_cookie(username) if username else ""
     results = []
-    for res in measure(browser, base, page_types(base, variant, gone_id), widths):
-        results.append(res)
-        if progress:
-            progress(res)
+    try:
+        pages = page_types(base, variant, gone_id, cookie=cookie)
+        for res in measure(browser, base, pages, widths, cookie):
+            results.append(res)
+            if progress:
+                progress(res)
+    finally:
+        if cookie:
+            end_session(cookie)
     return results

@@ -7,6 +7,7 @@ from contextlib import ExitStack
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from zimei.accounts.models import User
 from zimei.articles.models import Article
 from zimei.conversion.variants import VARIANTS
 from zimei.reader import carecheck
@@ -14,14 +15,14 @@ from zimei.reader import carecheck
 
 class Command(BaseCommand):
     help = (
-        "Load every reader, accounts and error page type in care mode in headless Chromium and "
-        "measure it: smallest text (>= 24px = 18pt) and body text, the text-size control's range "
-        "(>= 5 sizes, up to >= 40px = 30pt), line height of paragraphs (>= 1.3), contrast of "
-        "every text node (>= 4.5:1), every target (>= 60x60 px), fixed or sticky elements (none), "
-        "pop-ups (none), read-aloud on articles, nothing but the title and the reading tools above "
-        "an article's first paragraph, and the care entry on the page's standard "
-        "version. Prints a table (page x check, with the measured figure; failures marked ✗) and "
-        "exits 1 when one falls short. Without --url it serves this site's database itself."
+        "Load every reader, accounts and error page type (404, 410, 429, 503) in care mode in "
+        "headless Chromium and measure it: smallest text (>= 24px = 18pt) and body text, the text-"
+        "size control's range (>= 5 sizes, up to >= 40px = 30pt), line height of paragraphs (>= "
+        "1.3), contrast of every text node (>= 4.5:1), every target (>= 60x60 px), fixed or sticky "
+        "elements (none), pop-ups (none), read-aloud on articles, nothing but the title and the "
+        "reading tools above an article's first paragraph, and the care entry on the page's "
+        "standard version. Prints a table (page x check, with the measured figure; failures marked "
+        "✗) and exits 1 when one falls short. Without --url it serves this site's database itself."
     )
     stealth_options = ("browser",)
 
@@ -37,6 +38,15 @@ class Command(BaseCommand):
             action="append",
             choices=list(carecheck.WIDTHS),
             help="phone (390px) or desktop (1280px); repeat for both (default: both)",
+        )
+        parser.add_argument(
+            "--as",
+            dest="username",
+            metavar="USERNAME",
+            default="",
+            help="also check the pages only a signed-in reader has (关注, 我的跟帖, 我的收藏, the "
+            "report thanks, a comment's report form), signed in as this user by a session made in "
+            "this site's database and removed afterwards",
         )
         parser.add_argument(
             "--chromium", default=carecheck.CHROMIUM, help="Chromium binary (default: %(default)s)"
@@ -59,7 +69,16 @@ class Command(BaseCommand):
                     browser = stack.enter_context(carecheck.chromium(options["chromium"]))
                 except Exception as exc:  # Playwright not installed, no Chromium at that path
                     raise CommandError(f"cannot start Chromium ({options['chromium']}): {exc}") from exc
-            results = carecheck.run(browser, base, variant=options["variant"], widths=widths, gone_id=gone)
+            if options["username"] and not User.objects.filter(username=options["username"]).exists():
+                raise CommandError(f"no user named {options['username']!r} in this site's database")
+            results = carecheck.run(
+                browser,
+                base,
+                variant=options["variant"],
+                widths=widths,
+                gone_id=gone,
+                username=options["username"],
+            )
         self.stdout.write(carecheck.table(results))
         failed = [f"{r.page}@{r.width}" for r in results if not r.ok]
         if failed:
