@@ -144,6 +144,21 @@ def main() -> None:
     parser.add_argument("--new", type=int, default=30, help="single-article index times")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--no-like", action="store_true", help="skip the LIKE baseline")
+    parser.add_argument(
+        "--like",
+        type=int,
+        default=0,
+        metavar="N",
+        help="LIKE queries per class (default: a quarter of --queries, at least 5; each reads every article)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="rebuild with N token processes (zimei search rebuild --workers)",
+    )
+    parser.add_argument("--progress", action="store_true", help="progress bars (seeding, indexing) on stderr")
     parser.add_argument("--keep-index", action="store_true", help="measure the index as it is (no rebuild)")
     parser.add_argument(
         "--text",
@@ -189,7 +204,7 @@ def main() -> None:
         seed_bulk(
             articles=args.articles - have,
             creators=max(10, args.articles // 200),
-            progress=False,
+            progress=args.progress,
             search=False,
         )
         print(f"seeded {args.articles - have} articles in {time.monotonic() - t:.1f} s")
@@ -215,18 +230,26 @@ def main() -> None:
         with transaction.atomic():
             backend.clear()
     t = time.monotonic()
-    done = 0 if args.keep_index else search_rebuild(batch=1000)[0]
+    done = (
+        0 if args.keep_index else search_rebuild(batch=1000, workers=args.workers, progress=args.progress)[0]
+    )
     build = time.monotonic() - t
+    t = time.monotonic()
     if connection.vendor == "sqlite":
         with connection.cursor() as cur:
             cur.execute("INSERT INTO search_fts(search_fts) VALUES ('optimize')")
     else:
         with connection.cursor() as cur:
             cur.execute("VACUUM ANALYZE search_document")
-    rate = done / build
-    print(
-        f"index built: {done} articles in {build:.1f} s = {rate:,.0f} articles/s; size {size() / 1e6:.1f} MB"
-    )
+    tidy = time.monotonic() - t
+    tidy_what = "optimize" if connection.vendor == "sqlite" else "VACUUM ANALYZE"
+    if done:
+        print(
+            f"index built: {done} articles in {build:.1f} s = {done / build:,.0f} articles/s "
+            f"({args.workers} token process(es)); then {tidy_what} "
+            f"{tidy:.1f} s: {done / (build + tidy):,.0f} articles/s in all"
+        )
+    print(f"index size {size() / 1e6:.1f} MB", flush=True)
 
     sample = list(Article.objects.published().order_by("?").values_list("id", flat=True)[: args.new])
     times = []
@@ -337,11 +360,13 @@ def main() -> None:
         line = f"{cls:<7} {statistics.median(st) * 1e3:9.2f}ms {pct(st, 0.95) * 1e3:6.1f}ms"
         line += f" {max(st) * 1e3:6.1f}ms"
         if not args.no_like:
-            lt, _ = zip(*(timed_like(q) for q in queries[cls][: max(5, args.queries // 4)]), strict=True)
+            lt, _ = zip(
+                *(timed_like(q) for q in queries[cls][: args.like or max(5, args.queries // 4)]), strict=True
+            )
             line += f"   {statistics.median(lt) * 1e3:7.1f}ms {pct(lt, 0.95) * 1e3:6.1f}ms"
         else:
             line += " " * 22
-        print(f"{line}   {statistics.median(sh):8.0f}  {queries[cls][0]!r}")
+        print(f"{line}   {statistics.median(sh):8.0f}  {queries[cls][0]!r}", flush=True)
 
     # --- recall ----------------------------------------------------------------------------
     print()
@@ -359,7 +384,7 @@ def main() -> None:
                 prec.append(len(truth & got) / len(got))
         r = f"{statistics.mean(rec) * 100:7.2f}%" if rec else "      -"
         p = f"{statistics.mean(prec) * 100:9.2f}%" if prec else "        -"
-        print(f"{cls:<7} {r} {p}  {len(rec)}")
+        print(f"{cls:<7} {r} {p}  {len(rec)}", flush=True)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import math
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -84,6 +85,15 @@ class SearchBackend:
     """What every backend does. `sort` is "relevance", "time" (newest first) or "hot"."""
 
     def index(self, docs: Iterable[tuple[int, Tokens]]) -> None:
+        self.write([(i, self.prepare(t)) for i, t in docs])
+
+    def prepare(self, tokens: Tokens) -> tuple:
+        """What write() stores for an article's tokens (plain strings and bytes: the rebuild
+        makes them in worker processes)."""
+        raise NotImplementedError
+
+    def write(self, rows: list[tuple[int, tuple]]) -> None:
+        """Put (article id, prepare()'s result) rows in the index, replacing what was there."""
         raise NotImplementedError
 
     def remove(self, ids: Iterable[int]) -> None:
@@ -94,6 +104,12 @@ class SearchBackend:
 
     def count(self) -> int:
         raise NotImplementedError
+
+    @contextmanager
+    def bulk(self) -> Iterator[None]:
+        """Around a rebuild (many index() calls in a row, a transaction per batch): whatever
+        makes that cheaper. What is indexed, and what searches find, are the same after."""
+        yield
 
     def search(
         self,
@@ -171,16 +187,22 @@ class SqliteBackend(SearchBackend):
             )
             cur.execute(f"DELETE FROM {SQLITE_SOURCE} WHERE article_id IN ({marks})", chunk)
 
-    def index(self, docs: Iterable[tuple[int, Tokens]]) -> None:
-        rows = [(i, t.words_text, t.grams_text) for i, t in docs]
+    def prepare(self, tokens: Tokens) -> tuple[str, str, bytes]:
+        words, grams = tokens.words_text, tokens.grams_text
+        return words, grams, zlib.compress(f"{words}\x00{grams}".encode(), 6)
+
+    def write(self, rows: list[tuple[int, tuple]]) -> None:
         if not rows:
             return
         with connection.cursor() as cur:
-            self._forget(cur, [r[0] for r in rows])
-            cur.executemany(f"INSERT INTO {SQLITE_TABLE} (rowid, words, grams) VALUES (%s, %s, %s)", rows)
+            self._forget(cur, [i for i, _ in rows])
+            cur.executemany(
+                f"INSERT INTO {SQLITE_TABLE} (rowid, words, grams) VALUES (%s, %s, %s)",
+                [(i, w, g) for i, (w, g, _) in rows],
+            )
             cur.executemany(
                 f"INSERT INTO {SQLITE_SOURCE} (article_id, packed) VALUES (%s, %s)",
-                [(i, zlib.compress(f"{w}\x00{g}".encode(), 6)) for i, w, g in rows],
+                [(i, packed) for i, (_, _, packed) in rows],
             )
 
     def remove(self, ids: Iterable[int]) -> None:
@@ -196,6 +218,34 @@ class SqliteBackend(SearchBackend):
         with connection.cursor() as cur:
             cur.execute(f"SELECT count(*) FROM {SQLITE_SOURCE}")
             return cur.fetchone()[0]
+
+    # During a rebuild: FTS5 keeps a batch's new entries in memory up to `hashsize` bytes
+    # (default 1 MB: a flush to a new segment every ~30 articles of 3,000 characters, each
+    # segment merged again and again as they pile up) and writes them at the end of each
+    # transaction; with a batch's worth of memory it writes one segment per batch. Set for
+    # the rebuild, restored after (docs/search.md, "zimei search rebuild").
+    BULK_CONFIG = {"hashsize": 64 * 1024 * 1024}
+    FTS5_DEFAULTS = {"hashsize": 1024 * 1024}
+
+    @contextmanager
+    def bulk(self) -> Iterator[None]:
+        t = SQLITE_TABLE
+        with connection.cursor() as cur:
+            cur.execute(
+                f"SELECT k, v FROM {t}_config WHERE k IN ({','.join('%s' for _ in self.BULK_CONFIG)})",
+                list(self.BULK_CONFIG),
+            )
+            before = dict(cur.fetchall())
+            with transaction.atomic():
+                for key, value in self.BULK_CONFIG.items():
+                    cur.execute(f"INSERT INTO {t} ({t}, rank) VALUES (%s, %s)", [key, value])
+        try:
+            yield
+        finally:
+            with connection.cursor() as cur, transaction.atomic():
+                for key in self.BULK_CONFIG:
+                    value = before.get(key, self.FTS5_DEFAULTS[key])
+                    cur.execute(f"INSERT INTO {t} ({t}, rank) VALUES (%s, %s)", [key, value])
 
     @staticmethod
     def every(query: Query) -> str:
@@ -365,15 +415,17 @@ class PostgresBackend(SearchBackend):
     """A table of tsvectors (migrations/0001_search_index.py), each with a GIN index: `grams`
     (what is matched), `words` (rank only)."""
 
-    def index(self, docs: Iterable[tuple[int, Tokens]]) -> None:
-        rows = [(i, _tsvector(t.grams), _tsvector(t.words)) for i, t in docs]
+    def prepare(self, tokens: Tokens) -> tuple[str, str]:
+        return _tsvector(tokens.grams), _tsvector(tokens.words)
+
+    def write(self, rows: list[tuple[int, tuple]]) -> None:
         if not rows:
             return
         with connection.cursor() as cur:
             cur.executemany(
                 f"INSERT INTO {PG_TABLE} (article_id, grams, words) VALUES (%s, %s::tsvector, %s::tsvector) "
                 "ON CONFLICT (article_id) DO UPDATE SET grams = EXCLUDED.grams, words = EXCLUDED.words",
-                rows,
+                [(i, g, w) for i, (g, w) in rows],
             )
 
     def remove(self, ids: Iterable[int]) -> None:
