@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import zlib
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -384,16 +385,18 @@ class SqliteBackend(SearchBackend):
         return Found(total, ids)
 
 
+# Positions as text, 1 to 16383 (zip with them stops where PostgreSQL does).
+_POSITIONS = [str(i) for i in range(1, 16384)]
+
+
 def _tsvector(tokens: list[str]) -> str:
     """A tsvector literal with positions, built here (no text search parser: its idea of a word
     depends on the database's locale). PostgreSQL keeps positions up to 16383 and 256 per
     lexeme: a phrase beyond them in a very long article is not found (docs/search.md)."""
-    positions: dict[str, list[int]] = {}
-    for pos, token in enumerate(tokens[:16383], start=1):
-        kept = positions.setdefault(token, [])
-        if len(kept) < 256:
-            kept.append(pos)
-    return " ".join(f"'{t}':{','.join(map(str, p))}" for t, p in positions.items())
+    positions: defaultdict[str, list[str]] = defaultdict(list)
+    for pos, token in zip(_POSITIONS, tokens, strict=False):
+        positions[token].append(pos)
+    return " ".join(f"'{t}':{','.join(p[:256])}" for t, p in positions.items())
 
 
 def _tsquery(query: Query, *, phrase: bool) -> str:
@@ -431,6 +434,35 @@ class PostgresBackend(SearchBackend):
     def remove(self, ids: Iterable[int]) -> None:
         with connection.cursor() as cur:
             cur.execute(f"DELETE FROM {PG_TABLE} WHERE article_id = ANY(%s)", [list(ids)])
+
+    # The GIN indexes (as migrations/0001_search_index.py makes them). A rebuild into an empty
+    # table (after --clear, or the first) drops them and builds them once at the end, from
+    # sorted entries, instead of updating them row by row; with maintenance_work_mem raised
+    # for that. A run stopped hard leaves them missing: the next rebuild makes them first.
+    GIN = {"search_document_grams": "grams", "search_document_words": "words"}
+    GIN_MEMORY = "512MB"
+
+    def _gin_create(self, cur) -> None:
+        cur.execute(f"SET maintenance_work_mem = '{self.GIN_MEMORY}'")
+        for name, column in self.GIN.items():
+            cur.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {PG_TABLE} USING gin ({column})")
+        cur.execute("RESET maintenance_work_mem")
+
+    @contextmanager
+    def bulk(self) -> Iterator[None]:
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT EXISTS (SELECT 1 FROM {PG_TABLE})")
+            empty = not cur.fetchone()[0]
+            if empty:
+                for name in self.GIN:
+                    cur.execute(f"DROP INDEX IF EXISTS {name}")
+            else:
+                self._gin_create(cur)
+        try:
+            yield
+        finally:
+            with connection.cursor() as cur:
+                self._gin_create(cur)
 
     def clear(self) -> None:
         with connection.cursor() as cur:
