@@ -499,6 +499,9 @@ class PostgresBackend(SearchBackend):
             # takes a sequential scan over every row for cheaper than the GIN index (measured:
             # 300-700 ms against 10 ms at 10k articles).
             cur.execute("SET LOCAL enable_seqscan = off")
+            # The ranking query's estimate (every match) passes jit_above_cost: compiling it took
+            # ~18 ms of ~190 at 100k articles, for a query that runs once (docs/search.md).
+            cur.execute("SET LOCAL jit = off")
 
             cap = int(settings.ZIMEI_SEARCH_COUNT_MAX)
             most = f" LIMIT {cap + 1}" if cap > 0 else ""
