@@ -538,10 +538,22 @@ class PostgresBackend(SearchBackend):
             fresh = _fresh(age).replace("MAX(", "GREATEST(")
             fresh += " * " + _hot(cur, "m.hot_log").replace("MAX(", "GREATEST(")
             words = " | ".join(f"'{w}'" for w in query.words)
+            # Unfiltered, the newest `window` matches come straight from the GIN bitmap (a top-N
+            # sort; the index holds published articles only), not all of them joined and sorted:
+            # 100 ms → 40 ms for a query matching 100,000 articles. `+ 0`: not the primary key's
+            # order, which the planner would walk reading every row's tsvector from TOAST.
+            if not filters.any:
+                found = (
+                    f"f AS MATERIALIZED (SELECT article_id FROM {PG_TABLE} WHERE grams @@ %s::tsquery "
+                    f"ORDER BY article_id + 0 DESC LIMIT {window})"
+                )
             m = f"{found}, m AS MATERIALIZED (SELECT a.id, a.published_at, a.hot_log {joined}"
             m += f" ORDER BY a.id DESC LIMIT {window})"
-            if words:
-                w = f"w AS MATERIALIZED (SELECT article_id FROM {PG_TABLE} WHERE words @@ %s::tsquery)"
+            if words:  # the holders of the words from the window's oldest id on only
+                w = (
+                    f"w AS MATERIALIZED (SELECT article_id FROM {PG_TABLE} WHERE words @@ %s::tsquery "
+                    "AND article_id + 0 >= (SELECT min(id) FROM m))"
+                )
                 cur.execute(
                     f"WITH {m}, {w} SELECT m.id FROM m LEFT JOIN w ON w.article_id = m.id "
                     f"ORDER BY (CASE WHEN w.article_id IS NULL THEN 1.0 ELSE {1.0 + weight!r} END) * {fresh} "
