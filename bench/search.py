@@ -14,8 +14,9 @@ bench/data/SOURCES.md; `--text real-short`: every piece of it, a poem or a chapt
 of its own; `--corpus` names the full set built by bench/search_corpus.py). Real text is never
 repeated: asking for more articles than the corpus holds gives the corpus. Use a fresh data
 folder (or database) per kind of text; then the index is built with what `zimei search
-rebuild` runs (timed: articles/s), and one new article is indexed --new times (ms each, rolled
-back).
+rebuild` runs (timed: articles/s; --workers N as its --workers; SQLite's `optimize` and
+PostgreSQL's VACUUM ANALYZE after it timed apart), and one new article is indexed --new times
+(ms each, rolled back).
 
 Queries are pieces of the articles' own text (seeded demo text: pooled generated bodies, so many
 articles share a body and common queries match thousands), drawn per class: 1 character, 2,
@@ -26,7 +27,8 @@ article as two terms, or a Traditional rendering of a 2-4 character piece (most 
 text is itself Traditional: every Simplified query of it crosses scripts). Each query
 is timed as a reader's first page: count + 20 best (relevance with freshness), through
 search_backend(); the baseline is the same page by LIKE '%q%' over title, summary and body in
-the reader's script (what Django admin's search or WordPress do), newest first.
+the reader's script (what Django admin's search or WordPress do), newest first: --like N
+queries a class (each reads every article: at 500k, minutes), --like-last after recall.
 
 The "hits" column is the total a reader is shown: counted up to ZIMEI_SEARCH_COUNT_MAX (1,000;
 set it to 0 for exact counts, which costs a pass over every match of a common query).
