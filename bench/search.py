@@ -14,8 +14,9 @@ bench/data/SOURCES.md; `--text real-short`: every piece of it, a poem or a chapt
 of its own; `--corpus` names the full set built by bench/search_corpus.py). Real text is never
 repeated: asking for more articles than the corpus holds gives the corpus. Use a fresh data
 folder (or database) per kind of text; then the index is built with what `zimei search
-rebuild` runs (timed: articles/s), and one new article is indexed --new times (ms each, rolled
-back).
+rebuild` runs (timed: articles/s; --workers N as its --workers; SQLite's `optimize` and
+PostgreSQL's VACUUM ANALYZE after it timed apart), and one new article is indexed --new times
+(ms each, rolled back).
 
 Queries are pieces of the articles' own text (seeded demo text: pooled generated bodies, so many
 articles share a body and common queries match thousands), drawn per class: 1 character, 2,
@@ -26,7 +27,8 @@ article as two terms, or a Traditional rendering of a 2-4 character piece (most 
 text is itself Traditional: every Simplified query of it crosses scripts). Each query
 is timed as a reader's first page: count + 20 best (relevance with freshness), through
 search_backend(); the baseline is the same page by LIKE '%q%' over title, summary and body in
-the reader's script (what Django admin's search or WordPress do), newest first.
+the reader's script (what Django admin's search or WordPress do), newest first: --like N
+queries a class (each reads every article: at 500k, minutes), --like-last after recall.
 
 The "hits" column is the total a reader is shown: counted up to ZIMEI_SEARCH_COUNT_MAX (1,000;
 set it to 0 for exact counts, which costs a pass over every match of a common query).
@@ -144,6 +146,26 @@ def main() -> None:
     parser.add_argument("--new", type=int, default=30, help="single-article index times")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--no-like", action="store_true", help="skip the LIKE baseline")
+    parser.add_argument(
+        "--like",
+        type=int,
+        default=0,
+        metavar="N",
+        help="LIKE queries per class (default: a quarter of --queries, at least 5; each reads every article)",
+    )
+    parser.add_argument(
+        "--like-last",
+        action="store_true",
+        help="the LIKE baseline in a table of its own after recall (large sites: minutes a query)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="rebuild with N token processes (zimei search rebuild --workers)",
+    )
+    parser.add_argument("--progress", action="store_true", help="progress bars (seeding, indexing) on stderr")
     parser.add_argument("--keep-index", action="store_true", help="measure the index as it is (no rebuild)")
     parser.add_argument(
         "--text",
@@ -189,7 +211,7 @@ def main() -> None:
         seed_bulk(
             articles=args.articles - have,
             creators=max(10, args.articles // 200),
-            progress=False,
+            progress=args.progress,
             search=False,
         )
         print(f"seeded {args.articles - have} articles in {time.monotonic() - t:.1f} s")
@@ -215,18 +237,26 @@ def main() -> None:
         with transaction.atomic():
             backend.clear()
     t = time.monotonic()
-    done = 0 if args.keep_index else search_rebuild(batch=1000)[0]
+    done = (
+        0 if args.keep_index else search_rebuild(batch=1000, workers=args.workers, progress=args.progress)[0]
+    )
     build = time.monotonic() - t
+    t = time.monotonic()
     if connection.vendor == "sqlite":
         with connection.cursor() as cur:
             cur.execute("INSERT INTO search_fts(search_fts) VALUES ('optimize')")
     else:
         with connection.cursor() as cur:
             cur.execute("VACUUM ANALYZE search_document")
-    rate = done / build
-    print(
-        f"index built: {done} articles in {build:.1f} s = {rate:,.0f} articles/s; size {size() / 1e6:.1f} MB"
-    )
+    tidy = time.monotonic() - t
+    tidy_what = "optimize" if connection.vendor == "sqlite" else "VACUUM ANALYZE"
+    if done:
+        print(
+            f"index built: {done} articles in {build:.1f} s = {done / build:,.0f} articles/s "
+            f"({args.workers} token process(es)); then {tidy_what} "
+            f"{tidy:.1f} s: {done / (build + tidy):,.0f} articles/s in all"
+        )
+    print(f"index size {size() / 1e6:.1f} MB", flush=True)
 
     sample = list(Article.objects.published().order_by("?").values_list("id", flat=True)[: args.new])
     times = []
@@ -336,12 +366,14 @@ def main() -> None:
         st, sh = zip(*(timed_search(q) for q in queries[cls]), strict=True)
         line = f"{cls:<7} {statistics.median(st) * 1e3:9.2f}ms {pct(st, 0.95) * 1e3:6.1f}ms"
         line += f" {max(st) * 1e3:6.1f}ms"
-        if not args.no_like:
-            lt, _ = zip(*(timed_like(q) for q in queries[cls][: max(5, args.queries // 4)]), strict=True)
+        if not args.no_like and not args.like_last:
+            lt, _ = zip(
+                *(timed_like(q) for q in queries[cls][: args.like or max(5, args.queries // 4)]), strict=True
+            )
             line += f"   {statistics.median(lt) * 1e3:7.1f}ms {pct(lt, 0.95) * 1e3:6.1f}ms"
         else:
             line += " " * 22
-        print(f"{line}   {statistics.median(sh):8.0f}  {queries[cls][0]!r}")
+        print(f"{line}   {statistics.median(sh):8.0f}  {queries[cls][0]!r}", flush=True)
 
     # --- recall ----------------------------------------------------------------------------
     print()
@@ -359,7 +391,18 @@ def main() -> None:
                 prec.append(len(truth & got) / len(got))
         r = f"{statistics.mean(rec) * 100:7.2f}%" if rec else "      -"
         p = f"{statistics.mean(prec) * 100:9.2f}%" if prec else "        -"
-        print(f"{cls:<7} {r} {p}  {len(rec)}")
+        print(f"{cls:<7} {r} {p}  {len(rec)}", flush=True)
+
+    if args.like_last and not args.no_like:
+        print()
+        print(f"{'class':<7} {'LIKE p50':>9} {'p95':>8}  queries  (the first of each class above)")
+        for cls in classes:
+            some = queries[cls][: args.like or max(5, args.queries // 4)]
+            lt, _ = zip(*(timed_like(q) for q in some), strict=True)
+            print(
+                f"{cls:<7} {statistics.median(lt) * 1e3:7.1f}ms {pct(lt, 0.95) * 1e3:6.1f}ms  {len(lt)}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -8,7 +8,8 @@ import io
 from datetime import timedelta
 
 import pytest
-from django.core.management import call_command
+import rjieba
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
@@ -16,7 +17,7 @@ from django.utils import timezone
 from zimei.articles.services import article_restore, article_take_down, article_withdraw
 from zimei.search.backends import PostgresBackend, SqliteBackend, search_backend
 from zimei.search.selectors import search_articles
-from zimei.search.text import parse
+from zimei.search.text import _RUN, fold, parse, tokens
 
 from .factories import creator, editor, published_article
 
@@ -138,6 +139,39 @@ def test_rebuild_command(corpus):
     backend.clear()
     call_command("search", "rebuild", "--from-id", str(last), stdout=io.StringIO(), stderr=io.StringIO())
     assert backend.count() == 1
+
+
+def test_rebuild_with_workers_makes_the_same_index(corpus):
+    """--workers 2 (tokens made in two processes) finds what one process's index finds; the
+    rebuild's tuning is undone after it (PostgreSQL: the GIN indexes dropped for a rebuild into
+    an empty table are there again; SQLite: FTS5's hashsize is back to its default)."""
+    backend = search_backend()
+    queries = ["数据", "处理", "發展", "资料线", "python", "芯", "数据 安全"]
+    before = {q: found(q) for q in queries}
+    backend.clear()
+    call_command("search", "rebuild", "--workers", "2", stdout=io.StringIO(), stderr=io.StringIO())
+    assert backend.count() == len(corpus)
+    assert {q: found(q) for q in queries} == before
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'search_document'")
+            assert set(PostgresBackend.GIN) <= {r[0] for r in cur.fetchall()}
+        else:
+            cur.execute("SELECT v FROM search_fts_config WHERE k = 'hashsize'")
+            assert cur.fetchone()[0] == 1024 * 1024
+    with pytest.raises(CommandError, match="--workers"):
+        call_command("search", "rebuild", "--workers", "0", stdout=io.StringIO(), stderr=io.StringIO())
+
+
+def test_words_are_rjiebas_of_each_run():
+    """The rebuild cuts a text's Han runs in one rjieba call: the words are those of each run
+    cut alone, in order, Latin words and numbers between them."""
+    text = "待处理的数据。中华人民共和国成立了，日本語のテキスト한국어abc数据库3.12發展中国家"
+    expected = []
+    for han, other in _RUN.findall(fold(text)):
+        expected += [w for w in rjieba.cut(han) if len(w) > 1] if han else [other]
+    assert tokens(text).words == expected
+    assert "数据库" in expected and "abc" in expected
 
 
 def test_reader_page(corpus, client: Client):

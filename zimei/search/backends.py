@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import math
 import zlib
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -84,6 +86,15 @@ class SearchBackend:
     """What every backend does. `sort` is "relevance", "time" (newest first) or "hot"."""
 
     def index(self, docs: Iterable[tuple[int, Tokens]]) -> None:
+        self.write([(i, self.prepare(t)) for i, t in docs])
+
+    def prepare(self, tokens: Tokens) -> tuple:
+        """What write() stores for an article's tokens (plain strings and bytes: the rebuild
+        makes them in worker processes)."""
+        raise NotImplementedError
+
+    def write(self, rows: list[tuple[int, tuple]]) -> None:
+        """Put (article id, prepare()'s result) rows in the index, replacing what was there."""
         raise NotImplementedError
 
     def remove(self, ids: Iterable[int]) -> None:
@@ -94,6 +105,12 @@ class SearchBackend:
 
     def count(self) -> int:
         raise NotImplementedError
+
+    @contextmanager
+    def bulk(self) -> Iterator[None]:
+        """Around a rebuild (many index() calls in a row, a transaction per batch): whatever
+        makes that cheaper. What is indexed, and what searches find, are the same after."""
+        yield
 
     def search(
         self,
@@ -171,16 +188,22 @@ class SqliteBackend(SearchBackend):
             )
             cur.execute(f"DELETE FROM {SQLITE_SOURCE} WHERE article_id IN ({marks})", chunk)
 
-    def index(self, docs: Iterable[tuple[int, Tokens]]) -> None:
-        rows = [(i, t.words_text, t.grams_text) for i, t in docs]
+    def prepare(self, tokens: Tokens) -> tuple[str, str, bytes]:
+        words, grams = tokens.words_text, tokens.grams_text
+        return words, grams, zlib.compress(f"{words}\x00{grams}".encode(), 6)
+
+    def write(self, rows: list[tuple[int, tuple]]) -> None:
         if not rows:
             return
         with connection.cursor() as cur:
-            self._forget(cur, [r[0] for r in rows])
-            cur.executemany(f"INSERT INTO {SQLITE_TABLE} (rowid, words, grams) VALUES (%s, %s, %s)", rows)
+            self._forget(cur, [i for i, _ in rows])
+            cur.executemany(
+                f"INSERT INTO {SQLITE_TABLE} (rowid, words, grams) VALUES (%s, %s, %s)",
+                [(i, w, g) for i, (w, g, _) in rows],
+            )
             cur.executemany(
                 f"INSERT INTO {SQLITE_SOURCE} (article_id, packed) VALUES (%s, %s)",
-                [(i, zlib.compress(f"{w}\x00{g}".encode(), 6)) for i, w, g in rows],
+                [(i, packed) for i, (_, _, packed) in rows],
             )
 
     def remove(self, ids: Iterable[int]) -> None:
@@ -196,6 +219,34 @@ class SqliteBackend(SearchBackend):
         with connection.cursor() as cur:
             cur.execute(f"SELECT count(*) FROM {SQLITE_SOURCE}")
             return cur.fetchone()[0]
+
+    # During a rebuild: FTS5 keeps a batch's new entries in memory up to `hashsize` bytes
+    # (default 1 MB: a flush to a new segment every ~30 articles of 3,000 characters, each
+    # segment merged again and again as they pile up) and writes them at the end of each
+    # transaction; with a batch's worth of memory it writes one segment per batch. Set for
+    # the rebuild, restored after (docs/search.md, "zimei search rebuild").
+    BULK_CONFIG = {"hashsize": 64 * 1024 * 1024}
+    FTS5_DEFAULTS = {"hashsize": 1024 * 1024}
+
+    @contextmanager
+    def bulk(self) -> Iterator[None]:
+        t = SQLITE_TABLE
+        with connection.cursor() as cur:
+            cur.execute(
+                f"SELECT k, v FROM {t}_config WHERE k IN ({','.join('%s' for _ in self.BULK_CONFIG)})",
+                list(self.BULK_CONFIG),
+            )
+            before = dict(cur.fetchall())
+            with transaction.atomic():
+                for key, value in self.BULK_CONFIG.items():
+                    cur.execute(f"INSERT INTO {t} ({t}, rank) VALUES (%s, %s)", [key, value])
+        try:
+            yield
+        finally:
+            with connection.cursor() as cur, transaction.atomic():
+                for key in self.BULK_CONFIG:
+                    value = before.get(key, self.FTS5_DEFAULTS[key])
+                    cur.execute(f"INSERT INTO {t} ({t}, rank) VALUES (%s, %s)", [key, value])
 
     @staticmethod
     def every(query: Query) -> str:
@@ -334,16 +385,18 @@ class SqliteBackend(SearchBackend):
         return Found(total, ids)
 
 
+# Positions as text, 1 to 16383 (zip with them stops where PostgreSQL does).
+_POSITIONS = [str(i) for i in range(1, 16384)]
+
+
 def _tsvector(tokens: list[str]) -> str:
     """A tsvector literal with positions, built here (no text search parser: its idea of a word
     depends on the database's locale). PostgreSQL keeps positions up to 16383 and 256 per
     lexeme: a phrase beyond them in a very long article is not found (docs/search.md)."""
-    positions: dict[str, list[int]] = {}
-    for pos, token in enumerate(tokens[:16383], start=1):
-        kept = positions.setdefault(token, [])
-        if len(kept) < 256:
-            kept.append(pos)
-    return " ".join(f"'{t}':{','.join(map(str, p))}" for t, p in positions.items())
+    positions: defaultdict[str, list[str]] = defaultdict(list)
+    for pos, token in zip(_POSITIONS, tokens, strict=False):
+        positions[token].append(pos)
+    return " ".join(f"'{t}':{','.join(p[:256])}" for t, p in positions.items())
 
 
 def _tsquery(query: Query, *, phrase: bool) -> str:
@@ -365,20 +418,51 @@ class PostgresBackend(SearchBackend):
     """A table of tsvectors (migrations/0001_search_index.py), each with a GIN index: `grams`
     (what is matched), `words` (rank only)."""
 
-    def index(self, docs: Iterable[tuple[int, Tokens]]) -> None:
-        rows = [(i, _tsvector(t.grams), _tsvector(t.words)) for i, t in docs]
+    def prepare(self, tokens: Tokens) -> tuple[str, str]:
+        return _tsvector(tokens.grams), _tsvector(tokens.words)
+
+    def write(self, rows: list[tuple[int, tuple]]) -> None:
         if not rows:
             return
         with connection.cursor() as cur:
             cur.executemany(
                 f"INSERT INTO {PG_TABLE} (article_id, grams, words) VALUES (%s, %s::tsvector, %s::tsvector) "
                 "ON CONFLICT (article_id) DO UPDATE SET grams = EXCLUDED.grams, words = EXCLUDED.words",
-                rows,
+                [(i, g, w) for i, (g, w) in rows],
             )
 
     def remove(self, ids: Iterable[int]) -> None:
         with connection.cursor() as cur:
             cur.execute(f"DELETE FROM {PG_TABLE} WHERE article_id = ANY(%s)", [list(ids)])
+
+    # The GIN indexes (as migrations/0001_search_index.py makes them). A rebuild into an empty
+    # table (after --clear, or the first) drops them and builds them once at the end, from
+    # sorted entries, instead of updating them row by row; with maintenance_work_mem raised
+    # for that. A run stopped hard leaves them missing: the next rebuild makes them first.
+    GIN = {"search_document_grams": "grams", "search_document_words": "words"}
+    GIN_MEMORY = "512MB"
+
+    def _gin_create(self, cur) -> None:
+        cur.execute(f"SET maintenance_work_mem = '{self.GIN_MEMORY}'")
+        for name, column in self.GIN.items():
+            cur.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {PG_TABLE} USING gin ({column})")
+        cur.execute("RESET maintenance_work_mem")
+
+    @contextmanager
+    def bulk(self) -> Iterator[None]:
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT EXISTS (SELECT 1 FROM {PG_TABLE})")
+            empty = not cur.fetchone()[0]
+            if empty:
+                for name in self.GIN:
+                    cur.execute(f"DROP INDEX IF EXISTS {name}")
+            else:
+                self._gin_create(cur)
+        try:
+            yield
+        finally:
+            with connection.cursor() as cur:
+                self._gin_create(cur)
 
     def clear(self) -> None:
         with connection.cursor() as cur:
@@ -415,6 +499,9 @@ class PostgresBackend(SearchBackend):
             # takes a sequential scan over every row for cheaper than the GIN index (measured:
             # 300-700 ms against 10 ms at 10k articles).
             cur.execute("SET LOCAL enable_seqscan = off")
+            # The ranking query's estimate (every match) passes jit_above_cost: compiling it took
+            # ~18 ms of ~190 at 100k articles, for a query that runs once (docs/search.md).
+            cur.execute("SET LOCAL jit = off")
 
             cap = int(settings.ZIMEI_SEARCH_COUNT_MAX)
             most = f" LIMIT {cap + 1}" if cap > 0 else ""
@@ -451,10 +538,22 @@ class PostgresBackend(SearchBackend):
             fresh = _fresh(age).replace("MAX(", "GREATEST(")
             fresh += " * " + _hot(cur, "m.hot_log").replace("MAX(", "GREATEST(")
             words = " | ".join(f"'{w}'" for w in query.words)
+            # Unfiltered, the newest `window` matches come straight from the GIN bitmap (a top-N
+            # sort; the index holds published articles only), not all of them joined and sorted:
+            # 100 ms → 40 ms for a query matching 100,000 articles. `+ 0`: not the primary key's
+            # order, which the planner would walk reading every row's tsvector from TOAST.
+            if not filters.any:
+                found = (
+                    f"f AS MATERIALIZED (SELECT article_id FROM {PG_TABLE} WHERE grams @@ %s::tsquery "
+                    f"ORDER BY article_id + 0 DESC LIMIT {window})"
+                )
             m = f"{found}, m AS MATERIALIZED (SELECT a.id, a.published_at, a.hot_log {joined}"
             m += f" ORDER BY a.id DESC LIMIT {window})"
-            if words:
-                w = f"w AS MATERIALIZED (SELECT article_id FROM {PG_TABLE} WHERE words @@ %s::tsquery)"
+            if words:  # the holders of the words from the window's oldest id on only
+                w = (
+                    f"w AS MATERIALIZED (SELECT article_id FROM {PG_TABLE} WHERE words @@ %s::tsquery "
+                    "AND article_id + 0 >= (SELECT min(id) FROM m))"
+                )
                 cur.execute(
                     f"WITH {m}, {w} SELECT m.id FROM m LEFT JOIN w ON w.article_id = m.id "
                     f"ORDER BY (CASE WHEN w.article_id IS NULL THEN 1.0 ELSE {1.0 + weight!r} END) * {fresh} "

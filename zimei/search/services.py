@@ -3,6 +3,7 @@ and the rebuild (`zimei search rebuild`)."""
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Iterator
 
 from django.db import transaction
@@ -12,7 +13,7 @@ from zimei.articles.models import Article, ArticleBody
 from zimei.articles.sanitize import html_to_text
 from zimei.conversion.variants import VARIANTS, field_suffix
 
-from .backends import search_backend
+from .backends import SearchBackend, search_backend
 from .text import Tokens, tokens
 
 
@@ -20,11 +21,12 @@ def article_tokens(article: Article, body_html: str | None = None) -> Tokens:
     """An article's index tokens: its published title, summary and body as its author wrote
     them (in the author's script, folded in text.py: so either script finds it)."""
     script = article.script
-    body = getattr(article.body, f"body_{field_suffix(script)}")
+    if body_html is None:  # (the rebuild passes it: no query per article for the body row)
+        body_html = getattr(article.body, f"body_{field_suffix(script)}")
     return tokens(
         article.in_variant("title", script),
         article.in_variant("summary", script),
-        html_to_text(body if body_html is None else body_html),
+        html_to_text(body_html),
     )
 
 
@@ -46,47 +48,88 @@ def search_remove(*, article_id: int) -> None:
     search_backend().remove([article_id])
 
 
-def search_rebuild_batches(*, from_id: int = 0, batch: int = 500) -> Iterator[tuple[int, int, int]]:
+# The backend whose prepare() the rebuild's worker processes run (set before they are forked).
+_WORKER_BACKEND: SearchBackend | None = None
+
+
+def _prepared(texts: tuple[str, str, str]) -> tuple:
+    """In a worker: what the backend writes for an article's (title, summary, body HTML)."""
+    title, summary, body_html = texts
+    return _WORKER_BACKEND.prepare(tokens(title, summary, html_to_text(body_html)))
+
+
+def search_rebuild_batches(
+    *, from_id: int = 0, batch: int = 500, workers: int = 1
+) -> Iterator[tuple[int, int, int]]:
     """Index every published article from `from_id` on, `batch` at a time, each batch in its
     own transaction (the caller's); yields (articles read, articles indexed, last id read). Articles
-    no longer published are taken out on the way. Resumable: start again at the last id."""
+    no longer published are taken out on the way. Resumable: start again at the last id.
+    `workers` > 1: the tokens (folding, bigrams, rjieba: most of the work) are made by that
+    many processes (forked: no database connection is used in them), the batch is read and
+    written here."""
+    global _WORKER_BACKEND
     backend = search_backend()
-    last = from_id - 1
-    while True:
-        rows = list(
-            Article.objects.filter(id__gt=last).order_by("id").only("id", "status", "script", *_TEXTS)[:batch]
-        )
-        if not rows:
-            return
-        bodies = {
-            b.article_id: b
-            for b in ArticleBody.objects.filter(article_id__in=[a.id for a in rows if a.is_public]).only(
-                "article_id", *_BODIES
+    pool = None
+    if workers > 1:
+        _WORKER_BACKEND = backend
+        pool = multiprocessing.get_context("fork").Pool(workers)
+    try:
+        last = from_id - 1
+        while True:
+            rows = list(
+                Article.objects.filter(id__gt=last)
+                .order_by("id")
+                .only("id", "status", "script", *_TEXTS)[:batch]
             )
-        }
-        docs = []
-        gone = []
-        for a in rows:
-            body = bodies.get(a.id)
-            if not a.is_public or body is None:
-                gone.append(a.id)
-                continue
-            html = getattr(body, f"body_{field_suffix(a.script)}")
-            docs.append((a.id, article_tokens(a, body_html=html)))
-        backend.remove(gone)
-        backend.index(docs)
-        last = rows[-1].id
-        yield len(rows), len(docs), last
+            if not rows:
+                return
+            bodies = {
+                b.article_id: b
+                for b in ArticleBody.objects.filter(article_id__in=[a.id for a in rows if a.is_public]).only(
+                    "article_id", *_BODIES
+                )
+            }
+            ids, texts, gone = [], [], []
+            for a in rows:
+                body = bodies.get(a.id)
+                if not a.is_public or body is None:
+                    gone.append(a.id)
+                    continue
+                ids.append(a.id)
+                texts.append(
+                    (
+                        a.in_variant("title", a.script),
+                        a.in_variant("summary", a.script),
+                        getattr(body, f"body_{field_suffix(a.script)}"),
+                    )
+                )
+            if pool is not None:
+                prepared = pool.map(_prepared, texts, chunksize=max(1, len(texts) // (4 * workers)))
+            else:
+                prepared = [backend.prepare(tokens(t, s, html_to_text(h))) for t, s, h in texts]
+            backend.remove(gone)
+            backend.write(list(zip(ids, prepared, strict=True)))
+            last = rows[-1].id
+            yield len(rows), len(ids), last
+    finally:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
 
 
-def search_rebuild(*, from_id: int = 0, batch: int = 500, progress: bool = False) -> tuple[int, int | None]:
+def search_rebuild(
+    *, from_id: int = 0, batch: int = 500, workers: int = 1, progress: bool = False
+) -> tuple[int, int | None]:
     """Index every published article from `from_id` on (search_rebuild_batches), each batch in
     its own transaction, with a progress bar when `progress`; returns (articles indexed, last
     id read or None when there was none)."""
     total = Article.objects.filter(id__gte=from_id).count()
     indexed, last = 0, None
-    batches = search_rebuild_batches(from_id=from_id, batch=batch)
-    with tqdm(total=total, desc="search index", unit="art", disable=not progress) as bar:
+    batches = search_rebuild_batches(from_id=from_id, batch=batch, workers=workers)
+    with (
+        search_backend().bulk(),
+        tqdm(total=total, desc="search index", unit="art", disable=not progress) as bar,
+    ):
         while True:
             with transaction.atomic():
                 step = next(batches, None)

@@ -26,6 +26,7 @@ them cannot carry FTS syntax: NEAR, AND, *, quotes and parentheses a reader type
 from __future__ import annotations
 
 import html
+import operator
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -58,7 +59,7 @@ def fold(text: str) -> str:
 
 def grams_of_run(run: str) -> list[str]:
     """A Han run's bigrams and its last character: 待处理 → [待处, 处理, 理]."""
-    return [run[i : i + 2] for i in range(len(run) - 1)] + [run[-1]]
+    return [*map(operator.add, run, run[1:]), run[-1]]
 
 
 @dataclass
@@ -80,16 +81,29 @@ def tokens(*texts: str) -> Tokens:
     grams: list[str] = []
     words: list[str] = []
     for text in texts:
-        folded = fold(text)
-        for m in _RUN.finditer(folded):
-            han, other = m.groups()
+        hans: list[str] = []  # consecutive Han runs, cut by rjieba in one call (below)
+        for han, other in _RUN.findall(fold(text)):
             if han:
-                grams.extend(grams_of_run(han))
-                words.extend(w for w in rjieba.cut(han) if len(w) > 1)
-            else:
-                grams.append(other[:MAX_WORD])
-                words.append(other[:MAX_WORD])
+                grams.extend(map(operator.add, han, han[1:]))
+                grams.append(han[-1])
+                hans.append(han)
+                continue
+            if hans:
+                words.extend(_words(hans))
+                hans = []
+            grams.append(other[:MAX_WORD])
+            words.append(other[:MAX_WORD])
+        if hans:
+            words.extend(_words(hans))
     return Tokens(grams, words)
+
+
+def _words(hans: list[str]) -> list[str]:
+    """rjieba's words (2+ characters) of each Han run, in order. One call for all of them: the
+    runs joined by spaces, which rjieba never joins to a word (it cuts each stretch of Han
+    text on its own, and every other character is a token of one: dropped here), so the words
+    are those of cutting each run alone (tests/test_search.py checks it)."""
+    return [w for w in rjieba.cut(" ".join(hans)) if len(w) > 1]
 
 
 # --- queries ------------------------------------------------------------------------------

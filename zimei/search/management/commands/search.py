@@ -31,16 +31,27 @@ class Command(BaseCommand):
         reb.add_argument("--from-id", type=int, default=0, metavar="ID", help="start at this article id")
         reb.add_argument("--batch", type=int, default=500, metavar="N", help="articles per transaction")
         reb.add_argument("--clear", action="store_true", help="empty the index before indexing")
+        reb.add_argument(
+            "--workers",
+            type=int,
+            default=1,
+            metavar="N",
+            help="processes making the tokens (default 1: this one; up to the machine's cores)",
+        )
 
-    def handle(self, *args, action: str, from_id: int, batch: int, clear: bool, verbosity: int, **_) -> None:
+    def handle(
+        self, *args, action: str, from_id: int, batch: int, clear: bool, workers: int, verbosity: int, **_
+    ) -> None:
         if batch < 1:
             raise CommandError("--batch: at least 1")
+        if workers < 1:
+            raise CommandError("--workers: at least 1")
         if from_id < 0:
             raise CommandError("--from-id: an article id (0 or more)")
         if clear:
             with transaction.atomic():
                 search_backend().clear()
-        indexed, last = search_rebuild(from_id=from_id, batch=batch, progress=verbosity >= 1)
+        indexed, last = search_rebuild(from_id=from_id, batch=batch, workers=workers, progress=verbosity >= 1)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Indexed {indexed} published article(s); the index holds {search_backend().count()}"
