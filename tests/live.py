@@ -170,8 +170,7 @@ def pg_database(template: str = "") -> Iterator[str]:
     try:
         yield PG_URL.rsplit("/", 1)[0] + "/" + name
     finally:
-        with psycopg.connect(PG_URL, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _drop_database(name)
 
 
 def python_with_settings(code: str, **env: str) -> str:
@@ -236,12 +235,14 @@ def live_server(
     pass (and unless database_url is given) it runs on a fresh PostgreSQL database."""
     own_pg = database_url is None and uses_pg()
     key = tuple(sorted((env or {}).items()))
-    with pg_database(_template(key)) if own_pg else _nothing(database_url or "") as url:
+    with pg_database(_migrated("pg", key)) if own_pg else _nothing(database_url or "") as url:
         server = LiveServer(tmp_path / "data", database_url=url, **dict(env or {}))
         if database_url:
             server.manage("migrate", "-v0")
-        elif not own_pg:  # (a database of the suite's PostgreSQL is a copy of a migrated one)
-            _sqlite_from_template(server, key)
+        elif not own_pg:  # SQLite in its folder: a copy of a migrated one (and its WAL, if left)
+            server.data_dir.mkdir(parents=True, exist_ok=True)
+            for f in Path(_migrated("sqlite", key)).glob("zimei.sqlite3*"):
+                shutil.copyfile(f, server.data_dir / f.name)
         if articles:
             server.manage("seed", "--articles", str(articles), "--creators", str(max(2, articles // 10)))
         try:
@@ -258,46 +259,38 @@ def _nothing(value: str) -> Iterator[str]:
 
 
 # Migrated once per test run and copied for every live server: `zimei migrate` from nothing
-# costs a subprocess and seconds each time; what it makes is the same for every site with the
-# same environment. (A fresh migrate is still run by the suite's own test database, and by
-# servers given a database_url.) Keyed by the servers' extra environment.
-_TEMPLATES: dict[tuple, str | Path] = {}
+# costs a subprocess and seconds each time; what it makes is the same for every site of the same
+# kind and environment. (A fresh migrate is still run by the suite's own test database, and by
+# servers given a database_url.)
+_MIGRATED: dict[tuple, str] = {}
 
 
-def _template(key: tuple) -> str:
-    """The name of a migrated PostgreSQL database to copy (made on first use, dropped at exit)."""
-    if key not in _TEMPLATES:
-        import atexit
+def _migrated(kind: str, env_key: tuple) -> str:
+    """A migrated database to copy, made on first use and removed at exit: for kind "pg" the
+    name of a PostgreSQL database (for CREATE DATABASE … TEMPLATE), for "sqlite" the folder
+    holding zimei.sqlite3."""
+    import atexit
 
-        import psycopg
+    key = (kind, env_key)
+    if key not in _MIGRATED:
+        folder = Path(tempfile.mkdtemp(prefix="zimei-tmpl-"))
+        atexit.register(shutil.rmtree, folder, True)
+        url, made = "", str(folder)
+        if kind == "pg":
+            import psycopg
 
-        name = f"zimei_tmpl_{uuid.uuid4().hex[:10]}"
-        with psycopg.connect(PG_URL, autocommit=True) as admin:
-            admin.execute(f'CREATE DATABASE "{name}"')
-
-        def drop() -> None:
+            made = f"zimei_tmpl_{uuid.uuid4().hex[:10]}"
+            url = PG_URL.rsplit("/", 1)[0] + "/" + made
             with psycopg.connect(PG_URL, autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-        atexit.register(drop)
-        url = PG_URL.rsplit("/", 1)[0] + "/" + name
-        folder = Path(tempfile.mkdtemp(prefix="zimei-tmpl-"))
-        atexit.register(shutil.rmtree, folder, True)
-        LiveServer(folder, database_url=url, **dict(key)).manage("migrate", "-v0")
-        _TEMPLATES[key] = name
-    return str(_TEMPLATES[key])
+                admin.execute(f'CREATE DATABASE "{made}"')
+            atexit.register(_drop_database, made)
+        LiveServer(folder, database_url=url, **dict(env_key)).manage("migrate", "-v0")
+        _MIGRATED[key] = made
+    return _MIGRATED[key]
 
 
-def _sqlite_from_template(server: LiveServer, key: tuple) -> None:
-    """Give the server's data folder a copy of a migrated SQLite database (made on first use)."""
-    if key not in _TEMPLATES:
-        import atexit
+def _drop_database(name: str) -> None:
+    import psycopg
 
-        folder = Path(tempfile.mkdtemp(prefix="zimei-tmpl-"))
-        atexit.register(shutil.rmtree, folder, True)
-        LiveServer(folder, **dict(key)).manage("migrate", "-v0")
-        _TEMPLATES[key] = folder
-    folder = Path(_TEMPLATES[key])
-    server.data_dir.mkdir(parents=True, exist_ok=True)
-    for f in folder.glob("zimei.sqlite3*"):  # the database, and its WAL if one was left
-        shutil.copyfile(f, server.data_dir / f.name)
+    with psycopg.connect(PG_URL, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -17,17 +17,21 @@ from .backends import SearchBackend, search_backend
 from .text import Tokens, tokens
 
 
-def article_tokens(article: Article, body_html: str | None = None) -> Tokens:
+def article_tokens(article: Article) -> Tokens:
     """An article's index tokens: its published title, summary and body as its author wrote
     them (in the author's script, folded in text.py: so either script finds it)."""
+    return _tokens_of(_texts(article, getattr(article.body, f"body_{field_suffix(article.script)}")))
+
+
+def _texts(article: Article, body_html: str) -> tuple[str, str, str]:
+    """What is indexed of an article: its title, summary and body HTML in its author's script."""
     script = article.script
-    if body_html is None:  # (the rebuild passes it: no query per article for the body row)
-        body_html = getattr(article.body, f"body_{field_suffix(script)}")
-    return tokens(
-        article.in_variant("title", script),
-        article.in_variant("summary", script),
-        html_to_text(body_html),
-    )
+    return article.in_variant("title", script), article.in_variant("summary", script), body_html
+
+
+def _tokens_of(texts: tuple[str, str, str]) -> Tokens:
+    title, summary, body_html = texts
+    return tokens(title, summary, html_to_text(body_html))
 
 
 # Every variant's stored title, summary and body: the author's own script is one of them.
@@ -54,8 +58,7 @@ _WORKER_BACKEND: SearchBackend | None = None
 
 def _prepared(texts: tuple[str, str, str]) -> tuple:
     """In a worker: what the backend writes for an article's (title, summary, body HTML)."""
-    title, summary, body_html = texts
-    return _WORKER_BACKEND.prepare(tokens(title, summary, html_to_text(body_html)))
+    return _WORKER_BACKEND.prepare(_tokens_of(texts))
 
 
 def search_rebuild_batches(
@@ -96,17 +99,11 @@ def search_rebuild_batches(
                     gone.append(a.id)
                     continue
                 ids.append(a.id)
-                texts.append(
-                    (
-                        a.in_variant("title", a.script),
-                        a.in_variant("summary", a.script),
-                        getattr(body, f"body_{field_suffix(a.script)}"),
-                    )
-                )
+                texts.append(_texts(a, getattr(body, f"body_{field_suffix(a.script)}")))
             if pool is not None:
                 prepared = pool.map(_prepared, texts, chunksize=max(1, len(texts) // (4 * workers)))
             else:
-                prepared = [backend.prepare(tokens(t, s, html_to_text(h))) for t, s, h in texts]
+                prepared = [backend.prepare(_tokens_of(t)) for t in texts]
             backend.remove(gone)
             backend.write(list(zip(ids, prepared, strict=True)))
             last = rows[-1].id

@@ -84,8 +84,7 @@ def tokens(*texts: str) -> Tokens:
         hans: list[str] = []  # consecutive Han runs, cut by rjieba in one call (below)
         for han, other in _RUN.findall(fold(text)):
             if han:
-                grams.extend(map(operator.add, han, han[1:]))
-                grams.append(han[-1])
+                grams.extend(grams_of_run(han))
                 hans.append(han)
                 continue
             if hans:
