@@ -22,6 +22,7 @@ beyond it).
 from __future__ import annotations
 
 import math
+import re
 import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -421,10 +422,52 @@ class PostgresBackend(SearchBackend):
     def prepare(self, tokens: Tokens) -> tuple[str, str]:
         return _tsvector(tokens.grams), _tsvector(tokens.words)
 
+    # The table is partitioned by ranges of article ids (migrations/0002), each partition with
+    # its own GIN indexes: a query walks them newest first and stops once it has what it needs
+    # (search()), so a common query costs the newest partitions, not the whole site. A new
+    # partition covers PARTITION_IDS ids (fewer where partitions made before bound it).
+    PARTITION_IDS = 10_000
+    _BOUND = re.compile(r"FROM \('?(-?\d+)'?\) TO \('?(-?\d+)'?\)")
+
+    @classmethod
+    def _bounds(cls, cur) -> list[tuple[int, int]]:
+        """The partitions' id ranges [lo, hi), in order."""
+        cur.execute(
+            "SELECT pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits i "
+            "JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = %s::regclass",
+            [PG_TABLE],
+        )
+        found = (cls._BOUND.search(r[0] or "") for r in cur.fetchall())
+        return sorted((int(m[1]), int(m[2])) for m in found if m)
+
+    @classmethod
+    def _uncovered(cls, bounds: list[tuple[int, int]], ids: Iterable[int]) -> dict[int, int]:
+        """The partitions (lo → hi) that the ids not covered by `bounds` need."""
+        size, out = cls.PARTITION_IDS, {}
+        for i in sorted(set(ids)):
+            if any(lo <= i < hi for lo, hi in bounds) or any(lo <= i < hi for lo, hi in out.items()):
+                continue
+            lo, hi = i - i % size, i - i % size + size
+            lo = max([lo, *(h for _, h in bounds if h <= i)])
+            hi = min([hi, *(low for low, _ in bounds if low > i)])
+            out[lo] = hi
+        return out
+
+    def _partitions_for(self, cur, ids: list[int]) -> None:
+        """Makes the partitions these ids need (one transaction at a time: an advisory lock;
+        new partitions get the parent's indexes)."""
+        if not self._uncovered(self._bounds(cur), ids):
+            return
+        cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [PG_TABLE])
+        for lo, hi in self._uncovered(self._bounds(cur), ids).items():
+            name = f"{PG_TABLE}_p{lo}".replace("-", "m")
+            cur.execute(f"CREATE TABLE {name} PARTITION OF {PG_TABLE} FOR VALUES FROM ({lo}) TO ({hi})")
+
     def write(self, rows: list[tuple[int, tuple]]) -> None:
         if not rows:
             return
-        with connection.cursor() as cur:
+        with transaction.atomic(using=connection.alias), connection.cursor() as cur:
+            self._partitions_for(cur, [i for i, _ in rows])
             cur.executemany(
                 f"INSERT INTO {PG_TABLE} (article_id, grams, words) VALUES (%s, %s::tsvector, %s::tsvector) "
                 "ON CONFLICT (article_id) DO UPDATE SET grams = EXCLUDED.grams, words = EXCLUDED.words",
@@ -473,6 +516,49 @@ class PostgresBackend(SearchBackend):
             cur.execute(f"SELECT count(*) FROM {PG_TABLE}")
             return cur.fetchone()[0]
 
+    def _walk(self, cur, tsquery: str, filters: Filters, keep: int, *, top: int) -> tuple[list[int], bool]:
+        """The newest `keep` matches (ids, newest first), and whether they are all of them.
+
+        Read in ranges of article ids, newest first: the range from the newest partition's
+        start, then ranges twice as wide each time down to id 0, stopping as soon as `keep`
+        are found. Each range is pruned to its partitions (whose GIN bitmaps alone are built),
+        so a query that matches much of the site reads the newest partitions only, and one with
+        few matches visits every partition in about log2(partitions) statements."""
+        size = self.PARTITION_IDS
+        narrowed, extra = filters.sql()
+        lo, hi, width = top - top % size, None, size
+        ids: list[int] = []
+        while True:
+            need = keep - len(ids)
+            where, bounds = "", []
+            if lo > 0:
+                where += " AND article_id >= %s"
+                bounds.append(lo)
+            if hi is not None:
+                where += " AND article_id < %s"
+                bounds.append(hi)
+            # `+ 0`: not the primary key's order (walking it would read every row's tsvector
+            # back from TOAST); MATERIALIZED: the GIN bitmap, whatever the planner thinks of
+            # the articles table.
+            matches = f"SELECT article_id FROM {PG_TABLE} WHERE grams @@ %s::tsquery{where}"
+            if not filters.any:  # the index holds published articles only: no join
+                sql = f"{matches} ORDER BY article_id + 0 DESC LIMIT %s"
+            else:
+                sql = (
+                    f"WITH f AS MATERIALIZED ({matches}) SELECT f.article_id FROM f "
+                    "JOIN articles_article a ON a.id = f.article_id "
+                    f"WHERE a.status = 'published'{narrowed} ORDER BY f.article_id + 0 DESC LIMIT %s"
+                )
+            cur.execute(sql, [tsquery, *bounds, *extra, need + 1])
+            rows = [r[0] for r in cur.fetchall()]
+            ids += rows[:need]
+            if len(rows) > need:
+                return ids, False
+            if lo <= 0:
+                return ids, True
+            hi, width = lo, width * 2
+            lo = max(hi - width, 0)
+
     def search(
         self,
         query: Query,
@@ -484,86 +570,105 @@ class PostgresBackend(SearchBackend):
     ) -> Found:
         if query.empty:
             return Found(0, [])
-        grams = _tsquery(query, phrase=False)
         phrased = any(not t.prefix and len(t.grams) > 1 for t in query.terms)
-        # The matches first, from the GIN index alone (materialised: whatever the planner thinks
-        # of the articles table, it never tests the tsvectors article by article), then the
-        # article rows for status, channel and time.
-        found = f"f AS MATERIALIZED (SELECT article_id FROM {PG_TABLE} WHERE grams @@ %s::tsquery)"
-        joined = "FROM f JOIN articles_article a ON a.id = f.article_id WHERE a.status = 'published'"
         narrowed, extra = filters.sql()
-        joined += narrowed
-        params: list = [grams, *extra]
+        cap = int(settings.ZIMEI_SEARCH_COUNT_MAX)
+        window = int(settings.ZIMEI_SEARCH_RANK_WINDOW)
+        phrase_max = int(settings.ZIMEI_SEARCH_PG_PHRASE_MAX)
+        # What the walk keeps: the rank window, and enough to count up to the cap and to tell
+        # whether the phrase check applies.
+        keep = max(window, phrase_max + 1 if phrased else 0, cap + 1 if cap > 0 else 0, 1)
         with transaction.atomic(using=connection.alias), connection.cursor() as cur:
             # The planner does not count reading tsvectors back from TOAST (a few KB each): it
             # takes a sequential scan over every row for cheaper than the GIN index (measured:
             # 300-700 ms against 10 ms at 10k articles).
             cur.execute("SET LOCAL enable_seqscan = off")
-            # The ranking query's estimate (every match) passes jit_above_cost: compiling it took
-            # ~18 ms of ~190 at 100k articles, for a query that runs once (docs/search.md).
+            # The JIT compiled the ranking query every time (~18 ms of ~190 at 100k articles,
+            # for a query that runs once: docs/search.md).
             cur.execute("SET LOCAL jit = off")
+            cur.execute("SELECT coalesce(max(id), 0) FROM articles_article")
+            top = cur.fetchone()[0]
 
-            cap = int(settings.ZIMEI_SEARCH_COUNT_MAX)
-            most = f" LIMIT {cap + 1}" if cap > 0 else ""
+            tsquery = _tsquery(query, phrase=False)
+            every = f"f AS MATERIALIZED (SELECT article_id FROM {PG_TABLE} WHERE grams @@ %s::tsquery)"
+            ids, complete = self._walk(cur, tsquery, filters, keep, top=top)
 
-            def count() -> int:  # up to cap + 1
-                if not filters.any:  # the index holds published articles only: no join
-                    cur.execute(
-                        f"SELECT count(*) FROM (SELECT 1 FROM {PG_TABLE} WHERE grams @@ %s::tsquery{most}) c",
-                        params[:1],
-                    )
+            def counted() -> int:  # exact up to cap + 1 (every match with no cap)
+                if complete:
+                    n = len(ids)
+                elif cap > 0:
+                    return cap + 1  # more than `keep` ≥ cap + 1
                 else:
-                    cur.execute(f"WITH {found} SELECT count(*) FROM (SELECT 1 {joined}{most}) c", params)
-                return cur.fetchone()[0]
+                    cur.execute(
+                        f"WITH {every} "
+                        "SELECT count(*) FROM f JOIN articles_article a ON a.id = f.article_id "
+                        f"WHERE a.status = 'published'{narrowed}",
+                        [tsquery, *extra],
+                    )
+                    n = cur.fetchone()[0]
+                return min(n, cap + 1) if cap > 0 else n
 
-            total = count()
-            if phrased and 0 < total <= settings.ZIMEI_SEARCH_PG_PHRASE_MAX:
-                params[0] = _tsquery(query, phrase=True)  # few candidates: exact, still cheap
-                total = count()
+            total = counted()
+            if phrased and 0 < total <= phrase_max:
+                # Few candidates: the phrase (exact), checked on them (their tsvectors read back).
+                tsquery = _tsquery(query, phrase=True)
+                if complete:
+                    cur.execute(
+                        f"SELECT article_id FROM {PG_TABLE} WHERE article_id = ANY(%s) "
+                        "AND grams @@ %s::tsquery",
+                        [ids, tsquery],
+                    )
+                    ids = sorted((r[0] for r in cur.fetchall()), reverse=True)
+                else:  # (only with a count cap below ZIMEI_SEARCH_PG_PHRASE_MAX)
+                    ids, complete = self._walk(cur, tsquery, filters, keep, top=top)
+                total = counted()
             capped = cap > 0 and total > cap
             total = min(total, cap) if capped else total
             if not total or offset >= total:
                 return Found(total, [], capped=capped)
             if sort in ORDERS:
-                cur.execute(
-                    f"WITH {found} SELECT a.id {joined} ORDER BY {ORDERS[sort]} LIMIT %s OFFSET %s",
-                    [*params, limit, offset],
-                )
+                if complete:  # every match is in hand: sorted by the article rows alone
+                    cur.execute(
+                        "SELECT a.id FROM articles_article a WHERE a.id = ANY(%s) AND a.status = 'published' "
+                        f"ORDER BY {ORDERS[sort]} LIMIT %s OFFSET %s",
+                        [ids, limit, offset],
+                    )
+                else:  # an order of the article rows over every match: every partition
+                    cur.execute(
+                        f"WITH {every} "
+                        "SELECT a.id FROM f JOIN articles_article a ON a.id = f.article_id "
+                        f"WHERE a.status = 'published'{narrowed} ORDER BY {ORDERS[sort]} LIMIT %s OFFSET %s",
+                        [tsquery, *extra, limit, offset],
+                    )
                 return Found(total, [r[0] for r in cur.fetchall()], capped=capped)
-            # Relevance from the indexes alone (ts_rank would read every candidate's tsvector):
-            # an article holding the query's whole words (rjieba) ranks W times higher.
+            # Relevance over the newest `window` matches, from the indexes alone (ts_rank would
+            # read every candidate's tsvector): an article holding the query's whole words
+            # (rjieba) ranks W times higher.
+            ranked = ids[:window]
             weight = float(settings.ZIMEI_SEARCH_WORD_WEIGHT)
-            window = int(settings.ZIMEI_SEARCH_RANK_WINDOW)
             age = "(EXTRACT(EPOCH FROM (now() - m.published_at)) / 86400.0)"
             fresh = _fresh(age).replace("MAX(", "GREATEST(")
             fresh += " * " + _hot(cur, "m.hot_log").replace("MAX(", "GREATEST(")
+            m = (
+                "m AS MATERIALIZED (SELECT a.id, a.published_at, a.hot_log FROM articles_article a "
+                "WHERE a.id = ANY(%s) AND a.status = 'published')"
+            )
             words = " | ".join(f"'{w}'" for w in query.words)
-            # Unfiltered, the newest `window` matches come straight from the GIN bitmap (a top-N
-            # sort; the index holds published articles only), not all of them joined and sorted:
-            # 100 ms → 40 ms for a query matching 100,000 articles. `+ 0`: not the primary key's
-            # order, which the planner would walk reading every row's tsvector from TOAST.
-            if not filters.any:
-                found = (
-                    f"f AS MATERIALIZED (SELECT article_id FROM {PG_TABLE} WHERE grams @@ %s::tsquery "
-                    f"ORDER BY article_id + 0 DESC LIMIT {window})"
-                )
-            m = f"{found}, m AS MATERIALIZED (SELECT a.id, a.published_at, a.hot_log {joined}"
-            m += f" ORDER BY a.id DESC LIMIT {window})"
-            if words:  # the holders of the words from the window's oldest id on only
+            if words:  # the holders of the words in the window's id range only (its partitions)
                 w = (
                     f"w AS MATERIALIZED (SELECT article_id FROM {PG_TABLE} WHERE words @@ %s::tsquery "
-                    "AND article_id + 0 >= (SELECT min(id) FROM m))"
+                    "AND article_id >= %s AND article_id <= %s)"
                 )
                 cur.execute(
                     f"WITH {m}, {w} SELECT m.id FROM m LEFT JOIN w ON w.article_id = m.id "
                     f"ORDER BY (CASE WHEN w.article_id IS NULL THEN 1.0 ELSE {1.0 + weight!r} END) * {fresh} "
                     "DESC, m.id DESC LIMIT %s OFFSET %s",
-                    [*params, words, limit, offset],
+                    [ranked, words, ranked[-1], ranked[0], limit, offset],
                 )
             else:
                 cur.execute(
                     f"WITH {m} SELECT m.id FROM m ORDER BY {fresh} DESC, m.id DESC LIMIT %s OFFSET %s",
-                    [*params, limit, offset],
+                    [ranked, limit, offset],
                 )
             return Found(total, [r[0] for r in cur.fetchall()], capped=capped)
 
