@@ -454,14 +454,17 @@ class PostgresBackend(SearchBackend):
         return out
 
     def _partitions_for(self, cur, ids: list[int]) -> None:
-        """Makes the partitions these ids need (one transaction at a time: an advisory lock;
-        new partitions get the parent's indexes)."""
+        """Makes the partitions these ids need, one transaction at a time (an advisory lock).
+        Made apart and attached: CREATE TABLE … PARTITION OF would lock the partitioned table
+        against every search until the writing transaction ends, ATTACH only against other
+        schema changes; it gives the new (empty) table the parent's indexes."""
         if not self._uncovered(self._bounds(cur), ids):
             return
         cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [PG_TABLE])
         for lo, hi in self._uncovered(self._bounds(cur), ids).items():
             name = f"{PG_TABLE}_p{lo}".replace("-", "m")
-            cur.execute(f"CREATE TABLE {name} PARTITION OF {PG_TABLE} FOR VALUES FROM ({lo}) TO ({hi})")
+            cur.execute(f"CREATE TABLE {name} (LIKE {PG_TABLE})")
+            cur.execute(f"ALTER TABLE {PG_TABLE} ATTACH PARTITION {name} FOR VALUES FROM ({lo}) TO ({hi})")
 
     def write(self, rows: list[tuple[int, tuple]]) -> None:
         if not rows:

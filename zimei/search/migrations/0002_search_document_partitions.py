@@ -26,18 +26,16 @@ def forward(apps, schema_editor):
         cur.execute("DROP INDEX IF EXISTS search_document_grams")
         cur.execute("DROP INDEX IF EXISTS search_document_words")
         cur.execute("ALTER TABLE search_document RENAME TO search_document_unpartitioned")
-        cur.execute(
-            "ALTER TABLE search_document_unpartitioned "
-            "RENAME CONSTRAINT search_document_pkey TO search_document_unpartitioned_pkey"
-        )
+        # A unique index, not a primary key: pg_restore --clean (a restore over a site,
+        # core/backup.py) cannot drop the primary key a partition inherits, and stops there.
         cur.execute(
             "CREATE TABLE search_document ("
             " article_id bigint NOT NULL,"
             " grams tsvector NOT NULL,"
-            " words tsvector NOT NULL,"
-            " CONSTRAINT search_document_pkey PRIMARY KEY (article_id)"
+            " words tsvector NOT NULL"
             ") PARTITION BY RANGE (article_id)"
         )
+        cur.execute("CREATE UNIQUE INDEX search_document_article ON search_document (article_id)")
         cur.execute("SELECT min(article_id), max(article_id) FROM search_document_unpartitioned")
         low, high = cur.fetchone()
         if low is not None:
@@ -70,7 +68,7 @@ def backward(apps, schema_editor):
         cur.execute("INSERT INTO search_document_flat SELECT article_id, grams, words FROM search_document")
         cur.execute("DROP TABLE search_document")  # its partitions and indexes with it
         cur.execute("ALTER TABLE search_document_flat RENAME TO search_document")
-        # (its index is renamed with it)
+        # (the constraint's index is renamed with it)
         cur.execute("ALTER TABLE search_document RENAME CONSTRAINT search_document_flat_pkey TO search_document_pkey")
         cur.execute("CREATE INDEX search_document_grams ON search_document USING gin (grams)")
         cur.execute("CREATE INDEX search_document_words ON search_document USING gin (words)")
