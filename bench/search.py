@@ -225,7 +225,11 @@ def main() -> None:
     def size() -> int:
         with connection.cursor() as cur:
             if connection.vendor == "postgresql":
-                cur.execute("SELECT pg_total_relation_size('search_document')")
+                cur.execute(  # the table, or its partitions (with their indexes and TOAST)
+                    "SELECT sum(pg_total_relation_size(oid)) FROM pg_class WHERE oid = %(t)s::regclass "
+                    "OR oid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = %(t)s::regclass)",
+                    {"t": "search_document"},
+                )
                 return cur.fetchone()[0]
             try:
                 cur.execute("SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'search_fts%'")

@@ -522,9 +522,9 @@ class PostgresBackend(SearchBackend):
     def _walk(self, cur, tsquery: str, filters: Filters, keep: int, *, top: int) -> tuple[list[int], bool]:
         """The newest `keep` matches (ids, newest first), and whether they are all of them.
 
-        Read in ranges of article ids, newest first: the range from the newest partition's
-        start, then ranges twice as wide each time down to id 0, stopping as soon as `keep`
-        are found. Each range is pruned to its partitions (whose GIN bitmaps alone are built),
+        Read in ranges of article ids, newest first: the newest partition's, the one before,
+        then ranges twice as wide each time down to id 0, stopping as soon as `keep` are
+        found. Each range is pruned to its partitions (whose GIN bitmaps alone are built),
         so a query that matches much of the site reads the newest partitions only, and one with
         few matches visits every partition in about log2(partitions) statements."""
         size = self.PARTITION_IDS
@@ -559,8 +559,7 @@ class PostgresBackend(SearchBackend):
                 return ids, False
             if lo <= 0:
                 return ids, True
-            hi, width = lo, width * 2
-            lo = max(hi - width, 0)
+            hi, lo, width = lo, max(lo - width, 0), width * 2
 
     def search(
         self,
