@@ -90,7 +90,7 @@ def main() -> None:
     print(f"{'class':<6} {'before p50':>10} {'p95':>8} {'after p50':>10} {'p95':>8}  same pages  capped")
     same_all = total_all = 0
     for cls, qs in queries.items():
-        t_old, t_new, same, pages, capped = [], [], 0, 0, 0
+        t_old, t_new, same, pages, capped, slow = [], [], 0, 0, 0, []
         for i, q in enumerate(qs):
             parsed = parse(q)
             variants = [dict(limit=20)]
@@ -110,12 +110,15 @@ def main() -> None:
                     if k == 0:  # the reader's first page: timed
                         times.append(time.perf_counter() - t)
                 a, b = found[old], found[new]
+                if k == 0:
+                    slow.append((t_new[-1], q, b.total))
                 same += (a.total, a.capped, a.ids) == (b.total, b.capped, b.ids)
                 pages += 1
                 capped += b.capped
         same_all, total_all = same_all + same, total_all + pages
         print(f"{cls:<6} {pct(t_old, 0.5):8.2f}ms {pct(t_old, 0.95):6.1f}ms {pct(t_new, 0.5):8.2f}ms "
-              f"{pct(t_new, 0.95):6.1f}ms  {same:>4}/{pages:<4}  {capped:>6}")  # fmt: skip
+              f"{pct(t_new, 0.95):6.1f}ms  {same:>4}/{pages:<4}  {capped:>6}  slowest after: "
+              + ", ".join(f"{q!r} {t * 1e3:.0f} ms ({n})" for t, q, n in sorted(slow)[-3:]))  # fmt: skip
     print(f"identical pages: {same_all}/{total_all}")
 
 

@@ -519,8 +519,11 @@ class PostgresBackend(SearchBackend):
             cur.execute(f"SELECT count(*) FROM {PG_TABLE}")
             return cur.fetchone()[0]
 
-    def _walk(self, cur, tsquery: str, filters: Filters, keep: int, *, top: int) -> tuple[list[int], bool]:
-        """The newest `keep` matches (ids, newest first), and whether they are all of them.
+    def _walk(
+        self, cur, tsquery: str, filters: Filters, keep: int, *, top: int
+    ) -> tuple[list[tuple[int, str]], bool]:
+        """The newest `keep` matches (id and partition, newest first), and whether they are all
+        of them.
 
         Read in ranges of article ids, newest first: the newest partition's, the one before,
         then ranges twice as wide each time down to id 0, stopping as soon as `keep` are
@@ -530,9 +533,9 @@ class PostgresBackend(SearchBackend):
         size = self.PARTITION_IDS
         narrowed, extra = filters.sql()
         lo, hi, width = top - top % size, None, size
-        ids: list[int] = []
+        found: list[tuple[int, str]] = []
         while True:
-            need = keep - len(ids)
+            need = keep - len(found)
             where, bounds = "", []
             if lo > 0:
                 where += " AND article_id >= %s"
@@ -543,22 +546,25 @@ class PostgresBackend(SearchBackend):
             # `+ 0`: not the primary key's order (walking it would read every row's tsvector
             # back from TOAST); MATERIALIZED: the GIN bitmap, whatever the planner thinks of
             # the articles table.
-            matches = f"SELECT article_id FROM {PG_TABLE} WHERE grams @@ %s::tsquery{where}"
+            matches = (
+                f"SELECT article_id, tableoid::regclass::text AS part FROM {PG_TABLE} "
+                f"WHERE grams @@ %s::tsquery{where}"
+            )
             if not filters.any:  # the index holds published articles only: no join
                 sql = f"{matches} ORDER BY article_id + 0 DESC LIMIT %s"
             else:
                 sql = (
-                    f"WITH f AS MATERIALIZED ({matches}) SELECT f.article_id FROM f "
+                    f"WITH f AS MATERIALIZED ({matches}) SELECT f.article_id, f.part FROM f "
                     "JOIN articles_article a ON a.id = f.article_id "
                     f"WHERE a.status = 'published'{narrowed} ORDER BY f.article_id + 0 DESC LIMIT %s"
                 )
             cur.execute(sql, [tsquery, *bounds, *extra, need + 1])
-            rows = [r[0] for r in cur.fetchall()]
-            ids += rows[:need]
+            rows = cur.fetchall()
+            found += rows[:need]
             if len(rows) > need:
-                return ids, False
+                return found, False
             if lo <= 0:
-                return ids, True
+                return found, True
             hi, lo, width = lo, max(lo - width, 0), width * 2
 
     def search(
@@ -593,11 +599,11 @@ class PostgresBackend(SearchBackend):
 
             tsquery = _tsquery(query, phrase=False)
             every = f"f AS MATERIALIZED (SELECT article_id FROM {PG_TABLE} WHERE grams @@ %s::tsquery)"
-            ids, complete = self._walk(cur, tsquery, filters, keep, top=top)
+            found, complete = self._walk(cur, tsquery, filters, keep, top=top)
 
             def counted() -> int:  # exact up to cap + 1 (every match with no cap)
                 if complete:
-                    n = len(ids)
+                    n = len(found)
                 elif cap > 0:
                     return cap + 1  # more than `keep` ≥ cap + 1
                 else:
@@ -616,13 +622,13 @@ class PostgresBackend(SearchBackend):
                 tsquery = _tsquery(query, phrase=True)
                 if complete:
                     cur.execute(
-                        f"SELECT article_id FROM {PG_TABLE} WHERE article_id = ANY(%s) "
-                        "AND grams @@ %s::tsquery",
-                        [ids, tsquery],
+                        f"SELECT article_id, tableoid::regclass::text FROM {PG_TABLE} "
+                        "WHERE article_id = ANY(%s) AND grams @@ %s::tsquery",
+                        [[i for i, _ in found], tsquery],
                     )
-                    ids = sorted((r[0] for r in cur.fetchall()), reverse=True)
+                    found = sorted(cur.fetchall(), reverse=True)
                 else:  # (only with a count cap below ZIMEI_SEARCH_PG_PHRASE_MAX)
-                    ids, complete = self._walk(cur, tsquery, filters, keep, top=top)
+                    found, complete = self._walk(cur, tsquery, filters, keep, top=top)
                 total = counted()
             capped = cap > 0 and total > cap
             total = min(total, cap) if capped else total
@@ -633,7 +639,7 @@ class PostgresBackend(SearchBackend):
                     cur.execute(
                         "SELECT a.id FROM articles_article a WHERE a.id = ANY(%s) AND a.status = 'published' "
                         f"ORDER BY {ORDERS[sort]} LIMIT %s OFFSET %s",
-                        [ids, limit, offset],
+                        [[i for i, _ in found], limit, offset],
                     )
                 else:  # an order of the article rows over every match: every partition
                     cur.execute(
@@ -646,7 +652,7 @@ class PostgresBackend(SearchBackend):
             # Relevance over the newest `window` matches, from the indexes alone (ts_rank would
             # read every candidate's tsvector): an article holding the query's whole words
             # (rjieba) ranks W times higher.
-            ranked = ids[:window]
+            ranked = [i for i, _ in found[:window]]
             weight = float(settings.ZIMEI_SEARCH_WORD_WEIGHT)
             age = "(EXTRACT(EPOCH FROM (now() - m.published_at)) / 86400.0)"
             fresh = _fresh(age).replace("MAX(", "GREATEST(")
@@ -656,16 +662,22 @@ class PostgresBackend(SearchBackend):
                 "WHERE a.id = ANY(%s) AND a.status = 'published')"
             )
             words = " | ".join(f"'{w}'" for w in query.words)
-            if words:  # the holders of the words in the window's id range only (its partitions)
-                w = (
-                    f"w AS MATERIALIZED (SELECT article_id FROM {PG_TABLE} WHERE words @@ %s::tsquery "
-                    "AND article_id >= %s AND article_id <= %s)"
+            if words:
+                # The holders of the words in the window's partitions only, from the window's
+                # oldest id on; each partition by name and `+ 0` (through the partitioned table
+                # a range of ids would be pruned to them, but within a partition the planner
+                # then walks the id index and reads every row's words back from TOAST).
+                parts = sorted({part for _, part in found[:window]})
+                w = " UNION ALL ".join(
+                    f"SELECT article_id FROM {part} WHERE words @@ %s::tsquery AND article_id + 0 >= %s"
+                    for part in parts
                 )
                 cur.execute(
-                    f"WITH {m}, {w} SELECT m.id FROM m LEFT JOIN w ON w.article_id = m.id "
+                    f"WITH {m}, w AS MATERIALIZED ({w}) "
+                    "SELECT m.id FROM m LEFT JOIN w ON w.article_id = m.id "
                     f"ORDER BY (CASE WHEN w.article_id IS NULL THEN 1.0 ELSE {1.0 + weight!r} END) * {fresh} "
                     "DESC, m.id DESC LIMIT %s OFFSET %s",
-                    [ranked, words, ranked[-1], ranked[0], limit, offset],
+                    [ranked, *[words, ranked[-1]] * len(parts), limit, offset],
                 )
             else:
                 cur.execute(
