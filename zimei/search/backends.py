@@ -386,6 +386,10 @@ class SqliteBackend(SearchBackend):
         return Found(total, ids)
 
 
+# A list of article ids as a parameter: bigint[], the ids' type (`bigint = ANY(integer[])` is
+# tested element by element, 40 times slower than the hashed lookup of a bigint[] for 2,000 ids).
+_IDS = "ANY(%s::bigint[])"
+
 # Positions as text, 1 to 16383 (zip with them stops where PostgreSQL does).
 _POSITIONS = [str(i) for i in range(1, 16384)]
 
@@ -482,7 +486,7 @@ class PostgresBackend(SearchBackend):
 
     def remove(self, ids: Iterable[int]) -> None:
         with connection.cursor() as cur:
-            cur.execute(f"DELETE FROM {PG_TABLE} WHERE article_id = ANY(%s)", [list(ids)])
+            cur.execute(f"DELETE FROM {PG_TABLE} WHERE article_id = {_IDS}", [list(ids)])
 
     # The GIN indexes (as migrations/0001_search_index.py makes them). A rebuild into an empty
     # table (after --clear, or the first) drops them and builds them once at the end, from
@@ -626,7 +630,7 @@ class PostgresBackend(SearchBackend):
                 if complete:
                     cur.execute(
                         f"SELECT article_id, tableoid::regclass::text FROM {PG_TABLE} "
-                        "WHERE article_id = ANY(%s) AND grams @@ %s::tsquery",
+                        f"WHERE article_id = {_IDS} AND grams @@ %s::tsquery",
                         [[i for i, _ in found], tsquery],
                     )
                     found = sorted(cur.fetchall(), reverse=True)
@@ -640,7 +644,7 @@ class PostgresBackend(SearchBackend):
             if sort in ORDERS:
                 if complete:  # every match is in hand: sorted by the article rows alone
                     cur.execute(
-                        "SELECT a.id FROM articles_article a WHERE a.id = ANY(%s) AND a.status = 'published' "
+                        f"SELECT a.id FROM articles_article a WHERE a.id = {_IDS} AND a.status = 'published' "
                         f"ORDER BY {ORDERS[sort]} LIMIT %s OFFSET %s",
                         [[i for i, _ in found], limit, offset],
                     )
@@ -662,7 +666,7 @@ class PostgresBackend(SearchBackend):
             fresh += " * " + _hot(cur, "m.hot_log").replace("MAX(", "GREATEST(")
             m = (
                 "m AS MATERIALIZED (SELECT a.id, a.published_at, a.hot_log FROM articles_article a "
-                "WHERE a.id = ANY(%s) AND a.status = 'published')"
+                f"WHERE a.id = {_IDS} AND a.status = 'published')"
             )
             words = " | ".join(f"'{w}'" for w in query.words)
             if words:
@@ -680,12 +684,12 @@ class PostgresBackend(SearchBackend):
                 for part, held in sorted(by_part.items()):
                     if len(held) <= self.WORDS_BY_ID:
                         selects.append(
-                            f"SELECT article_id FROM {part} WHERE article_id = ANY(%s) AND {held_words}"
+                            f"SELECT article_id FROM {part} WHERE article_id = {_IDS} AND {held_words}"
                         )
                         args += [held, words]
                     else:
                         selects.append(
-                            f"SELECT article_id FROM {part} WHERE {held_words} AND article_id + 0 = ANY(%s)"
+                            f"SELECT article_id FROM {part} WHERE {held_words} AND article_id + 0 = {_IDS}"
                         )
                         args += [words, held]
                 cur.execute(
