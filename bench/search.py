@@ -230,7 +230,7 @@ def main() -> None:
                     "OR oid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = %(t)s::regclass)",
                     {"t": "search_document"},
                 )
-                return cur.fetchone()[0]
+                return int(cur.fetchone()[0] or 0)
             try:
                 cur.execute("SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'search_fts%'")
                 return cur.fetchone()[0] or 0
