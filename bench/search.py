@@ -377,7 +377,9 @@ def main() -> None:
             line += f"   {statistics.median(lt) * 1e3:7.1f}ms {pct(lt, 0.95) * 1e3:6.1f}ms"
         else:
             line += " " * 22
-        print(f"{line}   {statistics.median(sh):8.0f}  {queries[cls][0]!r}", flush=True)
+        slow = max(zip(st, queries[cls], sh, strict=True))
+        line += f"   {statistics.median(sh):8.0f}  {queries[cls][0]!r}"
+        print(f"{line}  slowest: {slow[1]!r} {slow[0] * 1e3:.0f} ms ({slow[2]})", flush=True)
 
     # --- recall ----------------------------------------------------------------------------
     print()
