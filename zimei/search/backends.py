@@ -663,9 +663,18 @@ class PostgresBackend(SearchBackend):
             age = "(EXTRACT(EPOCH FROM (now() - m.published_at)) / 86400.0)"
             fresh = _fresh(age).replace("MAX(", "GREATEST(")
             fresh += " * " + _hot(cur, "m.hot_log").replace("MAX(", "GREATEST(")
+            # The window's article rows: one walk along the id index when its ids are most of
+            # their range (a common query: 2,207 pages and 3.9 ms against 9,147 and 6.7 ms for
+            # 2,000 lookups), else a lookup each.
+            rows, margs = f"a.id = {_IDS}", [ranked]
+            if ranked[0] - ranked[-1] < 2 * len(ranked):
+                rows, margs = (
+                    f"a.id >= %s AND a.id <= %s AND a.id + 0 = {_IDS}",
+                    [ranked[-1], ranked[0], ranked],
+                )
             m = (
                 "m AS MATERIALIZED (SELECT a.id, a.published_at, a.hot_log FROM articles_article a "
-                f"WHERE a.id = {_IDS} AND a.status = 'published')"
+                f"WHERE {rows} AND a.status = 'published')"
             )
             words = " | ".join(f"'{w}'" for w in query.words)
             if words:
@@ -696,12 +705,12 @@ class PostgresBackend(SearchBackend):
                     "SELECT m.id FROM m LEFT JOIN w ON w.article_id = m.id "
                     f"ORDER BY (CASE WHEN w.article_id IS NULL THEN 1.0 ELSE {1.0 + weight!r} END) * {fresh} "
                     "DESC, m.id DESC LIMIT %s OFFSET %s",
-                    [ranked, *args, limit, offset],
+                    [*margs, *args, limit, offset],
                 )
             else:
                 cur.execute(
                     f"WITH {m} SELECT m.id FROM m ORDER BY {fresh} DESC, m.id DESC LIMIT %s OFFSET %s",
-                    [ranked, limit, offset],
+                    [*margs, limit, offset],
                 )
             return Found(total, [r[0] for r in cur.fetchall()], capped=capped)
 
