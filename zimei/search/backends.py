@@ -420,8 +420,10 @@ def _tsquery(query: Query, *, phrase: bool) -> str:
 
 
 class PostgresBackend(SearchBackend):
-    """A table of tsvectors (migrations/0001_search_index.py), each with a GIN index: `grams`
-    (what is matched), `words` (rank only)."""
+    """A table of tsvectors (migrations/0001_search_index.py), in partitions by ranges of
+    article ids (0002), each with GIN indexes on `grams` (what is matched) and `words` (rank
+    only), read newest partition first (docs/search.md, "PostgreSQL: partitions by article
+    id")."""
 
     def prepare(self, tokens: Tokens) -> tuple[str, str]:
         return _tsvector(tokens.grams), _tsvector(tokens.words)
@@ -494,7 +496,8 @@ class PostgresBackend(SearchBackend):
         with connection.cursor() as cur:
             cur.execute(f"DELETE FROM {PG_TABLE} WHERE article_id = {_IDS}", [list(ids)])
 
-    # The GIN indexes (as migrations/0001_search_index.py makes them). A rebuild into an empty
+    # The GIN indexes (as migrations/0001 and 0002 make them: on the partitioned table, so
+    # one on each partition, made or dropped with it). A rebuild into an empty
     # table (after --clear, or the first) drops them and builds them once at the end, from
     # sorted entries, instead of updating them row by row; with maintenance_work_mem raised
     # for that. A run stopped hard leaves them missing: the next rebuild makes them first.
