@@ -225,8 +225,12 @@ def main() -> None:
     def size() -> int:
         with connection.cursor() as cur:
             if connection.vendor == "postgresql":
-                cur.execute("SELECT pg_total_relation_size('search_document')")
-                return cur.fetchone()[0]
+                cur.execute(  # the table, or its partitions (with their indexes and TOAST)
+                    "SELECT sum(pg_total_relation_size(oid)) FROM pg_class WHERE oid = %(t)s::regclass "
+                    "OR oid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = %(t)s::regclass)",
+                    {"t": "search_document"},
+                )
+                return int(cur.fetchone()[0] or 0)
             try:
                 cur.execute("SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'search_fts%'")
                 return cur.fetchone()[0] or 0
@@ -373,7 +377,9 @@ def main() -> None:
             line += f"   {statistics.median(lt) * 1e3:7.1f}ms {pct(lt, 0.95) * 1e3:6.1f}ms"
         else:
             line += " " * 22
-        print(f"{line}   {statistics.median(sh):8.0f}  {queries[cls][0]!r}", flush=True)
+        slow = max(zip(st, queries[cls], sh, strict=True))
+        line += f"   {statistics.median(sh):8.0f}  {queries[cls][0]!r}"
+        print(f"{line}  slowest: {slow[1]!r} {slow[0] * 1e3:.0f} ms ({slow[2]})", flush=True)
 
     # --- recall ----------------------------------------------------------------------------
     print()

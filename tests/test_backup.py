@@ -69,7 +69,11 @@ def connect(server: LiveServer) -> Iterator:
 def row_counts(server: LiveServer) -> dict[str, int]:
     with connect(server) as conn:
         if database_url(server):
-            sql = "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+            # as Django's introspection lists them: a partitioned table, not its partitions
+            sql = (
+                "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition"
+            )
         else:
             sql = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
         tables = sorted(r[0] for r in conn.execute(sql).fetchall())

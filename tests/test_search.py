@@ -163,6 +163,103 @@ def test_rebuild_with_workers_makes_the_same_index(corpus):
         call_command("search", "rebuild", "--workers", "0", stdout=io.StringIO(), stderr=io.StringIO())
 
 
+def test_contract_matches_across_partitions(monkeypatch, settings):
+    """The PostgreSQL backend reads the matches partition by partition (ranges of article ids),
+    newest first, and stops once it holds the rank window and the count. Here the partitions are
+    one id wide (unless one made before covers these ids): the newest matches ranked, newest
+    first across the boundaries, counted up to the cap or exactly, a filter that only the
+    oldest partition satisfies, the phrase checked on few candidates, a second page. The same
+    contract holds on SQLite."""
+    pg = connection.vendor == "postgresql"
+    if pg:
+        with connection.cursor() as cur:
+            before = PostgresBackend._bounds(cur)
+    monkeypatch.setattr(PostgresBackend, "PARTITION_IDS", 1)
+    tech, money = creator(channel="tech"), creator(channel="money")
+    old = published_article(
+        money, title="分区测试最早", body="<p>分区测试。</p>", channel="money", when=LONG_AGO
+    )
+    arts = [published_article(tech, title=f"分区测试{n}", body="<p>这是分区测试。</p>") for n in range(7)]
+    # every bigram of 分区测试, never next to each other: not the phrase
+    published_article(tech, title="旁证", body="<p>分区；区测；测试。</p>")
+    cases = [
+        dict(q="分区测试"),
+        dict(q="分区测试", sort="time"),
+        dict(q="分区测试", sort="hot"),
+        dict(q="分区测试", channel_id=old.channel_id),
+        dict(q="测", page=2, per_page=3),
+        dict(q="区测"),
+    ]
+
+    def pages() -> dict:
+        out = {}
+        for window, cap in ((3, 4), (3, 0), (2000, 1000), (2, 1)):
+            settings.ZIMEI_SEARCH_RANK_WINDOW, settings.ZIMEI_SEARCH_COUNT_MAX = window, cap
+            for n, case in enumerate(cases):
+                r = search_articles(variant="zh-hans", **case)
+                out[window, cap, n] = (r.total, r.capped, [h.article.id for h in r.hits])
+        return out
+
+    got = pages()
+    newest = sorted((a.id for a in arts), reverse=True)
+    # window 3: the 3 newest ranked; counted up to the cap ("4+"), or exactly
+    assert got[3, 4, 0][:2] == (4, True) and set(got[3, 4, 0][2]) == set(newest[:3])
+    assert got[3, 0, 0][:2] == (8, False) and set(got[3, 0, 0][2]) == set(newest[:3])
+    assert got[2, 1, 0][:2] == (1, True) and set(got[2, 1, 0][2]) == set(newest[:2])
+    assert got[3, 0, 1] == (8, False, [*newest, old.id])  # newest first, every range
+    assert got[3, 4, 3] == got[2000, 1000, 3] == (1, False, [old.id])  # only the oldest range
+    assert got[2000, 1000, 0][:2] == (8, False)  # the phrase: not the 旁证 ...
+    assert got[2000, 1000, 5][0] == 9  # ... which 区测 alone finds
+    assert got[2000, 1000, 4][0] == 9 and len(got[2000, 1000, 4][2]) == 3  # a second page
+    assert got[3, 0, 4] == (9, False, [])  # beyond the rank window: no second page
+    ids = [old.id, *newest]
+    if pg and not any(lo <= i < hi for i in ids for lo, hi in before):
+        with connection.cursor() as cur:  # each in a partition of its own
+            cur.execute(
+                "SELECT count(DISTINCT tableoid) FROM search_document WHERE article_id = ANY(%s)", [ids]
+            )
+            assert cur.fetchone()[0] == len(ids)
+
+
+def test_pg_partitions_made_on_demand(monkeypatch):
+    """Rows beyond the partitions go into new ones, PARTITION_IDS ids wide or the gap left
+    between those that exist, each with the GIN indexes; they are found and removed through the
+    partitioned table."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    backend = PostgresBackend()
+    base = 10**12
+    monkeypatch.setattr(PostgresBackend, "PARTITION_IDS", 100)
+    backend.write([(base + k, backend.prepare(tokens("分区测试"))) for k in (5, 150, 99)])
+    monkeypatch.setattr(PostgresBackend, "PARTITION_IDS", 1000)
+    backend.write([(base + 250, backend.prepare(tokens("分区")))])
+    with connection.cursor() as cur:
+        assert {(base, base + 100), (base + 100, base + 200), (base + 200, base + 1000)} <= set(
+            PostgresBackend._bounds(cur)
+        )
+        cur.execute(
+            "SELECT article_id, tableoid::regclass::text FROM search_document "
+            "WHERE article_id >= %s ORDER BY 1",
+            [base],
+        )
+        assert cur.fetchall() == [
+            (base + 5, f"search_document_p{base}"),
+            (base + 99, f"search_document_p{base}"),
+            (base + 150, f"search_document_p{base + 100}"),
+            (base + 250, f"search_document_p{base + 200}"),
+        ]
+        cur.execute(
+            "SELECT count(*) FROM pg_indexes WHERE tablename = %s", [f"search_document_p{base + 200}"]
+        )
+        assert cur.fetchone()[0] == 3  # the primary key and the two GIN indexes
+        cur.execute("SELECT relkind FROM pg_class WHERE relname = 'search_document'")
+        assert cur.fetchone()[0] == "p"
+    backend.remove([base + 5, base + 99, base + 150, base + 250])
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM search_document WHERE article_id >= %s", [base])
+        assert cur.fetchone()[0] == 0
+
+
 def test_words_are_rjiebas_of_each_run():
     """The rebuild cuts a text's Han runs in one rjieba call: the words are those of each run
     cut alone, in order, Latin words and numbers between them."""

@@ -22,6 +22,7 @@ beyond it).
 from __future__ import annotations
 
 import math
+import re
 import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -385,6 +386,10 @@ class SqliteBackend(SearchBackend):
         return Found(total, ids)
 
 
+# A list of article ids as a parameter: bigint[], the ids' type (`bigint = ANY(integer[])` is
+# tested element by element, 40 times slower than the hashed lookup of a bigint[] for 2,000 ids).
+_IDS = "ANY(%s::bigint[])"
+
 # Positions as text, 1 to 16383 (zip with them stops where PostgreSQL does).
 _POSITIONS = [str(i) for i in range(1, 16384)]
 
@@ -415,16 +420,72 @@ def _tsquery(query: Query, *, phrase: bool) -> str:
 
 
 class PostgresBackend(SearchBackend):
-    """A table of tsvectors (migrations/0001_search_index.py), each with a GIN index: `grams`
-    (what is matched), `words` (rank only)."""
+    """A table of tsvectors (migrations/0001_search_index.py), in partitions by ranges of
+    article ids (0002), each with GIN indexes on `grams` (what is matched) and `words` (rank
+    only), read newest partition first (docs/search.md, "PostgreSQL: partitions by article
+    id")."""
 
     def prepare(self, tokens: Tokens) -> tuple[str, str]:
         return _tsvector(tokens.grams), _tsvector(tokens.words)
 
+    # The table is partitioned by ranges of article ids (migrations/0002), each partition with
+    # its own GIN indexes: a query walks them newest first and stops once it has what it needs
+    # (search()), so a common query costs the newest partitions, not the whole site. A new
+    # partition covers PARTITION_IDS ids (fewer where partitions made before bound it).
+    PARTITION_IDS = 10_000
+    # Up to this many of the rank window's articles in a partition, their words are read
+    # article by article; more, from the partition's GIN index (search()).
+    WORDS_BY_ID = 50
+    _BOUND = re.compile(r"FROM \('?(-?\d+)'?\) TO \('?(-?\d+)'?\)")
+
+    @classmethod
+    def _partitions(cls, cur) -> list[tuple[int, int, str]]:
+        """The partitions: id range [lo, hi) and name, in id order (from the catalog: another
+        process may have made one a moment ago)."""
+        cur.execute(
+            "SELECT pg_get_expr(c.relpartbound, c.oid), c.oid::regclass::text FROM pg_inherits i "
+            "JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = %s::regclass",
+            [PG_TABLE],
+        )
+        found = ((cls._BOUND.search(bound or ""), name) for bound, name in cur.fetchall())
+        return sorted((int(m[1]), int(m[2]), name) for m, name in found if m)
+
+    @classmethod
+    def _bounds(cls, cur) -> list[tuple[int, int]]:
+        """The partitions' id ranges [lo, hi), in order."""
+        return [(lo, hi) for lo, hi, _ in cls._partitions(cur)]
+
+    @classmethod
+    def _uncovered(cls, bounds: list[tuple[int, int]], ids: Iterable[int]) -> dict[int, int]:
+        """The partitions (lo → hi) that the ids not covered by `bounds` need."""
+        size, out = cls.PARTITION_IDS, {}
+        for i in sorted(set(ids)):
+            if any(lo <= i < hi for lo, hi in bounds) or any(lo <= i < hi for lo, hi in out.items()):
+                continue
+            lo, hi = i - i % size, i - i % size + size
+            lo = max([lo, *(h for _, h in bounds if h <= i)])
+            hi = min([hi, *(low for low, _ in bounds if low > i)])
+            out[lo] = hi
+        return out
+
+    def _partitions_for(self, cur, ids: list[int]) -> None:
+        """Makes the partitions these ids need, one transaction at a time (an advisory lock).
+        Made apart and attached: CREATE TABLE … PARTITION OF would lock the partitioned table
+        against every search until the writing transaction ends, ATTACH only against other
+        schema changes; it gives the new (empty) table the parent's indexes."""
+        if not self._uncovered(self._bounds(cur), ids):
+            return
+        cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [PG_TABLE])
+        for lo, hi in self._uncovered(self._bounds(cur), ids).items():
+            name = f"{PG_TABLE}_p{lo}".replace("-", "m")
+            cur.execute(f"CREATE TABLE {name} (LIKE {PG_TABLE})")
+            cur.execute(f"ALTER TABLE {PG_TABLE} ATTACH PARTITION {name} FOR VALUES FROM ({lo}) TO ({hi})")
+
     def write(self, rows: list[tuple[int, tuple]]) -> None:
         if not rows:
             return
-        with connection.cursor() as cur:
+        with transaction.atomic(using=connection.alias), connection.cursor() as cur:
+            self._partitions_for(cur, [i for i, _ in rows])
             cur.executemany(
                 f"INSERT INTO {PG_TABLE} (article_id, grams, words) VALUES (%s, %s::tsvector, %s::tsvector) "
                 "ON CONFLICT (article_id) DO UPDATE SET grams = EXCLUDED.grams, words = EXCLUDED.words",
@@ -433,9 +494,10 @@ class PostgresBackend(SearchBackend):
 
     def remove(self, ids: Iterable[int]) -> None:
         with connection.cursor() as cur:
-            cur.execute(f"DELETE FROM {PG_TABLE} WHERE article_id = ANY(%s)", [list(ids)])
+            cur.execute(f"DELETE FROM {PG_TABLE} WHERE article_id = {_IDS}", [list(ids)])
 
-    # The GIN indexes (as migrations/0001_search_index.py makes them). A rebuild into an empty
+    # The GIN indexes (as migrations/0001 and 0002 make them: on the partitioned table, so
+    # one on each partition, made or dropped with it). A rebuild into an empty
     # table (after --clear, or the first) drops them and builds them once at the end, from
     # sorted entries, instead of updating them row by row; with maintenance_work_mem raised
     # for that. A run stopped hard leaves them missing: the next rebuild makes them first.
@@ -473,6 +535,48 @@ class PostgresBackend(SearchBackend):
             cur.execute(f"SELECT count(*) FROM {PG_TABLE}")
             return cur.fetchone()[0]
 
+    def _walk(
+        self, cur, tsquery: str, filters: Filters, keep: int, parts: list[str]
+    ) -> tuple[list[tuple[int, str]], bool]:
+        """The newest `keep` matches (id and partition, newest first), and whether they are all
+        of them.
+
+        Read partition by partition, newest first: the newest partition, the one before, then
+        twice as many each time, one statement for each group, stopping as soon as `keep` are
+        found. Only the partitions read build their GIN bitmaps, so a query that matches much
+        of the site reads the newest one or two, and one with few matches visits every
+        partition in about log2(partitions) + 2 statements. Each partition by name, matched by
+        its GIN index alone: through the partitioned table with a range of ids, the planner
+        (once the partitions had statistics) walked the id index over the range and read every
+        row's tsvector back from TOAST (150 ms for one partition against 9 ms)."""
+        narrowed, extra = filters.sql()
+        found: list[tuple[int, str]] = []
+        at, width = 0, 1
+        while at < len(parts):
+            group = parts[at : at + width]
+            at, width = at + width, width if at == 0 else width * 2
+            need = keep - len(found)
+            # `+ 0`: not the id index's order (walking it would read every row's tsvector);
+            # MATERIALIZED: the GIN bitmaps, whatever the planner thinks of the articles table.
+            matches = " UNION ALL ".join(
+                f"SELECT article_id, %s AS part FROM {part} WHERE grams @@ %s::tsquery" for part in group
+            )
+            args = [x for part in group for x in (part, tsquery)]
+            if not filters.any:  # the index holds published articles only: no join
+                sql = f"SELECT article_id, part FROM ({matches}) f ORDER BY article_id + 0 DESC LIMIT %s"
+            else:
+                sql = (
+                    f"WITH f AS MATERIALIZED ({matches}) SELECT f.article_id, f.part FROM f "
+                    "JOIN articles_article a ON a.id = f.article_id "
+                    f"WHERE a.status = 'published'{narrowed} ORDER BY f.article_id + 0 DESC LIMIT %s"
+                )
+            cur.execute(sql, [*args, *extra, need + 1])
+            rows = cur.fetchall()
+            found += rows[:need]
+            if len(rows) > need:
+                return found, False
+        return found, True
+
     def search(
         self,
         query: Query,
@@ -484,86 +588,132 @@ class PostgresBackend(SearchBackend):
     ) -> Found:
         if query.empty:
             return Found(0, [])
-        grams = _tsquery(query, phrase=False)
         phrased = any(not t.prefix and len(t.grams) > 1 for t in query.terms)
-        # The matches first, from the GIN index alone (materialised: whatever the planner thinks
-        # of the articles table, it never tests the tsvectors article by article), then the
-        # article rows for status, channel and time.
-        found = f"f AS MATERIALIZED (SELECT article_id FROM {PG_TABLE} WHERE grams @@ %s::tsquery)"
-        joined = "FROM f JOIN articles_article a ON a.id = f.article_id WHERE a.status = 'published'"
         narrowed, extra = filters.sql()
-        joined += narrowed
-        params: list = [grams, *extra]
+        cap = int(settings.ZIMEI_SEARCH_COUNT_MAX)
+        window = int(settings.ZIMEI_SEARCH_RANK_WINDOW)
+        phrase_max = int(settings.ZIMEI_SEARCH_PG_PHRASE_MAX)
+        # What the walk keeps: the rank window, and enough to count up to the cap and to tell
+        # whether the phrase check applies.
+        keep = max(window, phrase_max + 1 if phrased else 0, cap + 1 if cap > 0 else 0, 1)
         with transaction.atomic(using=connection.alias), connection.cursor() as cur:
             # The planner does not count reading tsvectors back from TOAST (a few KB each): it
             # takes a sequential scan over every row for cheaper than the GIN index (measured:
             # 300-700 ms against 10 ms at 10k articles).
             cur.execute("SET LOCAL enable_seqscan = off")
-            # The ranking query's estimate (every match) passes jit_above_cost: compiling it took
-            # ~18 ms of ~190 at 100k articles, for a query that runs once (docs/search.md).
+            # The JIT compiled the ranking query every time (~18 ms of ~190 at 100k articles,
+            # for a query that runs once: docs/search.md).
             cur.execute("SET LOCAL jit = off")
+            parts = [name for _, _, name in reversed(self._partitions(cur))]  # newest first
 
-            cap = int(settings.ZIMEI_SEARCH_COUNT_MAX)
-            most = f" LIMIT {cap + 1}" if cap > 0 else ""
+            tsquery = _tsquery(query, phrase=False)
+            every = f"f AS MATERIALIZED (SELECT article_id FROM {PG_TABLE} WHERE grams @@ %s::tsquery)"
+            found, complete = self._walk(cur, tsquery, filters, keep, parts)
 
-            def count() -> int:  # up to cap + 1
-                if not filters.any:  # the index holds published articles only: no join
-                    cur.execute(
-                        f"SELECT count(*) FROM (SELECT 1 FROM {PG_TABLE} WHERE grams @@ %s::tsquery{most}) c",
-                        params[:1],
-                    )
+            def counted() -> int:  # exact up to cap + 1 (every match with no cap)
+                if complete:
+                    n = len(found)
+                elif cap > 0:
+                    return cap + 1  # more than `keep` ≥ cap + 1
                 else:
-                    cur.execute(f"WITH {found} SELECT count(*) FROM (SELECT 1 {joined}{most}) c", params)
-                return cur.fetchone()[0]
+                    cur.execute(
+                        f"WITH {every} "
+                        "SELECT count(*) FROM f JOIN articles_article a ON a.id = f.article_id "
+                        f"WHERE a.status = 'published'{narrowed}",
+                        [tsquery, *extra],
+                    )
+                    n = cur.fetchone()[0]
+                return min(n, cap + 1) if cap > 0 else n
 
-            total = count()
-            if phrased and 0 < total <= settings.ZIMEI_SEARCH_PG_PHRASE_MAX:
-                params[0] = _tsquery(query, phrase=True)  # few candidates: exact, still cheap
-                total = count()
+            total = counted()
+            if phrased and 0 < total <= phrase_max:
+                # Few candidates: the phrase (exact), checked on them (their tsvectors read back).
+                tsquery = _tsquery(query, phrase=True)
+                if complete:
+                    cur.execute(
+                        f"SELECT article_id, tableoid::regclass::text FROM {PG_TABLE} "
+                        f"WHERE article_id = {_IDS} AND grams @@ %s::tsquery",
+                        [[i for i, _ in found], tsquery],
+                    )
+                    found = sorted(cur.fetchall(), reverse=True)
+                else:  # (only with a count cap below ZIMEI_SEARCH_PG_PHRASE_MAX)
+                    found, complete = self._walk(cur, tsquery, filters, keep, parts)
+                total = counted()
             capped = cap > 0 and total > cap
             total = min(total, cap) if capped else total
             if not total or offset >= total:
                 return Found(total, [], capped=capped)
             if sort in ORDERS:
-                cur.execute(
-                    f"WITH {found} SELECT a.id {joined} ORDER BY {ORDERS[sort]} LIMIT %s OFFSET %s",
-                    [*params, limit, offset],
-                )
+                if complete:  # every match is in hand: sorted by the article rows alone
+                    cur.execute(
+                        f"SELECT a.id FROM articles_article a WHERE a.id = {_IDS} AND a.status = 'published' "
+                        f"ORDER BY {ORDERS[sort]} LIMIT %s OFFSET %s",
+                        [[i for i, _ in found], limit, offset],
+                    )
+                else:  # an order of the article rows over every match: every partition
+                    cur.execute(
+                        f"WITH {every} "
+                        "SELECT a.id FROM f JOIN articles_article a ON a.id = f.article_id "
+                        f"WHERE a.status = 'published'{narrowed} ORDER BY {ORDERS[sort]} LIMIT %s OFFSET %s",
+                        [tsquery, *extra, limit, offset],
+                    )
                 return Found(total, [r[0] for r in cur.fetchall()], capped=capped)
-            # Relevance from the indexes alone (ts_rank would read every candidate's tsvector):
-            # an article holding the query's whole words (rjieba) ranks W times higher.
+            # Relevance over the newest `window` matches, from the indexes alone (ts_rank would
+            # read every candidate's tsvector): an article holding the query's whole words
+            # (rjieba) ranks W times higher.
+            ranked = [i for i, _ in found[:window]]
             weight = float(settings.ZIMEI_SEARCH_WORD_WEIGHT)
-            window = int(settings.ZIMEI_SEARCH_RANK_WINDOW)
             age = "(EXTRACT(EPOCH FROM (now() - m.published_at)) / 86400.0)"
             fresh = _fresh(age).replace("MAX(", "GREATEST(")
             fresh += " * " + _hot(cur, "m.hot_log").replace("MAX(", "GREATEST(")
+            # The window's article rows: one walk along the id index when its ids are most of
+            # their range (a common query: 2,207 pages and 3.9 ms against 9,147 and 6.7 ms for
+            # 2,000 lookups), else a lookup each.
+            rows, margs = f"a.id = {_IDS}", [ranked]
+            if ranked[0] - ranked[-1] < 2 * len(ranked):
+                rows, margs = (
+                    f"a.id >= %s AND a.id <= %s AND a.id + 0 = {_IDS}",
+                    [ranked[-1], ranked[0], ranked],
+                )
+            m = (
+                "m AS MATERIALIZED (SELECT a.id, a.published_at, a.hot_log FROM articles_article a "
+                f"WHERE {rows} AND a.status = 'published')"
+            )
             words = " | ".join(f"'{w}'" for w in query.words)
-            # Unfiltered, the newest `window` matches come straight from the GIN bitmap (a top-N
-            # sort; the index holds published articles only), not all of them joined and sorted:
-            # 100 ms → 40 ms for a query matching 100,000 articles. `+ 0`: not the primary key's
-            # order, which the planner would walk reading every row's tsvector from TOAST.
-            if not filters.any:
-                found = (
-                    f"f AS MATERIALIZED (SELECT article_id FROM {PG_TABLE} WHERE grams @@ %s::tsquery "
-                    f"ORDER BY article_id + 0 DESC LIMIT {window})"
-                )
-            m = f"{found}, m AS MATERIALIZED (SELECT a.id, a.published_at, a.hot_log {joined}"
-            m += f" ORDER BY a.id DESC LIMIT {window})"
-            if words:  # the holders of the words from the window's oldest id on only
-                w = (
-                    f"w AS MATERIALIZED (SELECT article_id FROM {PG_TABLE} WHERE words @@ %s::tsquery "
-                    "AND article_id + 0 >= (SELECT min(id) FROM m))"
-                )
+            if words:
+                # Which of the window's articles hold the words, partition by partition, each by
+                # name (through the partitioned table a range of ids is pruned to them, but
+                # within one the planner then walks the id index and reads every row's words
+                # back from TOAST). Where the window has many of a partition's articles, from
+                # its words' GIN bitmap (`+ 0`: not the id index); where it has few, from those
+                # articles' own words (~30 µs each against ~2 ms for a partition's bitmap of a
+                # common word): bounded by the window either way, not by the site.
+                by_part: defaultdict[str, list[int]] = defaultdict(list)
+                for i, part in found[:window]:
+                    by_part[part].append(i)
+                selects, args, held_words = [], [], "words @@ %s::tsquery"
+                for part, held in sorted(by_part.items()):
+                    if len(held) <= self.WORDS_BY_ID:
+                        selects.append(
+                            f"SELECT article_id FROM {part} WHERE article_id = {_IDS} AND {held_words}"
+                        )
+                        args += [held, words]
+                    else:
+                        selects.append(
+                            f"SELECT article_id FROM {part} WHERE {held_words} AND article_id + 0 = {_IDS}"
+                        )
+                        args += [words, held]
                 cur.execute(
-                    f"WITH {m}, {w} SELECT m.id FROM m LEFT JOIN w ON w.article_id = m.id "
+                    f"WITH {m}, w AS MATERIALIZED ({' UNION ALL '.join(selects)}) "
+                    "SELECT m.id FROM m LEFT JOIN w ON w.article_id = m.id "
                     f"ORDER BY (CASE WHEN w.article_id IS NULL THEN 1.0 ELSE {1.0 + weight!r} END) * {fresh} "
                     "DESC, m.id DESC LIMIT %s OFFSET %s",
-                    [*params, words, limit, offset],
+                    [*margs, *args, limit, offset],
                 )
             else:
                 cur.execute(
                     f"WITH {m} SELECT m.id FROM m ORDER BY {fresh} DESC, m.id DESC LIMIT %s OFFSET %s",
-                    [*params, limit, offset],
+                    [*margs, limit, offset],
                 )
             return Found(total, [r[0] for r in cur.fetchall()], capped=capped)
 

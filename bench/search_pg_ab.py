@@ -1,0 +1,126 @@
+"""Search on PostgreSQL, before and after a change to the backend: the same data, the same
+queries, the two versions of PostgresBackend.search alternating per query (in random order), so
+that the load of a shared machine falls on both alike; and whether they give the same pages.
+
+The version before reads a copy of the index in the layout it knows, FLAT (an unpartitioned
+table with its GIN indexes, as migrations/0001 made search_document), the version after reads
+search_document itself:
+
+    git archive cae3d5c | tar -x -C /tmp/pg-base        # the version to compare against
+    psql … -c "CREATE TABLE search_document_flat (article_id bigint PRIMARY KEY,
+               grams tsvector NOT NULL, words tsvector NOT NULL)"
+    psql … -c "INSERT INTO search_document_flat SELECT * FROM search_document"   # before 0002
+    psql … -c "CREATE INDEX ON search_document_flat USING gin (grams)" (and words); VACUUM ANALYZE
+    ZIMEI_DATABASE_URL=postgres://…/db .venv/bin/python bench/search_pg_ab.py /tmp/pg-base [seed] [n]
+
+Queries: n a class (1, 2, 3-4, 5+ characters of Han, a Latin word, mixed: a 2-character piece
+and a Latin word or a Traditional rendering), pieces of the folded text of 200 random articles.
+Each query runs as a reader's first page (relevance); every fifth also as page 2, newest first,
+and narrowed to a channel, each compared. Prints p50/p95 of each version per class and how many
+pages (total, capped, ids) are identical.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import random
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zimei.settings")
+
+FLAT = "search_document_flat"
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * p))] * 1e3
+
+
+def main() -> None:
+    before = Path(sys.argv[1]) / "zimei" / "search" / "backends.py"
+    rng = random.Random(int(sys.argv[2]) if len(sys.argv) > 2 else 7)
+    n = int(sys.argv[3]) if len(sys.argv) > 3 else 30
+
+    import django
+
+    django.setup()
+    from zimei.articles.models import Article, ArticleBody
+    from zimei.articles.sanitize import html_to_text
+    from zimei.conversion.variants import HANT, convert, field_suffix
+    from zimei.search.backends import Filters, PostgresBackend
+    from zimei.search.text import _RUN, fold, parse
+
+    spec = importlib.util.spec_from_file_location("zimei.search.backends_before", before)
+    old_module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = old_module
+    spec.loader.exec_module(old_module)
+    old_module.PG_TABLE = FLAT  # its queries read the module's name at call time
+    old, new = old_module.PostgresBackend(), PostgresBackend()
+
+    ids = list(Article.objects.published().values_list("id", flat=True))
+    runs, latin = [], []
+    channels = list(Article.objects.published().values_list("channel_id", flat=True).distinct())
+    for aid in rng.sample(ids, min(200, len(ids))):
+        a = Article.objects.get(id=aid)
+        body = getattr(ArticleBody.objects.get(article_id=aid), f"body_{field_suffix(a.script)}")
+        for m in _RUN.finditer(fold(html_to_text(body))):
+            (runs if m.group(1) else latin).append(m.group(0))
+    latin = [w for w in latin if len(w) >= 2]
+
+    def piece(lo: int, hi: int) -> str:
+        while True:
+            run, k = rng.choice(runs), rng.randint(lo, hi)
+            if len(run) >= k:
+                at = rng.randint(0, len(run) - k)
+                return run[at : at + k]
+
+    sizes = {"1": (1, 1), "2": (2, 2), "3-4": (3, 4), "5+": (5, 8)}
+    queries = {c: [piece(*b) for _ in range(n)] for c, b in sizes.items()}
+    queries["latin"] = [rng.choice(latin) for _ in range(n)]
+    queries["mixed"] = [
+        convert(piece(2, 4), HANT) if i % 2 else f"{piece(2, 2)} {rng.choice(latin)}" for i in range(n)
+    ]
+    for q in queries["2"][:5]:  # warm caches
+        old.search(parse(q))
+        new.search(parse(q))
+    print(f"{'class':<6} {'before p50':>10} {'p95':>8} {'after p50':>10} {'p95':>8}  same pages  capped")
+    same_all = total_all = 0
+    for cls, qs in queries.items():
+        t_old, t_new, same, pages, capped, slow = [], [], 0, 0, 0, []
+        for i, q in enumerate(qs):
+            parsed = parse(q)
+            variants = [dict(limit=20)]
+            if i % 5 == 0:
+                variants += [
+                    dict(limit=20, offset=20),
+                    dict(limit=20, sort="time"),
+                    dict(limit=20, filters=Filters(channel_id=rng.choice(channels))),
+                ]
+            for k, kwargs in enumerate(variants):
+                order = [(old, t_old), (new, t_new)]
+                rng.shuffle(order)
+                found = {}
+                for backend, times in order:
+                    t = time.perf_counter()
+                    found[backend] = backend.search(parsed, **kwargs)
+                    if k == 0:  # the reader's first page: timed
+                        times.append(time.perf_counter() - t)
+                a, b = found[old], found[new]
+                if k == 0:
+                    slow.append((t_new[-1], q, b.total))
+                same += (a.total, a.capped, a.ids) == (b.total, b.capped, b.ids)
+                pages += 1
+                capped += b.capped
+        same_all, total_all = same_all + same, total_all + pages
+        print(f"{cls:<6} {pct(t_old, 0.5):8.2f}ms {pct(t_old, 0.95):6.1f}ms {pct(t_new, 0.5):8.2f}ms "
+              f"{pct(t_new, 0.95):6.1f}ms  {same:>4}/{pages:<4}  {capped:>6}  slowest after: "
+              + ", ".join(f"{q!r} {t * 1e3:.0f} ms ({n})" for t, q, n in sorted(slow)[-3:]))  # fmt: skip
+    print(f"identical pages: {same_all}/{total_all}")
+
+
+if __name__ == "__main__":
+    main()
