@@ -144,7 +144,8 @@ def test_rebuild_command(corpus):
 def test_rebuild_with_workers_makes_the_same_index(corpus):
     """--workers 2 (tokens made in two processes) finds what one process's index finds; the
     rebuild's tuning is undone after it (PostgreSQL: the GIN indexes dropped for a rebuild into
-    an empty table are there again; SQLite: FTS5's hashsize is back to its default)."""
+    an empty table are there again; SQLite: FTS5's hashsize, automerge and crisismerge are back
+    to their defaults)."""
     backend = search_backend()
     queries = ["数据", "处理", "發展", "资料线", "python", "芯", "数据 安全"]
     before = {q: found(q) for q in queries}
@@ -157,8 +158,10 @@ def test_rebuild_with_workers_makes_the_same_index(corpus):
             cur.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'search_document'")
             assert set(PostgresBackend.GIN) <= {r[0] for r in cur.fetchall()}
         else:
-            cur.execute("SELECT v FROM search_fts_config WHERE k = 'hashsize'")
-            assert cur.fetchone()[0] == 1024 * 1024
+            cur.execute(
+                "SELECT k, v FROM search_fts_config WHERE k IN ('hashsize', 'automerge', 'crisismerge')"
+            )
+            assert dict(cur.fetchall()) == {"hashsize": 1024 * 1024, "automerge": 4, "crisismerge": 16}
     with pytest.raises(CommandError, match="--workers"):
         call_command("search", "rebuild", "--workers", "0", stdout=io.StringIO(), stderr=io.StringIO())
 

@@ -224,10 +224,14 @@ class SqliteBackend(SearchBackend):
     # During a rebuild: FTS5 keeps a batch's new entries in memory up to `hashsize` bytes
     # (default 1 MB: a flush to a new segment every ~30 articles of 3,000 characters, each
     # segment merged again and again as they pile up) and writes them at the end of each
-    # transaction; with a batch's worth of memory it writes one segment per batch. Set for
-    # the rebuild, restored after (docs/search.md, "zimei search rebuild").
-    BULK_CONFIG = {"hashsize": 64 * 1024 * 1024}
-    FTS5_DEFAULTS = {"hashsize": 1024 * 1024}
+    # transaction; with a batch's worth of memory it writes one segment per batch. FTS5 then
+    # merges segments a few at a time as they pile up (`automerge`, default 4 of a level; all of
+    # a level at once at `crisismerge`, 16): each merge rewrites them, so every entry is
+    # written again once per level, and the one writing process was the rebuild's bottleneck.
+    # Merging 16 at a time (all at once only at 64) makes fewer levels: about half the bytes
+    # written (docs/search.md, "zimei search rebuild"). Set for the rebuild, restored after.
+    BULK_CONFIG = {"hashsize": 64 * 1024 * 1024, "automerge": 16, "crisismerge": 64}
+    FTS5_DEFAULTS = {"hashsize": 1024 * 1024, "automerge": 4, "crisismerge": 16}
 
     @contextmanager
     def bulk(self) -> Iterator[None]:
