@@ -55,6 +55,8 @@ if "ZIMEI_DATA_DIR" not in os.environ:
     os.environ["ZIMEI_DATA_DIR"] = tempfile.mkdtemp(prefix="zimei-bench-search-")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zimei.settings")
 
+from timing import pct
+
 CLASSES = ("1", "2", "3-4", "5+", "latin", "mixed")
 REAL_CORPUS = Path(__file__).resolve().parent / "data" / "search_real.jsonl.xz"
 
@@ -129,11 +131,6 @@ def seed_real(articles: list[tuple[str, list[tuple[str, str]]]], seed: int) -> N
         with transaction.atomic():
             rows = Article.objects.bulk_create(rows)
             ArticleBody.objects.bulk_create([row.body for row in rows])
-
-
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * p))]
 
 
 def main() -> None:

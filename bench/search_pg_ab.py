@@ -22,7 +22,6 @@ pages (total, capped, ids) are identical.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import random
 import sys
@@ -32,58 +31,28 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zimei.settings")
 
+from search_queries import backends_before, draw
+from timing import pct
+
 FLAT = "search_document_flat"
 
 
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * p))] * 1e3
-
-
 def main() -> None:
-    before = Path(sys.argv[1]) / "zimei" / "search" / "backends.py"
     rng = random.Random(int(sys.argv[2]) if len(sys.argv) > 2 else 7)
     n = int(sys.argv[3]) if len(sys.argv) > 3 else 30
 
     import django
 
     django.setup()
-    from zimei.articles.models import Article, ArticleBody
-    from zimei.articles.sanitize import html_to_text
-    from zimei.conversion.variants import HANT, convert, field_suffix
+    from zimei.articles.models import Article
     from zimei.search.backends import Filters, PostgresBackend
-    from zimei.search.text import _RUN, fold, parse
+    from zimei.search.text import parse
 
-    spec = importlib.util.spec_from_file_location("zimei.search.backends_before", before)
-    old_module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = old_module
-    spec.loader.exec_module(old_module)
+    old_module = backends_before(Path(sys.argv[1]))
     old_module.PG_TABLE = FLAT  # its queries read the module's name at call time
     old, new = old_module.PostgresBackend(), PostgresBackend()
-
-    ids = list(Article.objects.published().values_list("id", flat=True))
-    runs, latin = [], []
     channels = list(Article.objects.published().values_list("channel_id", flat=True).distinct())
-    for aid in rng.sample(ids, min(200, len(ids))):
-        a = Article.objects.get(id=aid)
-        body = getattr(ArticleBody.objects.get(article_id=aid), f"body_{field_suffix(a.script)}")
-        for m in _RUN.finditer(fold(html_to_text(body))):
-            (runs if m.group(1) else latin).append(m.group(0))
-    latin = [w for w in latin if len(w) >= 2]
-
-    def piece(lo: int, hi: int) -> str:
-        while True:
-            run, k = rng.choice(runs), rng.randint(lo, hi)
-            if len(run) >= k:
-                at = rng.randint(0, len(run) - k)
-                return run[at : at + k]
-
-    sizes = {"1": (1, 1), "2": (2, 2), "3-4": (3, 4), "5+": (5, 8)}
-    queries = {c: [piece(*b) for _ in range(n)] for c, b in sizes.items()}
-    queries["latin"] = [rng.choice(latin) for _ in range(n)]
-    queries["mixed"] = [
-        convert(piece(2, 4), HANT) if i % 2 else f"{piece(2, 2)} {rng.choice(latin)}" for i in range(n)
-    ]
+    queries = draw(rng, n)
     for q in queries["2"][:5]:  # warm caches
         old.search(parse(q))
         new.search(parse(q))
@@ -116,8 +85,9 @@ def main() -> None:
                 pages += 1
                 capped += b.capped
         same_all, total_all = same_all + same, total_all + pages
-        print(f"{cls:<6} {pct(t_old, 0.5):8.2f}ms {pct(t_old, 0.95):6.1f}ms {pct(t_new, 0.5):8.2f}ms "
-              f"{pct(t_new, 0.95):6.1f}ms  {same:>4}/{pages:<4}  {capped:>6}  slowest after: "
+        o50, o95, n50, n95 = (pct(t, p) * 1e3 for t in (t_old, t_new) for p in (0.5, 0.95))
+        print(f"{cls:<6} {o50:8.2f}ms {o95:6.1f}ms {n50:8.2f}ms "
+              f"{n95:6.1f}ms  {same:>4}/{pages:<4}  {capped:>6}  slowest after: "
               + ", ".join(f"{q!r} {t * 1e3:.0f} ms ({n})" for t, q, n in sorted(slow)[-3:]))  # fmt: skip
     print(f"identical pages: {same_all}/{total_all}")
 

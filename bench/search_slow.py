@@ -6,7 +6,7 @@ articles").
 
 Queries: n a class (1, 2, 3-4, 5+ characters, a Latin word, mixed: two characters and a Latin
 word or a Traditional rendering of 2-4 characters), pieces of the folded text of 200 random
-articles (as bench/search_ab.py draws them). A statement's time is its execute() only: rows
+articles (bench/search_queries.py). A statement's time is its execute() only: rows
 fetched after it (the rank window's walk, fetched with fetchall()) are not in it, so the
 statements of a query add up to less than its total.
 """
@@ -23,6 +23,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zimei.settings")
 
+from search_queries import draw
+from timing import pct
+
 
 def main() -> None:
     seed = int(sys.argv[1]) if len(sys.argv) > 1 else 7
@@ -34,35 +37,10 @@ def main() -> None:
     django.setup()
     from django.db import connection
 
-    from zimei.articles.models import Article, ArticleBody
-    from zimei.articles.sanitize import html_to_text
-    from zimei.conversion.variants import HANT, convert, field_suffix
     from zimei.search.backends import SqliteBackend
-    from zimei.search.text import _RUN, fold, parse
+    from zimei.search.text import parse
 
-    rng = random.Random(seed)
-    ids = list(Article.objects.published().values_list("id", flat=True))
-    runs, latin = [], []
-    for aid in rng.sample(ids, min(200, len(ids))):
-        a = Article.objects.get(id=aid)
-        body = getattr(ArticleBody.objects.get(article_id=aid), f"body_{field_suffix(a.script)}")
-        for m in _RUN.finditer(fold(html_to_text(body))):
-            (runs if m.group(1) else latin).append(m.group(0))
-    latin = [w for w in latin if len(w) >= 2] or ["python"]
-
-    def piece(lo: int, hi: int) -> str:
-        while True:
-            run, k = rng.choice(runs), rng.randint(lo, hi)
-            if len(run) >= k:
-                at = rng.randint(0, len(run) - k)
-                return run[at : at + k]
-
-    sizes = {"1": (1, 1), "2": (2, 2), "3-4": (3, 4), "5+": (5, 8)}
-    queries = {c: [piece(*b) for _ in range(n)] for c, b in sizes.items()}
-    queries["latin"] = [rng.choice(latin) for _ in range(n)]
-    queries["mixed"] = [
-        convert(piece(2, 4), HANT) if i % 2 else f"{piece(2, 2)} {rng.choice(latin)}" for i in range(n)
-    ]
+    queries = draw(random.Random(seed), n)
 
     log: list[tuple[float, str]] = []
 
@@ -86,10 +64,9 @@ def main() -> None:
                 found = backend.search(parse(q), limit=20)
                 times.append(time.perf_counter() - t)
                 done.append((times[-1], cls, q, found, list(log)))
-            times.sort()
             print(
                 f"{cls:<6} p50 {statistics.median(times) * 1e3:7.1f} ms  "
-                f"p95 {times[int(len(times) * 0.95)] * 1e3:7.1f} ms  max {times[-1] * 1e3:7.1f} ms",
+                f"p95 {pct(times, 0.95) * 1e3:7.1f} ms  max {max(times) * 1e3:7.1f} ms",
                 flush=True,
             )
     done.sort(key=lambda d: -d[0])

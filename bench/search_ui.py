@@ -30,10 +30,7 @@ if "ZIMEI_DATA_DIR" not in os.environ:
     os.environ["ZIMEI_DATA_DIR"] = tempfile.mkdtemp(prefix="zimei-bench-search-ui-")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zimei.settings")
 
-
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * p))]
+from timing import pct
 
 
 def main() -> None:
