@@ -1,6 +1,7 @@
-"""Search on SQLite: p50/p95/max per query class, then the slowest queries with the time of each
-SQL statement SqliteBackend.search ran for them (docs/search.md, "SQLite at 100,000 generated
-articles").
+"""Search: p50/p95/max per query class, then the slowest queries with the time of each SQL
+statement the backend's search ran for them (docs/search.md, "SQLite at 100,000 generated
+articles"). The backend is the site's (search_backend(): SQLite, or PostgreSQL with
+ZIMEI_DATABASE_URL).
 
     ZIMEI_DATA_DIR=/tmp/seed100k .venv/bin/python bench/search_slow.py [seed] [n] [slowest]
 
@@ -37,7 +38,7 @@ def main() -> None:
     django.setup()
     from django.db import connection
 
-    from zimei.search.backends import SqliteBackend
+    from zimei.search.backends import search_backend
     from zimei.search.text import parse
 
     queries = draw(random.Random(seed), n)
@@ -51,7 +52,7 @@ def main() -> None:
         finally:
             log.append((time.perf_counter() - t, " ".join(sql.split())[:80]))
 
-    backend = SqliteBackend()
+    backend = search_backend()
     for q in queries["2"][:5]:  # warm caches
         backend.search(parse(q))
     done = []
