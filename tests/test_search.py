@@ -286,6 +286,9 @@ def test_reader_page(corpus, client: Client):
     assert 'href="/zh-hans/care/a/' in html
     html = client.get("/zh-hans/search/", {"q": "量子计算"}).content.decode()
     assert "没有找到" in html and "量子计算" in html
+    for variant in ("zh-hans", "zh-hant", "zh-hk"):  # the hint's two words, unconverted in each
+        html = client.get(f"/{variant}/search/", {"q": "量子计算"}).content.decode()
+        assert "“晶片”" in html and "“芯片”" in html, variant
     assert client.get("/zh-hans/search/", {"q": ""}).status_code == 200
     html = client.get("/zh-hant/search/", {"q": "发展" * 40}).content.decode()
     assert "只按前64個字搜尋" in html or "只按前64个字" in html
