@@ -95,6 +95,19 @@ def published_article(
     return article_publish(article=article, actor=author.user, when=when)
 
 
+def studio_form(**fields) -> dict:
+    """What the studio's article form posts (no cover, saved as a draft), with `fields` over it."""
+    return {
+        "summary": "",
+        "channel": "local",
+        "original": "1",
+        "source": "",
+        "cover_id": "",
+        "action": "save",
+        **fields,
+    }
+
+
 def png_bytes(width: int = 64, height: int = 48, color: str = "#c33") -> bytes:
     buf = io.BytesIO()
     PILImage.new("RGB", (width, height), color).save(buf, "PNG")

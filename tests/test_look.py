@@ -13,7 +13,7 @@ from PIL import Image as PILImage
 from zimei.articles.models import Article
 from zimei.articles.services import ArticleInput, article_create, article_publish, image_create
 
-from .factories import creator, png_bytes, published_article
+from .factories import creator, png_bytes, published_article, studio_form
 from .live import once
 
 pytestmark = pytest.mark.django_db
@@ -270,19 +270,15 @@ def test_a_takedown_is_an_unread_badge_in_the_studio_until_the_creator_reads_it(
 
 
 def _studio_form(**overrides) -> dict:
-    data = {
-        "title": "老街的早晨",
-        "summary": "",
-        "channel": "local",
-        "original": "1",
-        "source": "",
-        "cover_id": "",
-        "cover_alt": "",
-        "body_html": "<p>第一段：清晨六点，卖豆浆的阿姨已经支起了摊子。</p><p>第二段。</p>",
-        "action": "publish",
-    }
-    data.update(overrides)
-    return data
+    return studio_form(
+        **{
+            "title": "老街的早晨",
+            "cover_alt": "",
+            "body_html": "<p>第一段：清晨六点，卖豆浆的阿姨已经支起了摊子。</p><p>第二段。</p>",
+            "action": "publish",
+            **overrides,
+        }
+    )
 
 
 def test_lead_image_is_chosen_in_the_studio_and_needs_a_cover_and_its_description(client):

@@ -254,7 +254,7 @@ def test_pg_partitions_made_on_demand(monkeypatch):
         cur.execute(
             "SELECT count(*) FROM pg_indexes WHERE tablename = %s", [f"search_document_p{base + 200}"]
         )
-        assert cur.fetchone()[0] == 3  # the primary key and the two GIN indexes
+        assert cur.fetchone()[0] == 3  # the unique index on article_id and the two GIN indexes
         cur.execute("SELECT relkind FROM pg_class WHERE relname = 'search_document'")
         assert cur.fetchone()[0] == "p"
     backend.remove([base + 5, base + 99, base + 150, base + 250])

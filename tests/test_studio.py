@@ -16,7 +16,15 @@ from zimei.articles.models import Article, Image, Revision
 from zimei.conversion.variants import convert
 
 from .browser import screenshot
-from .factories import UserFactory, creator, editor, png_bytes, png_declaring, published_article
+from .factories import (
+    UserFactory,
+    creator,
+    editor,
+    png_bytes,
+    png_declaring,
+    published_article,
+    studio_form,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -29,18 +37,7 @@ def _text(response) -> str:
 
 
 def _form(**overrides) -> dict:
-    data = {
-        "title": "城市与乡村",
-        "summary": "",
-        "channel": "local",
-        "original": "1",
-        "source": "",
-        "cover_id": "",
-        "body_html": BODY,
-        "action": "save",
-    }
-    data.update(overrides)
-    return data
+    return studio_form(**{"title": "城市与乡村", "body_html": BODY, **overrides})
 
 
 @pytest.fixture
