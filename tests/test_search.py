@@ -5,12 +5,13 @@ both scripts and care mode, the API endpoint, the rebuild command, and bad input
 from __future__ import annotations
 
 import io
+import threading
 from datetime import timedelta
 
 import pytest
 import rjieba
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.utils import timezone
 
@@ -261,6 +262,51 @@ def test_pg_partitions_made_on_demand(monkeypatch):
     with connection.cursor() as cur:
         cur.execute("SELECT count(*) FROM search_document WHERE article_id >= %s", [base])
         assert cur.fetchone()[0] == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_pg_search_not_blocked_by_a_publish_making_a_partition(monkeypatch):
+    """A publish whose article needs a new partition makes and attaches it inside its own
+    transaction; until that commits, readers' searches run as before (they find what is
+    committed) instead of waiting for the publish. The reader gives up on any lock after 3 s."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    monkeypatch.setattr(PostgresBackend, "PARTITION_IDS", 1)  # every article a partition of its own
+    author = creator(channel="tech")
+    first = published_article(author, title="锁等待测试甲", body="<p>读者不等发布。</p>")
+    held, release, seen = threading.Event(), threading.Event(), {}
+
+    def publish_and_hold() -> None:
+        try:
+            with transaction.atomic():
+                with connection.cursor() as cur:
+                    before = PostgresBackend._bounds(cur)
+                seen["second"] = published_article(author, title="锁等待测试乙", body="<p>发布未提交。</p>")
+                with connection.cursor() as cur:
+                    seen["made"] = set(PostgresBackend._bounds(cur)) - set(before)
+                held.set()
+                release.wait(30)
+        finally:
+            held.set()
+            connection.close()
+
+    writer = threading.Thread(target=publish_and_hold)
+    writer.start()
+    try:
+        assert held.wait(30)
+        second = seen["second"]
+        assert any(lo <= second.id < hi for lo, hi in seen["made"])  # its partition, uncommitted
+        with connection.cursor() as cur:
+            cur.execute("SET lock_timeout = '3s'")
+        result = search_articles(q="锁等待测试", variant="zh-hans")
+        assert [h.article.title_hans for h in result.hits] == ["锁等待测试甲"]
+    finally:
+        with connection.cursor() as cur:
+            cur.execute("RESET lock_timeout")
+        release.set()
+        writer.join(30)
+    assert sorted(found("锁等待测试")) == ["锁等待测试乙", "锁等待测试甲"]
+    assert first.id < second.id
 
 
 def test_words_are_rjiebas_of_each_run():
