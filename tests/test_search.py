@@ -225,6 +225,52 @@ def test_contract_matches_across_partitions(monkeypatch, settings):
             assert cur.fetchone()[0] == len(ids)
 
 
+def test_contract_sorts_when_ids_do_not_follow_the_order(monkeypatch, settings):
+    """Newest and hottest first with more matches than the rank window, where the oldest ids
+    are the newest and the hottest articles (an article published long after it was written;
+    a story hot again): on PostgreSQL the walk holds the newest ids only, and the page must
+    still be the order over every match, page after page, narrowed to a channel or not, and
+    the same when every match is sorted (OLDER_MAX 0)."""
+    monkeypatch.setattr(PostgresBackend, "PARTITION_IDS", 1)
+    settings.ZIMEI_SEARCH_RANK_WINDOW, settings.ZIMEI_SEARCH_COUNT_MAX = 5, 0  # the walk keeps 5
+    tech, money = creator(channel="tech"), creator(channel="money")
+    now = timezone.now()
+    late = published_article(tech, title="排序最新", body="<p>排序。</p>", when=now)
+    hot = published_article(
+        money, title="排序最热", body="<p>排序。</p>", channel="money", when=now - timedelta(days=9)
+    )
+    rest = [
+        published_article(
+            tech if n % 2 else money,
+            title=f"排序{n}",
+            body="<p>排序。</p>",
+            channel="tech" if n % 2 else "money",
+            when=now - timedelta(days=n, hours=n),
+        )
+        for n in range(1, 7)
+    ]
+    type(late).objects.filter(id=hot.id).update(hot_log=1e6)
+    arts = type(late).objects.filter(id__in=[late.id, hot.id, *(a.id for a in rest)])
+    every = {
+        "time": [a.id for a in arts.order_by("-published_at", "-id")],
+        "hot": [a.id for a in arts.order_by("-hot_log", "-id")],
+    }
+    assert every["time"][0] == late.id and every["hot"][0] == hot.id
+    assert max(a.id for a in rest) > hot.id > late.id
+    for older_max in (PostgresBackend.OLDER_MAX, 0):
+        monkeypatch.setattr(PostgresBackend, "OLDER_MAX", older_max)
+        for sort, order in every.items():
+            for page in (1, 2, 3, 4):  # pages 1 and 2 end within the walk's 5, 3 and 4 beyond
+                r = search_articles(q="排序", variant="zh-hans", sort=sort, page=page, per_page=2)
+                assert r.total == 8
+                assert [h.article.id for h in r.hits] == order[(page - 1) * 2 : page * 2], (sort, page)
+            channel = money.channel_id
+            r = search_articles(q="排序", variant="zh-hans", sort=sort, per_page=2, channel_id=channel)
+            assert [h.article.id for h in r.hits] == [
+                i for i in order if arts.get(id=i).channel_id == channel
+            ][:2]
+
+
 def test_pg_partitions_made_on_demand(monkeypatch):
     """Rows beyond the partitions go into new ones, PARTITION_IDS ids wide or the gap left
     between those that exist, each with the GIN indexes; they are found and removed through the

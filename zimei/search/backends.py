@@ -81,6 +81,8 @@ ORDERS = {
     "time": "a.published_at DESC, a.id DESC",  # newest first
     "hot": "a.hot_log DESC, a.id DESC",  # the hot list's order (distribution/hot.py)
 }
+# Each order's first key (an article index leads with it: articles/models.py).
+ORDER_KEYS = {"time": "published_at", "hot": "hot_log"}
 
 
 class SearchBackend:
@@ -581,6 +583,45 @@ class PostgresBackend(SearchBackend):
                 return found, False
         return found, True
 
+    # Checked by id (its tsvector read back: ~20 µs an article) up to this many older articles.
+    OLDER_MAX = 5000
+
+    def _older(
+        self, cur, tsquery: str, filters: Filters, sort: str, found: list[int], end: int
+    ) -> list[int] | None:
+        """For a page ending at `end` of an order of the article rows (newest or hottest
+        first) when the walk holds the newest matches by id but not all: the older matches
+        that can be on it. Those are the matches whose key reaches the `end`-th key among
+        the walk's: the key's article index lists those articles (whatever their number of
+        matches: an article published long after it was created, a story hot again), and
+        each is checked against the index by id. So the page costs the walk, the articles
+        newer (or hotter) than its last one and a check of each older one, not a pass over
+        every match of the site. None when there are more than OLDER_MAX such articles (ids
+        that do not grow with the key: a site imported newest first): then every match it is."""
+        key = ORDER_KEYS[sort]
+        narrowed, extra = filters.sql()
+        cur.execute(
+            f"SELECT a.{key} FROM articles_article a WHERE a.id = {_IDS} "
+            f"ORDER BY {ORDERS[sort]} LIMIT 1 OFFSET %s",
+            [found, end - 1],
+        )
+        last = cur.fetchone()[0]
+        cur.execute(
+            f"SELECT a.id FROM articles_article a WHERE a.status = 'published'{narrowed} "
+            f"AND a.{key} >= %s AND a.id < %s LIMIT %s",
+            [*extra, last, min(found), self.OLDER_MAX + 1],
+        )
+        older = [r[0] for r in cur.fetchall()]
+        if len(older) > self.OLDER_MAX:
+            return None
+        if not older:
+            return []
+        cur.execute(
+            f"SELECT article_id FROM {PG_TABLE} WHERE article_id = {_IDS} AND grams @@ %s::tsquery",
+            [older, tsquery],
+        )
+        return [r[0] for r in cur.fetchall()]
+
     def search(
         self,
         query: Query,
@@ -648,13 +689,20 @@ class PostgresBackend(SearchBackend):
             if not total or offset >= total:
                 return Found(total, [], capped=capped)
             if sort in ORDERS:
-                if complete:  # every match is in hand: sorted by the article rows alone
+                # Sorted by the article rows alone when every match is in hand, or the older
+                # matches that can be on the page are (_older); else over every match.
+                ids: list[int] | None = [i for i, _ in found]
+                if not complete:
+                    end = offset + limit
+                    older = self._older(cur, tsquery, filters, sort, ids, end) if len(ids) >= end else None
+                    ids = None if older is None else ids + older
+                if ids is not None:
                     cur.execute(
                         f"SELECT a.id FROM articles_article a WHERE a.id = {_IDS} AND a.status = 'published' "
                         f"ORDER BY {ORDERS[sort]} LIMIT %s OFFSET %s",
-                        [[i for i, _ in found], limit, offset],
+                        [ids, limit, offset],
                     )
-                else:  # an order of the article rows over every match: every partition
+                else:  # every partition
                     cur.execute(
                         f"WITH {every} "
                         "SELECT a.id FROM f JOIN articles_article a ON a.id = f.article_id "
