@@ -13,15 +13,19 @@ search_document itself:
     psql … -c "CREATE INDEX ON search_document_flat USING gin (grams)" (and words); VACUUM ANALYZE
     ZIMEI_DATABASE_URL=postgres://…/db .venv/bin/python bench/search_pg_ab.py /tmp/pg-base [seed] [n]
 
+A change that keeps the layout compares both versions on search_document itself:
+`--table search_document` (the version before then reads what the version after reads).
+
 Queries: n a class (1, 2, 3-4, 5+ characters of Han, a Latin word, mixed: a 2-character piece
 and a Latin word or a Traditional rendering), pieces of the folded text of 200 random articles.
-Each query runs as a reader's first page (relevance); every fifth also as page 2, newest first,
-and narrowed to a channel, each compared. Prints p50/p95 of each version per class and how many
-pages (total, capped, ids) are identical.
+Each query runs as a reader's first page (relevance, or the order --sort names); every fifth
+also as page 2, newest first, and narrowed to a channel, each compared. Prints p50/p95 of each
+version per class and how many pages (total, capped, ids) are identical.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import random
 import sys
@@ -38,8 +42,18 @@ FLAT = "search_document_flat"
 
 
 def main() -> None:
-    rng = random.Random(int(sys.argv[2]) if len(sys.argv) > 2 else 7)
-    n = int(sys.argv[3]) if len(sys.argv) > 3 else 30
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("before", type=Path, help="a checkout of the version before (git archive)")
+    parser.add_argument("seed", type=int, nargs="?", default=7)
+    parser.add_argument("n", type=int, nargs="?", default=30, help="queries a class (default 30)")
+    parser.add_argument("--table", default=FLAT, help=f"the index the version before reads (default {FLAT})")
+    parser.add_argument(
+        "--sort", choices=["relevance", "time", "hot"], default="relevance", help="the timed page's order"
+    )
+    args = parser.parse_args()
+    rng, n = random.Random(args.seed), args.n
 
     import django
 
@@ -48,8 +62,8 @@ def main() -> None:
     from zimei.search.backends import Filters, PostgresBackend
     from zimei.search.text import parse
 
-    old_module = backends_before(Path(sys.argv[1]))
-    old_module.PG_TABLE = FLAT  # its queries read the module's name at call time
+    old_module = backends_before(args.before)
+    old_module.PG_TABLE = args.table  # its queries read the module's name at call time
     old, new = old_module.PostgresBackend(), PostgresBackend()
     channels = list(Article.objects.published().values_list("channel_id", flat=True).distinct())
     queries = draw(rng, n)
@@ -62,7 +76,7 @@ def main() -> None:
         t_old, t_new, same, pages, capped, slow = [], [], 0, 0, 0, []
         for i, q in enumerate(qs):
             parsed = parse(q)
-            variants = [dict(limit=20)]
+            variants = [dict(limit=20, sort=args.sort)]
             if i % 5 == 0:
                 variants += [
                     dict(limit=20, offset=20),
