@@ -95,7 +95,7 @@ def main() -> None:
     def when(value) -> datetime:  # a date as read by SQL: text on SQLite (naive UTC)
         return value if isinstance(value, datetime) else datetime.fromisoformat(value).replace(tzinfo=UTC)
 
-    started = time.monotonic()
+    started, cpu_started = time.monotonic(), time.process_time()
     with connection.cursor() as cur:
         cur.execute(
             "SELECT min(id), max(id), count(*), min(published_at), max(published_at) FROM articles_article"
@@ -189,15 +189,15 @@ def main() -> None:
             )
             bar.update(1)
 
-    written = 0  # SQLite: search rows written, and the seconds it took
-    writing = 0.0
+    written = 0  # SQLite: search rows written, and the seconds (wall, CPU) it took
+    writing = cpu = 0.0
 
     def sqlite_search_copy(j: int) -> None:
         # The originals' prepared (words, grams), read back a batch at a time in id order and
         # written for copy j's ids by the backend's own write path (rebuild's: the FTS5 rows and
         # search_fts_source), a transaction a batch; the caller holds backend.bulk().
-        nonlocal written, writing
-        t, after = time.monotonic(), 0
+        nonlocal written, writing, cpu
+        t, c, after = time.monotonic(), time.process_time(), 0
         while True:
             with transaction.atomic(), connection.cursor() as cur:
                 cur.execute(
@@ -218,6 +218,7 @@ def main() -> None:
             written += len(rows)
             bar.update(len(rows))
         writing += time.monotonic() - t
+        cpu += time.process_time() - c
 
     sqlite = SqliteBackend()
     steps = (1 + len(parts)) if pg else (1 + indexed)
@@ -247,11 +248,15 @@ def main() -> None:
             cur.execute("ANALYZE")
     copied = time.monotonic() - started
     grown = n * (args.times - 1)
-    print(f"copied {grown:,} articles in {copied:.0f} s ({grown / copied:,.0f} articles/s)")
+    print(
+        f"copied {grown:,} articles in {copied:.0f} s ({grown / copied:,.0f} articles/s; "
+        f"{time.process_time() - cpu_started:.0f} s of CPU in this process)"
+    )
     if not pg:
         print(
             f"search rows: {written:,} written by SqliteBackend.write in {writing:.0f} s "
-            f"({written / max(writing, 1e-9):,.0f} rows/s)"
+            f"({written / max(writing, 1e-9):,.0f} rows/s; {cpu:.0f} s of CPU in this process, "
+            f"SQLite's included: {written / max(cpu, 1e-9):,.0f} rows/s of CPU)"
         )
     print("recounting related-article statistics and creators …")
     termstat_rebuild()
