@@ -25,10 +25,17 @@ text is the originals'. On PostgreSQL a partition's rows are copied in SQL into 
 indexed, then attached. On SQLite each original's prepared (words, grams) are read back from
 search_fts_source and written for the copy's id through SqliteBackend.write inside
 backend.bulk(): what `zimei search rebuild` does, in id order and --batch articles a
-transaction, without the tokenising. --check copies are indexed again by that code and compared
-with the copied rows (on SQLite: with search_fts_source, and the copy found in search_fts by
-its first bigram); one difference stops the script with an error. The site's statistics for
-related articles (termstat) and the creators' counts are recounted afterwards.
+transaction, without the tokenising. FTS5's segments come from its transactions, so when the
+site was indexed from empty in batches of --batch (`zimei seed` and `zimei search rebuild`:
+500; bench/search.py: 1,000) and holds a whole number of them, every article published, the
+grown index is the one `zimei search rebuild --clear` makes of the grown site, byte for byte
+but for the structure record's change counter (3,000 seeded articles × 4); otherwise each
+copy's short last batch makes a segment of its own (300 × 3: 3 segments against a rebuild's 2).
+
+--check copies are indexed again by that code and compared with the copied rows (on SQLite:
+with search_fts_source, and the copy found in search_fts by its first bigram); one difference
+stops the script with an error. The site's statistics for related articles (termstat) and the
+creators' counts are recounted afterwards.
 
 Run it once, on a database or data folder of its own (there is no undo). A SQLite copy of a
 1,000,000-article site needs about 72 GB (docs/search.md).
@@ -65,7 +72,10 @@ def main() -> None:
         "--batch",
         type=int,
         default=500,
-        help="SQLite: search rows written a transaction (default 500, as zimei search rebuild)",
+        help=(
+            "SQLite: search rows written a transaction (default 500, as zimei seed and zimei search "
+            "rebuild; the batch the site was indexed with gives a rebuild's segments)"
+        ),
     )
     parser.add_argument("--seed", type=int, default=1, help="random seed of the check's sample")
     parser.add_argument("--progress", action="store_true", help="a progress bar on stderr")
