@@ -17,7 +17,9 @@ A change that keeps the layout compares both versions on search_document itself:
 `--table search_document` (the version before then reads what the version after reads).
 
 Queries: n a class (1, 2, 3-4, 5+ characters of Han, a Latin word, mixed: a 2-character piece
-and a Latin word or a Traditional rendering), pieces of the folded text of 200 random articles.
+and a Latin word or a Traditional rendering), pieces of the folded text of 200 random articles;
+on text without Latin words (`--text real`) no Latin class, and mixed is two 2-character pieces
+as two terms or a Traditional rendering (bench/search_queries.py).
 Each query runs as a reader's first page (relevance, or the order --sort names); every fifth
 also as page 2, newest first, and narrowed to a channel, each compared. Prints p50/p95 of each
 version per class and how many pages (total, capped, ids) are identical.

@@ -5,8 +5,9 @@ backend module of an older checkout.
 Queries: n a class, pieces of the folded text of 200 random published articles: 1, 2, 3-4 and
 5+ (5-8) Han characters; with `latin`, a Latin word or number of the text, and mixed is two
 characters and a Latin word or a Traditional rendering of 2-4 characters; without, no Latin
-class, and mixed is two 2-character pieces as two terms or a Traditional rendering. Call after
-django.setup().
+class, and mixed is two 2-character pieces as two terms or a Traditional rendering. `latin`
+left unsaid: with, if the drawn articles hold Latin words (generated text), else without (real
+text: classical Chinese has none). Call after django.setup().
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ def backends_before(checkout: Path) -> ModuleType:
     return module
 
 
-def draw(rng: random.Random, n: int, *, latin: bool = True) -> dict[str, list[str]]:
+def draw(rng: random.Random, n: int, *, latin: bool | None = None) -> dict[str, list[str]]:
     """n queries a class (above), keyed by class."""
     from zimei.articles.models import Article, ArticleBody
     from zimei.articles.sanitize import html_to_text
@@ -46,7 +47,10 @@ def draw(rng: random.Random, n: int, *, latin: bool = True) -> dict[str, list[st
         body = getattr(ArticleBody.objects.get(article_id=aid), f"body_{field_suffix(a.script)}")
         for m in _RUN.finditer(fold(html_to_text(body))):
             (runs if m.group(1) else words).append(m.group(0))
-    words = [w for w in words if len(w) >= 2] or ["python"]
+    words = [w for w in words if len(w) >= 2]
+    if latin is None:
+        latin = bool(words)
+    words = words or ["python"]
 
     def piece(lo: int, hi: int) -> str:
         while True:

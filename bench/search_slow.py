@@ -7,9 +7,9 @@ ZIMEI_DATABASE_URL).
 
 Queries: n a class (1, 2, 3-4, 5+ characters, a Latin word, mixed: two characters and a Latin
 word or a Traditional rendering of 2-4 characters), pieces of the folded text of 200 random
-articles (bench/search_queries.py). A statement's time is its execute() only: rows
-fetched after it (the rank window's walk, fetched with fetchall()) are not in it, so the
-statements of a query add up to less than its total.
+articles (bench/search_queries.py; no Latin class on text without Latin words). A statement's
+time is its execute() only: rows fetched after it (the rank window's walk, fetched with
+fetchall()) are not in it, so the statements of a query add up to less than its total.
 """
 
 from __future__ import annotations
