@@ -173,20 +173,35 @@ def pg_database(template: str = "") -> Iterator[str]:
         _drop_database(name)
 
 
-def python_with_settings(code: str, **env: str) -> str:
-    """Run `code` in a fresh Python with Zimei's settings read from `env` alone (no ZIMEI_*
-    variable of this process but the data folder) and django set up first; returns stdout."""
+def python_with_settings_each(code: str, envs: list[Mapping[str, str]]) -> list[str]:
+    """Run `code` in a fresh Python for each of `envs`, with Zimei's settings read from that env
+    alone (no ZIMEI_* variable of this process but the data folder) and django set up first;
+    their stdouts, in the order of `envs`. The Pythons run side by side: each spends seconds
+    setting Django up."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("ZIMEI_") or k == "ZIMEI_DATA_DIR"}
-    done = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()\n" + code],
-        env={**clean, "DJANGO_SETTINGS_MODULE": "zimei.settings", **env},
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", "import django; django.setup()\n" + code],
+            env={**clean, "DJANGO_SETTINGS_MODULE": "zimei.settings", **env},
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for env in envs
+    ]
+    outs = []
+    try:
+        for proc in procs:
+            out, err = proc.communicate(timeout=60)
+            assert proc.returncode == 0, err
+            outs.append(out)
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    return outs
 
 
 # A desktop browser's User-Agent: the view counter takes it for a reader (not a bot).
