@@ -173,20 +173,35 @@ def pg_database(template: str = "") -> Iterator[str]:
         _drop_database(name)
 
 
-def python_with_settings(code: str, **env: str) -> str:
-    """Run `code` in a fresh Python with Zimei's settings read from `env` alone (no ZIMEI_*
-    variable of this process but the data folder) and django set up first; returns stdout."""
+def python_with_settings_each(code: str, envs: list[Mapping[str, str]]) -> list[str]:
+    """Run `code` in a fresh Python for each of `envs`, with Zimei's settings read from that env
+    alone (no ZIMEI_* variable of this process but the data folder) and django set up first;
+    their stdouts, in the order of `envs`. The Pythons run side by side: each spends seconds
+    setting Django up."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("ZIMEI_") or k == "ZIMEI_DATA_DIR"}
-    done = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()\n" + code],
-        env={**clean, "DJANGO_SETTINGS_MODULE": "zimei.settings", **env},
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", "import django; django.setup()\n" + code],
+            env={**clean, "DJANGO_SETTINGS_MODULE": "zimei.settings", **env},
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for env in envs
+    ]
+    outs = []
+    try:
+        for proc in procs:
+            out, err = proc.communicate(timeout=60)
+            assert proc.returncode == 0, err
+            outs.append(out)
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    return outs
 
 
 # A desktop browser's User-Agent: the view counter takes it for a reader (not a bot).
@@ -234,14 +249,13 @@ def live_server(
     """A migrated, seeded Zimei serving on a free loopback port. On the suite's PostgreSQL
     pass (and unless database_url is given) it runs on a fresh PostgreSQL database."""
     own_pg = database_url is None and uses_pg()
-    key = tuple(sorted((env or {}).items()))
-    with pg_database(_migrated("pg", key)) if own_pg else _nothing(database_url or "") as url:
+    with pg_database(_migrated("pg")) if own_pg else _nothing(database_url or "") as url:
         server = LiveServer(tmp_path / "data", database_url=url, **dict(env or {}))
         if database_url:
             server.manage("migrate", "-v0")
         elif not own_pg:  # SQLite in its folder: a copy of a migrated one (and its WAL, if left)
             server.data_dir.mkdir(parents=True, exist_ok=True)
-            for f in Path(_migrated("sqlite", key)).glob("zimei.sqlite3*"):
+            for f in Path(_migrated("sqlite")).glob("zimei.sqlite3*"):
                 shutil.copyfile(f, server.data_dir / f.name)
         if articles:
             server.manage("seed", "--articles", str(articles), "--creators", str(max(2, articles // 10)))
@@ -260,19 +274,19 @@ def _nothing(value: str) -> Iterator[str]:
 
 # Migrated once per test run and copied for every live server: `zimei migrate` from nothing
 # costs a subprocess and seconds each time; what it makes is the same for every site of the same
-# kind and environment. (A fresh migrate is still run by the suite's own test database, and by
-# servers given a database_url.)
-_MIGRATED: dict[tuple, str] = {}
+# kind, whatever the server's environment (rate limits, Redis, flush interval, site address):
+# INSTALLED_APPS is fixed and no migration reads a setting but AUTH_USER_MODEL. (A fresh
+# migrate is still run by the suite's own test database, and by servers given a database_url.)
+_MIGRATED: dict[str, str] = {}
 
 
-def _migrated(kind: str, env_key: tuple) -> str:
+def _migrated(kind: str) -> str:
     """A migrated database to copy, made on first use and removed at exit: for kind "pg" the
     name of a PostgreSQL database (for CREATE DATABASE … TEMPLATE), for "sqlite" the folder
     holding zimei.sqlite3."""
     import atexit
 
-    key = (kind, env_key)
-    if key not in _MIGRATED:
+    if kind not in _MIGRATED:
         folder = Path(tempfile.mkdtemp(prefix="zimei-tmpl-"))
         atexit.register(shutil.rmtree, folder, True)
         url, made = "", str(folder)
@@ -284,9 +298,9 @@ def _migrated(kind: str, env_key: tuple) -> str:
             with psycopg.connect(PG_URL, autocommit=True) as admin:
                 admin.execute(f'CREATE DATABASE "{made}"')
             atexit.register(_drop_database, made)
-        LiveServer(folder, database_url=url, **dict(env_key)).manage("migrate", "-v0")
-        _MIGRATED[key] = made
-    return _MIGRATED[key]
+        LiveServer(folder, database_url=url).manage("migrate", "-v0")
+        _MIGRATED[kind] = made
+    return _MIGRATED[kind]
 
 
 def _drop_database(name: str) -> None:

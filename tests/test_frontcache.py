@@ -28,7 +28,15 @@ from pathlib import Path
 import pytest
 from django.test import RequestFactory
 
-from tests.live import FIREFOX, LiveServer, free_port, live_server, nginx_in_front, python_with_settings
+from tests.live import (
+    FIREFOX,
+    LiveServer,
+    free_port,
+    live_server,
+    nginx_in_front,
+    once,
+    python_with_settings_each,
+)
 from zimei.core import frontcache, nginx
 from zimei.core.frontcache import DummyBackend, nginx_cache_file, nginx_cache_key
 from zimei.core.proxies import ProxyHeadersMiddleware, client_ip
@@ -651,6 +659,7 @@ def test_the_http_backend_gives_up_on_a_cache_that_is_down_or_silent(caplog):
     assert "purge stopped after 0 of 2 pages" in caplog.text and "timed out" in caplog.text
 
 
+@once("the purge backends the environment names (a fresh Python on SQLite in both passes)")
 def test_backends_follow_the_environment():
     """ZIMEI_NGINX_CACHE_DIR and ZIMEI_FRONT_CACHE_PURGE_URL add their backends after the page
     store; ZIMEI_PURGE_BACKENDS replaces the list."""
@@ -659,16 +668,18 @@ def test_backends_follow_the_environment():
         "print(' '.join(type(b).__name__ for b in purge_backends()))"
     )
 
-    def backends(**env: str) -> str:
-        return python_with_settings(code, **env).strip()
-
-    assert backends() == "PageStoreBackend"
-    assert backends(ZIMEI_NGINX_CACHE_DIR="/var/cache/nginx/zimei") == "PageStoreBackend NginxCacheBackend"
-    assert (
-        backends(ZIMEI_NGINX_CACHE_DIR="/tmp/x", ZIMEI_FRONT_CACHE_PURGE_URL="http://127.0.0.1:6081")
-        == "PageStoreBackend NginxCacheBackend HTTPPurgeBackend"
-    )
-    assert backends(ZIMEI_PURGE_BACKENDS="zimei.core.frontcache.DummyBackend") == "DummyBackend"
+    envs = [
+        {},
+        {"ZIMEI_NGINX_CACHE_DIR": "/var/cache/nginx/zimei"},
+        {"ZIMEI_NGINX_CACHE_DIR": "/tmp/x", "ZIMEI_FRONT_CACHE_PURGE_URL": "http://127.0.0.1:6081"},
+        {"ZIMEI_PURGE_BACKENDS": "zimei.core.frontcache.DummyBackend"},
+    ]
+    assert [out.strip() for out in python_with_settings_each(code, envs)] == [
+        "PageStoreBackend",
+        "PageStoreBackend NginxCacheBackend",
+        "PageStoreBackend NginxCacheBackend HTTPPurgeBackend",
+        "DummyBackend",
+    ]
 
 
 def test_the_config_is_filled_in_and_nginx_accepts_it(tmp_path):

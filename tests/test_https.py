@@ -21,7 +21,15 @@ from urllib.parse import urlencode
 import pytest
 from django.test import RequestFactory
 
-from tests.live import FIREFOX, LiveServer, free_port, live_server, nginx_in_front, once, python_with_settings
+from tests.live import (
+    FIREFOX,
+    LiveServer,
+    free_port,
+    live_server,
+    nginx_in_front,
+    once,
+    python_with_settings_each,
+)
 from zimei.core import nginx
 from zimei.core.security import hsts_headers
 
@@ -275,34 +283,43 @@ def test_forms_from_the_sites_https_origin_pass_a_proxy_that_is_not_trusted(tls_
 # --- the settings and the config, on their own ----------------------------------------------
 
 
-def _settings(**env: str) -> dict:
+def _settings(*envs: dict[str, str]) -> list[dict]:
+    """The https-related settings under each of `envs` (the Pythons run side by side)."""
+    import json
+
     code = (
         "import json; from django.conf import settings as s;"
         "print(json.dumps([s.CSRF_TRUSTED_ORIGINS, s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_INCLUDE_SUBDOMAINS,"
         " s.SECURE_HSTS_PRELOAD, s.SESSION_COOKIE_SECURE]))"
     )
-    out = python_with_settings(code, **env)
-    import json
-
-    origins, seconds, subdomains, preload, secure = json.loads(out.strip().splitlines()[-1])
-    return {"origins": origins, "hsts": seconds, "sub": subdomains, "preload": preload, "secure": secure}
+    found = []
+    for out in python_with_settings_each(code, list(envs)):
+        origins, seconds, subdomains, preload, secure = json.loads(out.strip().splitlines()[-1])
+        found.append(
+            {"origins": origins, "hsts": seconds, "sub": subdomains, "preload": preload, "secure": secure}
+        )
+    return found
 
 
 def test_https_settings_follow_the_sites_address():
-    https = _settings(ZIMEI_SITE_URL="https://news.example.cn/")
+    https, laptop, more, no_hsts = _settings(
+        {"ZIMEI_SITE_URL": "https://news.example.cn/"},
+        {"ZIMEI_SITE_URL": "http://127.0.0.1:8000"},
+        {
+            "ZIMEI_SITE_URL": "https://news.example.cn:8443",
+            "ZIMEI_CSRF_TRUSTED_ORIGINS": "https://*.example.cn",
+            "ZIMEI_HSTS_SECONDS": "600",
+            "ZIMEI_HSTS_INCLUDE_SUBDOMAINS": "1",
+        },
+        {"ZIMEI_SITE_URL": "https://news.example.cn", "ZIMEI_HSTS_SECONDS": "0"},
+    )
     assert https == {
         "origins": ["https://news.example.cn"], "hsts": YEAR, "sub": False, "preload": False, "secure": True,
     }  # fmt: skip
-    assert _settings(ZIMEI_SITE_URL="http://127.0.0.1:8000")["hsts"] == 0
-    more = _settings(
-        ZIMEI_SITE_URL="https://news.example.cn:8443",
-        ZIMEI_CSRF_TRUSTED_ORIGINS="https://*.example.cn",
-        ZIMEI_HSTS_SECONDS="600",
-        ZIMEI_HSTS_INCLUDE_SUBDOMAINS="1",
-    )
+    assert laptop["hsts"] == 0
     assert more["origins"] == ["https://news.example.cn:8443", "https://*.example.cn"]
     assert (more["hsts"], more["sub"]) == (600, True)
-    assert _settings(ZIMEI_SITE_URL="https://news.example.cn", ZIMEI_HSTS_SECONDS="0")["hsts"] == 0
+    assert no_hsts["hsts"] == 0
 
 
 def test_hsts_for_page_store_hits_believes_only_trusted_proxies(settings):

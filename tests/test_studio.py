@@ -680,8 +680,8 @@ def test_rich_editor_image_autosave_and_local_copy_in_chromium(live_server, chro
         page.keyboard.type("还没保存的一句话")
         page.wait_for_timeout(800)  # the local copy is written 0.6 s after typing
         context.set_offline(True)
-        page.wait_for_timeout(5500)  # an autosave attempt fails while offline
-        assert "本机浏览器" in page.locator("[data-autosave-status]").inner_text()
+        # An autosave attempt (every 5 s) fails while offline and says where the text is.
+        page.wait_for_selector("[data-autosave-status]:has-text('本机浏览器')", timeout=5500)
         context.set_offline(False)
         page.reload()
         restore = page.locator("[data-restore]")

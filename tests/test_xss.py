@@ -342,8 +342,11 @@ def test_the_corpus_runs_nowhere(live_server, chromium, no_rate_limits):
     desk_client = Client()
     desk_client.force_login(desk_user)
     desk.leave()
+    # All approved first, then all shown: the test thread writes while no page is busy (one
+    # wait for the reader's page to settle, not one per author page).
+    reader.settle()
+    approved = []
     for i in range(0, len(vectors), 18):
-        reader.settle()
         application = CreatorApplication.objects.get(pen_name=f"申请者{i}")
         response = desk_client.post(
             f"/zh-hans/desk/applications/{application.id}/review/", {"decision": "approve"}
@@ -351,7 +354,9 @@ def test_the_corpus_runs_nowhere(live_server, chromium, no_rate_limits):
         assert response.status_code == 302
         profile = CreatorProfile.objects.get(user=application.user)
         assert profile.tagline == _title(vectors[i], 60)
-        reader.visit(f"/zh-hant/u/{profile.id}/", ".card .tagline", ".card .tagline", text_only=True)
+        approved.append(profile.id)
+    for profile_id in approved:
+        reader.visit(f"/zh-hant/u/{profile_id}/", ".card .tagline", ".card .tagline", text_only=True)
 
     executed = [h for s in sweeps for h in s.recorder.hits] + [d for s in sweeps for d in s.recorder.dialogs]
     foreign = [u for s in sweeps for u in s.recorder.foreign]
