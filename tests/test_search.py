@@ -320,6 +320,11 @@ def test_pg_search_not_blocked_by_a_publish_making_a_partition(monkeypatch):
     monkeypatch.setattr(PostgresBackend, "PARTITION_IDS", 1)  # every article a partition of its own
     author = creator(channel="tech")
     first = published_article(author, title="锁等待测试甲", body="<p>读者不等发布。</p>")
+    with connection.cursor() as cur:  # the next ids beyond every partition (earlier tests' too)
+        top = max((hi for _, hi in PostgresBackend._bounds(cur)), default=0)
+        cur.execute(
+            "SELECT setval(pg_get_serial_sequence('articles_article', 'id'), %s)", [max(top, first.id + 1)]
+        )
     held, release, seen = threading.Event(), threading.Event(), {}
 
     def publish_and_hold() -> None:
