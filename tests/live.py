@@ -173,22 +173,12 @@ def pg_database(template: str = "") -> Iterator[str]:
         _drop_database(name)
 
 
-def python_with_settings_each(code: str, envs: list[Mapping[str, str]]) -> list[str]:
-    """Run `code` in a fresh Python for each of `envs`, with Zimei's settings read from that env
-    alone (no ZIMEI_* variable of this process but the data folder) and django set up first;
-    their stdouts, in the order of `envs`. The Pythons run side by side: each spends seconds
-    setting Django up."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("ZIMEI_") or k == "ZIMEI_DATA_DIR"}
+def run_each(commands: list[tuple[list[str], Mapping[str, str] | None]]) -> list[str]:
+    """Run each (argv, env) side by side (each Python spends seconds setting Django up) and
+    return their stdouts in order; each must exit 0 within 60 s (its stderr in the failure)."""
     procs = [
-        subprocess.Popen(
-            [sys.executable, "-c", "import django; django.setup()\n" + code],
-            env={**clean, "DJANGO_SETTINGS_MODULE": "zimei.settings", **env},
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for env in envs
+        subprocess.Popen(argv, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for argv, env in commands
     ]
     outs = []
     try:
@@ -202,6 +192,15 @@ def python_with_settings_each(code: str, envs: list[Mapping[str, str]]) -> list[
                 proc.kill()
                 proc.wait()
     return outs
+
+
+def python_with_settings_each(code: str, envs: list[Mapping[str, str]]) -> list[str]:
+    """Run `code` in a fresh Python for each of `envs` (side by side: run_each), with Zimei's
+    settings read from that env alone (no ZIMEI_* variable of this process but the data folder)
+    and django set up first; their stdouts, in the order of `envs`."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("ZIMEI_") or k == "ZIMEI_DATA_DIR"}
+    argv = [sys.executable, "-c", "import django; django.setup()\n" + code]
+    return run_each([(argv, {**clean, "DJANGO_SETTINGS_MODULE": "zimei.settings", **env}) for env in envs])
 
 
 # A desktop browser's User-Agent: the view counter takes it for a reader (not a bot).

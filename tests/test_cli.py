@@ -17,7 +17,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from tests.factories import BODY, creator, ensure_channels, png_bytes, published_article
-from tests.live import once
+from tests.live import once, run_each
 from zimei.accounts.models import ApiToken, CreatorApplication, CreatorProfile, User
 from zimei.accounts.services import token_authenticate
 from zimei.articles.models import Article, Image
@@ -114,7 +114,6 @@ def test_creator_and_user_commands_need_an_action():
 
 @once("the commands' --help text")
 def test_help_is_printed_for_commands_and_actions():
-    import subprocess
     from pathlib import Path
 
     zimei = Path(sys.executable).parent / "zimei"
@@ -128,22 +127,10 @@ def test_help_is_printed_for_commands_and_actions():
         (["token", "create", "--help"], ["--scope", "--name"]),
         (["search", "rebuild", "--help"], ["--from-id", "--batch", "--clear", "resumes"]),
     ]
-    # Started together: each spends seconds setting Django up, mostly alone on a core.
-    procs = [
-        subprocess.Popen([str(zimei), *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        for argv, _ in helps
-    ]
-    try:
-        for (argv, words), proc in zip(helps, procs, strict=True):
-            out, err = proc.communicate(timeout=60)
-            assert proc.returncode == 0, err
-            for word in words:
-                assert word in out, (argv, word)
-    finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
+    outs = run_each([([str(zimei), *argv], None) for argv, _ in helps])  # side by side
+    for (argv, words), out in zip(helps, outs, strict=True):
+        for word in words:
+            assert word in out, (argv, word)
 
 
 # --- zimei user add --------------------------------------------------------------------
