@@ -590,22 +590,25 @@ class PostgresBackend(SearchBackend):
         self, cur, tsquery: str, filters: Filters, sort: str, found: list[int], end: int
     ) -> list[int] | None:
         """For a page ending at `end` of an order of the article rows (newest or hottest
-        first) when the walk holds the newest matches by id but not all: the older matches
-        that can be on it. Those are the matches whose key reaches the `end`-th key among
-        the walk's: the key's article index lists those articles (whatever their number of
-        matches: an article published long after it was created, a story hot again), and
-        each is checked against the index by id. So the page costs the walk, the articles
+        first) when the walk holds the newest matches by id but not all: the matches that can
+        be on it, the walk's first `end` in that order and the older matches whose key reaches
+        the last of those. The key's article index lists those older articles (whatever their
+        number of matches: an article published long after it was created, a story hot again),
+        and each is checked against the index by id. So the page costs the walk, the articles
         newer (or hotter) than its last one and a check of each older one, not a pass over
         every match of the site. None when there are more than OLDER_MAX such articles (ids
         that do not grow with the key: a site imported newest first): then every match it is."""
         key = ORDER_KEYS[sort]
         narrowed, extra = filters.sql()
         cur.execute(
-            f"SELECT a.{key} FROM articles_article a WHERE a.id = {_IDS} "
-            f"ORDER BY {ORDERS[sort]} LIMIT 1 OFFSET %s",
-            [found, end - 1],
+            f"SELECT a.id, a.{key} FROM articles_article a WHERE a.id = {_IDS} "
+            f"ORDER BY {ORDERS[sort]} LIMIT %s",
+            [found, end],
         )
-        last = cur.fetchone()[0]
+        top = cur.fetchall()
+        if len(top) < end:  # (the index names an article no longer published)
+            return None
+        last = top[-1][1]
         cur.execute(
             f"SELECT a.id FROM articles_article a WHERE a.status = 'published'{narrowed} "
             f"AND a.{key} >= %s AND a.id < %s LIMIT %s",
@@ -614,13 +617,13 @@ class PostgresBackend(SearchBackend):
         older = [r[0] for r in cur.fetchall()]
         if len(older) > self.OLDER_MAX:
             return None
-        if not older:
-            return []
-        cur.execute(
-            f"SELECT article_id FROM {PG_TABLE} WHERE article_id = {_IDS} AND grams @@ %s::tsquery",
-            [older, tsquery],
-        )
-        return [r[0] for r in cur.fetchall()]
+        if older:
+            cur.execute(
+                f"SELECT article_id FROM {PG_TABLE} WHERE article_id = {_IDS} AND grams @@ %s::tsquery",
+                [older, tsquery],
+            )
+            older = [r[0] for r in cur.fetchall()]
+        return [i for i, _ in top] + older
 
     def search(
         self,
@@ -689,13 +692,12 @@ class PostgresBackend(SearchBackend):
             if not total or offset >= total:
                 return Found(total, [], capped=capped)
             if sort in ORDERS:
-                # Sorted by the article rows alone when every match is in hand, or the older
-                # matches that can be on the page are (_older); else over every match.
+                # Sorted by the article rows alone when every match is in hand, or every match
+                # that can be on the page is (_older); else over every match.
                 ids: list[int] | None = [i for i, _ in found]
                 if not complete:
                     end = offset + limit
-                    older = self._older(cur, tsquery, filters, sort, ids, end) if len(ids) >= end else None
-                    ids = None if older is None else ids + older
+                    ids = self._older(cur, tsquery, filters, sort, ids, end) if len(ids) >= end else None
                 if ids is not None:
                     cur.execute(
                         f"SELECT a.id FROM articles_article a WHERE a.id = {_IDS} AND a.status = 'published' "
