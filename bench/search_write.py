@@ -61,7 +61,7 @@ def main() -> None:
         finally:
             key = re.sub(r"\s+", " ", sql)
             key = re.sub(r'"s\d+_x\d+"', "…", re.sub(r"search_document_p\d+", "search_document_p…", key))
-            key = key if len(key) <= 90 else f"{key[:60]} … {key[-25:]}"
+            key = key if len(key) <= 110 else f"{key[:80]} … {key[-25:]}"
             steps[key].append(time.perf_counter() - t)
 
     for aid in sample:
