@@ -1,5 +1,5 @@
-"""One article's search index write, timed statement by statement (docs/search.md, "Writing
-an article"): what `bench/search.py --new` times (search_index's work for a published
+"""One article's search index write, timed statement by statement (docs/search.md, "PostgreSQL:
+writing an article"): what `bench/search.py --new` times (search_index's work for a published
 article: the body read, its tokens, the backend's write; rolled back), the write alone, each
 SQL statement's time and, on PostgreSQL, the relation locks the transaction holds once the
 write is done (its own, from pg_locks: one per table or index it opened).

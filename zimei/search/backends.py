@@ -516,7 +516,7 @@ class PostgresBackend(SearchBackend):
         """Each id's partition (its name), made where there is none. Where the partitions
         known to this process cover the ids, only those are looked up in the catalog, to check
         that they are still there with the same bounds: a write reads its own partitions'
-        catalog rows, not every partition's (docs/search.md, "Writing an article").
+        catalog rows, not every partition's (docs/search.md, "PostgreSQL: writing an article").
 
         Otherwise the list is read again and the missing partitions made, one transaction at
         a time (an advisory lock). Made apart and attached: CREATE TABLE … PARTITION OF would
