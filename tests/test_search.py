@@ -311,6 +311,82 @@ def test_pg_partitions_made_on_demand(monkeypatch):
 
 
 @pytest.mark.django_db(transaction=True)
+def test_pg_write_opens_its_own_partition_only(monkeypatch):
+    """A write into partitions that exist reads its own partition's bounds from the catalog,
+    not every partition's, and opens (locks) only that partition; the partitions this process
+    remembers may change under it (one rolled back, one made again narrower by someone else):
+    each row still lands in the partition that covers it. The partitions made here are dropped
+    at the end (they were committed)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    backend = PostgresBackend()
+    base = 3 * 10**12
+    monkeypatch.setattr(PostgresBackend, "PARTITION_IDS", 100)
+    monkeypatch.setattr(PostgresBackend, "_known", [], raising=False)  # (none before this test)
+    doc = backend.prepare(tokens("分区测试"))
+
+    def opened(cur) -> set[str]:  # the partitions this transaction holds a lock on
+        cur.execute(
+            "SELECT l.relation::regclass::text FROM pg_locks l JOIN pg_inherits i ON i.inhrelid = l.relation "
+            "WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' "
+            "AND i.inhparent = 'search_document'::regclass"
+        )
+        return {r[0] for r in cur.fetchall()}
+
+    def homes(cur) -> list[tuple[int, str]]:
+        cur.execute(
+            "SELECT article_id - %s, tableoid::regclass::text FROM search_document "
+            "WHERE article_id >= %s ORDER BY 1",
+            [base, base],
+        )
+        return cur.fetchall()
+
+    read: list[int] = []
+
+    def rows_read(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if sql.lstrip().upper().startswith("SELECT"):
+            read.append(context["cursor"].rowcount)
+        return result
+
+    try:
+        backend.write([(base + k, doc) for k in (0, 100, 200, 300)])  # four partitions, committed
+        with transaction.atomic(), connection.cursor() as cur:
+            with connection.execute_wrapper(rows_read):
+                backend.write([(base + 150, doc)])
+            assert sum(read) == 1  # its own partition's bounds
+            assert opened(cur) == {f"search_document_p{base + 100}"}
+        with pytest.raises(RuntimeError), transaction.atomic():  # a partition made, then undone
+            backend.write([(base + 450, doc)])
+            raise RuntimeError
+        with connection.cursor() as cur:  # made again narrower, behind this process's back
+            cur.execute(f"DROP TABLE search_document_p{base + 200}")
+            cur.execute(
+                f"CREATE TABLE search_document_p{base + 200} PARTITION OF search_document "
+                f"FOR VALUES FROM ({base + 200}) TO ({base + 250})"
+            )
+        backend.write([(base + 450, doc), (base + 270, doc), (base + 210, doc)])
+        with connection.cursor() as cur:
+            assert homes(cur) == [
+                (0, f"search_document_p{base}"),
+                (100, f"search_document_p{base + 100}"),
+                (150, f"search_document_p{base + 100}"),
+                (210, f"search_document_p{base + 200}"),
+                (270, f"search_document_p{base + 250}"),
+                (300, f"search_document_p{base + 300}"),
+                (450, f"search_document_p{base + 400}"),
+            ]
+        backend.remove([base + 150, base + 270])
+        with connection.cursor() as cur:
+            assert [k for k, _ in homes(cur)] == [0, 100, 210, 300, 450]
+    finally:
+        with connection.cursor() as cur:
+            for lo, _, name in PostgresBackend._partitions(cur):
+                if lo >= base:
+                    cur.execute(f"DROP TABLE {name}")
+
+
+@pytest.mark.django_db(transaction=True)
 def test_pg_search_not_blocked_by_a_publish_making_a_partition(monkeypatch):
     """A publish whose article needs a new partition makes and attaches it inside its own
     transaction; until that commits, readers' searches run as before (they find what is
