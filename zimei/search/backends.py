@@ -188,24 +188,25 @@ class SearchBackend:
         narrowed, extra = filters.sql()
         one_of, arg = self._one_of(found)
         cur.execute(
-            f"SELECT a.id FROM articles_article a WHERE a.id {one_of} ORDER BY {ORDERS[sort]} LIMIT %s",
+            f"SELECT a.id, a.{key} FROM articles_article a WHERE a.id {one_of} "
+            f"ORDER BY {ORDERS[sort]} LIMIT %s",
             [arg, end],
         )
-        top = [r[0] for r in cur.fetchall()]
+        top = cur.fetchall()
         if len(top) < end:  # (the index names an article no longer published)
             return None
-        # The last key read in the statement (not passed back: SQLite's and PostgreSQL's
-        # drivers type a time differently), once: the key's index gives the range.
+        # The last key as a value, not a subquery: PostgreSQL's planner then sees how few
+        # articles reach it and takes the key's index (for a subquery's unknown value it chose
+        # a sequential scan).
         cur.execute(
             f"SELECT a.id FROM articles_article a WHERE a.status = 'published'{narrowed} "
-            f"AND a.{key} >= (SELECT b.{key} FROM articles_article b WHERE b.id = %s) "
-            "AND a.id < %s LIMIT %s",
-            [*extra, top[-1], min(found), self.OLDER_MAX + 1],
+            f"AND a.{key} >= %s AND a.id < %s LIMIT %s",
+            [*extra, top[-1][1], min(found), self.OLDER_MAX + 1],
         )
         older = [r[0] for r in cur.fetchall()]
         if len(older) > self.OLDER_MAX:
             return None
-        return top + (held(older) if older else [])
+        return [i for i, _ in top] + (held(older) if older else [])
 
 
 def _fresh(age_days: str) -> str:
