@@ -8,10 +8,11 @@ load of a shared machine falls on both alike; and whether they give the same pag
 Queries: n a class (1, 2, 3-4, 5+ characters, mixed: two 2-character terms or a Traditional
 rendering), pieces of the folded text of 200 random articles of the data folder. Each query
 runs as a reader's first page (relevance, or the order --sort names); every fifth also as page
-2, newest first, and narrowed to a channel, each compared (search_queries.compare(), shared
-with search_pg_ab.py). Prints p50/p95 of each version per class, how many pages (total, capped,
-ids) are identical, how many totals agree (or the new one says "at least" below the old exact
-one), and how many totals the new version capped.
+2 and narrowed to a channel in that order, and in one other order (newest first, or relevance
+with --sort), each compared (search_queries.compare(), shared with search_pg_ab.py). Prints
+p50/p95 of each version per class, how many pages (total, capped, ids) are identical, how many
+totals agree (or the new one says "at least" below the old exact one), and how many totals the
+new version capped.
 """
 
 from __future__ import annotations

@@ -21,9 +21,9 @@ and a Latin word or a Traditional rendering), pieces of the folded text of 200 r
 on text without Latin words (`--text real`) no Latin class, and mixed is two 2-character pieces
 as two terms or a Traditional rendering (bench/search_queries.py).
 Each query runs as a reader's first page (relevance, or the order --sort names); every fifth
-also as page 2, newest first, and narrowed to a channel, each compared. Prints p50/p95 of each
-version per class and how many pages (total, capped, ids) are identical
-(search_queries.compare(), shared with search_ab.py).
+also as page 2 and narrowed to a channel in that order, and in one other order (newest first,
+or relevance with --sort), each compared. Prints p50/p95 of each version per class and how many
+pages (total, capped, ids) are identical (search_queries.compare(), shared with search_ab.py).
 """
 
 from __future__ import annotations

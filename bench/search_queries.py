@@ -89,10 +89,11 @@ def compare(
     old, new, queries: dict[str, list[str]], rng: random.Random, *, sort: str, channels: list[int]
 ) -> None:
     """Two versions of a backend, alternating per query in random order: each query as a
-    reader's first page in `sort` order (timed), every fifth also as page 2 (relevance), newest
-    first and narrowed to a channel. Prints p50/p95 of each version per class, how many pages
-    (total, capped, ids) are identical, how many totals agree (or the new one says "at least"
-    below the old one), how many the new version capped, and its slowest queries."""
+    reader's first page in `sort` order (timed); every fifth also as page 2 and narrowed to a
+    channel in that order, and in one other order (newest first, or relevance when `sort` is
+    an order). Prints p50/p95 of each version per class, how many pages (total, capped, ids)
+    are identical, how many totals agree (or the new one says "at least" below the old one),
+    how many the new version capped, and its slowest queries."""
     from zimei.search.backends import Filters
     from zimei.search.text import parse
 
@@ -111,9 +112,9 @@ def compare(
             variants = [dict(limit=20, sort=sort)]
             if i % 5 == 0:
                 variants += [
-                    dict(limit=20, offset=20),
-                    dict(limit=20, sort="time"),
-                    dict(limit=20, filters=Filters(channel_id=rng.choice(channels))),
+                    dict(limit=20, offset=20, sort=sort),
+                    dict(limit=20, sort="time" if sort == "relevance" else "relevance"),
+                    dict(limit=20, sort=sort, filters=Filters(channel_id=rng.choice(channels))),
                 ]
             for k, kwargs in enumerate(variants):
                 order = [(old, t_old), (new, t_new)]
