@@ -1,6 +1,6 @@
 """What the search benches that compare versions or time statements share (search_ab.py,
-search_pg_ab.py, search_slow.py): their query sets, drawn from the site's own text, and the
-backend module of an older checkout.
+search_pg_ab.py, search_slow.py): their query sets, drawn from the site's own text, the
+backend module of an older checkout, and the A/B run of two versions (compare()).
 
 Queries: n a class, pieces of the folded text of 200 random published articles: 1, 2, 3-4 and
 5+ (5-8) Han characters; with `latin`, a Latin word or number of the text, and mixed is two
@@ -12,11 +12,15 @@ text: classical Chinese has none). Call after django.setup().
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
 import random
 import sys
+import time
 from pathlib import Path
 from types import ModuleType
+
+from timing import pct
 
 SIZES = {"1": (1, 1), "2": (2, 2), "3-4": (3, 4), "5+": (5, 8)}
 
@@ -67,3 +71,70 @@ def draw(rng: random.Random, n: int, *, latin: bool | None = None) -> dict[str, 
         convert(piece(2, 4), HANT) if i % 2 else f"{piece(2, 2)} {second()}" for i in range(n)
     ]
     return queries
+
+
+def ab_parser(doc: str) -> argparse.ArgumentParser:
+    """The arguments of search_ab.py and search_pg_ab.py: the older checkout, seed, n, --sort."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("before", type=Path, help="a checkout of the version before (git archive)")
+    parser.add_argument("seed", type=int, nargs="?", default=7)
+    parser.add_argument("n", type=int, nargs="?", default=30, help="queries a class (default 30)")
+    parser.add_argument(
+        "--sort", choices=["relevance", "time", "hot"], default="relevance", help="the timed page's order"
+    )
+    return parser
+
+
+def compare(
+    old, new, queries: dict[str, list[str]], rng: random.Random, *, sort: str, channels: list[int]
+) -> None:
+    """Two versions of a backend, alternating per query in random order: each query as a
+    reader's first page in `sort` order (timed); every fifth also as page 2 and narrowed to a
+    channel in that order, and in one other order (newest first, or relevance when `sort` is
+    an order). Prints p50/p95 of each version per class, how many pages (total, capped, ids)
+    are identical, how many totals agree (or the new one says "at least" below the old one),
+    how many the new version capped, and its slowest queries."""
+    from zimei.search.backends import Filters
+    from zimei.search.text import parse
+
+    for q in queries["2"][:5]:  # warm caches
+        old.search(parse(q))
+        new.search(parse(q))
+    print(
+        f"{'class':<6} {'before p50':>10} {'p95':>8} {'after p50':>10} {'p95':>8}  same pages  "
+        "totals agree  capped"
+    )
+    same_all = total_all = 0
+    for cls, qs in queries.items():
+        t_old, t_new, same, agree, pages, capped, slow = [], [], 0, 0, 0, 0, []
+        for i, q in enumerate(qs):
+            parsed = parse(q)
+            variants = [dict(limit=20, sort=sort)]
+            if i % 5 == 0:
+                variants += [
+                    dict(limit=20, offset=20, sort=sort),
+                    dict(limit=20, sort="time" if sort == "relevance" else "relevance"),
+                    dict(limit=20, sort=sort, filters=Filters(channel_id=rng.choice(channels))),
+                ]
+            for k, kwargs in enumerate(variants):
+                order = [(old, t_old), (new, t_new)]
+                rng.shuffle(order)
+                found = {}
+                for backend, times in order:
+                    t = time.perf_counter()
+                    found[backend] = backend.search(parsed, **kwargs)
+                    if k == 0:  # the reader's first page: timed
+                        times.append(time.perf_counter() - t)
+                a, b = found[old], found[new]
+                if k == 0:
+                    slow.append((t_new[-1], q, b.total))
+                same += (a.total, a.capped, a.ids) == (b.total, b.capped, b.ids)
+                agree += a.total == b.total or (b.capped and a.total > b.total)
+                pages += 1
+                capped += b.capped
+        same_all, total_all = same_all + same, total_all + pages
+        o50, o95, n50, n95 = (pct(t, p) * 1e3 for t in (t_old, t_new) for p in (0.5, 0.95))
+        print(f"{cls:<6} {o50:8.2f}ms {o95:6.1f}ms {n50:8.2f}ms "
+              f"{n95:6.1f}ms  {same:>4}/{pages:<4}  {agree:>6}/{pages:<4}  {capped:>6}  slowest after: "
+              + ", ".join(f"{q!r} {t * 1e3:.0f} ms ({n})" for t, q, n in sorted(slow)[-3:]))  # fmt: skip
+    print(f"identical pages: {same_all}/{total_all}")

@@ -16,7 +16,7 @@ from django.test import Client
 from django.utils import timezone
 
 from zimei.articles.services import article_restore, article_take_down, article_withdraw
-from zimei.search.backends import PostgresBackend, SqliteBackend, search_backend
+from zimei.search.backends import PostgresBackend, SearchBackend, SqliteBackend, search_backend
 from zimei.search.selectors import search_articles
 from zimei.search.text import _RUN, fold, parse, tokens
 
@@ -226,15 +226,17 @@ def test_contract_matches_across_partitions(monkeypatch, settings):
 
 
 def test_contract_sorts_when_ids_do_not_follow_the_order(monkeypatch, settings):
-    """Newest and hottest first with more matches than the rank window, where the oldest ids
-    are the newest and the hottest articles (an article published long after it was written;
-    a story hot again): on PostgreSQL the walk holds the newest ids only, and the page must
-    still be the order over every match, page after page, narrowed to a channel or not, and
-    the same when every match is sorted (OLDER_MAX 0)."""
+    """Newest and hottest first with more matches than the walk keeps (the rank window, or
+    one more than the count cap), where the oldest ids are the newest and the hottest articles
+    (an article published long after it was written; a story hot again): on both backends the
+    walk holds the newest ids only, and the page must still be the order over every match,
+    page after page, narrowed to a channel or not, counted as before, and the same when every
+    match is sorted (OLDER_MAX 0)."""
     monkeypatch.setattr(PostgresBackend, "PARTITION_IDS", 1)
-    settings.ZIMEI_SEARCH_RANK_WINDOW, settings.ZIMEI_SEARCH_COUNT_MAX = 5, 0  # the walk keeps 5
     tech, money = creator(channel="tech"), creator(channel="money")
     now = timezone.now()
+    # older, newer and hotter than every match, but not one: found by the key, not by the index
+    other = published_article(tech, title="别的文章", body="<p>别的。</p>", when=now + timedelta(hours=1))
     late = published_article(tech, title="排序最新", body="<p>排序。</p>", when=now)
     hot = published_article(
         money, title="排序最热", body="<p>排序。</p>", channel="money", when=now - timedelta(days=9)
@@ -250,6 +252,7 @@ def test_contract_sorts_when_ids_do_not_follow_the_order(monkeypatch, settings):
         for n in range(1, 7)
     ]
     type(late).objects.filter(id=hot.id).update(hot_log=1e6)
+    type(late).objects.filter(id=other.id).update(hot_log=2e6)
     arts = type(late).objects.filter(id__in=[late.id, hot.id, *(a.id for a in rest)])
     every = {
         "time": [a.id for a in arts.order_by("-published_at", "-id")],
@@ -257,18 +260,26 @@ def test_contract_sorts_when_ids_do_not_follow_the_order(monkeypatch, settings):
     }
     assert every["time"][0] == late.id and every["hot"][0] == hot.id
     assert max(a.id for a in rest) > hot.id > late.id
-    for older_max in (PostgresBackend.OLDER_MAX, 0):
-        monkeypatch.setattr(PostgresBackend, "OLDER_MAX", older_max)
-        for sort, order in every.items():
-            for page in (1, 2, 3, 4):  # pages 1 and 2 end within the walk's 5, 3 and 4 beyond
-                r = search_articles(q="排序", variant="zh-hans", sort=sort, page=page, per_page=2)
-                assert r.total == 8
-                assert [h.article.id for h in r.hits] == order[(page - 1) * 2 : page * 2], (sort, page)
-            channel = money.channel_id
-            r = search_articles(q="排序", variant="zh-hans", sort=sort, per_page=2, channel_id=channel)
-            assert [h.article.id for h in r.hits] == [
-                i for i in order if arts.get(id=i).channel_id == channel
-            ][:2]
+    # The walk keeps 5 (counted exactly: every match), 4 (counted up to 3: "3+") or 2 (fewer
+    # than a channel's 4 matches); pages end within the walk or beyond it (every match sorted).
+    cases = ((5, 0, (1, 2, 3, 4), (8, False)), (3, 3, (1, 2), (3, True)), (2, 1, (1,), (1, True)))
+    older_max_set = SearchBackend.OLDER_MAX
+    for window, cap, pages, total in cases:
+        settings.ZIMEI_SEARCH_RANK_WINDOW, settings.ZIMEI_SEARCH_COUNT_MAX = window, cap
+        for older_max in (older_max_set, 0):
+            monkeypatch.setattr(SearchBackend, "OLDER_MAX", older_max)
+            for sort, order in every.items():
+                for page in pages:
+                    r = search_articles(q="排序", variant="zh-hans", sort=sort, page=page, per_page=2)
+                    assert (r.total, r.capped) == total
+                    assert [h.article.id for h in r.hits] == order[(page - 1) * 2 : page * 2], (sort, page)
+                for channel in (tech.channel_id, money.channel_id):
+                    r = search_articles(
+                        q="排序", variant="zh-hans", sort=sort, per_page=2, channel_id=channel
+                    )
+                    assert [h.article.id for h in r.hits] == [
+                        i for i in order if arts.get(id=i).channel_id == channel
+                    ][:2], (sort, channel)
 
 
 def test_pg_partitions_made_on_demand(monkeypatch):

@@ -21,12 +21,13 @@ beyond it).
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import zlib
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -127,6 +128,87 @@ class SearchBackend:
         limit: int = 20,
     ) -> Found:
         raise NotImplementedError
+
+    @staticmethod
+    def _one_of(ids: list[int]) -> tuple[str, object]:
+        """SQL that follows an id column to keep the ids in `ids`, and its one parameter."""
+        raise NotImplementedError
+
+    def _sorted(
+        self,
+        cur,
+        sort: str,
+        filters: Filters,
+        found: list[int],
+        complete: bool,
+        offset: int,
+        limit: int,
+        held: Callable[[list[int]], list[int]],
+    ) -> list[int] | None:
+        """A page of an order of the article rows (ORDERS) from a walk of the newest matches by
+        id, `found` (`complete`: every match): sorted from those, or, when the walk is not every
+        match, from those that can be on the page (_older; `held` keeps the ids that match).
+        None when neither will do: then every match has to be sorted."""
+        ids: list[int] | None = found
+        if not complete:
+            end = offset + limit
+            ids = self._older(cur, sort, filters, found, end, held) if len(found) >= end else None
+            if ids is None:
+                return None
+        one_of, arg = self._one_of(ids)
+        cur.execute(
+            f"SELECT a.id FROM articles_article a WHERE a.id {one_of} AND a.status = 'published' "
+            f"ORDER BY {ORDERS[sort]} LIMIT %s OFFSET %s",
+            [arg, limit, offset],
+        )
+        return [r[0] for r in cur.fetchall()]
+
+    # Older articles checked against the index by id (_older), up to this many.
+    OLDER_MAX = 5000
+
+    def _older(
+        self,
+        cur,
+        sort: str,
+        filters: Filters,
+        found: list[int],
+        end: int,
+        held: Callable[[list[int]], list[int]],
+    ) -> list[int] | None:
+        """For a page ending at `end` of an order of the article rows (newest or hottest
+        first) when the walk holds the newest matches by id but not all: the matches that can
+        be on it, the walk's first `end` in that order and the older matches whose key reaches
+        the last of those (any match outside the walk that belongs among the first `end` has a
+        key at least that). The key's article index lists those older articles (whatever their
+        number of matches: an article published long after it was created, a story hot again),
+        and `held` checks them against the index by id. So the page costs the walk, the
+        articles newer (or hotter) than its last one and a check of each older one, not a pass
+        over every match of the site. None when there are more than OLDER_MAX such articles
+        (ids that do not grow with the key: a site imported newest first): then every match it
+        is."""
+        key = ORDER_KEYS[sort]
+        narrowed, extra = filters.sql()
+        one_of, arg = self._one_of(found)
+        cur.execute(
+            f"SELECT a.id, a.{key} FROM articles_article a WHERE a.id {one_of} "
+            f"ORDER BY {ORDERS[sort]} LIMIT %s",
+            [arg, end],
+        )
+        top = cur.fetchall()
+        if len(top) < end:  # (the index names an article no longer published)
+            return None
+        # The last key as a value, not a subquery: PostgreSQL's planner then sees how few
+        # articles reach it and takes the key's index (for a subquery's unknown value it chose
+        # a sequential scan).
+        cur.execute(
+            f"SELECT a.id FROM articles_article a WHERE a.status = 'published'{narrowed} "
+            f"AND a.{key} >= %s AND a.id < %s LIMIT %s",
+            [*extra, top[-1][1], min(found), self.OLDER_MAX + 1],
+        )
+        older = [r[0] for r in cur.fetchall()]
+        if len(older) > self.OLDER_MAX:
+            return None
+        return [i for i, _ in top] + (held(older) if older else [])
 
 
 def _fresh(age_days: str) -> str:
@@ -305,7 +387,11 @@ class SqliteBackend(SearchBackend):
         # pass where they can (count(*) OVER (): the rows before LIMIT), and a count beyond
         # the rank window stops at ZIMEI_SEARCH_COUNT_MAX (docs/search.md, "Measured").
         with connection.cursor() as cur:
-            if sort in ORDERS:  # every match is sorted anyway: the count comes with the page
+            if sort in ORDERS:
+                page = self._sorted_walk(cur, query, filters, sort, offset, limit)
+                if page is not None:
+                    return page
+                # Every match sorted: the count comes with the page.
                 cur.execute(
                     f"SELECT a.id, count(*) OVER () {joined} ORDER BY {ORDERS[sort]} LIMIT %s OFFSET %s",
                     [*params, limit, offset],
@@ -367,6 +453,54 @@ class SqliteBackend(SearchBackend):
             if 0 < cap <= window:
                 return Found(cap, ids, capped=True)
             return self._counted(cur, query, filters, ids)
+
+    @staticmethod
+    def _one_of(ids: list[int]) -> tuple[str, object]:
+        # One JSON parameter (a list of ids as `IN (?, ?, …)` would meet SQLite's limit on
+        # parameters beyond 32,766).
+        return "IN (SELECT value FROM json_each(%s))", json.dumps(ids)
+
+    def _sorted_walk(
+        self, cur, query: Query, filters: Filters, sort: str, offset: int, limit: int
+    ) -> Found | None:
+        """Newest or hottest first from the newest matches by id, as many as the rank window
+        or one more than the count cap (FTS5 walks the ids backwards and stops there): sorted
+        whole when they are every match, else the page from those that can be on it (_older,
+        each older article checked with MATCH and its rowid). None when it takes every match
+        sorted (a page beyond the walk, or too many older articles)."""
+        t = SQLITE_TABLE
+        cap = int(settings.ZIMEI_SEARCH_COUNT_MAX)
+        keep = max(int(settings.ZIMEI_SEARCH_RANK_WINDOW), cap + 1 if cap > 0 else 0, 1)
+        every = self.every(query)
+        narrowed, extra = filters.sql()
+        if not filters.any:  # the index holds published articles only: no join
+            cur.execute(
+                f"SELECT rowid FROM {t} WHERE {t} MATCH %s ORDER BY rowid DESC LIMIT %s", [every, keep + 1]
+            )
+        else:
+            cur.execute(
+                f"SELECT a.id FROM {t} CROSS JOIN articles_article a ON a.id = {t}.rowid "
+                f"WHERE {t} MATCH %s AND a.status = 'published'{narrowed} ORDER BY {t}.rowid DESC LIMIT %s",
+                [every, *extra, keep + 1],
+            )
+        found = [r[0] for r in cur.fetchall()]
+        complete = len(found) <= keep
+        if not found:
+            return Found(0, [])
+
+        def held(ids: list[int]) -> list[int]:  # FTS5 looks each rowid up in the term lists
+            one_of, arg = self._one_of(ids)
+            cur.execute(f"SELECT rowid FROM {t} WHERE {t} MATCH %s AND rowid {one_of}", [every, arg])
+            return [r[0] for r in cur.fetchall()]
+
+        page = self._sorted(cur, sort, filters, found[:keep], complete, offset, limit, held)
+        if page is None:
+            return None
+        if complete:
+            return self._capped(len(found), page)
+        if cap > 0:  # more than keep ≥ cap + 1
+            return Found(cap, page, capped=True)
+        return self._counted(cur, query, filters, page)
 
     @classmethod
     def _counted(cls, cur, query: Query, filters: Filters, ids: list[int]) -> Found:
@@ -435,6 +569,10 @@ class PostgresBackend(SearchBackend):
 
     def prepare(self, tokens: Tokens) -> tuple[str, str]:
         return _tsvector(tokens.grams), _tsvector(tokens.words)
+
+    @staticmethod
+    def _one_of(ids: list[int]) -> tuple[str, object]:
+        return f"= {_IDS}", ids
 
     # The table is partitioned by ranges of article ids (migrations/0002), each partition with
     # its own GIN indexes: a query walks them newest first and stops once it has what it needs
@@ -648,48 +786,6 @@ class PostgresBackend(SearchBackend):
                 return found, False
         return found, True
 
-    # Checked by id (its tsvector read back: ~20 µs an article) up to this many older articles.
-    OLDER_MAX = 5000
-
-    def _older(
-        self, cur, tsquery: str, filters: Filters, sort: str, found: list[int], end: int
-    ) -> list[int] | None:
-        """For a page ending at `end` of an order of the article rows (newest or hottest
-        first) when the walk holds the newest matches by id but not all: the matches that can
-        be on it, the walk's first `end` in that order and the older matches whose key reaches
-        the last of those. The key's article index lists those older articles (whatever their
-        number of matches: an article published long after it was created, a story hot again),
-        and each is checked against the index by id. So the page costs the walk, the articles
-        newer (or hotter) than its last one and a check of each older one, not a pass over
-        every match of the site. None when there are more than OLDER_MAX such articles (ids
-        that do not grow with the key: a site imported newest first): then every match it is."""
-        key = ORDER_KEYS[sort]
-        narrowed, extra = filters.sql()
-        cur.execute(
-            f"SELECT a.id, a.{key} FROM articles_article a WHERE a.id = {_IDS} "
-            f"ORDER BY {ORDERS[sort]} LIMIT %s",
-            [found, end],
-        )
-        top = cur.fetchall()
-        if len(top) < end:  # (the index names an article no longer published)
-            return None
-        last = top[-1][1]
-        cur.execute(
-            f"SELECT a.id FROM articles_article a WHERE a.status = 'published'{narrowed} "
-            f"AND a.{key} >= %s AND a.id < %s LIMIT %s",
-            [*extra, last, min(found), self.OLDER_MAX + 1],
-        )
-        older = [r[0] for r in cur.fetchall()]
-        if len(older) > self.OLDER_MAX:
-            return None
-        if older:
-            cur.execute(
-                f"SELECT article_id FROM {PG_TABLE} WHERE article_id = {_IDS} AND grams @@ %s::tsquery",
-                [older, tsquery],
-            )
-            older = [r[0] for r in cur.fetchall()]
-        return [i for i, _ in top] + older
-
     def search(
         self,
         query: Query,
@@ -758,25 +854,26 @@ class PostgresBackend(SearchBackend):
                 return Found(total, [], capped=capped)
             if sort in ORDERS:
                 # Sorted by the article rows alone when every match is in hand, or every match
-                # that can be on the page is (_older); else over every match.
-                ids: list[int] | None = [i for i, _ in found]
-                if not complete:
-                    end = offset + limit
-                    ids = self._older(cur, tsquery, filters, sort, ids, end) if len(ids) >= end else None
-                if ids is not None:
+                # that can be on the page is (_older: older articles checked by id, each
+                # tsvector read back, ~20 µs an article); else over every match.
+                def held(ids: list[int]) -> list[int]:
                     cur.execute(
-                        f"SELECT a.id FROM articles_article a WHERE a.id = {_IDS} AND a.status = 'published' "
-                        f"ORDER BY {ORDERS[sort]} LIMIT %s OFFSET %s",
-                        [ids, limit, offset],
+                        f"SELECT article_id FROM {PG_TABLE} "
+                        f"WHERE article_id = {_IDS} AND grams @@ %s::tsquery",
+                        [ids, tsquery],
                     )
-                else:  # every partition
+                    return [r[0] for r in cur.fetchall()]
+
+                page = self._sorted(cur, sort, filters, [i for i, _ in found], complete, offset, limit, held)
+                if page is None:  # every partition
                     cur.execute(
                         f"WITH {every} "
                         "SELECT a.id FROM f JOIN articles_article a ON a.id = f.article_id "
                         f"WHERE a.status = 'published'{narrowed} ORDER BY {ORDERS[sort]} LIMIT %s OFFSET %s",
                         [tsquery, *extra, limit, offset],
                     )
-                return Found(total, [r[0] for r in cur.fetchall()], capped=capped)
+                    page = [r[0] for r in cur.fetchall()]
+                return Found(total, page, capped=capped)
             # Relevance over the newest `window` matches, from the indexes alone (ts_rank would
             # read every candidate's tsvector): an article holding the query's whole words
             # (rjieba) ranks W times higher.
