@@ -85,22 +85,43 @@ class LiveServer:
 
     def manage(self, *args: str, input: str | None = None, timeout: float = 300) -> str:
         """Run `zimei ARGS` (this checkout's code) against this server's data; returns stdout."""
-        done = subprocess.run(
+        return self.finish(self.begin(*args, input=input), timeout=timeout)
+
+    def begin(
+        self, *args: str, input: str | None = None
+    ) -> tuple[subprocess.Popen, tuple[str, ...], str | None]:
+        """Start `zimei ARGS` against this server's data without waiting (see `finish`)."""
+        proc = subprocess.Popen(
             [sys.executable, "-m", "zimei", *args],
             cwd=ROOT,
             env=self.env,
-            input=input,
-            capture_output=True,
+            stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
-            timeout=timeout,
         )
-        if done.returncode != 0:
-            raise RuntimeError(
-                f"zimei {' '.join(args)} failed ({done.returncode}):\n{done.stdout}{done.stderr}"
-            )
-        return done.stdout
+        return proc, args, input
+
+    @staticmethod
+    def finish(begun: tuple[subprocess.Popen, tuple[str, ...], str | None], *, timeout: float = 300) -> str:
+        """Wait for a command `begin` started; its stdout, or RuntimeError if it failed."""
+        proc, args, input = begun
+        try:
+            out, err = proc.communicate(input, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            raise
+        if proc.returncode != 0:
+            raise RuntimeError(f"zimei {' '.join(args)} failed ({proc.returncode}):\n{out}{err}")
+        return out
 
     def start(self, *serve_args: str) -> None:
+        self.launch(*serve_args)
+        self.wait_started()
+
+    def launch(self, *serve_args: str) -> None:
+        """Start `zimei serve` without waiting for it to answer (see `wait_started`)."""
         self.proc = subprocess.Popen(
             [
                 sys.executable,
@@ -119,6 +140,9 @@ class LiveServer:
             text=True,
             start_new_session=True,
         )
+
+    def wait_started(self) -> None:
+        assert self.proc is not None
         wait_for_port(self.port, proc=self.proc)
         self.wait_ready()
 
@@ -256,13 +280,24 @@ def live_server(
             server.data_dir.mkdir(parents=True, exist_ok=True)
             for f in Path(_migrated("sqlite")).glob("zimei.sqlite3*"):
                 shutil.copyfile(f, server.data_dir / f.name)
-        if articles:
-            server.manage("seed", "--articles", str(articles), "--creators", str(max(2, articles // 10)))
+        seed = ("seed", "--articles", str(articles), "--creators", str(max(2, articles // 10)))
+        seeding = None
         try:
+            # The server starts (Django set up, static files collected, workers forked) while
+            # the seed runs: both take seconds. Nothing asks the server for a page before the
+            # seed is done, so no page is cached or counted without the seeded articles.
+            seeding = server.begin(*seed) if articles else None
             if start:
-                server.start(*serve_args)
+                server.launch(*serve_args)
+            if seeding is not None:
+                server.finish(seeding)
+            if start:
+                server.wait_started()
             yield server
         finally:
+            if seeding is not None and seeding[0].poll() is None:  # the server failed to start
+                seeding[0].kill()
+                seeding[0].communicate()
             server.stop()
 
 

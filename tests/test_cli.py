@@ -17,7 +17,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from tests.factories import BODY, creator, ensure_channels, png_bytes, published_article
-from tests.live import once, run_each
+from tests.live import once, python_with_settings_each, run_each
 from zimei.accounts.models import ApiToken, CreatorApplication, CreatorProfile, User
 from zimei.accounts.services import token_authenticate
 from zimei.articles.models import Article, Image
@@ -131,6 +131,20 @@ def test_help_is_printed_for_commands_and_actions():
     for (argv, words), out in zip(helps, outs, strict=True):
         for word in words:
             assert word in out, (argv, word)
+
+
+@once("what a fresh Python imports, whatever the database")
+def test_commands_and_workers_do_not_import_what_they_seldom_use():
+    """Each `zimei` command and each server worker sets Django up (a worker loads the URLs and
+    the WSGI application too): jieba (only its IDF file is read), redis-py (used only with
+    ZIMEI_REDIS_URL) and markdownify with BeautifulSoup (html_to_markdown) stay unimported,
+    a few tenths of a second saved for every such process."""
+    code = (
+        "import sys\nfrom django.urls import get_resolver\nget_resolver().url_patterns\n"
+        "from zimei.wsgi import application\n"
+        "print(' '.join(m for m in ('jieba', 'redis', 'markdownify', 'bs4') if m in sys.modules))"
+    )
+    assert [out.strip() for out in python_with_settings_each(code, [{}])] == [""]
 
 
 # --- zimei user add --------------------------------------------------------------------

@@ -181,12 +181,18 @@ def front(tmp_path_factory) -> Iterator[Front]:
     with live_server(tmp, articles=20, env=env, serve_args=("--access-log",)) as server:
         app_log: list[str] = []
         threading.Thread(target=_read_log, args=(server.proc, app_log), daemon=True).start()
-        for name, role in (("fcreader", "reader"), ("fceditor", "editor")):
-            server.manage("user", "add", name, "--role", role, "--password-stdin", input=PASSWORD + "\n")
-        server.manage(
+        # The three accounts side by side (each command spends seconds setting Django up;
+        # SQLite lets one write at a time and the others wait their turn).
+        begun = [
+            server.begin("user", "add", name, "--role", role, "--password-stdin", input=PASSWORD + "\n")
+            for name, role in (("fcreader", "reader"), ("fceditor", "editor"))
+        ]
+        begun.append(server.begin(
             "creator", "add", "fcwriter", "--pen-name", "前台缓存记者", "--channel", "tech",
             "--trusted", "--password-stdin", input=PASSWORD + "\n",
-        )  # fmt: skip
+        ))  # fmt: skip
+        for command in begun:
+            server.finish(command)
         with nginx_in_front(server, tmp / "nginx", port=port, cache_dir=cache_dir) as running:
             yield Front(server, running, cache_dir, app_log)
             errors = [

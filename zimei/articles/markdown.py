@@ -6,7 +6,6 @@ from __future__ import annotations
 from functools import lru_cache
 
 from markdown_it import MarkdownIt
-from markdownify import markdownify
 
 from .sanitize import sanitize_body
 
@@ -36,4 +35,8 @@ def markdown_to_html(text: str) -> str:
 
 def html_to_markdown(html: str) -> str:
     """Stored article HTML → Markdown (ATX headings, '-' bullets)."""
+    # Imported here: markdownify brings BeautifulSoup, a seventh of a second for every process
+    # that loads the API, which seldom converts this way.
+    from markdownify import markdownify  # noqa: PLC0415
+
     return markdownify(html or "", heading_style="ATX", bullets="-").strip() + "\n"

@@ -53,7 +53,6 @@ from collections.abc import Mapping
 from datetime import date
 from multiprocessing.util import Finalize
 
-import redis
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
@@ -255,6 +254,10 @@ class RedisCounter:
     """
 
     def __init__(self, url: str, *, prefix: str = "") -> None:
+        # redis-py is imported only when Redis is configured (here and below): its import costs
+        # every process a tenth of a second, and most sites never use it.
+        import redis  # noqa: PLC0415
+
         self.client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
         self.prefix = prefix
         self.script = self.client.register_script(self._RECORD)
@@ -283,6 +286,8 @@ class RedisCounter:
                 log.warning("view counts stay in Redis until the database is back: %s", exc)
 
     def send(self) -> None:
+        import redis  # noqa: PLC0415  (see __init__)
+
         with self.lock:
             queue, self.queue = self.queue, []
             self.last_send = time.monotonic()
@@ -336,6 +341,8 @@ class RedisCounter:
 
     def flush(self) -> int:
         """Move pending counts to the database; safe to run anywhere, any number of times."""
+        import redis  # noqa: PLC0415  (see __init__)
+
         self.send()
         self.last_flush = time.monotonic()
         with self.lock:
