@@ -15,8 +15,8 @@ of its own; `--corpus` names the full set built by bench/search_corpus.py). Real
 repeated: asking for more articles than the corpus holds gives the corpus. Use a fresh data
 folder (or database) per kind of text; then the index is built with what `zimei search
 rebuild` runs (timed: articles/s; --workers N as its --workers; SQLite's `optimize`, up to
-20,000 articles, and PostgreSQL's VACUUM ANALYZE after it timed apart), and one new article is indexed --new times
-(ms each, rolled back).
+20,000 articles, and PostgreSQL's VACUUM ANALYZE after it timed apart), and one new article is
+indexed --new times (ms each, rolled back).
 
 Queries are pieces of the articles' own text (seeded demo text: pooled generated bodies, so many
 articles share a body and common queries match thousands), drawn per class: 1 character, 2,
