@@ -231,7 +231,8 @@ def test_contract_sorts_when_ids_do_not_follow_the_order(monkeypatch, settings):
     (an article published long after it was written; a story hot again): on both backends the
     walk holds the newest ids only, and the page must still be the order over every match,
     page after page, narrowed to a channel or not, counted as before, and the same when every
-    match is sorted (OLDER_MAX 0)."""
+    match is sorted (OLDER_MAX 0). On SQLite the older ids are checked against the query both
+    ways: by walking their range (RANGE_PER_ID set) and one by one (RANGE_PER_ID 0)."""
     monkeypatch.setattr(PostgresBackend, "PARTITION_IDS", 1)
     tech, money = creator(channel="tech"), creator(channel="money")
     now = timezone.now()
@@ -263,11 +264,12 @@ def test_contract_sorts_when_ids_do_not_follow_the_order(monkeypatch, settings):
     # The walk keeps 5 (counted exactly: every match), 4 (counted up to 3: "3+") or 2 (fewer
     # than a channel's 4 matches); pages end within the walk or beyond it (every match sorted).
     cases = ((5, 0, (1, 2, 3, 4), (8, False)), (3, 3, (1, 2), (3, True)), (2, 1, (1,), (1, True)))
-    older_max_set = SearchBackend.OLDER_MAX
+    older_max_set, range_set = SearchBackend.OLDER_MAX, SqliteBackend.RANGE_PER_ID
     for window, cap, pages, total in cases:
         settings.ZIMEI_SEARCH_RANK_WINDOW, settings.ZIMEI_SEARCH_COUNT_MAX = window, cap
-        for older_max in (older_max_set, 0):
+        for older_max, range_per_id in ((older_max_set, range_set), (older_max_set, 0), (0, range_set)):
             monkeypatch.setattr(SearchBackend, "OLDER_MAX", older_max)
+            monkeypatch.setattr(SqliteBackend, "RANGE_PER_ID", range_per_id)
             for sort, order in every.items():
                 for page in pages:
                     r = search_articles(q="排序", variant="zh-hans", sort=sort, page=page, per_page=2)
