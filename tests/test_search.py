@@ -84,13 +84,16 @@ def test_contract_finding(corpus):
     assert set(found("数据", within="nonsense")) == {"数据很重要", "数据库的选择"}
 
 
-def test_contract_ranking_and_sort(corpus, settings):
+def test_contract_ranking_and_sort(corpus, settings, monkeypatch):
     # the whole word 数据 ranks above 数据库, though that article is newer and says it twice
     assert found("数据")[0] == "数据很重要"
     assert found("数据", sort="time")[0] == "数据库的选择"
-    # as many matches as the rank window: ranked without bm25, the whole word still first
+    # as many matches as the rank window: ranked without bm25, the whole word still first (on
+    # SQLite the word's articles read alone, or, beyond WORDS_ALONE_MAX, with the query)
     settings.ZIMEI_SEARCH_RANK_WINDOW = 2
-    assert found("数据")[0] == "数据很重要"
+    for words_alone in (SqliteBackend.WORDS_ALONE_MAX, 0):
+        monkeypatch.setattr(SqliteBackend, "WORDS_ALONE_MAX", words_alone)
+        assert found("数据")[0] == "数据很重要"
     # more matches than the rank window: the most recent are ranked, the total stays exact
     settings.ZIMEI_SEARCH_RANK_WINDOW = 1
     results = search_articles(q="数据", variant="zh-hans")
