@@ -109,6 +109,21 @@ def test_contract_ranking_and_sort(corpus, settings, monkeypatch):
     assert (results.total, results.capped, len(results.hits)) == (1, True, 2)
 
 
+def test_contract_window_ranks_whole_words_beside_a_latin_term(settings, monkeypatch):
+    """With as many matches as the rank window (ranked without bm25), the article that holds
+    the query's whole word comes first when the query has a Latin term too; on SQLite with the
+    word's articles read alone and, beyond WORDS_ALONE_MAX, with the query's terms (its Latin
+    prefix left out)."""
+    author = creator(channel="tech")
+    published_article(author, title="谈谈数据", body="<p>数据 version 2 的变化。</p>", when=LONG_AGO)
+    published_article(author, title="数据库", body="<p>数据库 version 2 发布。</p>")
+    settings.ZIMEI_SEARCH_RANK_WINDOW = 2
+    for words_alone in (SqliteBackend.WORDS_ALONE_MAX, 0):
+        monkeypatch.setattr(SqliteBackend, "WORDS_ALONE_MAX", words_alone)
+        # (ver: a prefix of version, not a word of either article)
+        assert found("数据 ver") == ["谈谈数据", "数据库"]
+
+
 def test_contract_unsafe_queries_are_text(corpus):
     for q in ['"', '数据" OR "', "NEAR(数据 库)", "数据 AND 库", "*", "数据*", "(", "grams:数据", "-数据",
               "'; DROP TABLE x; --", "数\x00据", "\u200b数据\u202e", "数据" * 100, "ab:* & !c",

@@ -29,7 +29,7 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
 from operator import itemgetter
@@ -444,7 +444,11 @@ class SqliteBackend(SearchBackend):
                 cur.execute(sql, [words, recent[-1][0], self.WORDS_ALONE_MAX + 1])
                 rows = cur.fetchall()
                 if len(rows) > self.WORDS_ALONE_MAX:
-                    cur.execute(sql, [f"{self.every(query)} AND {words}", recent[-1][0], -1])
+                    # (The window's articles match every term, so any of them narrows; a
+                    # prefix, a Latin term's, is the costliest to walk: left out if it can be.)
+                    terms = [term for term in query.terms if not term.prefix] or query.terms
+                    narrow = self.every(replace(query, terms=terms))
+                    cur.execute(sql, [f"{narrow} AND {words}", recent[-1][0], -1])
                     rows = cur.fetchall()
                 hits = {r[0] for r in rows}
             f = float(settings.ZIMEI_SEARCH_FRESHNESS)
