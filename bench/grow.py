@@ -1,7 +1,8 @@
 """Grow a seeded site k-fold, for search measurements at sizes whose seeding and indexing take
-longer than a session on this kind of machine (1,000,000 articles: about 2 h of `zimei seed`
-and 2 h of `zimei search rebuild`; docs/search.md, "One million articles"). PostgreSQL or
-SQLite, the backend the settings choose:
+longer than a session on this kind of machine (1,000,000 articles: hours of `zimei seed` and
+`zimei search rebuild`; docs/search.md, "PostgreSQL at 1,000,000 generated articles" and
+"SQLite at 1,000,000 generated articles"). PostgreSQL or SQLite, the backend the settings
+choose:
 
     ZIMEI_DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench1m \
         .venv/bin/python bench/grow.py --times 10 --check 300 --progress
