@@ -513,18 +513,16 @@ class SqliteBackend(SearchBackend):
 
         def held(ids: list[int]) -> list[int]:
             # Looked up one by one, FTS5 seeks each id in every segment of each bigram's list
-            # (at 1M articles in 73 segments, ~1.5 ms an id); walking the ids' range and
+            # (at 1M articles in 62-73 segments, ~1.5 ms an id); walking the ids' range and
             # keeping those ids costs ~0.3 µs an entry of the range (docs/search.md, "SQLite
-            # at 1,000,000 generated articles"). The range when it is not much wider than the ids.
+            # at 1,000,000 generated articles"). The range when it is not much wider than the ids
+            # (`+rowid`: the ids filter the walk, they do not drive it).
             one_of, arg = self._one_of(ids)
+            walk, bounds = "", []
             if max(ids) - min(ids) < self.RANGE_PER_ID * len(ids):
-                cur.execute(
-                    f"SELECT rowid FROM {t} WHERE {t} MATCH %s AND rowid >= %s AND rowid <= %s "
-                    f"AND +rowid {one_of}",
-                    [every, min(ids), max(ids), arg],
-                )
-            else:
-                cur.execute(f"SELECT rowid FROM {t} WHERE {t} MATCH %s AND rowid {one_of}", [every, arg])
+                walk, bounds = "rowid >= %s AND rowid <= %s AND +", [min(ids), max(ids)]
+            sql = f"SELECT rowid FROM {t} WHERE {t} MATCH %s AND {walk}rowid {one_of}"
+            cur.execute(sql, [every, *bounds, arg])
             return [r[0] for r in cur.fetchall()]
 
         page = self._sorted(cur, sort, filters, found[:keep], complete, offset, limit, held)
@@ -671,8 +669,9 @@ class PostgresBackend(SearchBackend):
         return out
 
     @classmethod
-    def _uncovered(cls, bounds: list[tuple[int, int]], ids: Iterable[int]) -> dict[int, int]:
-        """The partitions (lo → hi) that the ids not covered by `bounds` need."""
+    def _uncovered(cls, parts: list[tuple[int, int, str]], ids: Iterable[int]) -> dict[int, int]:
+        """The partitions (lo → hi) that the ids not covered by `parts` need."""
+        bounds = [(lo, hi) for lo, hi, _ in parts]
         size, out = cls.PARTITION_IDS, {}
         for i in sorted(set(ids)):
             if any(lo <= i < hi for lo, hi in bounds) or any(lo <= i < hi for lo, hi in out.items()):
@@ -702,10 +701,10 @@ class PostgresBackend(SearchBackend):
             if cls._named(cur, names) == [p for p in known if p[2] in names]:
                 return homes
         parts = cls._partitions(cur)
-        if cls._uncovered([(lo, hi) for lo, hi, _ in parts], ids):
+        if cls._uncovered(parts, ids):
             cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [PG_TABLE])
             parts = cls._partitions(cur)
-            for lo, hi in cls._uncovered([(lo, hi) for lo, hi, _ in parts], ids).items():
+            for lo, hi in cls._uncovered(parts, ids).items():
                 name = f"{PG_TABLE}_p{lo}".replace("-", "m")
                 cur.execute(f"CREATE TABLE {name} (LIKE {PG_TABLE})")
                 cur.execute(
