@@ -13,8 +13,8 @@ time is its execute() only: rows fetched after it (the rank window's walk, fetch
 fetchall()) are not in it, so the statements of a query add up to less than its total.
 
 --explain K (PostgreSQL): the slowest statement of each of the K slowest queries is run again
-with EXPLAIN (ANALYZE, BUFFERS), under the settings search() runs it with (enable_seqscan and
-jit off); long id lists in the plan are cut short.
+with EXPLAIN (ANALYZE, BUFFERS), under the settings search() runs it with
+(PostgresBackend.SETTINGS); long id lists in the plan are cut short.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def main() -> None:
     django.setup()
     from django.db import connection
 
-    from zimei.search.backends import search_backend
+    from zimei.search.backends import PostgresBackend, search_backend
     from zimei.search.text import parse
 
     queries = draw(random.Random(seed), n)
@@ -96,8 +96,7 @@ def main() -> None:
             t, short, sql, params = max(statements, key=lambda s: s[0])
             print(f"\nEXPLAIN of {q!r} ({cls}): {short} ({t * 1e3:.1f} ms in the search)")
             with transaction.atomic(), connection.cursor() as cur:
-                cur.execute("SET LOCAL enable_seqscan = off")
-                cur.execute("SET LOCAL jit = off")
+                cur.execute(PostgresBackend.SETTINGS)
                 cur.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql, params)
                 for (line,) in cur.fetchall():
                     print("    " + (line if len(line) <= 150 else line[:147] + "..."))

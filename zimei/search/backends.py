@@ -606,6 +606,17 @@ class PostgresBackend(SearchBackend):
     def _one_of(ids: list[int]) -> tuple[str, object]:
         return f"= {_IDS}", ids
 
+    # What a search runs with, in its own transaction. The planner does not count reading
+    # tsvectors back from TOAST (a few KB each): it takes a sequential scan over every row for
+    # cheaper than the GIN index (measured: 300-700 ms against 10 ms at 10k articles). The JIT
+    # compiled the ranking query every time (~18 ms of ~190 at 100k articles, for a query that
+    # runs once). Parallel workers took longer to start than the work took: a walk of 64
+    # partitions at 1,000,000 articles, 19.5 ms with 2 workers (15 ms before the first row),
+    # 2.4 ms without (docs/search.md).
+    SETTINGS = (
+        "SET LOCAL enable_seqscan = off; SET LOCAL jit = off; SET LOCAL max_parallel_workers_per_gather = 0"
+    )
+
     # The table is partitioned by ranges of article ids (migrations/0002), each partition with
     # its own GIN indexes: a query walks them newest first and stops once it has what it needs
     # (search()), so a common query costs the newest partitions, not the whole site. A new
@@ -859,13 +870,7 @@ class PostgresBackend(SearchBackend):
         # whether the phrase check applies.
         keep = max(window, phrase_max + 1 if phrased else 0, cap + 1 if cap > 0 else 0, 1)
         with transaction.atomic(using=connection.alias), connection.cursor() as cur:
-            # The planner does not count reading tsvectors back from TOAST (a few KB each): it
-            # takes a sequential scan over every row for cheaper than the GIN index (measured:
-            # 300-700 ms against 10 ms at 10k articles).
-            cur.execute("SET LOCAL enable_seqscan = off")
-            # The JIT compiled the ranking query every time (~18 ms of ~190 at 100k articles,
-            # for a query that runs once: docs/search.md).
-            cur.execute("SET LOCAL jit = off")
+            cur.execute(self.SETTINGS)
             parts = [name for _, _, name in reversed(self._current(cur))]  # newest first
 
             tsquery = _tsquery(query, phrase=False)
