@@ -432,25 +432,7 @@ class SqliteBackend(SearchBackend):
             # IDF (at 30k generated articles 30 ms against 0.7 ms for the window itself), so the
             # window is ranked as on PostgreSQL: 1 + W for the query's whole words, × freshness
             # × hot.
-            hits: set[int] = set()
-            if query.words:
-                # The window's articles that hold a word: the articles from the window's first id
-                # on that hold one, when they are few (a rare word: one short walk); else those
-                # of them that also match (a common word alone would be most of the site from
-                # there: 可能, ~900,000 rows at 1,000,000 articles, 0.3 s to fetch; with the
-                # query, the window and little more, for a second walk of the query's terms).
-                words = self.words(query)
-                sql = f"SELECT rowid FROM {t} WHERE {t} MATCH %s AND rowid >= %s LIMIT %s"
-                cur.execute(sql, [words, recent[-1][0], self.WORDS_ALONE_MAX + 1])
-                rows = cur.fetchall()
-                if len(rows) > self.WORDS_ALONE_MAX:
-                    # (The window's articles match every term, so any of them narrows; a
-                    # prefix, a Latin term's, is the costliest to walk: left out if it can be.)
-                    terms = [term for term in query.terms if not term.prefix] or query.terms
-                    narrow = self.every(replace(query, terms=terms))
-                    cur.execute(sql, [f"{narrow} AND {words}", recent[-1][0], -1])
-                    rows = cur.fetchall()
-                hits = {r[0] for r in rows}
+            hits = self.word_hits(cur, query, recent[-1][0])
             f = float(settings.ZIMEI_SEARCH_FRESHNESS)
             h = float(settings.ZIMEI_SEARCH_HALF_DAYS)
             top = _hot_top(cur)
@@ -468,6 +450,29 @@ class SqliteBackend(SearchBackend):
             if 0 < cap <= window:
                 return Found(cap, ids, capped=True)
             return self._counted(cur, query, filters, ids)
+
+    @classmethod
+    def word_hits(cls, cur, query: Query, first: int) -> set[int]:
+        """Which articles from id `first` on hold one of the query's whole words (the rank
+        window's word factor, `first` the window's oldest id): those articles alone when they
+        are few (a rare word: one short walk); else those of them that also match the query (a
+        common word alone would be most of the site from there: 可能, ~900,000 rows at
+        1,000,000 articles, 0.3 s to fetch; with the query, the window and little more, for a
+        second walk of the query's terms)."""
+        if not query.words:
+            return set()
+        t, words = SQLITE_TABLE, cls.words(query)
+        sql = f"SELECT rowid FROM {t} WHERE {t} MATCH %s AND rowid >= %s LIMIT %s"
+        cur.execute(sql, [words, first, cls.WORDS_ALONE_MAX + 1])
+        rows = cur.fetchall()
+        if len(rows) > cls.WORDS_ALONE_MAX:
+            # (The window's articles match every term, so any of them narrows; a prefix, a
+            # Latin term's, is the costliest to walk: left out if it can be.)
+            terms = [term for term in query.terms if not term.prefix] or query.terms
+            narrow = cls.every(replace(query, terms=terms))
+            cur.execute(sql, [f"{narrow} AND {words}", first, -1])
+            rows = cur.fetchall()
+        return {r[0] for r in rows}
 
     @staticmethod
     def _one_of(ids: list[int]) -> tuple[str, object]:
