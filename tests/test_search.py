@@ -243,6 +243,54 @@ def test_contract_matches_across_partitions(monkeypatch, settings):
             assert cur.fetchone()[0] == len(ids)
 
 
+def test_contract_walk_settles_at_the_span(monkeypatch, settings):
+    """Past ZIMEI_SEARCH_SPAN_IDS ids from the newest, a walk that holds ZIMEI_SEARCH_SPAN_MIN
+    matches and the page stops there: the page comes from those (ranked, or in order), and the
+    count says "n+". A page beyond them, a span holding fewer, or no span walks every match as
+    before. A phrase's bigrams standing apart (旁证) are not a match, whatever the backend
+    checks first (PostgreSQL: the bigrams AND-ed, then the phrase on the candidates). Here
+    the newest 5 ids are the span: 4 matches and 旁证, behind them 10 other articles and 3
+    older matches."""
+    monkeypatch.setattr(PostgresBackend, "PARTITION_IDS", 1)
+    tech = creator(channel="tech")
+    now = timezone.now()
+
+    def article(n: int, title: str, body: str):
+        return published_article(tech, title=title, body=f"<p>{body}</p>", when=now - timedelta(days=30 - n))
+
+    old = [article(n, f"跨度测试旧{n}", "跨度测试。") for n in range(3)]
+    for n in range(10):
+        article(3 + n, f"别的文章{n}", "别的内容。")
+    new = [article(13 + n, f"跨度测试新{n}", "跨度测试。") for n in range(2)]
+    apart = article(15, "旁证", "跨度；度测；测试。")
+    new += [article(16 + n, f"跨度测试新{n + 2}", "跨度测试。") for n in range(2)]
+    assert max(a.id for a in new) > apart.id > max(a.id for a in old)
+    newest = sorted((a.id for a in new), reverse=True)
+    every = newest + sorted((a.id for a in old), reverse=True)
+    settings.ZIMEI_SEARCH_SPAN_IDS, settings.ZIMEI_SEARCH_SPAN_MIN = 5, 2
+
+    def page(**kwargs) -> tuple[int, bool, list[int]]:
+        r = search_articles(q="跨度测试", variant="zh-hans", **kwargs)
+        return r.total, r.capped, [h.article.id for h in r.hits]
+
+    total, capped, ids = page(per_page=2)
+    assert (total, capped) == (4, True) and set(ids) <= set(newest) and len(ids) == 2
+    assert page(per_page=2, sort="time") == (4, True, newest[:2])
+    assert page(per_page=2, sort="hot")[:2] == (4, True)
+    # a page beyond the span's matches: every match
+    assert page(per_page=2, page=3, sort="time") == (7, False, every[4:6])
+    assert page(per_page=2, page=3)[:2] == (7, False)
+    # fewer in the span than SPAN_MIN (on PostgreSQL: once 旁证 is left out), or no span
+    settings.ZIMEI_SEARCH_SPAN_MIN = 5
+    assert page(per_page=2, sort="time") == (7, False, newest[:2])
+    settings.ZIMEI_SEARCH_SPAN_MIN, settings.ZIMEI_SEARCH_SPAN_IDS = 2, 0
+    assert page(per_page=2, sort="time") == (7, False, newest[:2])
+    # the count exact when counts are to be exact
+    settings.ZIMEI_SEARCH_SPAN_IDS, settings.ZIMEI_SEARCH_COUNT_MAX = 5, 0
+    assert page(per_page=2, sort="time") == (7, False, newest[:2])
+    assert page(per_page=2)[:2] == (7, False)
+
+
 def test_contract_sorts_when_ids_do_not_follow_the_order(monkeypatch, settings):
     """Newest and hottest first with more matches than the walk keeps (the rank window, or
     one more than the count cap), where the oldest ids are the newest and the hottest articles

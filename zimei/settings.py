@@ -324,6 +324,12 @@ ZIMEI_SEARCH_RANK_WINDOW = int(os.environ.get("ZIMEI_SEARCH_RANK_WINDOW", "2000"
 # 20 are served; counting every match of a common phrase reads every article's positions:
 # docs/search.md). 0 = always exact.
 ZIMEI_SEARCH_COUNT_MAX = int(os.environ.get("ZIMEI_SEARCH_COUNT_MAX", "1000"))
+# The walk for a page (the rank window, or the newest matches a sort starts from) settles for
+# what it has found once it has gone back this many article ids from the newest and holds at
+# least SPAN_MIN matches and the page: the page then says "N+" (docs/search.md, "The walk's
+# span"). On a site of up to SPAN_IDS articles nothing changes; 0 = always walk to the window.
+ZIMEI_SEARCH_SPAN_IDS = int(os.environ.get("ZIMEI_SEARCH_SPAN_IDS", "100000"))
+ZIMEI_SEARCH_SPAN_MIN = int(os.environ.get("ZIMEI_SEARCH_SPAN_MIN", "200"))
 # PostgreSQL: a term's bigrams must stand next to each other (a phrase, exact) when its bigrams
 # AND-ed find at most this many articles; above it they are AND-ed only (docs/search.md).
 ZIMEI_SEARCH_PG_PHRASE_MAX = int(os.environ.get("ZIMEI_SEARCH_PG_PHRASE_MAX", "500"))

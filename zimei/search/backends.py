@@ -163,6 +163,12 @@ class SearchBackend:
         )
         return [r[0] for r in cur.fetchall()]
 
+    @staticmethod
+    def _span_need(offset: int, limit: int) -> int:
+        """How many matches a walk must hold to settle at the span: ZIMEI_SEARCH_SPAN_MIN, and
+        the page."""
+        return max(int(settings.ZIMEI_SEARCH_SPAN_MIN), offset + limit, 1)
+
     # Older articles checked against the index by id (_older), up to this many.
     OLDER_MAX = 5000
 
@@ -405,16 +411,18 @@ class SqliteBackend(SearchBackend):
                     return self._capped(rows[0][1], [r[0] for r in rows])
                 return self._counted(cur, query, filters, [])
             # Relevance. First the most recent `window` matches alone (FTS5 walks the ids
-            # backwards and stops there: cheap however common the terms).
-            cur.execute(
+            # backwards and stops there: cheap however common the terms; or at the span).
+            recent, complete, spanned = self._newest(
+                cur,
                 f"SELECT a.id, julianday('now') - julianday(a.published_at), a.hot_log "
                 f"FROM {t} CROSS JOIN articles_article a ON a.id = {t}.rowid "
-                f"WHERE {t} MATCH %s AND a.status = 'published'{narrowed} "
-                f"ORDER BY {t}.rowid DESC LIMIT {window}",
+                f"WHERE {t} MATCH %s AND a.status = 'published'{narrowed}{{span}} "
+                f"ORDER BY {t}.rowid DESC LIMIT %s",
                 [self.every(query), *extra],
+                window - 1,  # (as many as the window: ranked as the window, below)
+                self._span_need(offset, limit),
             )
-            recent = cur.fetchall()
-            if len(recent) < window:
+            if complete:
                 # Every match is there: ranked by bm25 (its IDF reads every match of each phrase
                 # of the expression once more: a few, here).
                 if not recent:
@@ -447,6 +455,8 @@ class SqliteBackend(SearchBackend):
             )
             ids = [r[0] for r in ranked[offset : offset + limit]]
             cap = int(settings.ZIMEI_SEARCH_COUNT_MAX)
+            if spanned:
+                return self._spanned(cur, query, filters, len(recent), ids)
             if 0 < cap <= window:
                 return Found(cap, ids, capped=True)
             return self._counted(cur, query, filters, ids)
@@ -502,17 +512,19 @@ class SqliteBackend(SearchBackend):
         every = self.every(query)
         narrowed, extra = filters.sql()
         if not filters.any:  # the index holds published articles only: no join
-            cur.execute(
-                f"SELECT rowid FROM {t} WHERE {t} MATCH %s ORDER BY rowid DESC LIMIT %s", [every, keep + 1]
+            sql, params = (
+                f"SELECT rowid FROM {t} WHERE {t} MATCH %s{{span}} ORDER BY rowid DESC LIMIT %s",
+                [every],
             )
         else:
-            cur.execute(
+            sql = (
                 f"SELECT a.id FROM {t} CROSS JOIN articles_article a ON a.id = {t}.rowid "
-                f"WHERE {t} MATCH %s AND a.status = 'published'{narrowed} ORDER BY {t}.rowid DESC LIMIT %s",
-                [every, *extra, keep + 1],
+                f"WHERE {t} MATCH %s AND a.status = 'published'{narrowed}{{span}} "
+                f"ORDER BY {t}.rowid DESC LIMIT %s"
             )
-        found = [r[0] for r in cur.fetchall()]
-        complete = len(found) <= keep
+            params = [every, *extra]
+        rows, complete, spanned = self._newest(cur, sql, params, keep, self._span_need(offset, limit))
+        found = [r[0] for r in rows]
         if not found:
             return Found(0, [])
 
@@ -535,9 +547,43 @@ class SqliteBackend(SearchBackend):
             return None
         if complete:
             return self._capped(len(found), page)
+        if spanned:
+            return self._spanned(cur, query, filters, len(found), page)
         if cap > 0:  # more than keep ≥ cap + 1
             return Found(cap, page, capped=True)
         return self._counted(cur, query, filters, page)
+
+    def _newest(self, cur, sql: str, params: list, keep: int, need: int) -> tuple[list[tuple], bool, bool]:
+        """The newest matches by `sql` (newest first, `{span}` where a condition on the rowid
+        goes, a LIMIT %s last): up to `keep` + 1 rows, whether they are every match, and whether
+        the walk settled at the span (docs/search.md, "The walk's span"): the newest
+        ZIMEI_SEARCH_SPAN_IDS ids first, the older ones only when those hold fewer than `need`
+        matches and no more than `keep`."""
+        t, span = SQLITE_TABLE, int(settings.ZIMEI_SEARCH_SPAN_IDS)
+        floor = 0
+        if span > 0:
+            cur.execute("SELECT max(id) FROM articles_article")
+            floor = (cur.fetchone()[0] or 0) - span + 1
+        if floor <= 1:  # a site no wider than the span
+            cur.execute(sql.replace("{span}", ""), [*params, keep + 1])
+            rows = cur.fetchall()
+            return rows, len(rows) <= keep, False
+        cur.execute(sql.replace("{span}", f" AND {t}.rowid >= %s"), [*params, floor, keep + 1])
+        rows = cur.fetchall()
+        if len(rows) > keep or len(rows) >= need:
+            return rows, False, len(rows) <= keep
+        cur.execute(sql.replace("{span}", f" AND {t}.rowid < %s"), [*params, floor, keep + 1 - len(rows)])
+        rows += cur.fetchall()
+        return rows, len(rows) <= keep, False
+
+    @classmethod
+    def _spanned(cls, cur, query: Query, filters: Filters, n: int, ids: list[int]) -> Found:
+        """A walk that settled at the span found `n`: "n+" (the cap's "+" beyond it), or
+        counted when counts are to be exact (ZIMEI_SEARCH_COUNT_MAX 0)."""
+        cap = int(settings.ZIMEI_SEARCH_COUNT_MAX)
+        if cap <= 0:
+            return cls._counted(cur, query, filters, ids)
+        return Found(min(n, cap), ids, capped=True)
 
     @classmethod
     def _counted(cls, cur, query: Query, filters: Filters, ids: list[int]) -> Found:
@@ -819,10 +865,12 @@ class PostgresBackend(SearchBackend):
             return cur.fetchone()[0]
 
     def _walk(
-        self, cur, tsquery: str, filters: Filters, keep: int, parts: list[str]
-    ) -> tuple[list[tuple[int, str]], bool]:
-        """The newest `keep` matches (id and partition, newest first), and whether they are all
-        of them.
+        self, cur, tsquery: str, filters: Filters, keep: int, parts: list[tuple[int, int, str]], want: int = 0
+    ) -> tuple[list[tuple[int, str]], bool, bool]:
+        """The newest `keep` matches (id and partition, newest first), whether they are all of
+        them, and whether the walk settled at the span: past ZIMEI_SEARCH_SPAN_IDS ids below
+        the newest partition, holding at least `want` (0: never) matches (docs/search.md, "The
+        walk's span"). `parts`: (lo, hi, name), newest first.
 
         Read partition by partition, newest first: the newest partition, the one before, then
         twice as many each time, one statement for each group, stopping as soon as `keep` are
@@ -833,10 +881,12 @@ class PostgresBackend(SearchBackend):
         (once the partitions had statistics) walked the id index over the range and read every
         row's tsvector back from TOAST (150 ms for one partition against 9 ms)."""
         narrowed, extra = filters.sql()
+        span = int(settings.ZIMEI_SEARCH_SPAN_IDS) if want > 0 else 0
         found: list[tuple[int, str]] = []
         at, width = 0, 1
         while at < len(parts):
-            group = parts[at : at + width]
+            group = [name for _, _, name in parts[at : at + width]]
+            lowest = parts[min(at + width, len(parts)) - 1][0]
             at, width = at + width, width if at == 0 else width * 2
             need = keep - len(found)
             # `+ 0`: not the id index's order (walking it would read every row's tsvector);
@@ -857,8 +907,10 @@ class PostgresBackend(SearchBackend):
             rows = cur.fetchall()
             found += rows[:need]
             if len(rows) > need:
-                return found, False
-        return found, True
+                return found, False, False
+            if span > 0 and at < len(parts) and len(found) >= want and parts[0][0] - lowest >= span:
+                return found, False, True
+        return found, True, False
 
     @staticmethod
     def _matching(cur, homes: list[tuple[int, str]], tsquery: str) -> list[tuple[int, str]]:
@@ -902,15 +954,27 @@ class PostgresBackend(SearchBackend):
         with transaction.atomic(using=connection.alias), connection.cursor() as cur:
             cur.execute(self.SETTINGS)
             listed = self._current(cur)
-            parts = [name for _, _, name in reversed(listed)]  # newest first
+            parts = listed[::-1]  # newest first
 
             tsquery = _tsquery(query, phrase=False)
             every = f"f AS MATERIALIZED (SELECT article_id FROM {PG_TABLE} WHERE grams @@ %s::tsquery)"
-            found, complete = self._walk(cur, tsquery, filters, keep, parts)
+            want = self._span_need(offset, limit)
+            found, complete, spanned = self._walk(cur, tsquery, filters, keep, parts, want)
+            checked = False  # the phrase checked on the candidates
+            if spanned and phrased and len(found) <= phrase_max:
+                # The span's candidates checked for the phrase (exact); with fewer than `want`
+                # left, the walk goes on as it would without a span.
+                tsquery, checked = _tsquery(query, phrase=True), True
+                found = sorted(self._matching(cur, found, tsquery), reverse=True)
+                if len(found) < want:
+                    tsquery, checked = _tsquery(query, phrase=False), False
+                    found, complete, spanned = self._walk(cur, tsquery, filters, keep, parts)
 
             def counted() -> int:  # exact up to cap + 1 (every match with no cap)
                 if complete:
                     n = len(found)
+                elif spanned and cap > 0:
+                    return len(found)  # "n+"
                 elif cap > 0:
                     return cap + 1  # more than `keep` ≥ cap + 1
                 else:
@@ -924,15 +988,15 @@ class PostgresBackend(SearchBackend):
                 return min(n, cap + 1) if cap > 0 else n
 
             total = counted()
-            if phrased and 0 < total <= phrase_max:
+            if phrased and not checked and 0 < total <= phrase_max:
                 # Few candidates: the phrase (exact), checked on them (their tsvectors read back).
                 tsquery = _tsquery(query, phrase=True)
                 if complete:
                     found = sorted(self._matching(cur, found, tsquery), reverse=True)
                 else:  # (only with a count cap below ZIMEI_SEARCH_PG_PHRASE_MAX)
-                    found, complete = self._walk(cur, tsquery, filters, keep, parts)
+                    found, complete, spanned = self._walk(cur, tsquery, filters, keep, parts)
                 total = counted()
-            capped = cap > 0 and total > cap
+            capped = cap > 0 and (total > cap or spanned)
             total = min(total, cap) if capped else total
             if not total or offset >= total:
                 return Found(total, [], capped=capped)
