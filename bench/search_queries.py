@@ -93,7 +93,9 @@ def compare(
     channel in that order, and in one other order (newest first, or relevance when `sort` is
     an order). Prints p50/p95 of each version per class, how many pages (total, capped, ids)
     are identical, how many totals agree (or the new one says "at least" below the old one),
-    how many the new version capped, and its slowest queries."""
+    how many the new version capped, the share of the old first pages' articles that the new
+    ones hold too (overlap: 100% when the pages hold the same articles, in any order), and its
+    slowest queries."""
     from zimei.search.backends import Filters
     from zimei.search.text import parse
 
@@ -102,11 +104,11 @@ def compare(
         new.search(parse(q))
     print(
         f"{'class':<6} {'before p50':>10} {'p95':>8} {'after p50':>10} {'p95':>8}  same pages  "
-        "totals agree  capped"
+        "totals agree  capped  overlap"
     )
     same_all = total_all = 0
     for cls, qs in queries.items():
-        t_old, t_new, same, agree, pages, capped, slow = [], [], 0, 0, 0, 0, []
+        t_old, t_new, same, agree, pages, capped, slow, overlap = [], [], 0, 0, 0, 0, [], []
         for i, q in enumerate(qs):
             parsed = parse(q)
             variants = [dict(limit=20, sort=sort)]
@@ -128,6 +130,8 @@ def compare(
                 a, b = found[old], found[new]
                 if k == 0:
                     slow.append((t_new[-1], q, b.total))
+                    if a.ids:
+                        overlap.append(len(set(a.ids) & set(b.ids)) / len(a.ids))
                 same += (a.total, a.capped, a.ids) == (b.total, b.capped, b.ids)
                 agree += a.total == b.total or (b.capped and a.total > b.total)
                 pages += 1
@@ -135,6 +139,7 @@ def compare(
         same_all, total_all = same_all + same, total_all + pages
         o50, o95, n50, n95 = (pct(t, p) * 1e3 for t in (t_old, t_new) for p in (0.5, 0.95))
         print(f"{cls:<6} {o50:8.2f}ms {o95:6.1f}ms {n50:8.2f}ms "
-              f"{n95:6.1f}ms  {same:>4}/{pages:<4}  {agree:>6}/{pages:<4}  {capped:>6}  slowest after: "
+              f"{n95:6.1f}ms  {same:>4}/{pages:<4}  {agree:>6}/{pages:<4}  {capped:>6}  "
+              f"{100 * sum(overlap) / max(len(overlap), 1):6.1f}%  slowest after: "
               + ", ".join(f"{q!r} {t * 1e3:.0f} ms ({n})" for t, q, n in sorted(slow)[-3:]))  # fmt: skip
     print(f"identical pages: {same_all}/{total_all}")
