@@ -2,7 +2,9 @@
 with the bytes the process read from the disk meanwhile (/proc/self/io read_bytes: page-cache
 misses, 0 when warm), in the order SqliteBackend.search() runs them:
 
-- walk: the rank window, the newest ZIMEI_SEARCH_RANK_WINDOW matches' rowids (FTS5 alone);
+- walk: the rank window, the newest ZIMEI_SEARCH_RANK_WINDOW matches' rowids (FTS5 alone),
+  or those of the span when the walk settles there (SqliteBackend._newest, as search() runs
+  it; docs/search.md, "The walk's span");
 - rows: those articles' rows (publication time, hot_log), looked up by id;
 - words: the whole-word walks, as search() runs them for a full window (the words alone from
   the window's first id; past WORDS_ALONE_MAX, with the query's terms);
@@ -116,8 +118,12 @@ def main() -> None:
                 continue
             for q in qs:
                 query = parse(q)
-                walk = f"SELECT rowid FROM {t} WHERE {t} MATCH %s ORDER BY rowid DESC LIMIT {window}"
-                tw, mw, found = part(rows(cur, walk, [SqliteBackend.every(query)]))
+                walk = f"SELECT rowid FROM {t} WHERE {t} MATCH %s{{span}} ORDER BY rowid DESC LIMIT %s"
+                need = backend._span_need(0, 20)
+                every = [SqliteBackend.every(query)]
+                tw, mw, (found, complete, _) = part(
+                    partial(backend._newest, cur, walk, every, window - 1, need)
+                )
                 ids = [r[0] for r in found]
                 tr = mr = tx = mx = 0.0
                 if ids:
@@ -130,7 +136,7 @@ def main() -> None:
                             [json.dumps(ids)],
                         )
                     )
-                if len(ids) == window:  # search() reads the words only for a full window
+                if not complete:  # search() reads the words only for a full window (or a span)
                     tx, mx, _ = part(partial(SqliteBackend.word_hits, cur, query, ids[-1]))
                 s = time.perf_counter()
                 backend.search(query, limit=20)
