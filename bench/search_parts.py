@@ -119,7 +119,7 @@ def main() -> None:
             for q in qs:
                 query = parse(q)
                 walk = f"SELECT rowid FROM {t} WHERE {t} MATCH %s{{span}} ORDER BY rowid DESC LIMIT %s"
-                need = backend._span_need(0, 20)
+                need = backend._span_need("relevance", 20)
                 every = [SqliteBackend.every(query)]
                 tw, mw, (found, complete, _) = part(
                     partial(backend._newest, cur, walk, every, window - 1, need)

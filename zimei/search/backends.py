@@ -164,10 +164,14 @@ class SearchBackend:
         return [r[0] for r in cur.fetchall()]
 
     @staticmethod
-    def _span_need(offset: int, limit: int) -> int:
-        """How many matches a walk must hold to settle at the span: ZIMEI_SEARCH_SPAN_MIN, and
-        the page."""
-        return max(int(settings.ZIMEI_SEARCH_SPAN_MIN), offset + limit, 1)
+    def _span_need(sort: str, end: int) -> int:
+        """How many matches a walk must hold to settle at the span: ZIMEI_SEARCH_SPAN_MIN; in
+        an order (newest, hottest first) also the page's end, `end`, which must be among them
+        to be sorted from them. Relevance ranks the same matches for every page, whichever
+        page is asked for (else a later page, ranked among more, could repeat an article of an
+        earlier one): a page beyond them is empty, as one beyond the count cap is."""
+        need = int(settings.ZIMEI_SEARCH_SPAN_MIN)
+        return max(need, end if sort in ORDERS else 0, 1)
 
     # Older articles checked against the index by id (_older), up to this many.
     OLDER_MAX = 5000
@@ -420,7 +424,7 @@ class SqliteBackend(SearchBackend):
                 f"ORDER BY {t}.rowid DESC LIMIT %s",
                 [self.every(query), *extra],
                 window - 1,  # (as many as the window: ranked as the window, below)
-                self._span_need(offset, limit),
+                self._span_need(sort, offset + limit),
             )
             if complete:
                 # Every match is there: ranked by bm25 (its IDF reads every match of each phrase
@@ -523,7 +527,7 @@ class SqliteBackend(SearchBackend):
                 f"ORDER BY {t}.rowid DESC LIMIT %s"
             )
             params = [every, *extra]
-        rows, complete, spanned = self._newest(cur, sql, params, keep, self._span_need(offset, limit))
+        rows, complete, spanned = self._newest(cur, sql, params, keep, self._span_need(sort, offset + limit))
         found = [r[0] for r in rows]
         if not found:
             return Found(0, [])
@@ -958,7 +962,7 @@ class PostgresBackend(SearchBackend):
 
             tsquery = _tsquery(query, phrase=False)
             every = f"f AS MATERIALIZED (SELECT article_id FROM {PG_TABLE} WHERE grams @@ %s::tsquery)"
-            want = self._span_need(offset, limit)
+            want = self._span_need(sort, offset + limit)
             found, complete, spanned = self._walk(cur, tsquery, filters, keep, parts, want)
             checked = False  # the phrase checked on the candidates
             if spanned and phrased and len(found) <= phrase_max:
