@@ -8,11 +8,17 @@ against a LIKE '%q%' baseline in the same run, and recall against substring grou
 
 The data folder (or database) is seeded up to --articles with `zimei seed`'s generator
 (zimei/demo/bulk.py) when it holds fewer (`--text generated`, the default), or filled with real
-text nobody on the project wrote (`--text real`: articles of ~1,500-3,000 characters from
-bench/data/search_real.jsonl.xz, classical verse and prose from the chinese-poetry repository,
-bench/data/SOURCES.md; `--text real-short`: every piece of it, a poem or a chapter, an article
-of its own; `--corpus` names the full set built by bench/search_corpus.py). Real text is never
-repeated: asking for more articles than the corpus holds gives the corpus. Use a fresh data
+text nobody on the project wrote (bench/data/SOURCES.md): `--text real`, articles of
+~1,500-3,000 characters from bench/data/search_real.jsonl.xz, classical verse and prose from the
+chinese-poetry repository; `--text real-short`, every piece of it, a poem or a chapter, an
+article of its own; `--text modern`, modern vernacular prose, the works of 鲁迅 (Lu Xun: stories,
+essays, prose poems, memoirs; 290 works, 7,170 paragraphs, 0.64 million characters, from
+bench/data/search_modern.jsonl.xz, built by bench/search_corpus_modern.py), one article a work,
+its title once at the top; `--text modern-short`, every paragraph an article of its own, titled
+with its work's title (the first N are in the order the collections came out: 呐喊, 热风, 华盖集,
+彷徨, ...). `--corpus` names another file of the same format (the full chinese-poetry set built
+by bench/search_corpus.py). Real text is never repeated: asking for more articles than the
+corpus holds gives the corpus. Use a fresh data
 folder (or database) per kind of text; then the index is built with what `zimei search
 rebuild` runs (timed: articles/s; --workers N as its --workers; SQLite's `optimize`, up to
 20,000 articles, and PostgreSQL's VACUUM ANALYZE after it timed apart), and one new article is
@@ -23,8 +29,10 @@ articles share a body and common queries match thousands), drawn per class: 1 ch
 3-4, 5+ (Han runs), Latin (a Latin word or number of the text), mixed (two Han characters and
 a Latin word, or a Traditional rendering of a 2-4 character piece: script folding). On real
 text (no Latin in it) the Latin class is left out and mixed is two 2-character pieces of one
-article as two terms, or a Traditional rendering of a 2-4 character piece (most of the real
-text is itself Traditional: every Simplified query of it crosses scripts). Each query
+article as two terms, or a Traditional rendering of a 2-4 character piece (most of the
+classical text is itself Traditional: every Simplified query of it crosses scripts). Lu Xun's
+prose is real text too: no Latin class, though a few of its paragraphs name a foreigner in
+Latin letters. Each query
 is timed as a reader's first page: count + 20 best (relevance with freshness), through
 search_backend(); the baseline is the same page by LIKE '%q%' over title, summary and body in
 the reader's script (what Django admin's search or WordPress do), newest first: --like N
@@ -59,15 +67,23 @@ from timing import pct
 
 CLASSES = ("1", "2", "3-4", "5+", "latin", "mixed")
 REAL_CORPUS = Path(__file__).resolve().parent / "data" / "search_real.jsonl.xz"
+MODERN_CORPUS = Path(__file__).resolve().parent / "data" / "search_modern.jsonl.xz"
 
 
-def real_articles(path: Path, short: bool) -> list[tuple[str, list[tuple[str, str]]]]:
-    """(title, pieces) of every real-text article; `short`: every piece an article alone."""
+def real_articles(
+    path: Path, short: bool, *, one_title: bool = False
+) -> list[tuple[str, list[tuple[str, str]]]]:
+    """(title, pieces) of every real-text article; `short`: every piece an article alone;
+    `one_title`: only an article's first piece keeps its title (modern prose, where every
+    piece, a paragraph, carries its work's title: a whole work shows it once)."""
     import json
     import lzma
 
     if not path.exists():
-        sys.exit(f"{path} is missing: build it with bench/search_corpus.py (bench/data/SOURCES.md)")
+        sys.exit(
+            f"{path} is missing: build it with bench/search_corpus.py or bench/search_corpus_modern.py "
+            "(bench/data/SOURCES.md)"
+        )
     out = []
     with lzma.open(path, "rt", encoding="utf-8") as f:
         for line in f:
@@ -75,7 +91,8 @@ def real_articles(path: Path, short: bool) -> list[tuple[str, list[tuple[str, st
             if short:
                 out += [((t or a["author"])[:60], [(t, x)]) for t, x in a["pieces"]]
             else:
-                out.append((a["title"], [(t, x) for t, x in a["pieces"]]))
+                pieces = [(t if i == 0 or not one_title else "", x) for i, (t, x) in enumerate(a["pieces"])]
+                out.append((a["title"], pieces))
     return out
 
 
@@ -168,11 +185,17 @@ def main() -> None:
     )
     parser.add_argument(
         "--text",
-        choices=("generated", "real", "real-short"),
+        choices=("generated", "real", "real-short", "modern", "modern-short"),
         default="generated",
         help="what the articles are: the demo generator's text, or real text (see above)",
     )
-    parser.add_argument("--corpus", type=Path, default=REAL_CORPUS, help="real text: JSON lines, xz")
+    parser.add_argument(
+        "--corpus",
+        type=Path,
+        default=None,
+        help="real text: JSON lines, xz (default: data/search_real.jsonl.xz, data/search_modern.jsonl.xz "
+        "for modern)",
+    )
     args = parser.parse_args()
 
     import django
@@ -193,7 +216,9 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     have = Article.objects.count()
     if args.text != "generated":
-        real = real_articles(args.corpus, short=args.text == "real-short")
+        modern = args.text.startswith("modern")
+        args.corpus = args.corpus or (MODERN_CORPUS if modern else REAL_CORPUS)
+        real = real_articles(args.corpus, short=args.text.endswith("-short"), one_title=modern)
         chars = sum(len(x) for _, pieces in real for _, x in pieces)
         each = chars / len(real)
         print(f"real text: {len(real)} articles ({each:,.0f} characters each) in {args.corpus.name}")
@@ -323,6 +348,8 @@ def main() -> None:
         for m in _RUN.finditer(texts[aid]):
             (han_runs if m.group(1) else latin).append(m.group(0))
     latin = [w for w in latin if len(w) >= 2]
+    if args.text != "generated":
+        latin = []  # real text: no Latin class (Lu Xun's prose names a foreigner now and then)
     classes = CLASSES if latin else tuple(c for c in CLASSES if c != "latin")
 
     def piece(lo: int, hi: int) -> str:
@@ -347,8 +374,10 @@ def main() -> None:
         if rng.random() < 0.5:
             if latin:
                 return piece(2, 2) + " " + rng.choice(latin)
-            text = texts[rng.choice(ids)]  # two pieces of one article: two terms
-            runs = [m.group(0) for m in _RUN.finditer(text) if m.group(1) and len(m.group(0)) >= 2]
+            runs: list[str] = []
+            while not runs:  # two pieces of one article, two terms (the paragraph 一 of 药 has none)
+                text = texts[rng.choice(ids)]
+                runs = [m.group(0) for m in _RUN.finditer(text) if m.group(1) and len(m.group(0)) >= 2]
             a, b = rng.choice(runs), rng.choice(runs)
             i, j = rng.randrange(len(a) - 1), rng.randrange(len(b) - 1)
             return a[i : i + 2] + " " + b[j : j + 2]

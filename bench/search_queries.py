@@ -6,8 +6,10 @@ Queries: n a class, pieces of the folded text of 200 random published articles: 
 5+ (5-8) Han characters; with `latin`, a Latin word or number of the text, and mixed is two
 characters and a Latin word or a Traditional rendering of 2-4 characters; without, no Latin
 class, and mixed is two 2-character pieces as two terms or a Traditional rendering. `latin`
-left unsaid: with, if the drawn articles hold Latin words (generated text), else without (real
-text: classical Chinese has none). Call after django.setup().
+left unsaid: with, if at least half the drawn articles hold a Latin word or number of 2+
+characters (generated text: all of them), else without (real text: classical Chinese has none,
+and in Lu Xun's prose, bench/search.py --text modern, a third of the works and 3% of the
+paragraphs name a foreigner in Latin letters). Call after django.setup().
 """
 
 from __future__ import annotations
@@ -46,14 +48,18 @@ def draw(rng: random.Random, n: int, *, latin: bool | None = None) -> dict[str, 
 
     ids = list(Article.objects.published().values_list("id", flat=True))
     runs, words = [], []
-    for aid in rng.sample(ids, min(200, len(ids))):
+    drawn = rng.sample(ids, min(200, len(ids)))
+    with_words = 0  # drawn articles holding a Latin word of 2+ characters
+    for aid in drawn:
         a = Article.objects.get(id=aid)
         body = getattr(ArticleBody.objects.get(article_id=aid), f"body_{field_suffix(a.script)}")
+        before = len(words)
         for m in _RUN.finditer(fold(html_to_text(body))):
             (runs if m.group(1) else words).append(m.group(0))
+        with_words += any(len(w) >= 2 for w in words[before:])
     words = [w for w in words if len(w) >= 2]
     if latin is None:
-        latin = bool(words)
+        latin = bool(drawn) and with_words * 2 >= len(drawn)
     words = words or ["python"]
 
     def piece(lo: int, hi: int) -> str:
