@@ -287,6 +287,8 @@ def test_contract_walk_settles_at_the_span(monkeypatch, settings):
     # fewer in the span than SPAN_MIN (on PostgreSQL: once 旁证 is left out), or no span
     settings.ZIMEI_SEARCH_SPAN_MIN = 5
     assert page(per_page=2, sort="time") == (7, False, newest[:2])
+    # (every match, on a site wider than the span: ranked as a window, not by bm25 on SQLite)
+    assert page(per_page=7)[:2] == (7, False) and set(page(per_page=7)[2]) == set(every)
     settings.ZIMEI_SEARCH_SPAN_MIN, settings.ZIMEI_SEARCH_SPAN_IDS = 2, 0
     assert page(per_page=2, sort="time") == (7, False, newest[:2])
     # the count exact when counts are to be exact

@@ -426,11 +426,13 @@ class SqliteBackend(SearchBackend):
                 window - 1,  # (as many as the window: ranked as the window, below)
                 self._span_need(sort, offset + limit),
             )
-            if complete:
-                # Every match is there: ranked by bm25 (its IDF reads every match of each phrase
-                # of the expression once more: a few, here).
-                if not recent:
-                    return Found(0, [])
+            if not recent:
+                return Found(0, [])
+            if complete and self._floor(cur) <= 1:
+                # Every match is there, on a site no wider than the span: ranked by bm25 (its
+                # IDF reads every match of each phrase of the expression once more, the query's
+                # whole words included: on a wider site a common word's are most of it, 150 ms
+                # at 1,000,000 articles, so there the matches are ranked as a window, below).
                 age = "(julianday('now') - julianday(m.published_at))"
                 cur.execute(
                     f"SELECT m.id FROM (SELECT a.id AS id, a.published_at AS published_at, "
@@ -440,10 +442,10 @@ class SqliteBackend(SearchBackend):
                     [*params, limit, offset],
                 )
                 return self._capped(len(recent), [r[0] for r in cur.fetchall()])
-            # More matches than the window: bm25 would read every match of every phrase for its
-            # IDF (at 30k generated articles 30 ms against 0.7 ms for the window itself), so the
-            # window is ranked as on PostgreSQL: 1 + W for the query's whole words, × freshness
-            # × hot.
+            # More matches than the window (or every match, on a site wider than the span):
+            # bm25 would read every match of every phrase for its IDF (at 30k generated articles
+            # 30 ms against 0.7 ms for the window itself), so the window is ranked as on
+            # PostgreSQL: 1 + W for the query's whole words, × freshness × hot.
             hits = self.word_hits(cur, query, recent[-1][0])
             f = float(settings.ZIMEI_SEARCH_FRESHNESS)
             h = float(settings.ZIMEI_SEARCH_HALF_DAYS)
@@ -459,6 +461,8 @@ class SqliteBackend(SearchBackend):
             )
             ids = [r[0] for r in ranked[offset : offset + limit]]
             cap = int(settings.ZIMEI_SEARCH_COUNT_MAX)
+            if complete:
+                return self._capped(len(recent), ids)
             if spanned:
                 return self._spanned(cur, query, filters, len(recent), ids)
             if 0 < cap <= window:
@@ -563,11 +567,7 @@ class SqliteBackend(SearchBackend):
         the walk settled at the span (docs/search.md, "The walk's span"): the newest
         ZIMEI_SEARCH_SPAN_IDS ids first, the older ones only when those hold fewer than `need`
         matches and no more than `keep`."""
-        t, span = SQLITE_TABLE, int(settings.ZIMEI_SEARCH_SPAN_IDS)
-        floor = 0
-        if span > 0:
-            cur.execute("SELECT max(id) FROM articles_article")
-            floor = (cur.fetchone()[0] or 0) - span + 1
+        t, floor = SQLITE_TABLE, self._floor(cur)
         if floor <= 1:  # a site no wider than the span
             cur.execute(sql.replace("{span}", ""), [*params, keep + 1])
             rows = cur.fetchall()
@@ -579,6 +579,16 @@ class SqliteBackend(SearchBackend):
         cur.execute(sql.replace("{span}", f" AND {t}.rowid < %s"), [*params, floor, keep + 1 - len(rows)])
         rows += cur.fetchall()
         return rows, len(rows) <= keep, False
+
+    @staticmethod
+    def _floor(cur) -> int:
+        """The oldest id of the span (ZIMEI_SEARCH_SPAN_IDS back from the newest article); 0
+        or less: the site is no wider, or there is no span."""
+        span = int(settings.ZIMEI_SEARCH_SPAN_IDS)
+        if span <= 0:
+            return 0
+        cur.execute("SELECT max(id) FROM articles_article")
+        return (cur.fetchone()[0] or 0) - span + 1
 
     @classmethod
     def _spanned(cls, cur, query: Query, filters: Filters, n: int, ids: list[int]) -> Found:
