@@ -629,18 +629,29 @@ class SqliteBackend(SearchBackend):
 # tested element by element, 40 times slower than the hashed lookup of a bigint[] for 2,000 ids).
 _IDS = "ANY(%s::bigint[])"
 
-# Positions as text, 1 to 16383 (zip with them stops where PostgreSQL does).
+# Positions as text, 1 to 16383, the most PostgreSQL keeps.
 _POSITIONS = [str(i) for i in range(1, 16384)]
+# The lexeme of a grams tsvector that could not hold every position (_tsvector): no query token
+# has a '#' (text.py makes them of letters and digits alone).
+CUT = "#cut"
 
 
-def _tsvector(tokens: list[str]) -> str:
+def _tsvector(tokens: list[str], *, mark: bool = False) -> str:
     """A tsvector literal with positions, built here (no text search parser: its idea of a word
-    depends on the database's locale). PostgreSQL keeps positions up to 16383 and 256 per
-    lexeme: a phrase beyond them in a very long article is not found (docs/search.md)."""
+    depends on the database's locale). PostgreSQL keeps positions up to 16383 and 256 a lexeme:
+    a token beyond 16383 is kept at 16383, as to_tsvector keeps it (so that a bigram or a
+    character of the end of a very long article is still found), and with `mark` (the grams)
+    a tsvector that could not hold every position carries CUT, which the phrase check reads as
+    "decide by the bigrams alone" (_tsquery)."""
     positions: defaultdict[str, list[str]] = defaultdict(list)
-    for pos, token in zip(_POSITIONS, tokens, strict=False):
-        positions[token].append(pos)
-    return " ".join(f"'{t}':{','.join(p[:256])}" for t, p in positions.items())
+    for i, token in enumerate(tokens):
+        held = positions[token]
+        pos = _POSITIONS[min(i, len(_POSITIONS) - 1)]
+        if not held or held[-1] != pos:
+            held.append(pos)
+    cut = len(tokens) > len(_POSITIONS) or any(len(p) > 256 for p in positions.values())
+    literal = " ".join(f"'{t}':{','.join(p[:256])}" for t, p in positions.items())
+    return f"{literal} '{CUT}'" if mark and cut else literal
 
 
 def _tsquery(query: Query, *, phrase: bool) -> str:
@@ -649,12 +660,17 @@ def _tsquery(query: Query, *, phrase: bool) -> str:
     against each candidate's tsvector, read back from TOAST: with common bigrams every article
     is a candidate (p95 0.6-0.8 s at 10k articles), so the backend uses the phrase only when
     the AND-ed form finds at most ZIMEI_SEARCH_PG_PHRASE_MAX articles."""
-    parts = []
+    parts, loose = [], []
     for term in query.terms:
         if term.prefix:
             parts.append(f"'{term.text}':*")
+            loose.append(parts[-1])
         else:
             parts.append("(" + (" <-> " if phrase else " & ").join(f"'{g}'" for g in term.grams) + ")")
+            loose.append("(" + " & ".join(f"'{g}'" for g in term.grams) + ")")
+    if phrase and parts != loose:
+        # In an article whose positions PostgreSQL could not hold whole (CUT), the bigrams alone.
+        return f"({' & '.join(parts)}) | ({' & '.join(loose)} & '{CUT}')"
     return " & ".join(parts)
 
 
@@ -665,7 +681,7 @@ class PostgresBackend(SearchBackend):
     id")."""
 
     def prepare(self, tokens: Tokens) -> tuple[str, str]:
-        return _tsvector(tokens.grams), _tsvector(tokens.words)
+        return _tsvector(tokens.grams, mark=True), _tsvector(tokens.words)
 
     @staticmethod
     def _one_of(ids: list[int]) -> tuple[str, object]:
