@@ -301,8 +301,9 @@ def test_contract_walk_settles_at_the_span(monkeypatch, settings):
 def test_contract_finds_the_end_of_a_very_long_article():
     """What stands past the 16,383rd token of an article is found like the rest: a bigram, a
     character, a phrase. (PostgreSQL keeps at most 16,383 positions in a tsvector: the grams of
-    such an article say so, and a phrase is decided there by its bigrams. Found missing in Lu
-    Xun's longer works by bench/search.py --text modern.)"""
+    such an article say so, and a phrase found there by its bigrams alone is checked against
+    the article's text. Found missing in Lu Xun's longer works by bench/search.py --text
+    modern.)"""
     author = creator(channel="tech")
     # ~17,000 characters in sentences of common characters drawn at random (a sentence repeated
     # that often is held by the spam check)
@@ -318,13 +319,14 @@ def test_contract_finds_the_end_of_a_very_long_article():
     ]
     first = paras[0][3:15]
     long = published_article(
-        author, title="很长的文章", body="".join(paras) + "<p>末尾才有独特短语甲乙丙丁。</p>"
+        author, title="很长的文章", body="".join(paras) + "<p>末尾才有独特短语甲乙丙丁。还有丙戊。</p>"
     )
     published_article(author, title="短文", body="<p>甲乙；乙丙；丙丁；独特。</p>")
     assert long.status == "published" and len(tokens(long.body_html).grams) > 16_383
     assert set(found("独特")) == set(found("丁")) == {"短文", "很长的文章"}
     assert found("乙丙丁") == found("甲乙丙丁") == ["很长的文章"]  # the phrase: not 短文's bigrams apart
     assert found(first) == ["很长的文章"]
+    assert found("乙丙戊") == []  # its bigrams, not the phrase
 
 
 def test_contract_sorts_when_ids_do_not_follow_the_order(monkeypatch, settings):

@@ -38,7 +38,10 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils.module_loading import import_string
 
-from .text import Query, Tokens
+from zimei.articles.models import Article
+
+from .documents import article_texts
+from .text import Query, Tokens, fold
 
 SQLITE_TABLE = "search_fts"
 SQLITE_SOURCE = "search_fts_source"
@@ -654,7 +657,7 @@ def _tsvector(tokens: list[str], *, mark: bool = False) -> str:
     return f"{literal} '{CUT}'" if mark and cut else literal
 
 
-def _tsquery(query: Query, *, phrase: bool) -> str:
+def _tsquery(query: Query, *, phrase: bool, strict: bool = False) -> str:
     """The terms AND-ed; a term of several bigrams as a phrase (`<->`: next to each other, exact)
     or its bigrams AND-ed (they may stand apart in an article). PostgreSQL checks a phrase
     against each candidate's tsvector, read back from TOAST: with common bigrams every article
@@ -668,7 +671,7 @@ def _tsquery(query: Query, *, phrase: bool) -> str:
         else:
             parts.append("(" + (" <-> " if phrase else " & ").join(f"'{g}'" for g in term.grams) + ")")
             loose.append("(" + " & ".join(f"'{g}'" for g in term.grams) + ")")
-    if phrase and parts != loose:
+    if phrase and parts != loose and not strict:
         # In an article whose positions PostgreSQL could not hold whole (CUT), the bigrams alone.
         return f"({' & '.join(parts)}) | ({' & '.join(loose)} & '{CUT}')"
     return " & ".join(parts)
@@ -943,24 +946,40 @@ class PostgresBackend(SearchBackend):
         return found, True, False
 
     @staticmethod
-    def _matching(cur, homes: list[tuple[int, str]], tsquery: str) -> list[tuple[int, str]]:
+    def _matching(cur, homes: list[tuple[int, str]], tsquery: str, query: Query) -> list[tuple[int, str]]:
         """Those of these (id, partition) whose grams match, each partition's ids looked up in
         it by name. Through the partitioned table, PostgreSQL plans every partition before
         pruning to the ids' own: 14-20 ms of planning at 141 partitions for a few ms of work
-        (docs/search.md, "PostgreSQL at 1,000,000 real articles")."""
+        (docs/search.md, "PostgreSQL at 1,000,000 real articles"). An article whose positions
+        PostgreSQL could not hold whole (CUT) matched by the bigrams alone is kept if its text
+        holds every phrase of the query (read and folded: a few such articles, ~1 ms each)."""
         by_part: defaultdict[str, list[int]] = defaultdict(list)
         for i, part in homes:
             by_part[part].append(i)
         if not by_part:
             return []
+        loose = f"'{CUT}'" in tsquery
+        exact = _tsquery(query, phrase=True, strict=True) if loose else ""
         selects, args = [], []
         for part, ids in sorted(by_part.items()):
+            check = "grams @@ %s::tsquery" if loose else "true"
             selects.append(
-                f"SELECT article_id, %s FROM {part} WHERE article_id = {_IDS} AND grams @@ %s::tsquery"
+                f"SELECT article_id, %s, {check} FROM {part} "
+                f"WHERE article_id = {_IDS} AND grams @@ %s::tsquery"
             )
-            args += [part, ids, tsquery]
+            args += [part, *([exact] if loose else []), ids, tsquery]
         cur.execute(" UNION ALL ".join(selects), args)
-        return cur.fetchall()
+        rows = cur.fetchall()
+        cut = [i for i, _, held in rows if not held]
+        if cut:
+            phrases = [t.text for t in query.terms if not t.prefix and len(t.grams) > 1]
+            texts = {
+                a.id: [fold(x) for x in article_texts(a)]
+                for a in Article.objects.select_related("text").filter(id__in=cut)
+            }
+            kept = {i for i, t in texts.items() if all(any(p in x for x in t) for p in phrases)}
+            rows = [r for r in rows if r[2] or r[0] in kept]
+        return [(i, part) for i, part, _ in rows]
 
     def search(
         self,
@@ -995,7 +1014,7 @@ class PostgresBackend(SearchBackend):
                 # The span's candidates checked for the phrase (exact); with fewer than `want`
                 # left, the walk goes on as it would without a span.
                 tsquery, checked = _tsquery(query, phrase=True), True
-                found = sorted(self._matching(cur, found, tsquery), reverse=True)
+                found = sorted(self._matching(cur, found, tsquery, query), reverse=True)
                 if len(found) < want:
                     tsquery, checked = _tsquery(query, phrase=False), False
                     found, complete, spanned = self._walk(cur, tsquery, filters, keep, parts)
@@ -1022,7 +1041,7 @@ class PostgresBackend(SearchBackend):
                 # Few candidates: the phrase (exact), checked on them (their tsvectors read back).
                 tsquery = _tsquery(query, phrase=True)
                 if complete:
-                    found = sorted(self._matching(cur, found, tsquery), reverse=True)
+                    found = sorted(self._matching(cur, found, tsquery, query), reverse=True)
                 else:  # (only with a count cap below ZIMEI_SEARCH_PG_PHRASE_MAX)
                     found, complete, spanned = self._walk(cur, tsquery, filters, keep, parts)
                 total = counted()
@@ -1036,7 +1055,7 @@ class PostgresBackend(SearchBackend):
                 # tsvector read back, ~20 µs an article); else over every match.
                 def held(ids: list[int]) -> list[int]:
                     homes = self._homes(listed, ids, covered=True) or {}
-                    return [i for i, _ in self._matching(cur, list(homes.items()), tsquery)]
+                    return [i for i, _ in self._matching(cur, list(homes.items()), tsquery, query)]
 
                 page = self._sorted(cur, sort, filters, [i for i, _ in found], complete, offset, limit, held)
                 if page is None:  # every partition

@@ -14,19 +14,14 @@ from zimei.articles.sanitize import html_to_text
 from zimei.conversion.variants import VARIANTS, field_suffix
 
 from .backends import SearchBackend, search_backend
+from .documents import texts_of
 from .text import Tokens, tokens
 
 
 def article_tokens(article: Article) -> Tokens:
     """An article's index tokens: its published title, summary and body as its author wrote
     them (in the author's script, folded in text.py: so either script finds it)."""
-    return _tokens_of(_texts(article, getattr(article.body, f"body_{field_suffix(article.script)}")))
-
-
-def _texts(article: Article, body_html: str) -> tuple[str, str, str]:
-    """What is indexed of an article: its title, summary and body HTML in its author's script."""
-    script = article.script
-    return article.in_variant("title", script), article.in_variant("summary", script), body_html
+    return _tokens_of(texts_of(article, getattr(article.body, f"body_{field_suffix(article.script)}")))
 
 
 def _tokens_of(texts: tuple[str, str, str]) -> Tokens:
@@ -99,7 +94,7 @@ def search_rebuild_batches(
                     gone.append(a.id)
                     continue
                 ids.append(a.id)
-                texts.append(_texts(a, getattr(body, f"body_{field_suffix(a.script)}")))
+                texts.append(texts_of(a, getattr(body, f"body_{field_suffix(a.script)}")))
             if pool is not None:
                 prepared = pool.map(_prepared, texts, chunksize=max(1, len(texts) // (4 * workers)))
             else:
