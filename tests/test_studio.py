@@ -699,6 +699,10 @@ def test_rich_editor_image_autosave_and_local_copy_in_chromium(live_server, chro
         assert "<figure>" in article.body_html
         page.goto(f"{live_server.url}/zh-hans/a/{article.id}/")
         assert page.locator(".post-body figure img").evaluate("(i) => i.complete && i.naturalWidth") == 400
+        # The page's own requests (its view beacon) done before this thread writes: the live
+        # server's thread shares SQLite's cache with it, and a write while that thread reads
+        # the articles table fails at once ("database table is locked"; seen under load in CI).
+        page.wait_for_load_state("networkidle")
 
         # A picture without a description (pasted as HTML, imported, written before this) is
         # counted and outlined in the editor; clicking it opens the dialog to describe it.
