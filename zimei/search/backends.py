@@ -419,6 +419,7 @@ class SqliteBackend(SearchBackend):
                 return self._counted(cur, query, filters, [])
             # Relevance. First the most recent `window` matches alone (FTS5 walks the ids
             # backwards and stops there: cheap however common the terms; or at the span).
+            floor = self._floor(cur)
             recent, complete, spanned = self._newest(
                 cur,
                 f"SELECT a.id, julianday('now') - julianday(a.published_at), a.hot_log "
@@ -428,10 +429,11 @@ class SqliteBackend(SearchBackend):
                 [self.every(query), *extra],
                 window - 1,  # (as many as the window: ranked as the window, below)
                 self._span_need(sort, offset + limit),
+                floor,
             )
             if not recent:
                 return Found(0, [])
-            if complete and self._floor(cur) <= 1:
+            if complete and floor <= 1:
                 # Every match is there, on a site no wider than the span: ranked by bm25 (its
                 # IDF reads every match of each phrase of the expression once more, the query's
                 # whole words included: on a wider site a common word's are most of it, 150 ms
@@ -564,13 +566,16 @@ class SqliteBackend(SearchBackend):
             return Found(cap, page, capped=True)
         return self._counted(cur, query, filters, page)
 
-    def _newest(self, cur, sql: str, params: list, keep: int, need: int) -> tuple[list[tuple], bool, bool]:
+    def _newest(
+        self, cur, sql: str, params: list, keep: int, need: int, floor: int | None = None
+    ) -> tuple[list[tuple], bool, bool]:
         """The newest matches by `sql` (newest first, `{span}` where a condition on the rowid
         goes, a LIMIT %s last): up to `keep` + 1 rows, whether they are every match, and whether
         the walk settled at the span (docs/search.md, "The walk's span"): the newest
         ZIMEI_SEARCH_SPAN_IDS ids first, the older ones only when those hold fewer than `need`
-        matches and no more than `keep`."""
-        t, floor = SQLITE_TABLE, self._floor(cur)
+        matches and no more than `keep`. `floor`: _floor() when the caller has read it."""
+        t = SQLITE_TABLE
+        floor = self._floor(cur) if floor is None else floor
         if floor <= 1:  # a site no wider than the span
             cur.execute(sql.replace("{span}", ""), [*params, keep + 1])
             rows = cur.fetchall()

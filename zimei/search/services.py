@@ -14,14 +14,14 @@ from zimei.articles.sanitize import html_to_text
 from zimei.conversion.variants import VARIANTS, field_suffix
 
 from .backends import SearchBackend, search_backend
-from .documents import texts_of
+from .documents import article_texts, texts_of
 from .text import Tokens, tokens
 
 
 def article_tokens(article: Article) -> Tokens:
     """An article's index tokens: its published title, summary and body as its author wrote
     them (in the author's script, folded in text.py: so either script finds it)."""
-    return _tokens_of(texts_of(article, getattr(article.body, f"body_{field_suffix(article.script)}")))
+    return tokens(*article_texts(article))
 
 
 def _tokens_of(texts: tuple[str, str, str]) -> Tokens:
