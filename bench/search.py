@@ -20,9 +20,9 @@ with its work's title (the first N are in the order the collections came out: å‘
 by bench/search_corpus.py). Real text is never repeated: asking for more articles than the
 corpus holds gives the corpus. Use a fresh data
 folder (or database) per kind of text; then the index is built with what `zimei search
-rebuild` runs (timed: articles/s; --workers N as its --workers; SQLite's `optimize`, up to
-20,000 articles, and PostgreSQL's VACUUM ANALYZE after it timed apart), and one new article is
-indexed --new times (ms each, rolled back).
+rebuild` runs (timed: articles/s; --workers N as its --workers; then, timed apart, the merge
+of SQLite's segments that the rebuild ends with, or PostgreSQL's VACUUM ANALYZE), and one new
+article is indexed --new times (ms each, rolled back).
 
 Queries are pieces of the articles' own text (seeded demo text: pooled generated bodies, so many
 articles share a body and common queries match thousands), drawn per class: 1 character, 2,
@@ -181,7 +181,7 @@ def main() -> None:
     )
     parser.add_argument("--progress", action="store_true", help="progress bars (seeding, indexing) on stderr")
     parser.add_argument(
-        "--keep-index", action="store_true", help="measure the index as it is (no rebuild, no optimize)"
+        "--keep-index", action="store_true", help="measure the index as it is (no rebuild, no merge)"
     )
     parser.add_argument(
         "--text",
@@ -209,7 +209,7 @@ def main() -> None:
     from zimei.articles.sanitize import html_to_text
     from zimei.conversion.variants import HANT, VARIANTS, convert, field_suffix
     from zimei.demo.bulk import seed_bulk
-    from zimei.search.backends import search_backend
+    from zimei.search.backends import SqliteBackend, search_backend
     from zimei.search.services import search_index, search_rebuild
     from zimei.search.text import _RUN, fold, parse
 
@@ -240,7 +240,11 @@ def main() -> None:
         )
         print(f"seeded {args.articles - have} articles in {time.monotonic() - t:.1f} s")
     with connection.cursor() as cur:
-        cur.execute("ANALYZE")  # as autovacuum would have by now
+        if connection.vendor == "postgresql":
+            cur.execute("ANALYZE")  # as autovacuum would have by now
+        elif not args.keep_index:  # (an ANALYZE reads every table: minutes at 1,000,000)
+            cur.execute("ANALYZE")
+            SqliteBackend.correct_statistics(cur)  # (the index is empty here: docs/search.md)
     backend = search_backend()
     n = Article.objects.published().count()
     print(f"database: {connection.vendor}  published articles: {n}  backend: {type(backend).__name__}")
@@ -270,21 +274,15 @@ def main() -> None:
     )
     build = time.monotonic() - t
     t = time.monotonic()
-    if args.keep_index:  # as it is: no optimize either (at 100k on SQLite it ran for 17+ min)
+    if args.keep_index:  # as it is: no merge either
         pass
     elif connection.vendor == "sqlite":
-        # What Zimei runs after a rebuild is nothing: FTS5's optimize is timed at up to 20,000
-        # articles (4-9 s there) and skipped beyond (17+ min unfinished at 100,000: docs/search.md).
-        if done <= 20000:
-            with connection.cursor() as cur:
-                cur.execute("INSERT INTO search_fts(search_fts) VALUES ('optimize')")
+        backend.merge(progress=args.progress)  # as `zimei search rebuild` ends
     else:
         with connection.cursor() as cur:
             cur.execute("VACUUM ANALYZE search_document")
     tidy = time.monotonic() - t
-    tidy_what = "VACUUM ANALYZE"
-    if connection.vendor == "sqlite":
-        tidy_what = "optimize" if done <= 20000 else "no optimize (over 20,000 articles)"
+    tidy_what = "merge" if connection.vendor == "sqlite" else "VACUUM ANALYZE"
     if done:
         print(
             f"index built: {done} articles in {build:.1f} s = {done / build:,.0f} articles/s "

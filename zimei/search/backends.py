@@ -21,6 +21,7 @@ beyond it).
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
@@ -37,6 +38,7 @@ from operator import itemgetter
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils.module_loading import import_string
+from tqdm import tqdm
 
 from zimei.articles.models import Article
 
@@ -94,6 +96,8 @@ ORDER_KEYS = {"time": "published_at", "hot": "hot_log"}
 class SearchBackend:
     """What every backend does. `sort` is "relevance", "time" (newest first) or "hot"."""
 
+    SEGMENTED = False  # whether merge() has anything to do
+
     def index(self, docs: Iterable[tuple[int, Tokens]]) -> None:
         self.write([(i, self.prepare(t)) for i, t in docs])
 
@@ -120,6 +124,11 @@ class SearchBackend:
         """Around a rebuild (many index() calls in a row, a transaction per batch): whatever
         makes that cheaper. What is indexed, and what searches find, are the same after."""
         yield
+
+    def merge(self, *, progress: bool = False) -> str:
+        """Make the index as quick to read as it can be after many writes (a rebuild, an
+        import): what was done, in a sentence for the operator. Safe to stop and run again."""
+        return "Nothing to merge: this backend keeps its index itself."
 
     def search(
         self,
@@ -342,6 +351,7 @@ class SqliteBackend(SearchBackend):
             )
             before = dict(cur.fetchall())
             with transaction.atomic():
+                self.correct_statistics(cur)
                 for key, value in self.BULK_CONFIG.items():
                     cur.execute(f"INSERT INTO {t} ({t}, rank) VALUES (%s, %s)", [key, value])
         try:
@@ -351,6 +361,91 @@ class SqliteBackend(SearchBackend):
                 for key in self.BULK_CONFIG:
                     value = before.get(key, self.FTS5_DEFAULTS[key])
                     cur.execute(f"INSERT INTO {t} ({t}, rank) VALUES (%s, %s)", [key, value])
+
+    SEGMENTED = True
+
+    # FTS5's %_data rows are keyed (segment id << 37) + (doclist index << 36) + (height << 31)
+    # + page: a segment's leaves (height 0) are the ids from segid << 37 up to (segid << 37) + 2^31.
+    SEGMENT_SHIFT, LEAF_SPAN = 37, 1 << 31
+
+    @classmethod
+    def segments(cls, cur) -> dict[int, int]:
+        """Each FTS5 segment's leaf pages (about 4 KB each), by segment id."""
+        pages: dict[int, int] = {}
+        segid = -1
+        while True:  # from segment to segment along %_idx's key (segid, term): a seek each
+            cur.execute(f"SELECT min(segid) FROM {SQLITE_TABLE}_idx WHERE segid > %s", [segid])
+            segid = cur.fetchone()[0]
+            if segid is None:
+                return pages
+            lo = segid << cls.SEGMENT_SHIFT
+            data = f"FROM {SQLITE_TABLE}_data WHERE id >= %s AND id < %s"  # (one min or max a
+            # statement: SQLite seeks for either alone, but scans the range for both together)
+            cur.execute(
+                f"SELECT (SELECT min(id) {data}), (SELECT max(id) {data})", [lo, lo + cls.LEAF_SPAN] * 2
+            )
+            first, last = cur.fetchone()
+            pages[segid] = 0 if first is None else last - first + 1
+
+    @staticmethod
+    def correct_statistics(cur) -> None:
+        """Correct what an ANALYZE said of the index while it was empty. FTS5 deletes a merged
+        segment's pages by a range of %_data's ids; an ANALYZE run while the index held
+        nothing records two rows there, and SQLite's planner, sure then that scanning the
+        whole table is cheaper than that range, reads the whole index at each merge step (the
+        automatic merges of a publish too): at 1,000,000 articles 20 GB, minutes a step. The
+        count is raised to the database's pages (more than the table's rows can be: each is
+        about a page), which only ever favours the id lookups FTS5 makes of that table
+        (docs/search.md, "Merging the index"). Deleting the row would not do: the planner
+        keeps a count it has read until the connection closes."""
+        cur.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")
+        if cur.fetchone() is None:
+            return
+        cur.execute("PRAGMA page_count")
+        pages = cur.fetchone()[0]
+        cur.execute(
+            "UPDATE sqlite_stat1 SET stat = %s WHERE tbl = %s AND idx IS NULL AND CAST(stat AS integer) < %s",
+            [str(pages), f"{SQLITE_TABLE}_data", pages],
+        )
+        if cur.rowcount:
+            cur.execute("ANALYZE sqlite_schema")  # this connection's planner reads them again
+
+    # Pages a merge step writes, in its own transaction: each step holds the write lock for
+    # about a tenth of a second, so articles published meanwhile wait that long at most.
+    MERGE_STEP = 500
+
+    def merge(self, *, progress: bool = False) -> str:
+        """Every segment of the FTS5 index merged into one, a step at a time (FTS5's 'merge'
+        with a negative page count: the segments of every level are merged together). A query
+        reads each segment's part of each of its terms' lists, a few pages a segment even where
+        the segment holds none of the ids it wants, so an index of tens of segments (a rebuild,
+        an import, bench/grow.py) costs tens of reads a term that one segment does not: most
+        of a query's time when those pages come from the disk (docs/search.md, "Merging the
+        index"). Each step commits; stopped, the merge goes on from there when run again."""
+        t = SQLITE_TABLE
+        with transaction.atomic(), connection.cursor() as cur:
+            self.correct_statistics(cur)
+            before = self.segments(cur)
+        raw = connection.connection
+        total = sum(before.values())
+        with tqdm(total=total, desc="search merge", unit="page", disable=not progress) as bar:
+            for step in itertools.count(1):
+                changes = raw.total_changes
+                with transaction.atomic(), connection.cursor() as cur:
+                    cur.execute(f"INSERT INTO {t} ({t}, rank) VALUES ('merge', %s)", [-self.MERGE_STEP])
+                if raw.total_changes - changes < 2:  # the command's own row alone: nothing merged
+                    break
+                if progress and step % 20 == 0:  # the input pages merged so far
+                    with connection.cursor() as cur:
+                        left = self.segments(cur)
+                    bar.update(total - sum(n for s, n in left.items() if s in before) - bar.n)
+            bar.update(total - bar.n)
+        with connection.cursor() as cur:
+            after = self.segments(cur)
+        return (
+            f"{len(before)} segment(s) of {total} pages merged into {len(after)} "
+            f"of {sum(after.values())} pages"
+        )
 
     @staticmethod
     def every(query: Query) -> str:

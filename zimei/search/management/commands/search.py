@@ -1,4 +1,5 @@
-"""`zimei search rebuild`: the search index made again from the published articles."""
+"""`zimei search rebuild`: the search index made again from the published articles; `zimei
+search merge`: its segments merged."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from zimei.search.services import search_rebuild
 class Command(BaseCommand):
     help = (
         "Manage the search index (docs/search.md). `zimei search rebuild` indexes every published "
-        "article again (after an upgrade, an import, a restore or a change of backend)."
+        "article again (after an upgrade, an import, a restore or a change of backend); `zimei "
+        "search merge` then makes a large SQLite index quicker to read."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -25,12 +27,18 @@ class Command(BaseCommand):
                 "out of the index any article that is no longer published. Readers can search while it "
                 "runs (an article is in the index before and after its batch). Safe to stop and run "
                 "again: --from-id resumes where a run stopped (it prints the last id done). --clear "
-                "empties the index first (searches find less until the run ends)."
+                "empties the index first (searches find less until the run ends). On SQLite it then "
+                "merges the index's segments (`zimei search merge`; --no-merge leaves them)."
             ),
         )
         reb.add_argument("--from-id", type=int, default=0, metavar="ID", help="start at this article id")
         reb.add_argument("--batch", type=int, default=500, metavar="N", help="articles per transaction")
         reb.add_argument("--clear", action="store_true", help="empty the index before indexing")
+        reb.add_argument(
+            "--no-merge",
+            action="store_true",
+            help="leave the index's segments as the run made them (see `zimei search merge`)",
+        )
         reb.add_argument(
             "--workers",
             type=int,
@@ -38,10 +46,34 @@ class Command(BaseCommand):
             metavar="N",
             help="processes making the tokens (default 1: this one; up to the machine's cores)",
         )
+        sub.add_parser(
+            "merge",
+            help="merge the index's segments (SQLite), after a rebuild or an import",
+            description=(
+                "Merge the SQLite search index's segments into one, a step at a time. A query reads "
+                "every segment of each of its terms, so an index left in tens of segments by a "
+                "rebuild or an import answers more slowly, most of all when its pages come from the "
+                "disk. Readers can search and creators publish while it runs; safe to stop and run "
+                "again (it goes on from where it stopped). It writes about as much as the index's "
+                "size. On PostgreSQL there is nothing to merge."
+            ),
+        )
 
     def handle(
-        self, *args, action: str, from_id: int, batch: int, clear: bool, workers: int, verbosity: int, **_
+        self,
+        *args,
+        action: str,
+        verbosity: int,
+        from_id: int = 0,
+        batch: int = 500,
+        clear: bool = False,
+        workers: int = 1,
+        no_merge: bool = False,
+        **_,
     ) -> None:
+        if action == "merge":
+            self.stdout.write(self.style.SUCCESS(search_backend().merge(progress=verbosity >= 1)))
+            return
         if batch < 1:
             raise CommandError("--batch: at least 1")
         if workers < 1:
@@ -58,3 +90,5 @@ class Command(BaseCommand):
                 + (f" (last id {last}; resume with --from-id {last + 1})" if last is not None else "")
             )
         )
+        if search_backend().SEGMENTED and not no_merge:
+            self.stdout.write(self.style.SUCCESS(search_backend().merge(progress=verbosity >= 1)))
