@@ -410,9 +410,11 @@ class SqliteBackend(SearchBackend):
         if cur.rowcount:
             cur.execute("ANALYZE sqlite_schema")  # this connection's planner reads them again
 
-    # Pages a merge step writes, in its own transaction: each step holds the write lock for
-    # about a tenth of a second, so articles published meanwhile wait that long at most.
-    MERGE_STEP = 500
+    # FTS5's work a merge step, in its own transaction. A step holds the write lock for about
+    # half a second at 1,000,000 articles (a publish waits that long at most); smaller steps
+    # write more in all (each rewrites the merge's state: 40 segments of 396 MB merged with
+    # 500, 2,000, 5,000 wrote 3.0, 1.8, 1.6 GB: docs/search.md, "Merging the index").
+    MERGE_STEP = 2000
 
     def merge(self, *, progress: bool = False) -> str:
         """Every segment of the FTS5 index merged into one, a step at a time (FTS5's 'merge'
