@@ -71,8 +71,9 @@ class Command(BaseCommand):
         no_merge: bool = False,
         **_,
     ) -> None:
+        backend = search_backend()
         if action == "merge":
-            self.stdout.write(self.style.SUCCESS(search_backend().merge(progress=verbosity >= 1)))
+            self.stdout.write(self.style.SUCCESS(backend.merge(progress=verbosity >= 1)))
             return
         if batch < 1:
             raise CommandError("--batch: at least 1")
@@ -82,13 +83,13 @@ class Command(BaseCommand):
             raise CommandError("--from-id: an article id (0 or more)")
         if clear:
             with transaction.atomic():
-                search_backend().clear()
+                backend.clear()
         indexed, last = search_rebuild(from_id=from_id, batch=batch, workers=workers, progress=verbosity >= 1)
         self.stdout.write(
             self.style.SUCCESS(
-                f"Indexed {indexed} published article(s); the index holds {search_backend().count()}"
+                f"Indexed {indexed} published article(s); the index holds {backend.count()}"
                 + (f" (last id {last}; resume with --from-id {last + 1})" if last is not None else "")
             )
         )
-        if search_backend().SEGMENTED and not no_merge:
-            self.stdout.write(self.style.SUCCESS(search_backend().merge(progress=verbosity >= 1)))
+        if backend.SEGMENTED and not no_merge:
+            self.stdout.write(self.style.SUCCESS(backend.merge(progress=verbosity >= 1)))
