@@ -5,15 +5,21 @@ bad input in each. One Chromium check: a creator finds a draft by its Traditiona
 
 from __future__ import annotations
 
+import io
+import re
+
 import pytest
+from django.core.management import call_command
 from django.db.models import F
 from django.test import Client
 
 from zimei.articles.models import Article
 from zimei.articles.services import (
     ArticleInput,
+    article_approve,
     article_create,
     article_publish,
+    article_save,
     article_take_down,
     article_withdraw,
 )
@@ -202,6 +208,44 @@ def test_desk_search(client: Client):
     assert "沒有可以搜尋的文字" in client.get("/zh-hant/desk/search/", {"q": "*"}).content.decode()
     # Every desk page has the box.
     assert 'action="/zh-hans/desk/search/"' in client.get("/zh-hans/desk/").content.decode()
+
+
+def test_desk_title_index_follows_saves_edits_and_the_rebuild(client: Client):
+    """The desk finds articles by title through its own index (docs/search.md, "In the desk"):
+    written by every save that changes a title or the status, in either script; an edit under
+    review is found by its new title, an unsubmitted one is not; an UPDATE made around save()
+    (an import) is found only once `zimei search rebuild` has run; a deleted article is gone."""
+    desk = editor(username="title-index-desk")
+    author = creator(pen_name="通信记者", trusted=False)
+    client.force_login(desk)
+
+    def found(q: str) -> set[int]:
+        html = client.get("/zh-hans/desk/search/", {"q": q, "tab": "articles"}).content.decode()
+        return {int(i) for i in re.findall(r"/studio/(\d+)/preview/", html)}
+
+    art = draft(author, "量子通信的新進展")
+    assert art.id not in found("量子")  # a draft never submitted: the author's alone
+    art = article_publish(article=art, actor=author.user)
+    assert art.status == Article.Status.PENDING  # held for review: the desk's
+    assert art.id in found("量子通信") and art.id in found("進展 量子")
+    assert art.id not in found("量子通信 芯片") and art.id not in found("通进")
+    art = article_approve(article=art, actor=desk)
+    # The author edits the published article: not submitted, the new title is theirs alone ...
+    edit = ArticleInput(title="光纤网络的改写", body_html="<p>改过的正文。</p>", channel="tech")
+    art = article_save(article=art, actor=author.user, data=edit)
+    assert art.id not in found("光纤") and art.id in found("量子")
+    # ... submitted, it is the desk's to search; the published title still finds it.
+    art = article_publish(article=art, actor=author.user)
+    assert art.edit_pending
+    assert art.id in found("光纖網絡") and art.id in found("量子")
+    # An UPDATE around save() (an import): the index holds the old title until the rebuild.
+    Article.objects.filter(id=art.id).update(title_hans="海底光缆铺设完成", edit_pending=False)
+    assert art.id not in found("海底光缆") and art.id in found("量子")
+    call_command("search", "rebuild", stdout=io.StringIO())
+    assert art.id in found("海底光缆") and art.id not in found("光纤")
+    assert f"#{art.id}" in client.get("/zh-hans/desk/search/", {"q": "海底"}).content.decode()
+    art.delete()
+    assert not found("海底光缆") and not found("量子")
 
 
 # --- one browser check ----------------------------------------------------------------------

@@ -43,11 +43,14 @@ from tqdm import tqdm
 from zimei.articles.models import Article
 
 from .documents import article_texts
-from .text import Query, Tokens, fold
+from .text import Query, Term, Tokens, fold
 
 SQLITE_TABLE = "search_fts"
 SQLITE_SOURCE = "search_fts_source"
 PG_TABLE = "search_document"
+# The titles editors search in the desk (docs/search.md, "In the desk"): every article's.
+SQLITE_TITLES = "search_title_fts"
+PG_TITLES = "search_title"
 
 
 @dataclass
@@ -124,6 +127,22 @@ class SearchBackend:
         """Around a rebuild (many index() calls in a row, a transaction per batch): whatever
         makes that cheaper. What is indexed, and what searches find, are the same after."""
         yield
+
+    # The desk's index of titles: every article's (any status), the titles an editor may search
+    # (documents.editor_titles) as text.grams() makes them; the desk joins the article row
+    # for what an editor may see. Written on every save that changes them (receivers.py).
+    def write_titles(self, rows: list[tuple[int, list[str]]]) -> None:
+        """Put (article id, grams of its titles) rows in the title index, replacing what was
+        there."""
+        raise NotImplementedError
+
+    def remove_titles(self, ids: Iterable[int]) -> None:
+        raise NotImplementedError
+
+    def titles_matching(self, term: Term) -> tuple[str, list]:
+        """A SELECT of the ids of the articles whose indexed titles hold `term` (as a reader's
+        search matches it: a phrase of bigrams, or a prefix), and its parameters."""
+        raise NotImplementedError
 
     def merge(self, *, progress: bool = False) -> str:
         """Make the index as quick to read as it can be after many writes (a rebuild, an
@@ -323,6 +342,28 @@ class SqliteBackend(SearchBackend):
         with connection.cursor() as cur:
             cur.execute(f"INSERT INTO {SQLITE_TABLE} ({SQLITE_TABLE}) VALUES ('delete-all')")
             cur.execute(f"DELETE FROM {SQLITE_SOURCE}")
+            cur.execute(f"DELETE FROM {SQLITE_TITLES}")
+
+    def write_titles(self, rows: list[tuple[int, list[str]]]) -> None:
+        self.remove_titles([i for i, _ in rows])
+        with connection.cursor() as cur:
+            cur.executemany(
+                f"INSERT INTO {SQLITE_TITLES} (rowid, titles) VALUES (%s, %s)",
+                [(i, " ".join(g)) for i, g in rows],
+            )
+
+    def remove_titles(self, ids: Iterable[int]) -> None:
+        ids = list(ids)
+        with connection.cursor() as cur:
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                marks = ",".join(["%s"] * len(chunk))
+                cur.execute(f"DELETE FROM {SQLITE_TITLES} WHERE rowid IN ({marks})", chunk)
+
+    def titles_matching(self, term: Term) -> tuple[str, list]:
+        return f"SELECT rowid FROM {SQLITE_TITLES} WHERE {SQLITE_TITLES} MATCH %s", [
+            self.term_match(term, "titles")
+        ]
 
     def count(self) -> int:
         with connection.cursor() as cur:
@@ -450,14 +491,15 @@ class SqliteBackend(SearchBackend):
         )
 
     @staticmethod
-    def every(query: Query) -> str:
-        """What must match: every term in the grams column (a phrase of its bigrams, or a
-        prefix), AND-ed."""
-        parts = []
-        for term in query.terms:
-            phrase = '"' + " ".join(term.grams) + '"'
-            parts.append(f"grams : {phrase}*" if term.prefix else f"grams : {phrase}")
-        return "(" + " AND ".join(parts) + ")"
+    def term_match(term: Term, column: str) -> str:
+        """A term in `column`: the phrase of its bigrams, or a prefix."""
+        phrase = '"' + " ".join(term.grams) + '"'
+        return f"{column} : {phrase}*" if term.prefix else f"{column} : {phrase}"
+
+    @classmethod
+    def every(cls, query: Query) -> str:
+        """What must match: every term in the grams column, AND-ed."""
+        return "(" + " AND ".join(cls.term_match(t, "grams") for t in query.terms) + ")"
 
     @classmethod
     def match(cls, query: Query) -> str:
@@ -993,6 +1035,25 @@ class PostgresBackend(SearchBackend):
     def clear(self) -> None:
         with connection.cursor() as cur:
             cur.execute(f"DELETE FROM {PG_TABLE}")
+            cur.execute(f"DELETE FROM {PG_TITLES}")
+
+    def write_titles(self, rows: list[tuple[int, list[str]]]) -> None:
+        with connection.cursor() as cur:
+            cur.executemany(
+                f"INSERT INTO {PG_TITLES} (article_id, titles) VALUES (%s, %s::tsvector) "
+                "ON CONFLICT (article_id) DO UPDATE SET titles = EXCLUDED.titles",
+                [(i, _tsvector(g)) for i, g in rows],
+            )
+
+    def remove_titles(self, ids: Iterable[int]) -> None:
+        with connection.cursor() as cur:
+            cur.execute(f"DELETE FROM {PG_TITLES} WHERE article_id = {_IDS}", [list(ids)])
+
+    def titles_matching(self, term: Term) -> tuple[str, list]:
+        # A title's tsvector is small (kept in the row, not TOAST): the phrase is checked
+        # exactly, whatever the number of candidates.
+        tsquery = _tsquery(Query(raw="", terms=[term]), phrase=True, strict=True)
+        return f"SELECT article_id FROM {PG_TITLES} WHERE titles @@ %s::tsquery", [tsquery]
 
     def count(self) -> int:
         with connection.cursor() as cur:

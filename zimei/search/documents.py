@@ -22,3 +22,13 @@ def article_texts(article: Article) -> tuple[str, str, str]:
         article, getattr(article.body, f"body_{field_suffix(article.script)}")
     )
     return title, summary, html_to_text(body_html)
+
+
+def editor_titles(article: Article) -> tuple[str, ...]:
+    """The titles an editor searches an article by (the desk): the published one in each
+    script, and the working copy's where editors may read it (Article.title_for_editors: once
+    submitted, or never published; else it holds the author's unsubmitted changes)."""
+    published = (article.title_hans, article.title_hant, article.title_hk)
+    if article.working_copy_submitted or not article.published_at:
+        return (*published, article.title)
+    return published

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -222,21 +223,17 @@ def text_condition(
     query: Query,
     *fields: str,
     labelled: dict[str, list] | None = None,
-    guarded: dict[str, Q] | None = None,
 ) -> Q:
     """Every term of `query` in one of `fields`, in either script: each term as its Simplified
     and Traditional forms (script_forms), case-insensitive; or in the label of a choice field
-    (`labelled`: field → its choices, matched on their labels); or in a field of `guarded` on
-    rows where its condition holds. For the desk's lists, whose text is not folded in the
-    database (docs/search.md, "In the desk")."""
+    (`labelled`: field → its choices, matched on their labels). For the desk's lists kept
+    in no index: creators, reports, the audit log (docs/search.md, "In the desk")."""
     condition = Q()
     for term in query.terms:
         either = Q()
         for form in script_forms(term.text):
             for f in fields:
                 either |= Q(**{f"{f}__icontains": form})
-            for f, guard in (guarded or {}).items():
-                either |= Q(**{f"{f}__icontains": form}) & guard
         for f, choices in (labelled or {}).items():
             values = [value for value, label in choices if term.text in fold(str(label))]
             if values:
@@ -253,24 +250,24 @@ def number_in(query: Query) -> int | None:
 
 def articles_matching_for_editor(query: Query) -> QuerySet[Article]:
     """The articles an editor may see (articles_for_editor: every status but unsubmitted
-    drafts) whose title (the working copy's or a published one, in any script) or author (pen
-    name, username) holds every term of `query`, or whose id it is; recently edited first."""
-    # The working copy's title only where editors may read it (Article.title_for_editors):
-    # once submitted, or never published; else it holds the author's unsubmitted changes.
-    submitted = (
-        Q(status__in=[Article.Status.PENDING, Article.Status.REJECTED, Article.Status.CHANGES])
-        | Q(status=Article.Status.PUBLISHED, edit_pending=True)
-        | Q(published_at__isnull=True)
-    )
-    match = text_condition(
-        query,
-        "title_hans",
-        "title_hant",
-        "title_hk",
-        "author__pen_name",
-        "author__user__username",
-        guarded={"title": submitted},
-    )
+    drafts) whose titles (documents.editor_titles: a published one in any script, the working
+    copy's once submitted) or author (pen name, username) hold every term of `query`, or whose
+    id it is; recently edited first. Titles from the desk's title index (each term as a
+    reader's search matches it); authors, few, matched on their rows (text_condition)."""
+    backend = search_backend()
+    match = Q()
+    for term in query.terms:
+        sql, params = backend.titles_matching(term)
+        either = Q(id__in=RawSQL(sql, params))
+        one = Query(raw=term.text, text=term.text, terms=[term])
+        authors = list(
+            CreatorProfile.objects.filter(text_condition(one, "pen_name", "user__username")).values_list(
+                "id", flat=True
+            )
+        )
+        if authors:
+            either |= Q(author_id__in=authors)
+        match &= either
     number = number_in(query)
     if number is not None:
         match |= Q(id=number)

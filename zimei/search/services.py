@@ -4,7 +4,7 @@ and the rebuild (`zimei search rebuild`)."""
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from django.db import transaction
 from tqdm import tqdm
@@ -14,8 +14,8 @@ from zimei.articles.sanitize import html_to_text
 from zimei.conversion.variants import VARIANTS, field_suffix
 
 from .backends import SearchBackend, search_backend
-from .documents import article_texts, texts_of
-from .text import Tokens, tokens
+from .documents import article_texts, editor_titles, texts_of
+from .text import Tokens, grams, tokens
 
 
 def article_tokens(article: Article) -> Tokens:
@@ -47,6 +47,38 @@ def search_remove(*, article_id: int) -> None:
     search_backend().remove([article_id])
 
 
+# What an article's editor_titles are made of: a save that changes none of these leaves them.
+TITLE_FIELDS = frozenset(
+    {"title", "title_hans", "title_hant", "title_hk", "status", "edit_pending", "published_at"}
+)
+
+
+def search_titles(*, articles: list[Article]) -> None:
+    """Put articles' titles in the desk's title index (again), whatever their status."""
+    search_backend().write_titles(_title_rows(articles))
+
+
+def search_titles_fill(*, batch: int = 2000, progress: bool = False) -> int:
+    """Write every article's titles into the desk's title index, `batch` at a time (the
+    migration that made the index; `zimei search rebuild` does it with the rest); returns how
+    many."""
+    backend = search_backend()
+    done, last = 0, 0
+    with tqdm(total=Article.objects.count(), desc="titles", unit="art", disable=not progress) as bar:
+        while rows := list(
+            Article.objects.filter(id__gt=last).order_by("id").only("id", *TITLE_FIELDS)[:batch]
+        ):
+            backend.write_titles(_title_rows(rows))
+            last = rows[-1].id
+            done += len(rows)
+            bar.update(len(rows))
+    return done
+
+
+def _title_rows(articles: Iterable[Article]) -> list[tuple[int, list[str]]]:
+    return [(a.id, grams(*editor_titles(a))) for a in articles]
+
+
 # The backend whose prepare() the rebuild's worker processes run (set before they are forked).
 _WORKER_BACKEND: SearchBackend | None = None
 
@@ -60,7 +92,8 @@ def search_rebuild_batches(
     *, from_id: int = 0, batch: int = 500, workers: int = 1
 ) -> Iterator[tuple[int, int, int]]:
     """Index every published article from `from_id` on, `batch` at a time, each batch in its
-    own transaction (the caller's); yields (articles read, articles indexed, last id read). Articles
+    own transaction (the caller's), and every article's titles (the desk's index); yields
+    (articles read, articles indexed, last id read). Articles
     no longer published are taken out on the way. Resumable: start again at the last id.
     `workers` > 1: the tokens (folding, bigrams, rjieba: most of the work) are made by that
     many processes (forked: no database connection is used in them), the batch is read and
@@ -77,7 +110,7 @@ def search_rebuild_batches(
             rows = list(
                 Article.objects.filter(id__gt=last)
                 .order_by("id")
-                .only("id", "status", "script", *_TEXTS)[:batch]
+                .only("id", "status", "script", *_TEXTS, *TITLE_FIELDS)[:batch]
             )
             if not rows:
                 return
@@ -101,6 +134,7 @@ def search_rebuild_batches(
                 prepared = [backend.prepare(_tokens_of(t)) for t in texts]
             backend.remove(gone)
             backend.write(list(zip(ids, prepared, strict=True)))
+            backend.write_titles(_title_rows(rows))
             last = rows[-1].id
             yield len(rows), len(ids), last
     finally:

@@ -97,6 +97,16 @@ def tokens(*texts: str) -> Tokens:
     return Tokens(grams, words)
 
 
+def grams(*texts: str) -> list[str]:
+    """The `grams` tokens of some texts (as tokens() makes them), each distinct folded text
+    once: the titles editors search (one title in up to four spellings, mostly the same)."""
+    out: list[str] = []
+    for folded in dict.fromkeys(fold(t) for t in texts if t):
+        for han, other in _RUN.findall(folded):
+            out.extend(grams_of_run(han) if han else [other[:MAX_WORD]])
+    return out
+
+
 def _words(hans: list[str]) -> list[str]:
     """rjieba's words (2+ characters) of each Han run, in order. One call for all of them: the
     runs joined by spaces, which rjieba never joins to a word (it cuts each stretch of Han
