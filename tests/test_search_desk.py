@@ -246,6 +246,10 @@ def test_desk_title_index_follows_saves_edits_and_the_rebuild(client: Client):
     assert f"#{art.id}" in client.get("/zh-hans/desk/search/", {"q": "海底"}).content.decode()
     art.delete()
     assert not found("海底光缆") and not found("量子")
+    # Every published rendering is indexed: the Taiwan one's vocabulary finds it too.
+    cable = published_article(creator(), title="数据线怎么选")
+    assert cable.title_hant.startswith("資料線")
+    assert found("資料線") == {cable.id} == found("数据线")
 
 
 # --- one browser check ----------------------------------------------------------------------

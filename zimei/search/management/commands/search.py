@@ -24,7 +24,8 @@ class Command(BaseCommand):
             help="index every published article again",
             description=(
                 "Index every published article again, in id order, a batch per transaction, and take "
-                "out of the index any article that is no longer published. Readers can search while it "
+                "out of the index any article that is no longer published; every article's titles, "
+                "whatever its status, go into the desk's title index on the way. Readers can search while it "
                 "runs (an article is in the index before and after its batch). Safe to stop and run "
                 "again: --from-id resumes where a run stopped (it prints the last id done). --clear "
                 "empties the index first (searches find less until the run ends). On SQLite it then "
