@@ -40,7 +40,9 @@ class SearchPage(DeskPage):
         if tab not in TABS:  # the first tab with something in it
             tab = next((name for name in TABS if context["counts"][name]), "articles")
             context["tab"] = tab
-        context["page"] = Paginator(lists[tab], PER_PAGE).get_page(request.GET.get("page"))
+        paginator = Paginator(lists[tab], PER_PAGE)
+        paginator.count = context["counts"][tab]  # counted above: not counted again
+        context["page"] = paginator.get_page(request.GET.get("page"))
         context["keep"] = urlencode({"q": query.text, "tab": tab})
         return context
 
