@@ -252,6 +252,42 @@ def test_desk_title_index_follows_saves_edits_and_the_rebuild(client: Client):
     assert found("資料線") == {cable.id} == found("数据线")
 
 
+def test_desk_search_pages_the_same_whether_sorted_or_walked(client: Client, monkeypatch):
+    """Many matches are paged by walking the articles in order of their last edit (beyond
+    DESK_SORTED), few by sorting their rows: an editor sees the same pages either way, the
+    count from the index alone, a never-submitted draft in neither."""
+    import zimei.desk.search as desk_search
+    import zimei.search.selectors as selectors
+
+    client.force_login(editor(username="walking-desk"))
+    author = creator(pen_name="潮汐观察")
+    arts = [published_article(author, title=f"潮汐发电第{n}期") for n in range(7)]
+    draft(author, "潮汐发电草稿")
+    for n in (2, 5, 0):  # edited later: first in the list
+        arts[n].title = arts[n].title + "（修订）"
+        arts[n].save()
+    monkeypatch.setattr(desk_search, "PER_PAGE", 3)
+
+    def pages(q: str) -> tuple[str, list[list[int]]]:
+        out = []
+        for page in (1, 2, 3):
+            html = client.get(
+                "/zh-hans/desk/search/", {"q": q, "tab": "articles", "page": page}
+            ).content.decode()
+            out.append([int(i) for i in re.findall(r'id="article-(\d+)"', html)])
+        return re.search(r'文章 <span class="count">(\d+)</span>', html).group(1), out
+
+    for q in ("潮汐发电", "潮汐观察"):
+        sorted_count, sorted_pages = pages(q)
+        monkeypatch.setattr(selectors, "DESK_SORTED", 2)
+        walked_count, walked_pages = pages(q)
+        monkeypatch.setattr(selectors, "DESK_SORTED", 2000)
+        assert sorted_count == walked_count == "7"
+        assert sorted_pages == walked_pages
+        assert sorted_pages[0] == [arts[0].id, arts[5].id, arts[2].id]
+        assert sorted(i for p in sorted_pages for i in p) == sorted(a.id for a in arts)
+
+
 # --- one browser check ----------------------------------------------------------------------
 
 

@@ -122,6 +122,8 @@ class Article(models.Model):
             models.Index(fields=["status", "-hot_log"], name="article_status_hot"),
             models.Index(fields=["channel", "status", "-hot_log"], name="article_channel_hot"),
             models.Index(fields=["simhash"], name="article_simhash"),
+            # The desk's lists, recently edited first (its article list, its search's walk).
+            models.Index(fields=["-updated_at", "-id"], name="article_updated"),
         ]
 
     def __str__(self) -> str:

@@ -140,8 +140,8 @@ class SearchBackend:
         raise NotImplementedError
 
     def titles_matching(self, term: Term) -> tuple[str, list]:
-        """A SELECT of the ids of the articles whose indexed titles hold `term` (as a reader's
-        search matches it: a phrase of bigrams, or a prefix), and its parameters."""
+        """A SELECT of the ids (column `id`) of the articles whose indexed titles hold `term` (as
+        a reader's search matches it: a phrase of bigrams, or a prefix), and its parameters."""
         raise NotImplementedError
 
     def merge(self, *, progress: bool = False) -> str:
@@ -361,7 +361,7 @@ class SqliteBackend(SearchBackend):
                 cur.execute(f"DELETE FROM {SQLITE_TITLES} WHERE rowid IN ({marks})", chunk)
 
     def titles_matching(self, term: Term) -> tuple[str, list]:
-        return f"SELECT rowid FROM {SQLITE_TITLES} WHERE {SQLITE_TITLES} MATCH %s", [
+        return f"SELECT rowid AS id FROM {SQLITE_TITLES} WHERE {SQLITE_TITLES} MATCH %s", [
             self.term_match(term, "titles")
         ]
 
@@ -1053,7 +1053,7 @@ class PostgresBackend(SearchBackend):
         # A title's tsvector is small (kept in the row, not TOAST): the phrase is checked
         # exactly, whatever the number of candidates.
         tsquery = _tsquery(Query(raw="", terms=[term]), phrase=True, strict=True)
-        return f"SELECT article_id FROM {PG_TITLES} WHERE titles @@ %s::tsquery", [tsquery]
+        return f"SELECT article_id AS id FROM {PG_TITLES} WHERE titles @@ %s::tsquery", [tsquery]
 
     def count(self) -> int:
         with connection.cursor() as cur:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
@@ -248,36 +249,84 @@ def number_in(query: Query) -> int | None:
     return int(text) if text.isascii() and text.isdigit() and len(text) <= 15 else None
 
 
-def articles_matching_for_editor(query: Query) -> QuerySet[Article]:
+# The desk's article search: up to this many matches, their rows are read and sorted by the
+# database; beyond it, the articles are walked in order of their last edit (an index) and the
+# first that match make the page. Either way no more rows are read than the page needs plus this.
+DESK_SORTED = 2000
+
+
+class EditorArticles:
+    """What the desk's article search found (articles_matching_for_editor), recently edited
+    first, for a Paginator: count() and slices. The matches are a set of ids made from the
+    indexes alone (the titles', the authors' articles, the id typed), counted without reading
+    an article row."""
+
+    def __init__(self, ids_sql: str, params: list) -> None:
+        self.ids_sql, self.params = ids_sql, params
+        self._count: int | None = None
+
+    def count(self) -> int:
+        if self._count is None:
+            with connection.cursor() as cur:
+                cur.execute(f"SELECT count(*) FROM ({self.ids_sql}) AS found", self.params)
+                self._count = cur.fetchone()[0]
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def _rows(self) -> QuerySet[Article]:
+        return (
+            articles_for_editor()
+            .select_related("author", "channel")
+            .defer("keywords", "related_ids", "spam_findings")
+            .order_by("-updated_at", "-id")
+        )
+
+    def __getitem__(self, window: slice) -> list[Article]:
+        start, stop = window.start or 0, window.stop if window.stop is not None else self.count()
+        if self.count() <= DESK_SORTED:
+            return list(self._rows().filter(id__in=RawSQL(self.ids_sql, self.params))[start:stop])
+        with connection.cursor() as cur:
+            cur.execute(self.ids_sql, self.params)
+            found = {row[0] for row in cur.fetchall()}
+        ids: list[int] = []
+        recent = articles_for_editor().order_by("-updated_at", "-id").values_list("id", flat=True)
+        for pk in recent.iterator(chunk_size=5000):
+            if pk in found:
+                ids.append(pk)
+                if len(ids) == stop:
+                    break
+        by_id = self._rows().in_bulk(ids[start:])
+        return [by_id[pk] for pk in ids[start:] if pk in by_id]
+
+
+def articles_matching_for_editor(query: Query) -> EditorArticles:
     """The articles an editor may see (articles_for_editor: every status but unsubmitted
     drafts) whose titles (documents.editor_titles: a published one in any script, the working
     copy's once submitted) or author (pen name, username) hold every term of `query`, or whose
     id it is; recently edited first. Titles from the desk's title index (each term as a
     reader's search matches it); authors, few, matched on their rows (text_condition)."""
     backend = search_backend()
-    match = Q()
-    for term in query.terms:
-        sql, params = backend.titles_matching(term)
-        either = Q(id__in=RawSQL(sql, params))
+    number = number_in(query)  # a query of one term: digits
+    parts: list[str] = []
+    params: list = []
+    for i, term in enumerate(query.terms):
+        # A term's articles, one set of ids: its titles', its authors', the id it is.
+        sql, args = backend.titles_matching(term)
         one = Query(raw=term.text, text=term.text, terms=[term])
-        authors = list(
-            CreatorProfile.objects.filter(text_condition(one, "pen_name", "user__username")).values_list(
-                "id", flat=True
-            )
-        )
-        if authors:
-            either |= Q(author_id__in=authors)
-        match &= either
-    number = number_in(query)
-    if number is not None:
-        match |= Q(id=number)
-    return (
-        articles_for_editor()
-        .filter(match)
-        .select_related("author", "channel")
-        .defer("keywords", "related_ids", "spam_findings")
-        .order_by("-updated_at", "-id")
-    )
+        authors = CreatorProfile.objects.filter(text_condition(one, "pen_name", "user__username"))
+        extra = []
+        if author_ids := list(authors.values_list("id", flat=True)):
+            extra.append(articles_for_editor().filter(author_id__in=author_ids))
+        if number is not None:
+            extra.append(articles_for_editor().filter(id=number))
+        for rows in extra:
+            more_sql, more_args = rows.values("id").query.sql_with_params()
+            sql, args = f"{sql} UNION {more_sql}", [*args, *more_args]
+        parts.append(f"SELECT id FROM ({sql}) AS term{i}")
+        params.extend(args)
+    return EditorArticles(" INTERSECT ".join(parts) or "SELECT 0 WHERE 1 = 0", params)
 
 
 def creators_matching(query: Query) -> QuerySet[CreatorProfile]:
