@@ -117,7 +117,8 @@ class Article(models.Model):
         indexes = [
             models.Index(fields=["status", "-published_at"], name="article_status_pub"),
             models.Index(fields=["channel", "status", "-published_at"], name="article_channel_pub"),
-            models.Index(fields=["author", "status", "-published_at"], name="article_author_pub"),
+            # id too: the desk's search reads an author's article ids from it alone.
+            models.Index(fields=["author", "status", "-published_at", "id"], name="article_author_pub"),
             models.Index(fields=["author", "import_key"], name="article_author_import"),
             models.Index(fields=["status", "-hot_log"], name="article_status_hot"),
             models.Index(fields=["channel", "status", "-hot_log"], name="article_channel_hot"),
