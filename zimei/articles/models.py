@@ -173,10 +173,15 @@ class Article(models.Model):
         return self.under_review or self.status in (self.Status.REJECTED, self.Status.CHANGES)
 
     @property
+    def working_copy_for_editors(self) -> bool:
+        """Whether editors read the working copy: once submitted, or never published."""
+        return self.working_copy_submitted or not self.published_at
+
+    @property
     def title_for_editors(self) -> str:
         """The title editors see: the working copy's once submitted, else the published one
         (in the writer's script)."""
-        if self.working_copy_submitted or not self.published_at:
+        if self.working_copy_for_editors:
             return self.title
         return self.in_variant("title", self.script) or self.title
 

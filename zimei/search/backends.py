@@ -136,8 +136,13 @@ class SearchBackend:
         there."""
         raise NotImplementedError
 
+    TITLES = ""  # the title index's table and its id column
+    TITLE_ID = ""
+
     def remove_titles(self, ids: Iterable[int]) -> None:
-        raise NotImplementedError
+        one_of, arg = self._one_of(list(ids))
+        with connection.cursor() as cur:
+            cur.execute(f"DELETE FROM {self.TITLES} WHERE {self.TITLE_ID} {one_of}", [arg])
 
     def titles_matching(self, term: Term) -> tuple[str, list]:
         """A SELECT of the ids (column `id`) of the articles whose indexed titles hold `term` (as
@@ -344,6 +349,8 @@ class SqliteBackend(SearchBackend):
             cur.execute(f"DELETE FROM {SQLITE_SOURCE}")
             cur.execute(f"DELETE FROM {SQLITE_TITLES}")
 
+    TITLES, TITLE_ID = SQLITE_TITLES, "rowid"
+
     def write_titles(self, rows: list[tuple[int, list[str]]]) -> None:
         self.remove_titles([i for i, _ in rows])
         with connection.cursor() as cur:
@@ -351,14 +358,6 @@ class SqliteBackend(SearchBackend):
                 f"INSERT INTO {SQLITE_TITLES} (rowid, titles) VALUES (%s, %s)",
                 [(i, " ".join(g)) for i, g in rows],
             )
-
-    def remove_titles(self, ids: Iterable[int]) -> None:
-        ids = list(ids)
-        with connection.cursor() as cur:
-            for start in range(0, len(ids), 500):
-                chunk = ids[start : start + 500]
-                marks = ",".join(["%s"] * len(chunk))
-                cur.execute(f"DELETE FROM {SQLITE_TITLES} WHERE rowid IN ({marks})", chunk)
 
     def titles_matching(self, term: Term) -> tuple[str, list]:
         return f"SELECT rowid AS id FROM {SQLITE_TITLES} WHERE {SQLITE_TITLES} MATCH %s", [
@@ -1037,6 +1036,8 @@ class PostgresBackend(SearchBackend):
             cur.execute(f"DELETE FROM {PG_TABLE}")
             cur.execute(f"DELETE FROM {PG_TITLES}")
 
+    TITLES, TITLE_ID = PG_TITLES, "article_id"
+
     def write_titles(self, rows: list[tuple[int, list[str]]]) -> None:
         with connection.cursor() as cur:
             cur.executemany(
@@ -1044,10 +1045,6 @@ class PostgresBackend(SearchBackend):
                 "ON CONFLICT (article_id) DO UPDATE SET titles = EXCLUDED.titles",
                 [(i, _tsvector(g)) for i, g in rows],
             )
-
-    def remove_titles(self, ids: Iterable[int]) -> None:
-        with connection.cursor() as cur:
-            cur.execute(f"DELETE FROM {PG_TITLES} WHERE article_id = {_IDS}", [list(ids)])
 
     def titles_matching(self, term: Term) -> tuple[str, list]:
         # A title's tsvector is small (kept in the row, not TOAST): the phrase is checked

@@ -26,13 +26,13 @@ def article_texts(article: Article) -> tuple[str, str, str]:
 
 def editor_titles(article: Article) -> tuple[str, ...]:
     """The titles an editor searches an article by (the desk): the published one in each
-    script, and the working copy's where editors may read it (Article.title_for_editors: once
-    submitted, or never published; else it holds the author's unsubmitted changes). None for
+    script, and the working copy's where editors may read it (Article.working_copy_for_editors;
+    else it holds the author's unsubmitted changes). None for
     a draft never submitted (articles_for_editor: its author's alone), so that the desk counts
     its matches from the index alone."""
     if article.status == Article.Status.DRAFT:
         return ()
     published = (article.title_hans, article.title_hant, article.title_hk)
-    if article.working_copy_submitted or not article.published_at:
+    if article.working_copy_for_editors:
         return (*published, article.title)
     return published
