@@ -16,9 +16,12 @@ from django.db import connection, transaction
 from django.test import Client
 from django.utils import timezone
 
+from zimei.articles.models import Article
 from zimei.articles.services import article_restore, article_take_down, article_withdraw
+from zimei.search import text as search_text
 from zimei.search.backends import PostgresBackend, SearchBackend, SqliteBackend, search_backend
 from zimei.search.selectors import search_articles
+from zimei.search.services import search_rebuild_batches
 from zimei.search.text import _RUN, fold, parse, tokens
 
 from .factories import creator, editor, published_article
@@ -159,6 +162,50 @@ def test_rebuild_command(corpus):
     backend.clear()
     call_command("search", "rebuild", "--from-id", str(last), stdout=io.StringIO(), stderr=io.StringIO())
     assert backend.count() == 1
+
+
+def test_latin_starts_and_an_index_written_before_them(corpus, monkeypatch):
+    """A Latin term of 2 to STARTS characters is searched as the token of that start and finds
+    what its prefix finds. An index written before the starts (format 1, as migration 0004
+    leaves a filled one) is searched by prefix until a rebuild from the first id, in one run or
+    resumed where it stopped, has rewritten every row."""
+    author = creator(channel="tech")
+    published_article(author, title="金字塔", body="<p>Pyramid 第120页，有 python3 的例子。</p>")
+    both, hant = {"电池技术的发展", "金字塔"}, {"电池技术的发展"}
+    expected = {
+        "py": both, "pyr": {"金字塔"}, "pyth": both, "pytho": both, "python3": {"金字塔"},
+        "12": both, "120": {"金字塔"}, "1": both, "usb": hant, "ｐｙ 資料": hant, "120 pyr": {"金字塔"},
+    }  # fmt: skip
+
+    def finds() -> dict[str, set[str]]:
+        return {q: set(found(q)) for q in expected}
+
+    backend = search_backend()
+    assert backend.index_format() == 2
+    assert finds() == expected
+    # The previous version's index: no starts (STARTS 1 makes none), recorded as format 1.
+    monkeypatch.setattr(search_text, "STARTS", 1)
+    call_command("search", "rebuild", "--clear", stdout=io.StringIO(), stderr=io.StringIO())
+    monkeypatch.undo()
+    with connection.cursor() as cur:
+        backend.set_meta(cur, "format", "1")
+    assert backend.search(search_text.indexed_as(parse("py"), 2)).total == 0  # no start tokens
+    assert backend.index_format() == 1 and finds() == expected  # searched by prefix
+    # A rebuild stopped after its first batch, then one resumed beyond where it stopped: the
+    # index is not all rewritten, still format 1.
+    ids = sorted(Article.objects.values_list("id", flat=True))
+    batches = search_rebuild_batches(batch=2)
+    with transaction.atomic():
+        next(batches)
+    batches.close()
+    call_command("search", "rebuild", "--from-id", str(ids[3]), stdout=io.StringIO(), stderr=io.StringIO())
+    assert backend.index_format() == 1 and finds() == expected
+    # Resumed where it stopped: every row rewritten, format 2.
+    call_command(
+        "search", "rebuild", "--from-id", str(ids[1] + 1), stdout=io.StringIO(), stderr=io.StringIO()
+    )
+    assert backend.index_format() == 2 and finds() == expected
+    assert backend.search(search_text.indexed_as(parse("py"), 2)).total == 2
 
 
 def test_rebuild_with_workers_makes_the_same_index(corpus):

@@ -43,7 +43,7 @@ from tqdm import tqdm
 from zimei.articles.models import Article
 
 from .documents import article_texts
-from .text import Query, Term, Tokens, fold
+from .text import FORMAT, Query, Term, Tokens, fold, indexed_as
 
 SQLITE_TABLE = "search_fts"
 SQLITE_SOURCE = "search_fts_source"
@@ -51,6 +51,9 @@ PG_TABLE = "search_document"
 # The titles editors search in the desk (docs/search.md, "In the desk"): every article's.
 SQLITE_TITLES = "search_title_fts"
 PG_TITLES = "search_title"
+# Facts about the index (migrations/0004): `format`, the text.FORMAT every row of it was
+# written in (1 when absent); `rebuilt_to`, the last id a rebuild from the first has rewritten.
+META = "search_meta"
 
 
 @dataclass
@@ -148,6 +151,32 @@ class SearchBackend:
         """A SELECT of the ids (column `id`) of the articles whose indexed titles hold `term` (as
         a reader's search matches it: a phrase of bigrams, or a prefix), and its parameters."""
         raise NotImplementedError
+
+    # The tokens' format the whole index was written in (text.FORMAT; 1 before it was recorded):
+    # a search asks the index only what every row of it holds (text.indexed_as). An index
+    # written before the Latin starts (format 1) is searched as it was until `zimei search
+    # rebuild` has rewritten it all (services.search_rebuild_batches).
+    @staticmethod
+    def meta(cur, name: str) -> str | None:
+        cur.execute(f"SELECT value FROM {META} WHERE name = %s", [name])
+        row = cur.fetchone()
+        return row[0] if row else None
+
+    @staticmethod
+    def set_meta(cur, name: str, value: str) -> None:
+        cur.execute(
+            f"INSERT INTO {META} (name, value) VALUES (%s, %s) "
+            "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+            [name, value],
+        )
+
+    def index_format(self) -> int:
+        with connection.cursor() as cur:
+            return int(self.meta(cur, "format") or 1)
+
+    def indexed(self, query: Query) -> Query:
+        """`query` as this index answers it (text.indexed_as its format)."""
+        return indexed_as(query, self.index_format())
 
     def merge(self, *, progress: bool = False) -> str:
         """Make the index as quick to read as it can be after many writes (a rebuild, an
@@ -348,6 +377,7 @@ class SqliteBackend(SearchBackend):
             cur.execute(f"INSERT INTO {SQLITE_TABLE} ({SQLITE_TABLE}) VALUES ('delete-all')")
             cur.execute(f"DELETE FROM {SQLITE_SOURCE}")
             cur.execute(f"DELETE FROM {SQLITE_TITLES}")
+            self.set_meta(cur, "format", str(FORMAT))
 
     TITLES, TITLE_ID = SQLITE_TITLES, "rowid"
 
@@ -526,6 +556,7 @@ class SqliteBackend(SearchBackend):
     ) -> Found:
         if query.empty:
             return Found(0, [])
+        query = self.indexed(query)
         t = SQLITE_TABLE
         match = self.every(query) if sort in ORDERS else self.match(query)  # bm25 only ranks
         where = f"{t} MATCH %s AND a.status = 'published'"
@@ -1035,6 +1066,7 @@ class PostgresBackend(SearchBackend):
         with connection.cursor() as cur:
             cur.execute(f"DELETE FROM {PG_TABLE}")
             cur.execute(f"DELETE FROM {PG_TITLES}")
+            self.set_meta(cur, "format", str(FORMAT))
 
     TITLES, TITLE_ID = PG_TITLES, "article_id"
 
@@ -1152,6 +1184,7 @@ class PostgresBackend(SearchBackend):
     ) -> Found:
         if query.empty:
             return Found(0, [])
+        query = self.indexed(query)
         phrased = any(not t.prefix and len(t.grams) > 1 for t in query.terms)
         narrowed, extra = filters.sql()
         cap = int(settings.ZIMEI_SEARCH_COUNT_MAX)

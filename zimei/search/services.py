@@ -6,7 +6,7 @@ from __future__ import annotations
 import multiprocessing
 from collections.abc import Iterable, Iterator
 
-from django.db import transaction
+from django.db import connection, transaction
 from tqdm import tqdm
 
 from zimei.articles.models import Article, ArticleBody
@@ -15,7 +15,7 @@ from zimei.conversion.variants import VARIANTS, field_suffix
 
 from .backends import SearchBackend, search_backend
 from .documents import article_texts, editor_titles, texts_of
-from .text import Tokens, grams, tokens
+from .text import FORMAT, Tokens, grams, tokens
 
 
 def article_tokens(article: Article) -> Tokens:
@@ -100,6 +100,7 @@ def search_rebuild_batches(
     written here."""
     global _WORKER_BACKEND
     backend = search_backend()
+    chained = _carries_on(backend, from_id)
     pool = None
     if workers > 1:
         _WORKER_BACKEND = backend
@@ -113,6 +114,9 @@ def search_rebuild_batches(
                 .only("id", "status", "script", *_TEXTS, *TITLE_FIELDS)[:batch]
             )
             if not rows:
+                if chained:  # every row rewritten: the index is in this format now
+                    with connection.cursor() as cur:
+                        backend.set_meta(cur, "format", str(FORMAT))
                 return
             bodies = {
                 b.article_id: b
@@ -136,11 +140,24 @@ def search_rebuild_batches(
             backend.write(list(zip(ids, prepared, strict=True)))
             backend.write_titles(_title_rows(rows))
             last = rows[-1].id
+            if chained:
+                with connection.cursor() as cur:
+                    backend.set_meta(cur, "rebuilt_to", str(last))
             yield len(rows), len(ids), last
     finally:
         if pool is not None:
             pool.terminate()
             pool.join()
+
+
+def _carries_on(backend: SearchBackend, from_id: int) -> bool:
+    """Whether a rebuild from `from_id` rewrites an index older than text.FORMAT from its first
+    id on, together with the runs before it (their `rebuilt_to`): then, when it ends, every
+    row is in the new format and the index says so (SearchBackend.index_format)."""
+    with connection.cursor() as cur:
+        if int(backend.meta(cur, "format") or 1) >= FORMAT:
+            return False
+        return from_id <= int(backend.meta(cur, "rebuilt_to") or 0) + 1
 
 
 def search_rebuild(
