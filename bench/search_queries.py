@@ -92,7 +92,14 @@ def ab_parser(doc: str) -> argparse.ArgumentParser:
 
 
 def compare(
-    old, new, queries: dict[str, list[str]], rng: random.Random, *, sort: str, channels: list[int]
+    old,
+    new,
+    queries: dict[str, list[str]],
+    rng: random.Random,
+    *,
+    sort: str,
+    channels: list[int],
+    before_each=None,
 ) -> None:
     """Two versions of a backend, alternating per query in random order: each query as a
     reader's first page in `sort` order (timed); every fifth also as page 2 and narrowed to a
@@ -101,7 +108,8 @@ def compare(
     are identical, how many totals agree (or the new one says "at least" below the old one),
     how many the new version capped, the share of the old first pages' articles that the new
     ones hold too (overlap: 100% when the pages hold the same articles, in any order), and its
-    slowest queries."""
+    slowest queries. `before_each`: called before each timed search (search_starts.py --cold
+    drops the page cache)."""
     from zimei.search.backends import Filters
     from zimei.search.text import parse
 
@@ -129,6 +137,8 @@ def compare(
                 rng.shuffle(order)
                 found = {}
                 for backend, times in order:
+                    if k == 0 and before_each is not None:
+                        before_each()
                     t = time.perf_counter()
                     found[backend] = backend.search(parsed, **kwargs)
                     if k == 0:  # the reader's first page: timed

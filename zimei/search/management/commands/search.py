@@ -28,7 +28,9 @@ class Command(BaseCommand):
                 "whatever its status, go into the desk's title index on the way. Readers can search while it "
                 "runs (an article is in the index before and after its batch). Safe to stop and run "
                 "again: --from-id resumes where a run stopped (it prints the last id done). --clear "
-                "empties the index first (searches find less until the run ends). On SQLite it then "
+                "empties the index first (searches find less until the run ends). An index written "
+                "before an upgrade that changed the tokens is searched as it was until a run from the "
+                "first id, or one resumed where it stopped, has rewritten it all. On SQLite it then "
                 "merges the index's segments (`zimei search merge`; --no-merge leaves them)."
             ),
         )
