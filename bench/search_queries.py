@@ -113,7 +113,7 @@ def compare(
     from zimei.search.backends import Filters
     from zimei.search.text import parse
 
-    for q in queries["2"][:5]:  # warm caches
+    for q in queries.get("2", next(iter(queries.values())))[:5]:  # warm caches
         old.search(parse(q))
         new.search(parse(q))
     print(

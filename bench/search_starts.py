@@ -69,6 +69,7 @@ def main() -> None:
         f"{STARTS + 1}+": [w for w in latin if len(w) > STARTS][: args.n],
         "mixed": [q for q in drawn["mixed"] if " " in q][: args.n],
     }
+    queries = {c: q for c, q in queries.items() if q}  # (generated text has no Latin word of 5+)
     print(f"backend {type(new).__name__}, {Article.objects.count():,} articles; queries a class: "
           + ", ".join(f"{c} {len(q)}" for c, q in queries.items()))  # fmt: skip
     print("before: every Latin term a prefix (format 1); after: a start token where it can be")
