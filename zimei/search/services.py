@@ -59,16 +59,17 @@ def search_titles(*, articles: list[Article]) -> None:
 
 
 def search_titles_fill(*, batch: int = 2000, progress: bool = False) -> int:
-    """Write every article's titles into the desk's title index, `batch` at a time (the
-    migration that made the index; `zimei search rebuild` does it with the rest); returns how
-    many."""
+    """Write every article's titles into the desk's title index, `batch` at a time, a
+    transaction each (the migration that made the index; `zimei search rebuild` does it with
+    the rest); returns how many."""
     backend = search_backend()
     done, last = 0, 0
     with tqdm(total=Article.objects.count(), desc="titles", unit="art", disable=not progress) as bar:
         while rows := list(
             Article.objects.filter(id__gt=last).order_by("id").only("id", *TITLE_FIELDS)[:batch]
         ):
-            backend.write_titles(_title_rows(rows))
+            with transaction.atomic():  # (a commit a row, outside a migration: FTS5 flushes each)
+                backend.write_titles(_title_rows(rows))
             last = rows[-1].id
             done += len(rows)
             bar.update(len(rows))
