@@ -14,6 +14,7 @@ import rjieba
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from zimei.articles.models import Article
@@ -288,6 +289,29 @@ def test_merge_corrects_an_analyze_of_the_empty_index(corpus):
     with connection.cursor() as cur:
         cur.execute(plan)
         assert "rowid>" in str(cur.fetchall())
+
+
+def test_sqlite_search_reads_the_articles_from_their_index(corpus, settings):
+    """SQLite's search joins each match's article through article_search_rank alone (the
+    columns it reads, side by side, instead of a page-sized row each): every statement that
+    joins the articles, in each way a search runs (the rank window, every match sorted, the
+    newest first within a channel, a count), is planned as a covering index, so a column read
+    beyond the index would show here."""
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite only")
+    settings.ZIMEI_SEARCH_RANK_WINDOW = 1
+    settings.ZIMEI_SEARCH_COUNT_MAX = 0
+    tech = corpus["data"].channel_id
+    with CaptureQueriesContext(connection) as run:
+        for kwargs in ({}, {"sort": "time"}, {"sort": "hot", "channel_id": tech}, {"channel_id": tech}):
+            assert found("数据", **kwargs)
+    joins = {q["sql"] for q in run.captured_queries if "INDEXED BY article_search_rank" in q["sql"]}
+    assert len(joins) >= 3
+    with connection.cursor() as cur:
+        for sql in joins:
+            cur.execute(f"EXPLAIN QUERY PLAN {sql}")
+            plan = " | ".join(row[-1] for row in cur.fetchall())
+            assert "USING COVERING INDEX article_search_rank" in plan, plan
 
 
 def test_contract_matches_across_partitions(monkeypatch, settings):

@@ -54,6 +54,12 @@ PG_TITLES = "search_title"
 # Facts about the index (migrations/0004): `format`, the text.FORMAT every row of it was
 # written in (1 when absent); `rebuilt_to`, the last id a rebuild from the first has rewritten.
 META = "search_meta"
+# The articles a SQLite search joins, read from the index of the columns it needs (status,
+# publication time, hot score, channel, author: articles_article's article_search_rank), not
+# from their rows: looked up by id, SQLite reads the row (its INTEGER PRIMARY KEY) unless told.
+# A row is most of a page, so a rank window of 2,000 matches spread over the site read 2,000
+# pages; their index entries lie side by side (docs/search.md, "The articles a search reads").
+SQLITE_ARTICLES = "articles_article a INDEXED BY article_search_rank"
 
 
 @dataclass
@@ -565,7 +571,7 @@ class SqliteBackend(SearchBackend):
         params: list = [match, *extra]
         # CROSS JOIN: SQLite keeps the FTS table the outer loop (else it may walk the articles and
         # test MATCH row by row).
-        joined = f"FROM {t} CROSS JOIN articles_article a ON a.id = {t}.rowid WHERE {where}"
+        joined = f"FROM {t} CROSS JOIN {SQLITE_ARTICLES} ON a.id = {t}.rowid WHERE {where}"
         weight = float(settings.ZIMEI_SEARCH_WORD_WEIGHT)
         window = int(settings.ZIMEI_SEARCH_RANK_WINDOW)
         # Each pass over the matches costs the whole position lists of the query's bigrams (a
@@ -592,7 +598,7 @@ class SqliteBackend(SearchBackend):
             recent, complete, spanned = self._newest(
                 cur,
                 f"SELECT a.id, julianday('now') - julianday(a.published_at), a.hot_log "
-                f"FROM {t} CROSS JOIN articles_article a ON a.id = {t}.rowid "
+                f"FROM {t} CROSS JOIN {SQLITE_ARTICLES} ON a.id = {t}.rowid "
                 f"WHERE {t} MATCH %s AND a.status = 'published'{narrowed}{{span}} "
                 f"ORDER BY {t}.rowid DESC LIMIT %s",
                 [self.every(query), *extra],
@@ -700,7 +706,7 @@ class SqliteBackend(SearchBackend):
             )
         else:
             sql = (
-                f"SELECT a.id FROM {t} CROSS JOIN articles_article a ON a.id = {t}.rowid "
+                f"SELECT a.id FROM {t} CROSS JOIN {SQLITE_ARTICLES} ON a.id = {t}.rowid "
                 f"WHERE {t} MATCH %s AND a.status = 'published'{narrowed}{{span}} "
                 f"ORDER BY {t}.rowid DESC LIMIT %s"
             )
@@ -788,7 +794,7 @@ class SqliteBackend(SearchBackend):
         else:
             narrowed, extra = filters.sql()
             cur.execute(
-                f"SELECT count(*) FROM (SELECT 1 FROM {t} CROSS JOIN articles_article a ON a.id = {t}.rowid "
+                f"SELECT count(*) FROM (SELECT 1 FROM {t} CROSS JOIN {SQLITE_ARTICLES} ON a.id = {t}.rowid "
                 f"WHERE {t} MATCH %s AND a.status = 'published'{narrowed}{limit})",
                 [every, *extra],
             )
