@@ -109,6 +109,7 @@ class SearchBackend:
     """What every backend does. `sort` is "relevance", "time" (newest first) or "hot"."""
 
     SEGMENTED = False  # whether merge() has anything to do
+    ARTICLES = "articles_article a"  # the articles as a search reads them by id (`a`)
 
     def index(self, docs: Iterable[tuple[int, Tokens]]) -> None:
         self.write([(i, self.prepare(t)) for i, t in docs])
@@ -228,7 +229,7 @@ class SearchBackend:
                 return None
         one_of, arg = self._one_of(ids)
         cur.execute(
-            f"SELECT a.id FROM articles_article a WHERE a.id {one_of} AND a.status = 'published' "
+            f"SELECT a.id FROM {self.ARTICLES} WHERE a.id {one_of} AND a.status = 'published' "
             f"ORDER BY {ORDERS[sort]} LIMIT %s OFFSET %s",
             [arg, limit, offset],
         )
@@ -271,8 +272,7 @@ class SearchBackend:
         narrowed, extra = filters.sql()
         one_of, arg = self._one_of(found)
         cur.execute(
-            f"SELECT a.id, a.{key} FROM articles_article a WHERE a.id {one_of} "
-            f"ORDER BY {ORDERS[sort]} LIMIT %s",
+            f"SELECT a.id, a.{key} FROM {self.ARTICLES} WHERE a.id {one_of} ORDER BY {ORDERS[sort]} LIMIT %s",
             [arg, end],
         )
         top = cur.fetchall()
@@ -337,7 +337,7 @@ def _hot_factor(hot_log: float, top: float | None) -> float:
 
 class SqliteBackend(SearchBackend):
     """FTS5 (the contentless virtual table made by migrations/0001_search_index.py), tokenizer
-    unicode61 over the tokens of text.py, columns (words, grams). What each row was indexed with
+    ascii over the tokens of text.py, columns (words, grams). What each row was indexed with
     is kept compressed in search_fts_source, so that it can be taken out again exactly."""
 
     @staticmethod
@@ -386,6 +386,7 @@ class SqliteBackend(SearchBackend):
             self.set_meta(cur, "format", str(FORMAT))
 
     TITLES, TITLE_ID = SQLITE_TITLES, "rowid"
+    ARTICLES = SQLITE_ARTICLES
 
     def write_titles(self, rows: list[tuple[int, list[str]]]) -> None:
         self.remove_titles([i for i, _ in rows])
