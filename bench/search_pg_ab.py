@@ -36,7 +36,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zimei.settings")
 
-from search_queries import ab_parser, backends_before, compare, draw
+from search_queries import ab_parser, backends_before, compare, draw, drop_caches
 
 FLAT = "search_document_flat"
 
@@ -57,7 +57,15 @@ def main() -> None:
     old_module.PG_TABLE = args.table  # its queries read the module's name at call time
     old, new = old_module.PostgresBackend(), PostgresBackend()
     channels = list(Article.objects.published().values_list("channel_id", flat=True).distinct())
-    compare(old, new, draw(rng, args.n), rng, sort=args.sort, channels=channels)
+    compare(
+        old,
+        new,
+        draw(rng, args.n, latin=True if args.latin else None),
+        rng,
+        sort=args.sort,
+        channels=channels,
+        before_each=drop_caches if args.cold else None,
+    )
 
 
 if __name__ == "__main__":

@@ -88,7 +88,19 @@ def ab_parser(doc: str) -> argparse.ArgumentParser:
     parser.add_argument(
         "--sort", choices=["relevance", "time", "hot"], default="relevance", help="the timed page's order"
     )
+    parser.add_argument("--latin", action="store_true", help="a Latin class too, and mixed with Latin words")
+    parser.add_argument(
+        "--cold", action="store_true", help="drop the page cache before each timed search (as root)"
+    )
     return parser
+
+
+def drop_caches() -> None:
+    """The kernel's page cache dropped (as root), so that the next reads come from the disk."""
+    import subprocess
+
+    subprocess.run(["sync"], check=True)
+    Path("/proc/sys/vm/drop_caches").write_text("3\n")
 
 
 def compare(

@@ -22,19 +22,13 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import subprocess
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zimei.settings")
 
-from search_queries import compare, draw
-
-
-def drop_caches() -> None:
-    subprocess.run(["sync"], check=True)
-    Path("/proc/sys/vm/drop_caches").write_text("3\n")
+from search_queries import compare, draw, drop_caches
 
 
 def main() -> None:
